@@ -1,0 +1,21 @@
+// The neuroppa subcommands. Each registers its options on the CLI11 app and
+// returns a runner; main() only parses and dispatches.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+
+namespace neuroppa::cli {
+
+struct GlobalOptions {
+  std::filesystem::path cache_dir;  // empty: tech::default_cache_dir()
+  bool quiet = false;               // no progress lines
+};
+
+using Runner = std::function<int()>;
+
+Runner add_verify_command(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace neuroppa::cli

@@ -1,0 +1,38 @@
+// neuroppa: argument parsing and dispatch; the work lives in the libraries.
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "neuroppa/models/error.hpp"
+#include "neuroppa_version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace neuroppa::cli;
+  CLI::App app{"neuroppa " NEUROPPA_VERSION
+               " - cycle-accurate simulation and power/area estimation of neuron compute kernels"};
+  app.set_version_flag("--version", "neuroppa " NEUROPPA_VERSION);
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--cache-dir", global.cache_dir,
+                 "Folder for built models (default: $NEUROPPA_CACHE_DIR, else $XDG_CACHE_HOME/neuroppa, "
+                 "else ~/.cache/neuroppa)");
+  app.add_flag("-q,--quiet", global.quiet, "No progress lines on stderr");
+
+  const Runner verify = add_verify_command(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (CLI::App* sub : app.get_subcommands()) {
+      if (sub->get_name() == "verify") return verify();
+    }
+    return 2;
+  } catch (const neuroppa::Error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "neuroppa: error: {}\n", e.what());
+    return 2;
+  }
+}

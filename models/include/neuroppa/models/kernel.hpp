@@ -1,0 +1,122 @@
+// Bit-exact golden models of the four neuron kernels (DESIGN.md, "The neuron
+// designs it compares"). These definitions are the contract with rtl/ and the
+// tests: a change here is a change to the RTL and the tests in one commit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace neuroppa::models {
+
+enum class KernelKind { mac, shift, threshold, spike };
+
+inline constexpr KernelKind kAllKernelKinds[] = {KernelKind::mac, KernelKind::shift,
+                                                 KernelKind::threshold, KernelKind::spike};
+
+std::string_view to_string(KernelKind kind);
+std::optional<KernelKind> parse_kernel_kind(std::string_view name);
+
+// Width of the output-shift operand of the mac/shift/threshold output stage.
+inline constexpr unsigned kShiftBits = 6;
+inline constexpr unsigned kMaxK = 1024;
+inline constexpr unsigned kMaxXW = 16;
+inline constexpr unsigned kMaxWW = 16;
+inline constexpr unsigned kMaxAW = 64;
+
+struct KernelParams {
+  KernelKind kind = KernelKind::mac;
+  unsigned K = 9;    // synapses per beat
+  unsigned XW = 8;   // activation bits (unused by spike: its inputs are 1-bit spikes)
+  unsigned WW = 8;   // weight-code bits (unused by threshold: its code is 1 + XW bits)
+  unsigned AW = 32;  // accumulator bits, two's complement, wraps
+
+  // Bits of one activation as the kernel sees it: XW, or 1 for spike.
+  unsigned activation_bits() const;
+  // Bits of one synapse's weight code: WW, or XW + 1 for threshold.
+  unsigned code_bits() const;
+  // Accumulator bits needed to hold K terms of either sign without wrapping.
+  unsigned required_accumulator_bits() const;
+  // Compact identifier, e.g. "mac K=9 XW=8 WW=8 AW=32" (unused widths omitted).
+  std::string describe() const;
+
+  bool operator==(const KernelParams&) const = default;
+};
+
+// Default weight-code width of a kind when the user gives none: 8-bit
+// integers for mac and spike, 4-bit {sign, 3-bit exponent} codes for shift
+// (a WW-bit shift code reaches x << (2^(WW-1) - 2), so WW = 8 would need a
+// 134-bit accumulator), and the implied XW + 1 for threshold.
+unsigned default_code_bits(KernelKind kind, unsigned XW);
+
+// nullopt if the parameters are valid, else one line naming the parameter.
+std::optional<std::string> validate(const KernelParams& params);
+
+// Sign-extends the low `bits` bits of `value` (two's-complement wrap).
+std::int64_t wrap_signed(std::uint64_t value, unsigned bits);
+
+// The exact (unwrapped) term one synapse adds: x is an activation of
+// activation_bits(), code a weight code of code_bits().
+std::int64_t synapse_term(const KernelParams& params, std::uint32_t x, std::uint32_t code);
+
+// mac/shift/threshold output stage: saturate_XW(max(0, acc + bias) >> shift),
+// with acc + bias wrapped at AW bits and shift >= AW giving 0.
+std::uint32_t output_stage(const KernelParams& params, std::int64_t acc, std::int64_t bias,
+                           unsigned shift);
+
+struct SpikeUpdate {
+  bool spike;
+  std::int64_t v;
+};
+// spike end-of-timestep: v = v + acc + bias; fire if v >= vth, then v -= vth.
+SpikeUpdate spike_update(const KernelParams& params, std::int64_t v, std::int64_t acc,
+                         std::int64_t bias, std::int64_t vth);
+
+// One clock cycle of kernel inputs. x and w hold K entries each.
+struct Beat {
+  bool valid = false;
+  bool first = false;
+  bool last = false;
+  std::vector<std::uint32_t> x;
+  std::vector<std::uint32_t> w;
+  std::int64_t bias = 0;   // AW-bit signed
+  unsigned shift = 0;      // mac/shift/threshold: output shift, < 2^kShiftBits
+  std::int64_t v = 0;      // spike: membrane potential in (sampled at the last beat)
+  std::int64_t vth = 0;    // spike: firing threshold
+};
+
+// Registered kernel outputs after a clock edge. For spike, y is the spike bit.
+struct KernelOutputs {
+  bool valid = false;
+  std::uint32_t y = 0;
+  std::int64_t v = 0;  // spike only; 0 otherwise
+  bool operator==(const KernelOutputs&) const = default;
+};
+
+// Cycle-level golden model: the same registers as the RTL, updated by step()
+// exactly as one rising clock edge updates them.
+class KernelGolden {
+ public:
+  explicit KernelGolden(const KernelParams& params);
+  virtual ~KernelGolden() = default;
+
+  void reset();
+  const KernelOutputs& step(const Beat& beat);
+  const KernelOutputs& outputs() const { return out_; }
+  const KernelParams& params() const { return params_; }
+
+  // Sum of the K terms of one beat, wrapped at AW bits. Virtual so a test
+  // can plant a one-bit fault and prove the regression catches it.
+  virtual std::int64_t beat_sum(std::span<const std::uint32_t> x,
+                                std::span<const std::uint32_t> w) const;
+
+ private:
+  KernelParams params_;
+  std::int64_t acc_ = 0;
+  KernelOutputs out_;
+};
+
+}  // namespace neuroppa::models

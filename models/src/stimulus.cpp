@@ -1,0 +1,187 @@
+#include "neuroppa/models/stimulus.hpp"
+
+#include <algorithm>
+
+namespace neuroppa::models {
+
+std::string_view to_string(Scenario s) {
+  switch (s) {
+    case Scenario::random: return "random";
+    case Scenario::extreme: return "extreme";
+    case Scenario::wrap: return "wrap";
+    case Scenario::zero_codes: return "zero_codes";
+    case Scenario::theta_edges: return "theta_edges";
+    case Scenario::spike_edges: return "spike_edges";
+    case Scenario::boundary: return "boundary";
+  }
+  return "?";
+}
+
+namespace {
+
+// Group-start weights out of 10000, in Scenario order. A wrap group is up to
+// 2^13 beats long against ~8 for the others, so it is picked rarely: about a
+// quarter of all beats still fall in wrap groups.
+constexpr unsigned kScenarioWeights[kScenarioCount] = {4000, 1200, 2, 1000, 1000, 800, 1998};
+
+// Longest wrap group: enough for 2^13 extreme beats; wider accumulators are
+// wrapped through the bias in the boundary scenario instead.
+constexpr unsigned kMaxWrapLog2 = 13;
+
+std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+}  // namespace
+
+BeatStream::BeatStream(const KernelParams& params, std::uint64_t seed) : p_(params), rng_(seed) {
+  beat_.x.resize(p_.K);
+  beat_.w.resize(p_.K);
+}
+
+std::int64_t BeatStream::random_signed(unsigned bits) {
+  bits = std::clamp(bits, 1u, p_.AW);
+  return wrap_signed(rng_.bits(bits), bits);
+}
+
+std::uint32_t BeatStream::random_code() { return static_cast<std::uint32_t>(rng_.bits(p_.code_bits())); }
+
+std::uint32_t BeatStream::extreme_code(bool positive) {
+  switch (p_.kind) {
+    case KernelKind::shift: {
+      const std::uint32_t m_max = (1u << (p_.WW - 1)) - 1;
+      return (positive ? 0u : 1u) << (p_.WW - 1) | m_max;
+    }
+    case KernelKind::threshold: return (positive ? 0u : 1u) << p_.XW;  // theta = 0
+    default: return positive ? (1u << (p_.WW - 1)) - 1 : 1u << (p_.WW - 1);
+  }
+}
+
+std::uint32_t BeatStream::zero_code() {
+  switch (p_.kind) {
+    case KernelKind::shift: return static_cast<std::uint32_t>(rng_.bits(1)) << (p_.WW - 1);  // +/-0
+    case KernelKind::threshold:  // theta = max: no activation exceeds it
+      return static_cast<std::uint32_t>(rng_.bits(1)) << p_.XW | ((1u << p_.XW) - 1);
+    default: return 0;
+  }
+}
+
+void BeatStream::randomize_all() {
+  const unsigned xb = p_.activation_bits();
+  for (unsigned k = 0; k < p_.K; ++k) {
+    beat_.x[k] = static_cast<std::uint32_t>(rng_.bits(xb));
+    beat_.w[k] = random_code();
+  }
+  beat_.bias = random_signed(p_.AW);
+  beat_.shift = static_cast<unsigned>(rng_.bits(kShiftBits));
+  beat_.v = random_signed(p_.AW);
+  beat_.vth = random_signed(p_.AW);
+}
+
+void BeatStream::start_group() {
+  unsigned pick = static_cast<unsigned>(rng_.below(10000));
+  int s = 0;
+  while (pick >= kScenarioWeights[s]) pick -= kScenarioWeights[s++];
+  scenario_ = static_cast<Scenario>(s);
+  acc_ = 0;
+  group_positive_ = rng_.chance(1, 2);
+  switch (scenario_) {
+    case Scenario::wrap: {
+      const unsigned headroom = p_.AW - p_.required_accumulator_bits();
+      group_left_ = (std::uint64_t{1} << std::min(headroom + 1, kMaxWrapLog2)) + 2;
+      break;
+    }
+    case Scenario::zero_codes:
+    case Scenario::boundary: group_left_ = 1 + rng_.below(8); break;
+    default: group_left_ = 1 + rng_.below(16); break;
+  }
+}
+
+void BeatStream::fill_operands() {
+  const std::uint32_t x_max = (1u << p_.activation_bits()) - 1;
+  const bool threshold = p_.kind == KernelKind::threshold;
+  const bool all_max = rng_.chance(1, 2);  // for spike_edges: all-one or all-zero beat
+  for (unsigned k = 0; k < p_.K; ++k) {
+    std::uint32_t& x = beat_.x[k];
+    std::uint32_t& w = beat_.w[k];
+    x = static_cast<std::uint32_t>(rng_.bits(p_.activation_bits()));
+    w = random_code();
+    switch (scenario_) {
+      case Scenario::extreme:
+        x = rng_.chance(3, 4) ? x_max : 0;
+        w = extreme_code(rng_.chance(1, 2));
+        break;
+      case Scenario::wrap:
+        x = x_max;
+        w = extreme_code(group_positive_);
+        break;
+      case Scenario::zero_codes:
+        if (rng_.chance(3, 4)) w = zero_code();
+        break;
+      case Scenario::theta_edges:
+        if (threshold) {
+          const std::uint32_t theta = rng_.chance(1, 2) ? 0 : x_max;
+          w = static_cast<std::uint32_t>(rng_.bits(1)) << p_.XW | theta;
+          const auto pick = rng_.below(3);
+          x = pick == 0 ? 0 : pick == 1 ? x_max : x;
+        } else {
+          x = rng_.chance(1, 2) ? x_max : 0;
+          w = extreme_code(rng_.chance(1, 2));
+        }
+        break;
+      case Scenario::spike_edges: x = all_max ? x_max : 0; break;
+      default: break;
+    }
+    acc_ = wrap_signed(u(acc_) + u(synapse_term(p_, x, w)), p_.AW);
+  }
+}
+
+void BeatStream::set_last_beat_operands() {
+  const unsigned need = p_.required_accumulator_bits();
+  const bool wide = rng_.chance(1, 8);  // occasionally anything the ports allow
+  beat_.bias = random_signed(wide ? p_.AW : need + 1);
+  beat_.shift = static_cast<unsigned>(wide ? rng_.bits(kShiftBits) : rng_.below(need + 1));
+  beat_.v = random_signed(wide ? p_.AW : need + 2);
+  beat_.vth = wide ? random_signed(p_.AW) : static_cast<std::int64_t>(1 + rng_.bits(need));
+  if (scenario_ != Scenario::boundary) return;
+
+  const std::int64_t aw_max = wrap_signed((std::uint64_t{1} << (p_.AW - 1)) - 1, p_.AW);
+  if (p_.kind == KernelKind::spike) {
+    // v + acc + bias lands exactly on vth, one above or one below it; or the
+    // sum wraps at AW bits.
+    if (rng_.chance(1, 4)) beat_.v = rng_.chance(1, 2) ? aw_max : -aw_max - 1;
+    const std::int64_t integrated = wrap_signed(u(beat_.v) + u(acc_) + u(beat_.bias), p_.AW);
+    const std::int64_t delta = static_cast<std::int64_t>(rng_.below(3)) - 1;
+    beat_.vth = wrap_signed(u(integrated) + u(delta), p_.AW);
+    return;
+  }
+  // acc + bias lands on an edge of the output stage.
+  const unsigned s = beat_.shift = static_cast<unsigned>(rng_.below(std::min(need + 1, p_.AW - 1)));
+  const std::uint64_t top = (std::uint64_t{1} << p_.XW);  // first saturating value before the shift
+  const std::uint64_t targets[] = {0, u(-1), (top - 1) << s, (top << s) - 1, top << s,
+                                   (std::uint64_t{1} << s) - 1, std::uint64_t{1} << s,
+                                   u(aw_max), u(-aw_max - 1)};
+  const std::uint64_t target = targets[rng_.below(std::size(targets))];
+  beat_.bias = wrap_signed(target - u(acc_), p_.AW);
+}
+
+const Beat& BeatStream::next() {
+  if (idle_left_ > 0) {
+    --idle_left_;
+    randomize_all();
+    beat_.valid = beat_.first = beat_.last = false;
+    return beat_;
+  }
+  const bool first = group_left_ == 0;
+  if (first) start_group();
+  randomize_all();  // operands the kernel must ignore on this beat are random too
+  fill_operands();
+  beat_.valid = true;
+  beat_.first = first;
+  beat_.last = --group_left_ == 0;
+  if (beat_.last) {
+    set_last_beat_operands();
+    if (rng_.chance(1, 4)) idle_left_ = 1 + rng_.below(3);
+  }
+  return beat_;
+}
+
+}  // namespace neuroppa::models

@@ -1,0 +1,67 @@
+// Multiply-accumulate neuron kernel (the baseline). K synapses per beat:
+//   term_k = x_k * w_k   (x unsigned XW bits, w signed WW bits)
+// The accumulator is AW-bit two's complement and wraps. Handshake: on a
+// valid beat the accumulator restarts if first_i, and at last_i the output
+// stage result is registered and valid_o pulses for one cycle.
+module np_mac_kernel #(
+  parameter int unsigned K  = 9,
+  parameter int unsigned XW = 8,
+  parameter int unsigned WW = 8,
+  parameter int unsigned AW = 32
+) (
+  input  logic            clk_i,
+  input  logic            rst_ni,
+  input  logic            valid_i,
+  input  logic            first_i,
+  input  logic            last_i,
+  input  logic [K*XW-1:0] x_i,
+  input  logic [K*WW-1:0] w_i,
+  input  logic [AW-1:0]   bias_i,
+  input  logic [5:0]      shift_i,
+  output logic            valid_o,
+  output logic [XW-1:0]   y_o
+);
+  logic [AW-1:0] beat_sum;
+  logic [AW-1:0] acc_q, acc_d;
+  logic [XW-1:0] y_d, y_q;
+  logic          valid_q;
+
+  always_comb begin
+    logic signed [XW:0]    x_s;
+    logic signed [WW-1:0]  w_s;
+    logic signed [XW+WW-1:0] product;  // |x*w| always fits XW+WW bits
+    beat_sum = '0;
+    for (int unsigned k = 0; k < K; k++) begin
+      x_s      = $signed({1'b0, x_i[k*XW+:XW]});
+      w_s      = $signed(w_i[k*WW+:WW]);
+      product  = x_s * w_s;
+      beat_sum = beat_sum + AW'(product);
+    end
+  end
+
+  assign acc_d = (first_i ? '0 : acc_q) + beat_sum;
+
+  np_output_stage #(.XW(XW), .AW(AW)) u_out (
+    .acc_i  (acc_d),
+    .bias_i (bias_i),
+    .shift_i(shift_i),
+    .y_o    (y_d)
+  );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_q   <= '0;
+      y_q     <= '0;
+      valid_q <= 1'b0;
+    end else begin
+      valid_q <= valid_i && last_i;
+      if (valid_i) begin
+        acc_q <= acc_d;
+        if (last_i) y_q <= y_d;
+      end
+    end
+  end
+
+  assign valid_o = valid_q;
+  assign y_o     = y_q;
+endmodule

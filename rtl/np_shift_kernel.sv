@@ -1,0 +1,66 @@
+// Power-of-two (bit-shift-and-accumulate) neuron kernel. Weight code per
+// synapse: {sign, m} with m of WW-1 bits. m = 0 is weight 0 (pruned synapse);
+// otherwise term_k = +/-(x_k << (m - 1)), taken modulo 2^AW.
+// Handshake, accumulator and output stage as in np_mac_kernel.
+module np_shift_kernel #(
+  parameter int unsigned K  = 9,
+  parameter int unsigned XW = 8,
+  parameter int unsigned WW = 4,
+  parameter int unsigned AW = 32
+) (
+  input  logic            clk_i,
+  input  logic            rst_ni,
+  input  logic            valid_i,
+  input  logic            first_i,
+  input  logic            last_i,
+  input  logic [K*XW-1:0] x_i,
+  input  logic [K*WW-1:0] w_i,
+  input  logic [AW-1:0]   bias_i,
+  input  logic [5:0]      shift_i,
+  output logic            valid_o,
+  output logic [XW-1:0]   y_o
+);
+  logic [AW-1:0] beat_sum;
+  logic [AW-1:0] acc_q, acc_d;
+  logic [XW-1:0] y_d, y_q;
+  logic          valid_q;
+
+  always_comb begin
+    logic          sign;
+    logic [WW-2:0] m;
+    logic [AW-1:0] magnitude;
+    beat_sum = '0;
+    for (int unsigned k = 0; k < K; k++) begin
+      sign      = w_i[k*WW+WW-1];
+      m         = w_i[k*WW+:WW-1];
+      magnitude = (m == '0) ? '0 : (AW'(x_i[k*XW+:XW]) << (m - 1'b1));
+      beat_sum  = sign ? (beat_sum - magnitude) : (beat_sum + magnitude);
+    end
+  end
+
+  assign acc_d = (first_i ? '0 : acc_q) + beat_sum;
+
+  np_output_stage #(.XW(XW), .AW(AW)) u_out (
+    .acc_i  (acc_d),
+    .bias_i (bias_i),
+    .shift_i(shift_i),
+    .y_o    (y_d)
+  );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_q   <= '0;
+      y_q     <= '0;
+      valid_q <= 1'b0;
+    end else begin
+      valid_q <= valid_i && last_i;
+      if (valid_i) begin
+        acc_q <= acc_d;
+        if (last_i) y_q <= y_d;
+      end
+    end
+  end
+
+  assign valid_o = valid_q;
+  assign y_o     = y_q;
+endmodule

@@ -1,0 +1,69 @@
+// Threshold Neuron kernel: a learnable per-synapse threshold and a
+// subtraction instead of a multiplication. Weight code per synapse:
+// {s, theta} with theta of XW bits (so a code is XW+1 bits wide);
+//   term_k = (s ? -1 : +1) * max(0, x_k - theta_k)
+// s = 0 is excitatory, s = 1 inhibitory. Handshake, accumulator and output
+// stage as in np_mac_kernel.
+module np_threshold_kernel #(
+  parameter int unsigned K  = 9,
+  parameter int unsigned XW = 8,
+  parameter int unsigned AW = 32
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+  input  logic                valid_i,
+  input  logic                first_i,
+  input  logic                last_i,
+  input  logic [K*XW-1:0]     x_i,
+  input  logic [K*(XW+1)-1:0] w_i,
+  input  logic [AW-1:0]       bias_i,
+  input  logic [5:0]          shift_i,
+  output logic                valid_o,
+  output logic [XW-1:0]       y_o
+);
+  localparam int unsigned CW = XW + 1;  // weight code width
+
+  logic [AW-1:0] beat_sum;
+  logic [AW-1:0] acc_q, acc_d;
+  logic [XW-1:0] y_d, y_q;
+  logic          valid_q;
+
+  always_comb begin
+    logic [XW-1:0] x, theta, excess;
+    logic          inhibitory;
+    beat_sum = '0;
+    for (int unsigned k = 0; k < K; k++) begin
+      x          = x_i[k*XW+:XW];
+      theta      = w_i[k*CW+:XW];
+      inhibitory = w_i[k*CW+XW];
+      excess     = (x > theta) ? (x - theta) : '0;
+      beat_sum   = inhibitory ? (beat_sum - AW'(excess)) : (beat_sum + AW'(excess));
+    end
+  end
+
+  assign acc_d = (first_i ? '0 : acc_q) + beat_sum;
+
+  np_output_stage #(.XW(XW), .AW(AW)) u_out (
+    .acc_i  (acc_d),
+    .bias_i (bias_i),
+    .shift_i(shift_i),
+    .y_o    (y_d)
+  );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_q   <= '0;
+      y_q     <= '0;
+      valid_q <= 1'b0;
+    end else begin
+      valid_q <= valid_i && last_i;
+      if (valid_i) begin
+        acc_q <= acc_d;
+        if (last_i) y_q <= y_d;
+      end
+    end
+  end
+
+  assign valid_o = valid_q;
+  assign y_o     = y_q;
+endmodule

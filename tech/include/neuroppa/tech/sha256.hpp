@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace neuroppa::tech {
+
+// SHA-256 (OpenSSL) for content-addressed caches. Each update() is framed by
+// its length so that ("ab","c") and ("a","bc") hash differently.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  Sha256& update(std::string_view field);
+  std::string hex();  // finishes the digest
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace neuroppa::tech

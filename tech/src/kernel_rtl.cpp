@@ -1,0 +1,51 @@
+#include "neuroppa/tech/kernel_rtl.hpp"
+
+#include <fmt/format.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/tech/embedded.hpp"
+
+namespace neuroppa::tech {
+
+using models::KernelKind;
+
+std::string kernel_top(KernelKind kind) { return fmt::format("np_{}_kernel", models::to_string(kind)); }
+
+ModelSpec kernel_rtl_spec(const models::KernelParams& p) {
+  if (auto error = models::validate(p)) throw Error(*error);
+  ModelSpec spec;
+  spec.top = kernel_top(p.kind);
+  spec.label = "rtl " + p.describe();
+  spec.clock = "clk_i";
+  const std::string file = spec.top + ".sv";
+  spec.sources.push_back({file, std::string(embedded_file(file))});
+  if (p.kind != KernelKind::spike)
+    spec.sources.push_back({"np_output_stage.sv", std::string(embedded_file("np_output_stage.sv"))});
+
+  spec.parameters.emplace_back("K", std::to_string(p.K));
+  if (p.kind != KernelKind::spike) spec.parameters.emplace_back("XW", std::to_string(p.XW));
+  if (p.kind != KernelKind::threshold) spec.parameters.emplace_back("WW", std::to_string(p.WW));
+  spec.parameters.emplace_back("AW", std::to_string(p.AW));
+
+  spec.ports = {{"clk_i", 1, false},
+                {"rst_ni", 1, false},
+                {"valid_i", 1, false},
+                {"first_i", 1, false},
+                {"last_i", 1, false},
+                {"x_i", p.K * p.activation_bits(), false},
+                {"w_i", p.K * p.code_bits(), false},
+                {"bias_i", p.AW, false},
+                {"valid_o", 1, true}};
+  if (p.kind == KernelKind::spike) {
+    spec.ports.push_back({"v_i", p.AW, false});
+    spec.ports.push_back({"vth_i", p.AW, false});
+    spec.ports.push_back({"spike_o", 1, true});
+    spec.ports.push_back({"v_o", p.AW, true});
+  } else {
+    spec.ports.push_back({"shift_i", models::kShiftBits, false});
+    spec.ports.push_back({"y_o", p.XW, true});
+  }
+  return spec;
+}
+
+}  // namespace neuroppa::tech
