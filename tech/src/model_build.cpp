@@ -133,7 +133,8 @@ template <std::size_t N> void* port_data(VlWide<N>& v) {{ return v.data(); }}
 
 void* create() {{
   auto* i = new Instance;
-{ports}  return i;
+{ports}  i->model.eval();  // settle at time 0, so that the first clock edge is seen as one
+  return i;
 }}
 
 void destroy(void* p) {{
@@ -231,7 +232,7 @@ std::shared_ptr<const LoadedModel> ModelCache::load(const ModelSpec& spec, Build
 
 void ModelCache::build(const ModelSpec& spec, const fs::path& final_dir) const {
   const auto start = std::chrono::steady_clock::now();
-  if (progress_) progress_(fmt::format("building model {} (verilator + g++, ~10 s) ... ", spec.label));
+  if (progress_) progress_(fmt::format("building model {} with verilator and g++ (takes a few seconds) ... ", spec.label));
   const fs::path tmp = root_ / "tmp" / fmt::format("{}.{}", final_dir.filename().string(), ::getpid());
   fs::remove_all(tmp);
   fs::create_directories(tmp);

@@ -106,6 +106,7 @@ class KernelGolden {
   void reset();
   const KernelOutputs& step(const Beat& beat);
   const KernelOutputs& outputs() const { return out_; }
+  std::int64_t accumulator() const { return acc_; }
   const KernelParams& params() const { return params_; }
 
   // Sum of the K terms of one beat, wrapped at AW bits. Virtual so a test

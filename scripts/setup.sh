@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sets up neuroppa on Debian 12 and optionally runs it.
+#
+#   bash scripts/setup.sh          install what is missing, configure, build
+#   bash scripts/setup.sh run      ... then run the main job on the bundled defaults
+#   bash scripts/setup.sh test     ... then the default test run (long tests excluded)
+#   bash scripts/setup.sh long     ... then only the long regressions
+#
+# A second run only checks: packages already installed are not touched and the
+# build is incremental. Needs root (or sudo) only when a package is missing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${NEUROPPA_BUILD_DIR:-$root/build}
+mode=${1:-build}
+
+# Every Debian package the project needs, to build, to test and at run time
+# (neuroppa runs verilator, g++ and make itself when it builds a model).
+packages=(
+  g++ make cmake ninja-build pkg-config
+  verilator libsystemc-dev yosys opensta iverilog
+  libfmt-dev doctest-dev libcli11-dev libssl-dev
+  qflow-tech-osu018 qflow-tech-osu035 qflow-tech-osu050
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}" </dev/null
+else
+  echo "setup: all ${#packages[@]} Debian packages present"
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$build" -j "$(nproc)"
+
+case "$mode" in
+  build) ;;
+  run) "$build/neuroppa" verify ;;
+  test) ctest --test-dir "$build" --label-exclude long --output-on-failure -j "$(nproc)" ;;
+  long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
+  *) echo "setup: unknown mode '$mode' (build, run, test or long)" >&2; exit 2 ;;
+esac

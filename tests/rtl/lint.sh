@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# verilator --lint-only -Wall on every kernel for several parameter sets.
+set -euo pipefail
+rtl=$1
+fail=0
+lint() {  # kernel, parameters...
+  local top=np_$1_kernel; shift
+  local files=("$rtl/$top.sv")
+  [ "$top" = np_spike_kernel ] || files+=("$rtl/np_output_stage.sv")
+  if ! out=$(verilator --lint-only -Wall --top-module "$top" "$@" "${files[@]}" 2>&1) || [ -n "$out" ]; then
+    echo "lint failed: $top $*"; echo "$out"; fail=1
+  else
+    echo "lint clean: $top $*"
+  fi
+}
+for k in 1 9 25; do
+  lint mac -GK=$k -GXW=4 -GWW=4 -GAW=16
+  lint mac -GK=$k -GXW=8 -GWW=8 -GAW=32
+  lint shift -GK=$k -GXW=8 -GWW=4 -GAW=24
+  lint shift -GK=$k -GXW=4 -GWW=6 -GAW=48
+  lint threshold -GK=$k -GXW=4 -GAW=16
+  lint threshold -GK=$k -GXW=8 -GAW=32
+  lint spike -GK=$k -GWW=4 -GAW=16
+  lint spike -GK=$k -GWW=8 -GAW=64
+done
+exit $fail

@@ -1,0 +1,37 @@
+// The parameter sets every kernel is regressed on: K in {1, 9, 25},
+// activations and weights at 4 and 8 bits, accumulators at exactly the
+// width one beat needs (so the accumulator wraps often) and at 64 bits.
+// shift codes stop at WW = 6: a 7- or 8-bit code would shift by 62 or 126
+// and needs a wider accumulator than the 64-bit maximum.
+#pragma once
+
+#include <vector>
+
+#include "neuroppa/models/kernel.hpp"
+
+namespace neuroppa::test {
+
+inline std::vector<models::KernelParams> regression_sets(models::KernelKind kind) {
+  using models::KernelKind;
+  auto tight = [](models::KernelParams p) {
+    p.AW = p.required_accumulator_bits();
+    return p;
+  };
+  switch (kind) {
+    case KernelKind::mac:
+      return {tight({kind, 1, 4, 4, 0}), tight({kind, 9, 8, 8, 0}), tight({kind, 25, 8, 4, 0}),
+              {kind, 25, 4, 8, 64}};
+    case KernelKind::shift:
+      return {tight({kind, 1, 4, 4, 0}), tight({kind, 9, 8, 4, 0}), tight({kind, 25, 4, 6, 0}),
+              {kind, 25, 8, 5, 64}};
+    case KernelKind::threshold:
+      return {tight({kind, 1, 4, 0, 0}), tight({kind, 9, 8, 0, 0}), tight({kind, 25, 8, 0, 0}),
+              {kind, 25, 4, 0, 64}};
+    case KernelKind::spike:
+      return {tight({kind, 1, 0, 4, 0}), tight({kind, 9, 0, 8, 0}), tight({kind, 25, 0, 4, 0}),
+              {kind, 25, 0, 8, 64}};
+  }
+  return {};
+}
+
+}  // namespace neuroppa::test

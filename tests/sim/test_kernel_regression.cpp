@@ -1,0 +1,96 @@
+// RTL kernels against the golden models, cycle by cycle.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+
+#include "neuroppa/sim/kernel_regression.hpp"
+#include "neuroppa/tech/kernel_rtl.hpp"
+#include "regression_sets.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using models::KernelKind;
+using models::KernelParams;
+
+namespace {
+
+std::shared_ptr<const tech::LoadedModel> rtl_model(const KernelParams& p) {
+  static tech::ModelCache cache(test::model_cache_dir(),
+                                [](std::string_view line) { std::fputs(std::string(line).c_str(), stderr); });
+  return cache.load(tech::kernel_rtl_spec(p));
+}
+
+sim::RegressionResult regress(const KernelParams& p, std::uint64_t beats, std::uint64_t seed) {
+  sim::KernelHarness dut(rtl_model(p), p);
+  models::KernelGolden golden(p);
+  models::BeatStream stream(p, seed);
+  return sim::run_regression(dut, golden, stream, beats);
+}
+
+void regress_all_sets(KernelKind kind, std::uint64_t beats_per_kernel) {
+  const auto sets = test::regression_sets(kind);
+  for (const KernelParams& p : sets) {
+    CAPTURE(p.describe());
+    const auto r = regress(p, beats_per_kernel / sets.size() + 1, 1);
+    const std::string first_mismatch = r.first ? sim::describe(*r.first, p) : "none";
+    INFO(first_mismatch);
+    CHECK(r.mismatches == 0);
+    CHECK(r.beats >= beats_per_kernel / sets.size());
+    CHECK(r.outputs > r.beats / 64);  // outputs were really compared
+  }
+}
+
+// Flips one bit of a beat's sum, only when synapse 0 carries the most
+// extreme code: the kind of slip a golden model (or RTL) could hide.
+class OneBitWrongGolden : public models::KernelGolden {
+ public:
+  using KernelGolden::KernelGolden;
+  std::int64_t beat_sum(std::span<const std::uint32_t> x, std::span<const std::uint32_t> w) const override {
+    const std::int64_t sum = KernelGolden::beat_sum(x, w);
+    const std::uint32_t top_code = (1u << params().code_bits()) - 1;
+    return w[0] == top_code ? sum ^ 1 : sum;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("RTL equals golden, >= 100,000 beats per kernel over 4 parameter sets") {
+  for (KernelKind kind : models::kAllKernelKinds) {
+    CAPTURE(models::to_string(kind));
+    regress_all_sets(kind, 100000);
+  }
+}
+
+TEST_CASE("a golden model with one bit wrong is caught") {
+  for (KernelKind kind : models::kAllKernelKinds) {
+    const KernelParams p = test::regression_sets(kind)[1];
+    CAPTURE(p.describe());
+    sim::KernelHarness dut(rtl_model(p), p);
+    OneBitWrongGolden golden(p);
+    models::BeatStream stream(p, 1);
+    const auto r = sim::run_regression(dut, golden, stream, 20000);
+    CHECK(r.mismatches > 0);
+    REQUIRE(r.first);
+    const std::string text = sim::describe(*r.first, p);
+    CHECK(text.find("first mismatch at cycle") == 0);
+    CHECK(text.find("expected") != std::string::npos);
+  }
+}
+
+TEST_CASE("regression results are reproducible per seed") {
+  const KernelParams p = test::regression_sets(KernelKind::mac)[1];
+  const auto a = regress(p, 5000, 9);
+  const auto b = regress(p, 5000, 9);
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.outputs == b.outputs);
+  CHECK(a.mismatches == 0);
+}
+
+TEST_SUITE("long") {
+  TEST_CASE("RTL equals golden, >= 10,000,000 beats per kernel") {
+    for (KernelKind kind : models::kAllKernelKinds) {
+      CAPTURE(models::to_string(kind));
+      regress_all_sets(kind, 10000000);
+    }
+  }
+}

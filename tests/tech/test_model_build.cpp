@@ -1,0 +1,154 @@
+// Run-time model builds: generation, caching by content, concurrency, errors.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/tech/model_build.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A small registered adder with a wide port: quick to build, and exercises
+// every storage class of the ABI (8-, 16-, 32-, 64-bit and wide words).
+tech::ModelSpec adder_spec(const std::string& tag) {
+  tech::ModelSpec s;
+  s.top = "adder";
+  s.label = "test adder " + tag;
+  s.clock = "clk";
+  s.sources.push_back({"adder.sv", fmt::format(R"(// {}
+module adder #(parameter int W = 8) (
+  input  logic clk,
+  input  logic [W-1:0] a, b,
+  input  logic [99:0] wide_i,
+  output logic [W-1:0] sum_q,
+  output logic [99:0] wide_o
+);
+  always_ff @(posedge clk) begin
+    sum_q  <= a + b;
+    wide_o <= ~wide_i;
+  end
+endmodule
+)", tag)});
+  s.parameters = {{"W", "40"}};
+  s.ports = {{"clk", 1, false}, {"a", 40, false}, {"b", 40, false}, {"wide_i", 100, false},
+             {"sum_q", 40, true}, {"wide_o", 100, true}};
+  return s;
+}
+
+void check_adder(const std::shared_ptr<const tech::LoadedModel>& model) {
+  tech::ModelInstance inst(model);
+  const auto a = inst.port("a"), b = inst.port("b"), sum = inst.port("sum_q");
+  a.set(0xff'ffff'fff0ULL);
+  b.set(0x20);
+  inst.tick();
+  CHECK(sum.get() == 0x10);  // wraps at 40 bits
+  const std::uint32_t in[4] = {0x12345678, 0, 0xffffffff, 0xf};
+  inst.port("wide_i").set_words(in);
+  inst.tick();
+  std::uint32_t out[4] = {};
+  inst.port("wide_o").get_words(out);
+  CHECK(out[0] == ~0x12345678u);
+  CHECK(out[1] == 0xffffffffu);
+  CHECK(out[2] == 0);
+  CHECK(out[3] == 0);  // only 4 bits of the top word exist, all were one
+  CHECK_THROWS_AS(inst.port("nope"), Error);
+}
+
+}  // namespace
+
+TEST_CASE("cache keys follow the content") {
+  tech::ModelCache cache(test::temp_dir("keys"));
+  const auto s = adder_spec("k");
+  CHECK(cache.key(s) == cache.key(adder_spec("k")));
+  auto changed = s;
+  changed.parameters[0].second = "41";
+  CHECK(cache.key(changed) != cache.key(s));
+  changed = s;
+  changed.sources[0].text += " ";
+  CHECK(cache.key(changed) != cache.key(s));
+  const auto mac = tech::kernel_rtl_spec({models::KernelKind::mac, 9, 8, 8, 32});
+  const auto mac25 = tech::kernel_rtl_spec({models::KernelKind::mac, 25, 8, 8, 32});
+  CHECK(cache.key(mac) != cache.key(mac25));
+}
+
+TEST_CASE("a model is built once, then loaded from the cache") {
+  const fs::path root = test::temp_dir("cache");
+  std::vector<std::string> lines;
+  tech::ModelCache cache(root, [&](std::string_view l) { lines.emplace_back(l); });
+  tech::BuildReport first, second;
+  check_adder(cache.load(adder_spec("once"), &first));
+  CHECK_FALSE(first.cached);
+  check_adder(cache.load(adder_spec("once"), &second));
+  CHECK(second.cached);
+  CHECK(first.key == second.key);
+  CHECK(fs::exists(root / "models" / first.key / "model.so"));
+  REQUIRE(lines.size() == 3);  // "building ... ", "done ...", "using cached ..."
+  CHECK(lines[0].find("building model test adder once") == 0);
+  CHECK(lines[2].find("using cached model") == 0);
+}
+
+TEST_CASE("concurrent processes building the same model share one build") {
+  const fs::path root = test::temp_dir("concurrent");
+  const auto spec = adder_spec("concurrent");
+  std::vector<pid_t> children;
+  for (int i = 0; i < 3; ++i) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int rc = 1;
+      try {
+        tech::ModelCache cache(root);
+        tech::ModelInstance inst(cache.load(spec));
+        inst.port("a").set(2);
+        inst.port("b").set(3);
+        inst.tick();
+        rc = inst.port("sum_q").get() == 5 ? 0 : 2;
+      } catch (...) {
+        rc = 3;
+      }
+      ::_exit(rc);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  int models = 0;
+  for (const auto& e : fs::directory_iterator(root / "models")) models += e.is_directory();
+  CHECK(models == 1);
+  CHECK(fs::is_empty(root / "tmp"));  // no half-built leftovers
+}
+
+TEST_CASE("a build that fails says which model and where the log is") {
+  auto spec = adder_spec("broken");
+  spec.sources[0].text = "module adder(input logic clk; endmodule\n";
+  tech::ModelCache cache(test::temp_dir("broken"));
+  try {
+    cache.load(spec);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find("building model test adder broken failed") != std::string::npos);
+    CHECK(msg.find("build.log") != std::string::npos);
+  }
+}
+
+TEST_CASE("kernel specs refuse invalid parameters") {
+  CHECK_THROWS_AS(tech::kernel_rtl_spec({models::KernelKind::mac, 0, 8, 8, 32}), Error);
+  const auto spike = tech::kernel_rtl_spec({models::KernelKind::spike, 4, 0, 6, 16});
+  CHECK(spike.top == "np_spike_kernel");
+  CHECK(spike.sources.size() == 1);
+  CHECK(spike.ports[5].name == "x_i");
+  CHECK(spike.ports[5].width == 4);
+  CHECK(spike.ports[6].width == 24);
+}
