@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/tech/model_build.hpp"
 
 extern char** environ;
@@ -17,6 +19,21 @@ namespace neuroppa::test {
 namespace fs = std::filesystem;
 
 fs::path model_cache_dir() { return tech::default_cache_dir(); }
+
+fs::path shared_dir() {
+  if (const char* env = std::getenv("NEUROPPA_SHARED_DIR"); env && *env) return env;
+  return fs::path(NEUROPPA_SOURCE_DIR) / ".." / "shared";
+}
+
+fs::path osu_library(const std::string& node) {
+  return tech::resolve_library(node);
+}
+
+fs::path write_temp_file(const std::string& name, const std::string& text) {
+  const fs::path path = temp_dir("file") / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
 
 namespace {
 

@@ -11,6 +11,18 @@ namespace neuroppa::test {
 // so repeated test runs reuse the Verilated models (keyed by content hash).
 std::filesystem::path model_cache_dir();
 
+// The reference data folder (libraries, designs): NEUROPPA_SHARED_DIR, else
+// ../shared beside the source tree. Tests that need it are in the doctest
+// suite "shared"; ctest runs that suite as its own test, which reports
+// itself skipped (exit 77) with the reason when the folder is absent.
+std::filesystem::path shared_dir();
+
+// The Debian OSU library of a node ("osu018", "osu035", "osu050").
+std::filesystem::path osu_library(const std::string& node);
+
+// Writes text to a new file in a temporary folder and returns its path.
+std::filesystem::path write_temp_file(const std::string& name, const std::string& text);
+
 // A fresh, empty temporary folder, removed at the end of the test run.
 std::filesystem::path temp_dir(const std::string& tag);
 
