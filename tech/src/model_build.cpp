@@ -1,9 +1,6 @@
 #include "neuroppa/tech/model_build.hpp"
 
 #include <dlfcn.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +9,7 @@
 #include <thread>
 
 #include "neuroppa/models/error.hpp"
+#include "neuroppa/tech/content_store.hpp"
 #include "neuroppa/tech/embedded.hpp"
 #include "neuroppa/tech/process.hpp"
 #include "neuroppa/tech/sha256.hpp"
@@ -50,24 +48,6 @@ const std::string& tool_versions() {
   }();
   return versions;
 }
-
-// Holds an exclusive flock on a file for its lifetime.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) throw Error(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
-    }
-  }
-  ~FileLock() { ::close(fd_); }  // closing releases the lock
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -213,38 +193,27 @@ std::string ModelCache::key(const ModelSpec& spec) const {
 std::shared_ptr<const LoadedModel> ModelCache::load(const ModelSpec& spec, BuildReport* report) {
   const auto start = std::chrono::steady_clock::now();
   const std::string key = this->key(spec);
-  const fs::path dir = root_ / "models" / key;
-  const fs::path so = dir / "model.so";
-  bool cached = fs::exists(so);  // a published folder is always complete
-  if (!cached) {
-    std::error_code ec;
-    fs::create_directories(root_ / "locks", ec);
-    if (ec) throw Error(fmt::format("cannot create cache folder {}: {}", root_.string(), ec.message()));
-    FileLock lock(root_ / "locks" / (key + ".lock"));
-    cached = fs::exists(so);  // another process may have built it while we waited
-    if (!cached) build(spec, dir);
-  }
-  if (cached && progress_) progress_(fmt::format("using cached model {} ({})\n", spec.label, key.substr(0, 12)));
-  auto model = std::make_shared<const LoadedModel>(so, spec);
-  if (report) *report = BuildReport{cached, seconds_since(start), key, dir};
+  const auto entry = ContentStore(root_).get_or_build("models", key, [&](const ContentStore::BuildContext& ctx) {
+    build(spec, ctx.dir, ctx.log);
+  });
+  if (entry.cached && progress_) progress_(fmt::format("using cached model {} ({})\n", spec.label, key.substr(0, 12)));
+  auto model = std::make_shared<const LoadedModel>(entry.dir / "model.so", spec);
+  if (report) *report = BuildReport{entry.cached, seconds_since(start), key, entry.dir};
   return model;
 }
 
-void ModelCache::build(const ModelSpec& spec, const fs::path& final_dir) const {
+void ModelCache::build(const ModelSpec& spec, const fs::path& dir, const fs::path& log) const {
   const auto start = std::chrono::steady_clock::now();
   if (progress_) progress_(fmt::format("building model {} with verilator and g++ (takes a few seconds) ... ", spec.label));
-  const fs::path tmp = root_ / "tmp" / fmt::format("{}.{}", final_dir.filename().string(), ::getpid());
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  write_file(tmp / "model_abi.h", abi_header_text());
-  write_file(tmp / "wrapper.cpp", generate_wrapper(spec));
-  for (const auto& s : spec.sources) write_file(tmp / s.name, s.text);
+  write_file(dir / "model_abi.h", abi_header_text());
+  write_file(dir / "wrapper.cpp", generate_wrapper(spec));
+  for (const auto& s : spec.sources) write_file(dir / s.name, s.text);
 
   const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::string> argv = {
       "verilator", "--cc", "--exe", "--build", "-j", std::to_string(jobs), "-O3",
       "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-      "-Wno-style", "--top-module", spec.top, "-CFLAGS", "-fPIC -O2 -I" + tmp.string(),
+      "-Wno-style", "--top-module", spec.top, "-CFLAGS", "-fPIC -O2 -I" + dir.string(),
       "-LDFLAGS", "-shared -Wl,-Bsymbolic", "-MAKEFLAGS", "OPT_FAST=-O2 OPT_SLOW=-O1",
       "-Mdir", "obj", "-o", "model.so"};
   for (const auto& [name, value] : spec.parameters) argv.push_back(fmt::format("-G{}={}", name, value));
@@ -252,23 +221,14 @@ void ModelCache::build(const ModelSpec& spec, const fs::path& final_dir) const {
   for (const auto& s : spec.sources) argv.push_back(s.name);
   argv.push_back("wrapper.cpp");
 
-  const fs::path log = tmp / "build.log";
-  if (const int rc = run_logged(argv, log, tmp); rc != 0) {
+  if (const int rc = run_logged(argv, log, dir); rc != 0) {
     if (progress_) progress_("failed\n");
     throw Error(fmt::format("building model {} failed (verilator exit status {}); full log: {}\n{}",
                             spec.label, rc, log.string(), tail_of_file(log, 8)));
   }
-  fs::rename(tmp / "obj" / "model.so", tmp / "model.so");
-  write_file(tmp / "spec.txt", fmt::format("{}\n{}\n", spec.label, tool_versions()));
-  fs::remove_all(tmp / "obj");  // keep the folder small: only the .so is needed
-  fs::create_directories(final_dir.parent_path());
-  std::error_code ec;
-  fs::rename(tmp, final_dir, ec);  // atomic publish
-  if (ec) {
-    fs::remove_all(tmp);
-    if (!fs::exists(final_dir / "model.so"))
-      throw Error(fmt::format("cannot publish model into {}: {}", final_dir.string(), ec.message()));
-  }
+  fs::rename(dir / "obj" / "model.so", dir / "model.so");
+  write_file(dir / "spec.txt", fmt::format("{}\n{}\n", spec.label, tool_versions()));
+  fs::remove_all(dir / "obj");  // keep the folder small: only the .so is needed
   if (progress_) progress_(fmt::format("done in {:.1f} s\n", seconds_since(start)));
 }
 

@@ -132,14 +132,19 @@ TEST_CASE("concurrent processes building the same model share one build") {
 TEST_CASE("a build that fails says which model and where the log is") {
   auto spec = adder_spec("broken");
   spec.sources[0].text = "module adder(input logic clk; endmodule\n";
-  tech::ModelCache cache(test::temp_dir("broken"));
+  const fs::path root = test::temp_dir("broken");
+  tech::ModelCache cache(root);
   try {
     cache.load(spec);
     FAIL("expected an error");
   } catch (const Error& e) {
     const std::string msg = e.what();
     CHECK(msg.find("building model test adder broken failed") != std::string::npos);
-    CHECK(msg.find("build.log") != std::string::npos);
+    const fs::path log = root / "logs" / ("models-" + cache.key(spec) + ".log");
+    CHECK(msg.find("full log: " + log.string()) != std::string::npos);
+    CHECK(fs::file_size(log) > 0);  // the log survives; the half-built folder does not
+    CHECK(fs::is_empty(root / "tmp"));
+    CHECK_FALSE(fs::exists(root / "models" / cache.key(spec)));
   }
 }
 

@@ -125,10 +125,8 @@ struct BuildReport {
   std::filesystem::path directory;
 };
 
-// A folder of built models keyed by content hash. Safe for concurrent use by
-// several processes: a per-key lock file serialises builders, and a build is
-// published by renaming a finished temporary folder, so readers never see a
-// half-written model.
+// Built models keyed by content hash, in a ContentStore (safe for
+// concurrent processes) under root/models.
 class ModelCache {
  public:
   using Progress = std::function<void(std::string_view line)>;
@@ -140,7 +138,7 @@ class ModelCache {
   const std::filesystem::path& root() const { return root_; }
 
  private:
-  void build(const ModelSpec& spec, const std::filesystem::path& final_dir) const;
+  void build(const ModelSpec& spec, const std::filesystem::path& dir, const std::filesystem::path& log) const;
 
   std::filesystem::path root_;
   Progress progress_;
