@@ -48,4 +48,10 @@ ModelSpec kernel_rtl_spec(const models::KernelParams& p) {
   return spec;
 }
 
+SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty) {
+  const ModelSpec rtl = kernel_rtl_spec(params);
+  return SynthesisRequest{rtl.top, rtl.sources, rtl.parameters, liberty,
+                          fmt::format("{} on {}", params.describe(), liberty.filename().string())};
+}
+
 }  // namespace neuroppa::tech

@@ -1,0 +1,45 @@
+// Synthesis with yosys onto a Liberty library (dfflibmap + abc), cached by
+// content hash of the RTL, parameters, library text, script and yosys version.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "neuroppa/tech/model_build.hpp"
+
+namespace neuroppa::tech {
+
+struct SynthesisRequest {
+  std::string top;
+  std::vector<SourceFile> sources;
+  std::vector<std::pair<std::string, std::string>> parameters;  // chparam on the top
+  std::filesystem::path liberty;  // .lib or .lib.gz
+  std::string label;              // for progress lines
+};
+
+struct SynthesisResult {
+  std::filesystem::path netlist_json;     // yosys write_json of the mapped netlist
+  std::filesystem::path netlist_verilog;  // yosys write_verilog -noattr
+  std::filesystem::path log;              // the yosys log
+  double yosys_area = 0;                  // yosys `stat -liberty`: chip area (µm²)
+  std::map<std::string, long> yosys_cells;  // yosys `stat`: instances per cell type
+  std::string key;
+  bool cached = false;
+};
+
+using ProgressFn = std::function<void(std::string_view)>;
+
+// Synthesises (or finds in the cache under cache_root/synth) the request.
+// Throws neuroppa::Error naming the design and the log when yosys fails.
+SynthesisResult synthesize(const SynthesisRequest& request, const std::filesystem::path& cache_root,
+                           const ProgressFn& progress = {});
+
+// Reads the last `stat` report of a yosys log: chip area and cells per type.
+void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::string, long>& cells);
+
+}  // namespace neuroppa::tech

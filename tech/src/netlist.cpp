@@ -1,0 +1,139 @@
+#include "neuroppa/tech/netlist.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "neuroppa/models/error.hpp"
+
+namespace neuroppa::tech {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const Netlist::Port* Netlist::find_port(std::string_view port_name) const {
+  for (const Port& p : ports)
+    if (p.name == port_name) return &p;
+  return nullptr;
+}
+
+namespace {
+
+// Maps yosys bit ids (integers from 2) to dense net ids; "0"/"1"/"x"/"z" to constants.
+class NetIds {
+ public:
+  int id(const json& bit) {
+    if (bit.is_string()) {
+      const std::string s = bit.get<std::string>();
+      return s == "0" ? Netlist::kConst0 : s == "1" ? Netlist::kConst1 : Netlist::kFloating;
+    }
+    const long yosys_bit = bit.get<long>();
+    auto [it, inserted] = ids_.emplace(yosys_bit, static_cast<int>(names_.size()));
+    if (inserted) {
+      names_.push_back(fmt::format("_net{}_", yosys_bit));
+      rank_.push_back(0);
+    }
+    return it->second;
+  }
+  // Names a net after a wire: a public name (hide_name 0) beats an internal
+  // one, which beats the generated "_netN_".
+  void name(int net, const std::string& wire_name, bool hidden) {
+    if (net < 0) return;
+    const int rank = hidden ? 1 : 2;
+    if (rank > rank_[net]) {
+      names_[net] = wire_name;
+      rank_[net] = rank;
+    }
+  }
+  std::vector<std::string> take_names() { return std::move(names_); }
+
+ private:
+  std::map<long, int> ids_;
+  std::vector<std::string> names_;
+  std::vector<int> rank_;
+};
+
+}  // namespace
+
+Netlist read_yosys_json(const fs::path& path, const std::string& top, const Library& library) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: not a yosys JSON netlist: {}", path.string(), e.what()));
+  }
+  const json* module = nullptr;
+  if (doc.contains("modules") && doc["modules"].contains(top)) module = &doc["modules"][top];
+  if (!module) throw Error(fmt::format("{}: no module '{}'", path.string(), top));
+
+  Netlist n;
+  n.top = top;
+  NetIds ids;
+  try {
+    for (const auto& [name, port] : (*module)["ports"].items()) {
+      Netlist::Port p;
+      p.name = name;
+      p.output = port.at("direction").get<std::string>() == "output";
+      for (const auto& bit : port.at("bits")) p.bits.push_back(ids.id(bit));
+      n.ports.push_back(std::move(p));
+    }
+    for (const auto& [name, cell] : (*module)["cells"].items()) {
+      const std::string type = cell.at("type").get<std::string>();
+      Netlist::Instance inst;
+      inst.name = name;
+      inst.cell = library.find_cell(type);
+      if (!inst.cell)
+        throw Error(fmt::format("{}: instance '{}' uses cell '{}', which library {} does not have", path.string(),
+                                name, type, library.name));
+      for (const auto& [pin_name, bits] : cell.at("connections").items()) {
+        const LibertyPin* pin = inst.cell->find_pin(pin_name);
+        if (!pin)
+          throw Error(fmt::format("{}: instance '{}' connects pin '{}', which cell {} does not have", path.string(),
+                                  name, pin_name, type));
+        if (bits.size() != 1)
+          throw Error(fmt::format("{}: instance '{}' pin '{}' has {} bits, expected 1", path.string(), name,
+                                  pin_name, bits.size()));
+        inst.connections.push_back({pin, ids.id(bits[0])});
+      }
+      n.instances.push_back(std::move(inst));
+    }
+    for (const auto& [name, wire] : (*module)["netnames"].items()) {
+      const bool hidden = wire.value("hide_name", 0) != 0;
+      const auto& bits = wire.at("bits");
+      for (std::size_t i = 0; i < bits.size(); ++i) {
+        const int net = ids.id(bits[i]);
+        ids.name(net, bits.size() == 1 ? name : fmt::format("{}[{}]", name, i), hidden);
+      }
+    }
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: malformed yosys netlist: {}", path.string(), e.what()));
+  }
+  n.net_names = ids.take_names();
+  return n;
+}
+
+AreaReport area_of(const Netlist& netlist) {
+  AreaReport r;
+  std::map<std::string, AreaReport::PerCell> per_cell;
+  for (const auto& inst : netlist.instances) {
+    const LibertyCell& c = *inst.cell;
+    r.total += c.area;
+    ++r.cells;
+    if (c.is_sequential()) {
+      r.sequential += c.area;
+      ++r.sequential_cells;
+    } else {
+      r.combinational += c.area;
+    }
+    auto& entry = per_cell[c.name];
+    entry.cell = c.name;
+    ++entry.count;
+    entry.area += c.area;
+  }
+  for (auto& [name, entry] : per_cell) r.per_cell.push_back(entry);
+  return r;
+}
+
+}  // namespace neuroppa::tech

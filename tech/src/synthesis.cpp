@@ -1,0 +1,120 @@
+#include "neuroppa/tech/synthesis.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/tech/content_store.hpp"
+#include "neuroppa/tech/liberty_syntax.hpp"
+#include "neuroppa/tech/process.hpp"
+#include "neuroppa/tech/sha256.hpp"
+
+namespace neuroppa::tech {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSynthesisFormat = "neuroppa-synthesis-1";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string& yosys_version() {
+  static const std::string version = [] {
+    require_tool("yosys", "yosys");
+    return capture_output({"yosys", "-V"});
+  }();
+  return version;
+}
+
+// The yosys script. {lib} is the uncompressed library in the build folder.
+std::string yosys_script(const SynthesisRequest& r) {
+  // read_liberty -lib: cell ports with directions, so that `check` can
+  // follow drivers through mapped cells.
+  std::string script = "read_liberty -lib library.lib\nread_verilog -sv";
+  for (const auto& s : r.sources) script += " " + s.name;
+  script += "\n";
+  if (!r.parameters.empty()) {
+    script += "chparam";
+    for (const auto& [name, value] : r.parameters) script += fmt::format(" -set {} {}", name, value);
+    script += " " + r.top + "\n";
+  }
+  script += fmt::format(
+      "synth -flatten -top {}\n"
+      "dfflibmap -liberty library.lib\n"
+      "abc -liberty library.lib\n"
+      "opt_clean -purge\n"
+      "check -assert\n"
+      "stat -liberty library.lib\n"
+      "write_json netlist.json\n"
+      "write_verilog -noattr netlist.v\n",
+      r.top);
+  return script;
+}
+
+}  // namespace
+
+void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::string, long>& cells) {
+  const std::size_t start = log_text.rfind("Number of cells:");
+  if (start == std::string::npos) throw Error("yosys log has no stat report");
+  cells.clear();
+  std::istringstream in(log_text.substr(start));
+  std::string line;
+  std::getline(in, line);  // "Number of cells: N"
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    long count = 0;
+    if (!(fields >> name >> count)) break;  // the blank line after the cell list
+    cells[name] = count;
+  }
+  const std::size_t chip = log_text.find("Chip area for module", start);
+  if (chip == std::string::npos) throw Error("yosys stat report has no chip area (was -liberty given?)");
+  const std::size_t colon = log_text.find(':', chip);
+  area = std::stod(log_text.substr(colon + 1, 40));
+}
+
+SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root, const ProgressFn& progress) {
+  const std::string library_text = liberty::read_text_file(r.liberty);
+  const std::string script = yosys_script(r);
+  Sha256 h;
+  h.update(kSynthesisFormat).update(yosys_version()).update(script).update(library_text).update(r.top);
+  for (const auto& s : r.sources) h.update(s.name).update(s.text);
+  const std::string key = h.hex();
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto entry = ContentStore(cache_root).get_or_build("synth", key, [&](const ContentStore::BuildContext& ctx) {
+    if (progress) progress(fmt::format("synthesising {} with yosys ... ", r.label));
+    for (const auto& s : r.sources) std::ofstream(ctx.dir / s.name, std::ios::binary) << s.text;
+    std::ofstream(ctx.dir / "library.lib", std::ios::binary) << library_text;
+    std::ofstream(ctx.dir / "synth.ys") << script;
+    const int rc = run_logged({"yosys", "-s", "synth.ys"}, ctx.log, ctx.dir);
+    if (rc != 0) {
+      if (progress) progress("failed\n");
+      throw Error(fmt::format("yosys failed on {} (exit status {}); log: {}\n{}", r.label, rc,
+                              ctx.log.string(), tail_of_file(ctx.log, 6)));
+    }
+    fs::copy_file(ctx.log, ctx.dir / "yosys.log");
+    fs::remove(ctx.dir / "library.lib");  // large, and the key already covers its text
+    if (progress)
+      progress(fmt::format("done in {:.1f} s\n",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+  });
+  SynthesisResult result;
+  result.netlist_json = entry.dir / "netlist.json";
+  result.netlist_verilog = entry.dir / "netlist.v";
+  result.log = entry.dir / "yosys.log";
+  result.key = key;
+  result.cached = entry.cached;
+  parse_yosys_stat(read_file(result.log), result.yosys_area, result.yosys_cells);
+  return result;
+}
+
+}  // namespace neuroppa::tech
