@@ -24,6 +24,7 @@ class KernelHarness {
   // Applies the beat's inputs, clocks one rising edge, reads the registered outputs.
   const models::KernelOutputs& step(const models::Beat& beat);
   const models::KernelParams& params() const { return params_; }
+  const tech::ModelInstance& instance() const { return instance_; }
 
  private:
   models::KernelParams params_;

@@ -1,0 +1,81 @@
+// Cost of toggle counting at gate level, measured side by side in one run:
+// the same kernel netlist driven by the same beats (a) as a plain gate-level
+// model, (b) built with every net exposed, (c) exposed and counted.
+// Prints beats/s and the ratios; the budget is (a)/(c) <= 2.
+//
+//   bench/gate_activity_bench [--kernel mac] [--lib osu018] [--beats 200000]
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/models/stimulus.hpp"
+#include "neuroppa/sim/kernel_harness.hpp"
+#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/kernel_rtl.hpp"
+
+using namespace neuroppa;
+
+namespace {
+
+// Beats/s of driving `beats` beats, calling `after_step` after each cycle.
+template <class AfterStep>
+double measure(sim::KernelHarness& dut, const models::KernelParams& p, std::uint64_t beats, AfterStep after_step) {
+  models::BeatStream stream(p, 1);
+  std::vector<models::Beat> stimulus;  // generated up front: only the model is timed
+  for (std::uint64_t done = 0; done < beats;) {
+    stimulus.push_back(stream.next());
+    done += stimulus.back().valid;
+  }
+  dut.reset();
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& beat : stimulus) {
+    dut.step(beat);
+    after_step();
+  }
+  return beats / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Toggle-counting overhead at gate level"};
+  std::string kernel = "mac", lib_name = "osu018";
+  std::uint64_t beats = 200000;
+  app.add_option("--kernel", kernel);
+  app.add_option("--lib", lib_name);
+  app.add_option("--beats", beats);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const auto kind = models::parse_kernel_kind(kernel);
+    if (!kind) throw Error("unknown kernel " + kernel);
+    const models::KernelParams p{*kind, 9, 8, models::default_code_bits(*kind, 8), 32};
+    const tech::Library lib = tech::read_liberty(tech::resolve_library(lib_name));
+    const auto cache_dir = tech::default_cache_dir();
+    const auto progress = [](std::string_view s) { fmt::print(stderr, "{}", s); };
+    const auto synth = tech::synthesize(tech::kernel_synthesis_request(p, lib.path), cache_dir, progress);
+    const auto netlist = tech::read_yosys_json(synth.netlist_json, tech::kernel_top(*kind), lib);
+    tech::ModelCache cache(cache_dir, progress);
+    const auto plain = cache.load(tech::gate_level_spec(netlist, "clk_i", "gate " + p.describe(), false));
+    const auto exposed =
+        cache.load(tech::gate_level_spec(netlist, "clk_i", "gate " + p.describe() + " (nets exposed)", true));
+
+    sim::KernelHarness plain_dut(plain, p), exposed_dut(exposed, p);
+    const double a = measure(plain_dut, p, beats, [] {});
+    const double b = measure(exposed_dut, p, beats, [] {});
+    tech::ToggleCounter toggles(exposed_dut.instance(), netlist, "clk_i");
+    const double c = measure(exposed_dut, p, beats, [&] { toggles.sample(); });
+    fmt::print("{} on {}: {} cells, {} nets, {} beats\n", p.describe(), lib.name, netlist.instances.size(),
+               netlist.net_count(), beats);
+    fmt::print("  plain gate-level model        {:10.3g} beats/s\n", a);
+    fmt::print("  nets exposed, not counted     {:10.3g} beats/s   {:.2f}x slower\n", b, a / b);
+    fmt::print("  nets exposed and counted      {:10.3g} beats/s   {:.2f}x slower (budget 2x)\n", c, a / c);
+    return 0;
+  } catch (const Error& e) {
+    fmt::print(stderr, "gate_activity_bench: error: {}\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,93 @@
+// Switching activity of a gate-level model: per-net toggle counts sampled
+// once per clock cycle, and the cycles each net spent high (for leakage and
+// duty). The model must be built with nets exposed (gate_level_spec).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "neuroppa/tech/model_build.hpp"
+#include "neuroppa/tech/netlist.hpp"
+
+namespace neuroppa::tech {
+
+struct Activity {
+  std::uint64_t cycles = 0;
+  std::vector<std::uint64_t> toggles;      // per net id
+  std::vector<std::uint64_t> high_cycles;  // per net id
+  // The clock net toggles twice a cycle; it is not sampled but known.
+  std::vector<int> clock_nets;
+
+  double toggle_rate(int net) const { return cycles ? double(toggles[net]) / cycles : 0; }
+  double duty(int net) const { return cycles ? double(high_cycles[net]) / cycles : 0; }
+};
+
+// Counts per bit of a stream of 32-bit words, bit-sliced: plane k holds bit
+// k of each lane's count, so adding a word costs a few operations whatever
+// its popcount. Planes are flushed into 64-bit totals before they overflow.
+class BitSlicedCounter {
+ public:
+  static constexpr int kPlanes = 16;
+  void resize(std::size_t words);
+  void add(std::size_t word, std::uint32_t bits) {
+    std::uint32_t* plane = &planes_[word * kPlanes];
+    for (int k = 0; k < kPlanes && bits; ++k) {
+      const std::uint32_t carry = plane[k] & bits;
+      plane[k] ^= bits;
+      bits = carry;
+    }
+  }
+  // Call once per round of add()s over the words: flushes before 2^16 rounds.
+  void end_round() {
+    if (++rounds_ == (1u << kPlanes) - 1) flush();
+  }
+  void flush();
+  std::uint64_t total(std::size_t bit) const { return totals_[bit]; }  // after flush()
+
+ private:
+  std::vector<std::uint32_t> planes_;
+  std::vector<std::uint64_t> totals_;
+  std::uint32_t rounds_ = 0;
+};
+
+class ToggleCounter {
+ public:
+  ToggleCounter(const ModelInstance& instance, const Netlist& netlist, const std::string& clock);
+
+  // Reads every exposed net once; call after each clock cycle. The first
+  // sample after construction or restart() sets the reference values.
+  void sample() {
+    if (!started_) {
+      start();
+      return;
+    }
+    ++cycle_;
+    for (std::size_t w = 0; w < ports_.size(); ++w) {
+      const std::uint32_t now = static_cast<std::uint32_t>(ports_[w].get());
+      toggles_.add(w, now ^ last_[w]);
+      high_.add(w, now);
+      last_[w] = now;
+    }
+    toggles_.end_round();
+    high_.end_round();
+  }
+  // Forget what was counted (e.g. after reset); the next sample is the reference.
+  void restart();
+  // Counts so far.
+  Activity activity();
+
+ private:
+  void start();
+
+  std::vector<Port> ports_;          // one per 32 exposed nets
+  std::vector<int> net_of_bit_;      // exposed bit -> net id
+  std::vector<std::uint32_t> last_;  // last sampled words
+  BitSlicedCounter toggles_, high_;
+  std::uint64_t cycle_ = 0;
+  bool started_ = false;
+  int net_count_ = 0;
+  std::vector<int> clock_nets_;
+};
+
+}  // namespace neuroppa::tech

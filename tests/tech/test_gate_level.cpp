@@ -1,0 +1,208 @@
+// Synthesis, area, gate-level simulation, toggle counting and power.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/sim/kernel_regression.hpp"
+#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/tech/liberty_function.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using namespace neuroppa::tech;
+using models::KernelKind;
+using models::KernelParams;
+
+namespace {
+
+KernelParams default_params(KernelKind kind) { return {kind, 9, 8, models::default_code_bits(kind, 8), 32}; }
+
+const Library& osu(const std::string& node) {
+  static std::map<std::string, Library> libs;
+  auto it = libs.find(node);
+  if (it == libs.end()) it = libs.emplace(node, read_liberty(resolve_library(node))).first;
+  return it->second;
+}
+
+struct GateKernel {
+  SynthesisResult synthesis;
+  Netlist netlist;
+  std::shared_ptr<const LoadedModel> model;  // nets exposed
+};
+
+const GateKernel& gate_kernel(KernelKind kind, const std::string& node) {
+  static std::map<std::pair<KernelKind, std::string>, GateKernel> built;
+  const auto key = std::make_pair(kind, node);
+  if (auto it = built.find(key); it != built.end()) return it->second;
+  const auto progress = [](std::string_view s) { std::fputs(std::string(s).c_str(), stderr); };
+  const KernelParams p = default_params(kind);
+  const Library& lib = osu(node);
+  GateKernel g{synthesize(kernel_synthesis_request(p, lib.path), test::model_cache_dir(), progress), {}, {}};
+  g.netlist = read_yosys_json(g.synthesis.netlist_json, kernel_top(kind), lib);
+  ModelCache cache(test::model_cache_dir(), progress);
+  g.model = cache.load(gate_level_spec(g.netlist, "clk_i", fmt::format("gate {} on {}", p.describe(), node), true));
+  return built.emplace(key, std::move(g)).first->second;
+}
+
+std::string verilog(const std::string& function) {
+  return parse_liberty_function(function, "test").to_verilog([](std::string_view v) { return std::string(v); });
+}
+
+}  // namespace
+
+TEST_CASE("Liberty functions: precedence, implicit and, postfix not, constants") {
+  CHECK(verilog("(!A) | (!B)") == "((~A) | (~B))");
+  CHECK(verilog("A B + C") == "((A & B) | C)");
+  CHECK(verilog("A*B^C") == "(A & (B ^ C))");
+  CHECK(verilog("(A+B)'") == "(~(A | B))");
+  CHECK(verilog("!(A&B&C)") == "(~(A & B & C))");
+  CHECK(verilog("1") == "1'b1");
+  const BoolExpr mux = parse_liberty_function("(S&B) | (!S&A)", "mux");
+  CHECK(mux.variables() == std::vector<std::string>{"S", "B", "A"});
+  CHECK(mux.evaluate([](std::string_view v) { return v == "S" || v == "B"; }));
+  CHECK_FALSE(mux.evaluate([](std::string_view v) { return v == "S" || v == "A"; }));
+  CHECK_THROWS_WITH_AS(parse_liberty_function("A & (B | C", "cell X pin Y"),
+                       doctest::Contains("cell X pin Y: cannot read function"), Error);
+  CHECK_THROWS_AS(parse_liberty_function("A & ", "f"), Error);
+  CHECK_THROWS_AS(parse_liberty_function("A # B", "f"), Error);
+}
+
+TEST_CASE("a netlist with a cell the library lacks is an error naming both") {
+  const auto path = test::write_temp_file("foo.json", R"({"modules": {"top": {
+    "ports": {"a": {"direction": "input", "bits": [2]}},
+    "cells": {"u1": {"type": "FOO", "connections": {"A": [2]}}},
+    "netnames": {}}}})");
+  CHECK_THROWS_WITH_AS(read_yosys_json(path, "top", osu("osu018")),
+                       doctest::Contains("instance 'u1' uses cell 'FOO', which library osu018_stdcells does not have"),
+                       Error);
+  CHECK_THROWS_WITH_AS(read_yosys_json(path, "other", osu("osu018")), doctest::Contains("no module 'other'"), Error);
+  const auto broken = test::write_temp_file("broken.json", "{\"modules\": ");
+  CHECK_THROWS_WITH_AS(read_yosys_json(broken, "top", osu("osu018")), doctest::Contains("not a yosys JSON netlist"),
+                       Error);
+}
+
+TEST_CASE("area equals yosys stat -liberty for every kernel on osu018 and osu035") {
+  for (const char* node : {"osu018", "osu035"}) {
+    for (KernelKind kind : models::kAllKernelKinds) {
+      CAPTURE(node);
+      CAPTURE(models::to_string(kind));
+      const Library& lib = osu(node);
+      const auto synth = synthesize(kernel_synthesis_request(default_params(kind), lib.path), test::model_cache_dir());
+      const Netlist n = read_yosys_json(synth.netlist_json, kernel_top(kind), lib);
+      const AreaReport area = area_of(n);
+      CHECK(area.total == doctest::Approx(synth.yosys_area).epsilon(1e-9));
+      CHECK(area.total == doctest::Approx(area.sequential + area.combinational));
+      long cells = 0;
+      for (const auto& c : area.per_cell) {
+        CHECK(synth.yosys_cells.at(c.cell) == c.count);
+        cells += c.count;
+      }
+      CHECK(cells == area.cells);
+      CHECK(area.sequential_cells == (kind == KernelKind::spike ? 1 + 1 + 32 + 32 : 1 + 8 + 32));
+    }
+  }
+}
+
+TEST_CASE("gate level equals golden, >= 100,000 beats per kernel, with toggles counted") {
+  for (KernelKind kind : models::kAllKernelKinds) {
+    CAPTURE(models::to_string(kind));
+    const GateKernel& g = gate_kernel(kind, "osu018");
+    const KernelParams p = default_params(kind);
+    sim::KernelHarness dut(g.model, p);
+    models::KernelGolden golden(p);
+    models::BeatStream stream(p, 2);
+    const auto r = sim::run_regression(dut, golden, stream, 100000);
+    const std::string first = r.first ? sim::describe(*r.first, p) : "none";
+    INFO(first);
+    CHECK(r.mismatches == 0);
+    CHECK(r.outputs > 5000);
+  }
+}
+
+TEST_CASE("toggle counts equal a plain per-net count of every sampled value") {
+  const GateKernel& g = gate_kernel(KernelKind::mac, "osu018");
+  const KernelParams p = default_params(KernelKind::mac);
+  sim::KernelHarness dut(g.model, p);
+  ToggleCounter counter(dut.instance(), g.netlist, "clk_i");
+  const std::vector<int> nets = exposed_nets(g.netlist, "clk_i");
+  std::vector<Port> words;
+  for (std::size_t w = 0; w * 32 < nets.size(); ++w) words.push_back(dut.instance().port(nets_port_name(static_cast<int>(w))));
+  auto read_all = [&] {
+    std::vector<int> v(g.netlist.net_count(), 0);
+    for (std::size_t i = 0; i < nets.size(); ++i) v[nets[i]] = (words[i / 32].get() >> (i % 32)) & 1;
+    return v;
+  };
+  models::BeatStream stream(p, 4);
+  std::vector<std::uint64_t> toggles(g.netlist.net_count(), 0), high(g.netlist.net_count(), 0);
+  counter.sample();
+  std::vector<int> last = read_all();
+  constexpr int kCycles = 70000;  // more than the bit-sliced counter's 65535-round flush
+  for (int c = 0; c < kCycles; ++c) {
+    dut.step(stream.next());
+    counter.sample();
+    const std::vector<int> now = read_all();
+    for (int n = 0; n < g.netlist.net_count(); ++n) {
+      toggles[n] += now[n] != last[n];
+      high[n] += now[n];
+    }
+    last = now;
+  }
+  const Activity a = counter.activity();
+  CHECK(a.cycles == kCycles);
+  std::uint64_t total = 0;
+  int differing = 0;
+  for (int n : nets) {
+    differing += a.toggles[n] != toggles[n] || a.high_cycles[n] != high[n];
+    total += toggles[n];
+  }
+  CHECK(differing == 0);
+  CHECK(total > std::uint64_t{kCycles} * 100);  // the kernel really switched
+  const int clk = g.netlist.find_port("clk_i")->bits[0];
+  CHECK(a.toggles[clk] == 2 * kCycles);
+}
+
+TEST_CASE("power of an inverter chain, worked out from the library tables") {
+  const Library& lib = osu("osu018");
+  const LibertyCell* inv = lib.find_cell("INVX1");
+  // a -> INVX1 u1 -> n1 -> INVX1 u2 -> y (output port, no load)
+  Netlist n;
+  n.top = "chain";
+  n.net_names = {"a", "n1", "y"};
+  n.ports = {{"a", false, {0}}, {"y", true, {2}}};
+  n.instances = {{"u1", inv, {{inv->find_pin("A"), 0}, {inv->find_pin("Y"), 1}}},
+                 {"u2", inv, {{inv->find_pin("A"), 1}, {inv->find_pin("Y"), 2}}}};
+  Activity a;
+  a.cycles = 100;
+  a.toggles = {40, 40, 40};
+  a.high_cycles = {50, 50, 50};
+  PowerOptions o;
+  o.frequency = 50e6;
+  const PowerReport r = estimate_power(n, lib, a, o);
+
+  const double v = 1.8, c_in = 0.00932456e-12, per_second = 50e6 / 100;
+  CHECK(r.voltage == doctest::Approx(v));
+  CHECK(r.total.switching == doctest::Approx(2 * 40 * 0.5 * c_in * v * v * per_second));
+  CHECK(r.total.leakage == doctest::Approx(2 * 0.0221741e-9));
+  // Internal: u1 at input slew 0 and load c_in; u2 at n1's slew and no load.
+  const LibertyPin& y = *inv->find_pin("Y");
+  const auto mean = [](const Table& r1, const Table& f1, double s, double l) { return (r1.lookup(s, l) + f1.lookup(s, l)) / 2; };
+  const double slew_n1 = mean(y.timing[0].rise_transition, y.timing[0].fall_transition, 0, c_in);
+  const auto& ip = y.internal_power[0];
+  const double e1 = mean(ip.rise, ip.fall, 0, c_in), e2 = mean(ip.rise, ip.fall, slew_n1, 0);
+  CHECK(r.total.internal == doctest::Approx(40 * (e1 + e2) * per_second));
+  CHECK(r.per_cell.at("INVX1").total() == doctest::Approx(r.total.total() - r.per_cell.at("(primary inputs)").total()));
+  CHECK(r.combinational.total() == doctest::Approx(r.total.total()));
+  CHECK(r.sequential.total() == 0);
+
+  a.toggles = {0, 0, 0};  // no activity: leakage only
+  const PowerReport idle = estimate_power(n, lib, a, o);
+  CHECK(idle.total.internal == 0);
+  CHECK(idle.total.switching == 0);
+  CHECK(idle.total.leakage == doctest::Approx(r.total.leakage));
+  o.frequency = 0;
+  CHECK_THROWS_AS(estimate_power(n, lib, a, o), Error);
+}
