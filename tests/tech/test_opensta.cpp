@@ -1,0 +1,75 @@
+// Cross-checks against OpenSTA, which nobody here wrote.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/tech/netlist.hpp"
+#include "neuroppa/tech/opensta.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using namespace neuroppa::tech;
+using models::KernelKind;
+
+namespace {
+
+struct Synthesised {
+  Library library;
+  SynthesisResult synthesis;
+  Netlist netlist;
+};
+
+Synthesised synthesised(KernelKind kind, const std::string& node) {
+  Synthesised s{read_liberty(resolve_library(node)), {}, {}};
+  const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+  s.synthesis = synthesize(kernel_synthesis_request(p, s.library.path), test::model_cache_dir());
+  s.netlist = read_yosys_json(s.synthesis.netlist_json, kernel_top(kind), s.library);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("total power within 2% of OpenSTA's report_power at one global activity") {
+  for (const char* node : {"osu018", "osu035"}) {
+    for (KernelKind kind : models::kAllKernelKinds) {
+      const Synthesised s = synthesised(kind, node);
+      Activity clock_only;
+      clock_only.clock_nets = {s.netlist.find_port("clk_i")->bits[0]};
+      for (double activity : {0.1, 0.5}) {
+        CAPTURE(node);
+        CAPTURE(models::to_string(kind));
+        CAPTURE(activity);
+        const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernel_top(kind), "clk_i", 10e-9};
+        const StaPowerReport sta = opensta_power(design, activity, 0.5, test::temp_dir("sta"));
+        PowerOptions o;
+        o.frequency = 100e6;
+        o.opensta_2019_compatible = true;
+        o.global_activity = activity;
+        const PowerReport ours = estimate_power(s.netlist, s.library, clock_only, o);
+        CHECK(ours.total.total() == doctest::Approx(sta.total.total()).epsilon(0.02));
+        CHECK(ours.total.switching == doctest::Approx(sta.total.switching).epsilon(0.02));
+        CHECK(ours.total.internal == doctest::Approx(sta.total.internal).epsilon(0.02));
+        CHECK(ours.total.leakage == doctest::Approx(sta.total.leakage).epsilon(0.02));
+        // OpenSTA counts the clock pins' power in the sequential group.
+        CHECK(ours.sequential.total() + ours.clock.total() ==
+              doctest::Approx(sta.sequential.total()).epsilon(0.02));
+      }
+    }
+  }
+}
+
+TEST_CASE("OpenSTA gives every kernel a critical path and f_max") {
+  for (KernelKind kind : models::kAllKernelKinds) {
+    const Synthesised s = synthesised(kind, "osu018");
+    const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernel_top(kind), "clk_i", 10e-9};
+    const StaTimingReport t = opensta_timing(design, test::temp_dir("sta"));
+    CAPTURE(models::to_string(kind));
+    CHECK_FALSE(t.startpoint.empty());
+    CHECK_FALSE(t.endpoint.empty());
+    CHECK(t.min_period > 0.5e-9);  // a 32-bit accumulate in 0.18 um takes nanoseconds
+    CHECK(t.min_period < 50e-9);
+    CHECK(t.fmax() == doctest::Approx(1 / t.min_period));
+  }
+}
