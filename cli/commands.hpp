@@ -12,10 +12,13 @@ namespace neuroppa::cli {
 struct GlobalOptions {
   std::filesystem::path cache_dir;  // empty: tech::default_cache_dir()
   bool quiet = false;               // no progress lines
+  std::string command_line;         // as typed, for reports
 };
 
 using Runner = std::function<int()>;
 
 Runner add_verify_command(CLI::App& app, const GlobalOptions& global);
+Runner add_kernels_command(CLI::App& app, const GlobalOptions& global);
+Runner add_power_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace neuroppa::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "neuroppa/models/error.hpp"
 #include "neuroppa_version.hpp"
 
@@ -18,7 +19,10 @@ int main(int argc, char** argv) {
                  "else ~/.cache/neuroppa)");
   app.add_flag("-q,--quiet", global.quiet, "No progress lines on stderr");
 
+  global.command_line = neuroppa::cli::command_line(argc, argv);
   const Runner verify = add_verify_command(app, global);
+  const Runner kernels = add_kernels_command(app, global);
+  const Runner power = add_power_command(app, global);
 
   try {
     app.parse(argc, argv);
@@ -28,6 +32,8 @@ int main(int argc, char** argv) {
   try {
     for (CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "verify") return verify();
+      if (sub->get_name() == "kernels") return kernels();
+      if (sub->get_name() == "power") return power();
     }
     return 2;
   } catch (const neuroppa::Error& e) {

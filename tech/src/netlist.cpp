@@ -84,6 +84,10 @@ Netlist read_yosys_json(const fs::path& path, const std::string& top, const Libr
       Netlist::Instance inst;
       inst.name = name;
       inst.cell = library.find_cell(type);
+      if (!inst.cell && cell.at("connections").empty()) {
+        ++n.physical_only[type];
+        continue;
+      }
       if (!inst.cell)
         throw Error(fmt::format("{}: instance '{}' uses cell '{}', which library {} does not have", path.string(),
                                 name, type, library.name));
@@ -102,9 +106,14 @@ Netlist read_yosys_json(const fs::path& path, const std::string& top, const Libr
     for (const auto& [name, wire] : (*module)["netnames"].items()) {
       const bool hidden = wire.value("hide_name", 0) != 0;
       const auto& bits = wire.at("bits");
+      const long offset = wire.value("offset", 0L);
+      const bool upto = wire.value("upto", 0) != 0;
       for (std::size_t i = 0; i < bits.size(); ++i) {
         const int net = ids.id(bits[i]);
-        ids.name(net, bits.size() == 1 ? name : fmt::format("{}[{}]", name, i), hidden);
+        const long index = upto ? offset + long(bits.size() - 1 - i) : offset + long(i);
+        const std::string bit_name = bits.size() == 1 && offset == 0 ? name : fmt::format("{}[{}]", name, index);
+        ids.name(net, bit_name, hidden);
+        if (net >= 0) n.net_by_name.emplace(bit_name, net);
       }
     }
   } catch (const json::exception& e) {

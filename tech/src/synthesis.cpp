@@ -117,4 +117,34 @@ SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root
   return result;
 }
 
+fs::path netlist_json_from_verilog(const fs::path& verilog, const std::string& top, const fs::path& liberty,
+                                   const fs::path& cache_root, const ProgressFn& progress) {
+  if (!fs::exists(verilog)) throw Error(fmt::format("{}: no such netlist file", verilog.string()));
+  const std::string library_text = liberty::read_text_file(liberty);
+  const std::string netlist_text = read_file(verilog);
+  // No `hierarchy -check`: physical-only cells (taps, fillers) that the
+  // Liberty lacks stay as unknown cells; read_yosys_json skips those that
+  // connect nothing and rejects the rest.
+  const std::string script = fmt::format(
+      "read_liberty -lib library.lib\nread_verilog netlist.v\nhierarchy -top {}\nwrite_json netlist.json\n", top);
+  Sha256 h;
+  h.update("neuroppa-netlist-json-1").update(yosys_version()).update(script).update(library_text).update(netlist_text);
+  const auto entry = ContentStore(cache_root).get_or_build("netlists", h.hex(), [&](const ContentStore::BuildContext& ctx) {
+    if (progress) progress(fmt::format("reading {} with yosys ... ", verilog.filename().string()));
+    std::ofstream(ctx.dir / "netlist.v", std::ios::binary) << netlist_text;
+    std::ofstream(ctx.dir / "library.lib", std::ios::binary) << library_text;
+    std::ofstream(ctx.dir / "read.ys") << script;
+    const int rc = run_logged({"yosys", "-q", "-s", "read.ys"}, ctx.log, ctx.dir);
+    fs::remove(ctx.dir / "library.lib");
+    fs::remove(ctx.dir / "netlist.v");
+    if (rc != 0) {
+      if (progress) progress("failed\n");
+      throw Error(fmt::format("yosys cannot read netlist {} (top {}); log: {}\n{}", verilog.string(), top,
+                              ctx.log.string(), tail_of_file(ctx.log, 4)));
+    }
+    if (progress) progress("done\n");
+  });
+  return entry.dir / "netlist.json";
+}
+
 }  // namespace neuroppa::tech

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "support.hpp"
 
@@ -63,4 +64,39 @@ TEST_CASE("verify on a parameter set no other test uses, then again from the cac
   CHECK(r.out.find("model built") == std::string::npos);
   CHECK(r.err.find("building") == std::string::npos);
   CHECK(r.err.find("using cached model rtl mac K=7 XW=5 WW=5 AW=30") != std::string::npos);
+}
+
+TEST_CASE("kernels: invalid options, one clear line each") {
+  check_one_line_error({"kernels", "--kinds", "mac,mult"}, "unknown kernel 'mult'");
+  check_one_line_error({"kernels", "--K", "0"}, "K=0");
+  check_one_line_error({"kernels", "--K", "9,x"}, "'x' is not a whole number");
+  check_one_line_error({"kernels", "--freq", "fast"}, "--freq fast");
+  check_one_line_error({"kernels", "--format", "xml"}, "--format xml");
+  check_one_line_error({"kernels", "--lib", "/nonexistent/x.lib"}, "library '/nonexistent/x.lib' not found");
+  check_one_line_error({"kernels", "--sparsity", "1.5", "--kinds", "mac"}, "--sparsity 1.5");
+  const auto bad = neuroppa::test::write_temp_file("acts.txt", "1 2 3\n4 300\n");
+  check_one_line_error({"kernels", "--kinds", "mac", "--activations", bad.string()}, "acts.txt:2: activation value '300'");
+}
+
+TEST_CASE("kernels: a table of measured costs, with mac as the baseline") {
+  const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,threshold", "--beats", "3000", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["rows"].size() == 2);
+  const auto& mac = doc["rows"][0];
+  const auto& thr = doc["rows"][1];
+  CHECK(mac["kernel"] == "mac");
+  CHECK(thr["kernel"] == "threshold");
+  CHECK(mac["K"] == 9);
+  CHECK(mac["power saving"] == 1.0);
+  CHECK(mac["cells"].get<double>() > 1000);
+  CHECK(thr["area"].get<double>() < mac["area"].get<double>());
+  CHECK(thr["area saving"].get<double>() == doctest::Approx(mac["area"].get<double>() / thr["area"].get<double>()));
+  CHECK(thr["power saving"].get<double>() == doctest::Approx(mac["power"].get<double>() / thr["power"].get<double>()));
+  CHECK(mac["f_max"].get<double>() > 10);
+  CHECK(mac["energy/op"].get<double>() > 0);
+  bool caveat = false;
+  for (const auto& note : doc["notes"]) caveat |= note.get<std::string>().find("glitches are not seen") != std::string::npos;
+  CHECK(caveat);
 }

@@ -67,6 +67,9 @@ TEST_CASE("cache keys follow the content") {
   tech::ModelCache cache(test::temp_dir("keys"));
   const auto s = adder_spec("k");
   CHECK(cache.key(s) == cache.key(adder_spec("k")));
+  auto relabelled = s;
+  relabelled.label = "another name";
+  CHECK(cache.key(relabelled) == cache.key(s));  // names do not split the cache
   auto changed = s;
   changed.parameters[0].second = "41";
   CHECK(cache.key(changed) != cache.key(s));

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "neuroppa/tech/liberty.hpp"
@@ -34,12 +36,20 @@ struct Netlist {
   std::vector<Port> ports;
   std::vector<Instance> instances;
   std::vector<std::string> net_names;  // a readable name per net (public names preferred)
+  // Every name of every net bit: "w" for a 1-bit wire, "w[i]" for bit i of a
+  // vector (its declared index), ports included. Escaped Verilog names
+  // appear without their backslash, as yosys keeps them.
+  std::unordered_map<std::string, int> net_by_name;
+  // Instances of cells the library lacks that connect nothing (taps,
+  // fillers): left out, counted per cell type.
+  std::map<std::string, long> physical_only;
 
   int net_count() const { return static_cast<int>(net_names.size()); }
   const Port* find_port(std::string_view name) const;
 };
 
-// Reads module `top` of a yosys JSON netlist whose cells are all in `library`.
+// Reads module `top` of a yosys JSON netlist whose cells are all in
+// `library` (but for physical-only cells with no connections).
 // Throws neuroppa::Error naming the file and the cell or pin that is wrong.
 Netlist read_yosys_json(const std::filesystem::path& path, const std::string& top, const Library& library);
 

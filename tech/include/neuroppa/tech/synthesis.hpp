@@ -39,6 +39,13 @@ using ProgressFn = std::function<void(std::string_view)>;
 SynthesisResult synthesize(const SynthesisRequest& request, const std::filesystem::path& cache_root,
                            const ProgressFn& progress = {});
 
+// A structural Verilog netlist of `liberty`'s cells as yosys JSON (what
+// read_yosys_json reads), converted by yosys and cached by content.
+std::filesystem::path netlist_json_from_verilog(const std::filesystem::path& verilog, const std::string& top,
+                                                const std::filesystem::path& liberty,
+                                                const std::filesystem::path& cache_root,
+                                                const ProgressFn& progress = {});
+
 // Reads the last `stat` report of a yosys log: chip area and cells per type.
 void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::string, long>& cells);
 

@@ -1,0 +1,45 @@
+// What a kernel costs in silicon: synthesised onto a library, its area
+// (equal to yosys stat), its critical path (OpenSTA), and its power when the
+// gate-level netlist runs an operand stream, priced from per-net toggles.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string_view>
+
+#include "neuroppa/models/operands.hpp"
+#include "neuroppa/tech/liberty.hpp"
+#include "neuroppa/tech/netlist.hpp"
+#include "neuroppa/tech/opensta.hpp"
+#include "neuroppa/tech/power.hpp"
+
+namespace neuroppa::sim {
+
+struct CostOptions {
+  double frequency = 100e6;     // Hz, the clock power is priced at
+  std::uint64_t beats = 20000;  // beats simulated at gate level
+  std::uint64_t seed = 1;
+  models::OperandSpec operands;
+};
+
+struct KernelCost {
+  models::KernelParams params;
+  tech::AreaReport area;
+  tech::StaTimingReport timing;
+  tech::PowerReport power;
+  std::uint64_t beats = 0;
+  std::uint64_t mismatches = 0;  // gate-level outputs that differed from the golden model
+  // Energy of one beat (K synapse operations) at the clock frequency, J.
+  double energy_per_beat() const { return power.total.total() / power.frequency * power.cycles / double(beats); }
+  double energy_per_synapse_op() const { return energy_per_beat() / params.K; }
+};
+
+using ProgressFn = std::function<void(std::string_view)>;
+
+// Throws neuroppa::Error on invalid parameters, tool failures, or a
+// gate-level netlist that disagrees with the golden model.
+KernelCost characterise_kernel(const models::KernelParams& params, const tech::Library& library,
+                               const CostOptions& options, const std::filesystem::path& cache_dir,
+                               const ProgressFn& progress = {});
+
+}  // namespace neuroppa::sim

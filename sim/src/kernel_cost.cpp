@@ -1,0 +1,55 @@
+#include "neuroppa/sim/kernel_cost.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/sim/kernel_harness.hpp"
+#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/kernel_rtl.hpp"
+
+namespace neuroppa::sim {
+namespace fs = std::filesystem;
+
+KernelCost characterise_kernel(const models::KernelParams& params, const tech::Library& library,
+                               const CostOptions& options, const fs::path& cache_dir, const ProgressFn& progress) {
+  if (auto error = models::validate(params)) throw Error(*error);
+  if (options.beats == 0) throw Error("--beats 0: give at least one beat");
+  KernelCost cost;
+  cost.params = params;
+  const std::string top = tech::kernel_top(params.kind);
+  const auto synthesis = tech::synthesize(tech::kernel_synthesis_request(params, library.path), cache_dir, progress);
+  const tech::Netlist netlist = tech::read_yosys_json(synthesis.netlist_json, top, library);
+  cost.area = tech::area_of(netlist);
+
+  const fs::path sta_dir = cache_dir / "tmp" / fmt::format("sta.{}", ::getpid());
+  const tech::StaDesign design{&library, synthesis.netlist_verilog, top, "clk_i", 1 / options.frequency};
+  cost.timing = tech::opensta_timing(design, sta_dir);
+  fs::remove_all(sta_dir);
+
+  tech::ModelCache cache(cache_dir, progress);
+  const auto model = cache.load(tech::gate_level_spec(
+      netlist, "clk_i", fmt::format("gate {} on {}", params.describe(), library.name), true));
+  KernelHarness dut(model, params);
+  models::KernelGolden golden(params);
+  models::OperandStream operands(params, options.operands, options.seed);
+  tech::ToggleCounter toggles(dut.instance(), netlist, "clk_i");
+  toggles.sample();  // after reset: the reference values
+  for (std::uint64_t beat = 0; beat < options.beats; ++beat) {
+    const models::Beat& b = operands.next();
+    cost.mismatches += !(dut.step(b) == golden.step(b));
+    toggles.sample();
+  }
+  if (cost.mismatches)
+    throw Error(fmt::format("gate-level {} on {} differs from the golden model in {} of {} cycles",
+                            params.describe(), library.name, cost.mismatches, options.beats));
+  cost.beats = options.beats;
+  tech::PowerOptions power;
+  power.frequency = options.frequency;
+  cost.power = tech::estimate_power(netlist, library, toggles.activity(), power);
+  return cost;
+}
+
+}  // namespace neuroppa::sim

@@ -1,0 +1,471 @@
+#include "neuroppa/tech/activity_file.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fmt/format.h>
+#include <unordered_map>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/tech/liberty_syntax.hpp"
+
+namespace neuroppa::tech {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Whitespace-separated words with line numbers.
+class Words {
+ public:
+  explicit Words(std::string_view text) : text_(text) {}
+  bool next(std::string_view& word) {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) line_ += text_[pos_++] == '\n';
+    if (pos_ >= text_.size()) return false;
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    word = text_.substr(start, pos_ - start);
+    return true;
+  }
+  int line() const { return line_; }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+};
+
+double time_unit(std::string_view unit, const fs::path& path, int line) {
+  static const std::pair<std::string_view, double> units[] = {{"s", 1},      {"ms", 1e-3},  {"us", 1e-6},
+                                                              {"ns", 1e-9},  {"ps", 1e-12}, {"fs", 1e-15}};
+  for (const auto& [name, scale] : units)
+    if (unit == name) return scale;
+  throw Error(fmt::format("{}:{}: unknown time unit '{}'", path.string(), line, unit));
+}
+
+std::string strip_escape(std::string_view name) {
+  return std::string(!name.empty() && name[0] == '\\' ? name.substr(1) : name);
+}
+
+// One bit of a VCD variable: its value and running totals.
+struct BitState {
+  char value = 'x';
+  std::uint64_t since = 0;  // time of the last change, in timescale units
+  std::uint64_t toggles = 0;
+  std::uint64_t high = 0;
+};
+
+struct VcdVar {
+  std::string scope, name;
+  int msb = 0, lsb = 0;
+  bool vector = false;
+  std::size_t first_bit = 0;  // into the id's bits
+};
+
+}  // namespace
+
+ActivityFile read_vcd(const fs::path& path) {
+  const std::string text = liberty::read_text_file(path);
+  Words words(text);
+  ActivityFile file;
+  file.path = path;
+  double timescale = 1e-9;
+  std::vector<std::string> scope;
+  std::unordered_map<std::string, std::vector<BitState>> bits_of;  // by id code
+  std::vector<std::pair<std::string, VcdVar>> vars;                // id, var
+  const auto error = [&](const std::string& what) {
+    return Error(fmt::format("{}:{}: {}", path.string(), words.line(), what));
+  };
+  const auto skip_to_end = [&] {
+    std::string_view w;
+    while (words.next(w))
+      if (w == "$end") return;
+    throw error("a $ section is not closed by $end");
+  };
+  std::string_view w;
+  bool definitions = true;
+  std::uint64_t now = 0, start = 0;
+  bool started = false;
+  const auto change = [&](std::string_view id, std::string_view value) {
+    auto it = bits_of.find(std::string(id));
+    if (it == bits_of.end()) throw error(fmt::format("value change for undeclared identifier '{}'", id));
+    auto& bits = it->second;
+    for (std::size_t i = 0; i < bits.size(); ++i) {
+      // value's last char is bit 0; shorter values extend with 0 (or x/z).
+      char v = i < value.size() ? value[value.size() - 1 - i] : (value[0] == 'x' || value[0] == 'z' ? value[0] : '0');
+      v = static_cast<char>(std::tolower(static_cast<unsigned char>(v)));
+      BitState& b = bits[i];
+      if (v == b.value) continue;
+      if (b.value == '1') b.high += now - b.since;
+      if ((b.value == '0' && v == '1') || (b.value == '1' && v == '0')) ++b.toggles;
+      b.value = v;
+      b.since = now;
+    }
+  };
+  while (words.next(w)) {
+    if (definitions) {
+      if (w == "$timescale") {
+        std::string spec;
+        while (words.next(w) && w != "$end") spec += std::string(w);
+        std::size_t digits = 0;
+        while (digits < spec.size() && std::isdigit(static_cast<unsigned char>(spec[digits]))) ++digits;
+        if (digits == 0) throw error(fmt::format("bad $timescale '{}'", spec));
+        timescale = std::stod(spec.substr(0, digits)) * time_unit(spec.substr(digits), path, words.line());
+      } else if (w == "$scope") {
+        std::string_view kind, name;
+        if (!words.next(kind) || !words.next(name)) throw error("$scope without a name");
+        scope.push_back(strip_escape(name));
+        skip_to_end();
+      } else if (w == "$upscope") {
+        if (scope.empty()) throw error("$upscope without a $scope");
+        scope.pop_back();
+        skip_to_end();
+      } else if (w == "$var") {
+        std::string_view type, size_text, id, name, range;
+        if (!words.next(type) || !words.next(size_text) || !words.next(id) || !words.next(name))
+          throw error("$var needs a type, size, identifier and name");
+        int size = 0;
+        try {
+          size = std::stoi(std::string(size_text));
+        } catch (const std::exception&) {
+          throw error(fmt::format("$var size '{}' is not a number", size_text));
+        }
+        VcdVar v;
+        v.name = strip_escape(name);
+        std::string joined;
+        for (const auto& s : scope) joined += (joined.empty() ? "" : "/") + s;
+        v.scope = joined;
+        if (words.next(range) && range != "$end") {
+          int msb = 0, lsb = 0;
+          if (std::sscanf(std::string(range).c_str(), "[%d:%d]", &msb, &lsb) == 2) {
+            v.vector = true;
+            v.msb = msb;
+            v.lsb = lsb;
+          } else if (std::sscanf(std::string(range).c_str(), "[%d]", &msb) == 1) {
+            v.vector = true;
+            v.msb = v.lsb = msb;
+          }
+          skip_to_end();
+        }
+        if (type == "real" || type == "string" || type == "event") continue;
+        if (v.vector && std::abs(v.msb - v.lsb) + 1 != size) throw error(fmt::format("$var {} range does not match its size {}", v.name, size));
+        auto& bits = bits_of[std::string(id)];
+        if (bits.empty()) bits.resize(static_cast<std::size_t>(std::max(size, 1)));
+        vars.emplace_back(std::string(id), v);
+      } else if (w == "$enddefinitions") {
+        skip_to_end();
+        definitions = false;
+      } else if (w[0] == '$') {
+        skip_to_end();
+      }
+      continue;
+    }
+    switch (w[0]) {
+      case '#': {
+        std::uint64_t t = 0;
+        try {
+          t = std::stoull(std::string(w.substr(1)));
+        } catch (const std::exception&) {
+          throw error(fmt::format("bad time '{}'", w));
+        }
+        if (started && t < now) throw error(fmt::format("time goes back from {} to {}", now, t));
+        if (!started) start = t;
+        started = true;
+        now = t;
+        break;
+      }
+      case '0': case '1': case 'x': case 'X': case 'z': case 'Z':
+        change(w.substr(1), w.substr(0, 1));
+        break;
+      case 'b': case 'B': {
+        std::string_view id;
+        if (!words.next(id)) throw error("vector value without an identifier");
+        change(id, w.substr(1));
+        break;
+      }
+      case 'r': case 'R': {
+        std::string_view id;
+        if (!words.next(id)) throw error("real value without an identifier");
+        break;
+      }
+      case '$':
+        if (w == "$comment") skip_to_end();
+        break;  // $dumpvars, $dumpall, $end ...: the values inside are ordinary changes
+      default:
+        throw error(fmt::format("unexpected '{}'", w));
+    }
+  }
+  if (definitions) throw error("no $enddefinitions: the file is truncated or not a VCD");
+  file.duration = double(now - start) * timescale;
+  for (const auto& [id, v] : vars) {
+    const auto& bits = bits_of[id];
+    auto& signals = file.scopes[v.scope];
+    for (std::size_t i = 0; i < bits.size(); ++i) {
+      const BitState& b = bits[i];
+      const std::uint64_t high = b.high + (b.value == '1' ? now - b.since : 0);
+      const int index = v.msb >= v.lsb ? v.lsb + int(i) : v.lsb - int(i);
+      const std::string name = v.vector ? fmt::format("{}[{}]", v.name, index) : v.name;
+      signals[name] = SignalActivity{b.toggles, double(high) * timescale};
+    }
+  }
+  return file;
+}
+
+namespace {
+
+// S-expression atoms and parentheses of a SAIF file; a backslash escapes
+// the next character (SAIF writes dpath\.a\[0\]).
+struct SaifToken {
+  enum Kind { open, close, atom, end } kind = end;
+  std::string text;
+  int line = 0;
+};
+
+class SaifLexer {
+ public:
+  SaifLexer(std::string_view text, const fs::path& path) : text_(text), path_(path) {}
+  SaifToken next() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) line_ += text_[pos_++] == '\n';
+    SaifToken t;
+    t.line = line_;
+    if (pos_ >= text_.size()) return t;
+    if (text_[pos_] == '(') { ++pos_; t.kind = SaifToken::open; return t; }
+    if (text_[pos_] == ')') { ++pos_; t.kind = SaifToken::close; return t; }
+    t.kind = SaifToken::atom;
+    if (text_[pos_] == '"') {
+      const std::size_t end = text_.find('"', pos_ + 1);
+      if (end == std::string_view::npos) throw Error(fmt::format("{}:{}: string is not closed", path_.string(), line_));
+      t.text = std::string(text_.substr(pos_ + 1, end - pos_ - 1));
+      pos_ = end + 1;
+      return t;
+    }
+    while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_])) && text_[pos_] != '(' && text_[pos_] != ')') {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      t.text += text_[pos_++];
+    }
+    return t;
+  }
+
+ private:
+  std::string_view text_;
+  const fs::path& path_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+};
+
+class SaifReader {
+ public:
+  SaifReader(std::string_view text, const fs::path& path) : lex_(text, path), path_(path) {}
+
+  ActivityFile read() {
+    ActivityFile file;
+    file.path = path_;
+    expect_open();
+    if (expect_atom() != "SAIFILE") throw error("not a SAIF file (no SAIFILE)");
+    std::vector<std::string> scope;
+    parse_body(file, scope, 0);
+    if (timescale_ == 0) throw error("no TIMESCALE");
+    file.duration = duration_ * timescale_;
+    for (auto& [scope_name, signals] : file.scopes)
+      for (auto& [name, s] : signals) s.high_time *= timescale_;
+    return file;
+  }
+
+ private:
+  Error error(const std::string& what) const { return Error(fmt::format("{}:{}: {}", path_.string(), tok_.line, what)); }
+  void advance() { tok_ = lex_.next(); }
+  void expect_open() {
+    advance();
+    if (tok_.kind != SaifToken::open) throw error("expected '('");
+  }
+  std::string expect_atom() {
+    advance();
+    if (tok_.kind != SaifToken::atom) throw error("expected a name");
+    return tok_.text;
+  }
+  // Skips the rest of a group whose '(' and keyword were read.
+  void skip_group() {
+    int depth = 1;
+    while (depth > 0) {
+      advance();
+      if (tok_.kind == SaifToken::end) throw error("a group is not closed (missing ')')");
+      depth += tok_.kind == SaifToken::open ? 1 : tok_.kind == SaifToken::close ? -1 : 0;
+    }
+  }
+  double number(const std::string& s) const {
+    try {
+      return std::stod(s);
+    } catch (const std::exception&) {
+      throw error(fmt::format("'{}' is not a number", s));
+    }
+  }
+
+  // Groups inside a SAIFILE or INSTANCE until the closing ')'.
+  void parse_body(ActivityFile& file, std::vector<std::string>& scope, int depth) {
+    while (true) {
+      advance();
+      if (tok_.kind == SaifToken::close) return;
+      if (tok_.kind == SaifToken::end) {
+        if (depth == 0) throw error("the file ends inside SAIFILE (truncated?)");
+        throw error("an INSTANCE is not closed (missing ')')");
+      }
+      if (tok_.kind != SaifToken::open) continue;  // atoms of the enclosing group (its name)
+      const std::string key = expect_atom();
+      if (key == "TIMESCALE") {
+        std::string value = expect_atom();
+        advance();
+        if (tok_.kind == SaifToken::atom) {
+          value += tok_.text;
+          advance();
+        }
+        std::size_t digits = 0;
+        while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) ++digits;
+        timescale_ = number(value.substr(0, digits)) * time_unit(value.substr(digits), path_, tok_.line);
+        if (tok_.kind != SaifToken::close) skip_group();
+      } else if (key == "DURATION") {
+        duration_ = number(expect_atom());
+        skip_group();
+      } else if (key == "INSTANCE") {
+        std::string name = expect_atom();
+        if (name.empty()) throw error("INSTANCE without a name");
+        scope.push_back(name);
+        parse_body(file, scope, depth + 1);
+        scope.pop_back();
+      } else if (key == "NET" || key == "PORT") {
+        parse_nets(file, scope);
+      } else {
+        skip_group();
+      }
+    }
+  }
+
+  void parse_nets(ActivityFile& file, const std::vector<std::string>& scope) {
+    std::string joined;
+    for (const auto& s : scope) joined += (joined.empty() ? "" : "/") + s;
+    auto& signals = file.scopes[joined];
+    while (true) {
+      advance();
+      if (tok_.kind == SaifToken::close) return;
+      if (tok_.kind != SaifToken::open) throw error("expected a net entry '('");
+      const std::string name = expect_atom();
+      SignalActivity s;
+      while (true) {
+        advance();
+        if (tok_.kind == SaifToken::close) break;
+        if (tok_.kind != SaifToken::open) throw error(fmt::format("expected '(' in net {}", name));
+        const std::string field = expect_atom();
+        const double value = number(expect_atom());
+        if (field == "TC") s.toggles = static_cast<std::uint64_t>(value);
+        else if (field == "T1") s.high_time = value;
+        skip_group();
+      }
+      signals[name] = s;
+    }
+  }
+
+  SaifLexer lex_;
+  const fs::path& path_;
+  SaifToken tok_;
+  double timescale_ = 0, duration_ = 0;
+};
+
+}  // namespace
+
+ActivityFile read_saif(const fs::path& path) { return SaifReader(liberty::read_text_file(path), path).read(); }
+
+namespace {
+
+// The scopes worth suggesting: those naming nets of the netlist, most
+// first, at most eight.
+std::string scope_list(const ActivityFile& file, const Netlist& netlist) {
+  std::vector<std::pair<long, std::string>> ranked;
+  for (const auto& [name, signals] : file.scopes) {
+    long matches = 0;
+    for (const auto& [signal, s] : signals) matches += netlist.net_by_name.count(signal);
+    if (matches > 0) ranked.emplace_back(-matches, name.empty() ? "(top)" : name);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::string list;
+  for (std::size_t i = 0; i < ranked.size() && i < 8; ++i) list += (i ? ", " : "") + ranked[i].second;
+  if (ranked.size() > 8) list += fmt::format(" and {} more", ranked.size() - 8);
+  if (list.empty()) list = fmt::format("none of the file's {} scopes names a net of {}", file.scopes.size(), netlist.top);
+  return list;
+}
+
+}  // namespace
+
+std::string choose_scope(const Netlist& netlist, const ActivityFile& file, const std::string& scope) {
+  if (!scope.empty()) {
+    if (!file.scopes.count(scope))
+      throw Error(fmt::format("{}: no scope '{}'; scopes: {}", file.path.string(), scope, scope_list(file, netlist)));
+    return scope;
+  }
+  std::string chosen;
+  long best = 0;
+  bool tie = false;
+  for (const auto& [name, signals] : file.scopes) {
+    long matches = 0;
+    for (const auto& [signal, s] : signals) matches += netlist.net_by_name.count(signal);
+    if (matches > best) {
+      best = matches;
+      chosen = name;
+      tie = false;
+    } else if (matches == best && matches > 0) {
+      tie = true;
+    }
+  }
+  if (best == 0)
+    throw Error(fmt::format("{}: no scope names a net of {}; scopes: {}", file.path.string(), netlist.top, scope_list(file, netlist)));
+  if (tie)
+    throw Error(fmt::format("{}: several scopes name as many nets of {}; choose one with --scope ({})",
+                            file.path.string(), netlist.top, scope_list(file, netlist)));
+  return chosen;
+}
+
+Activity annotate(const Netlist& netlist, const ActivityFile& file, const std::string& scope, const std::string& clock,
+                  double period, bool allow_partial, Annotation& annotation) {
+  if (!(period > 0)) throw Error(fmt::format("clock period {} s: must be positive", period));
+  if (!(file.duration > 0)) throw Error(fmt::format("{}: records no time (duration 0)", file.path.string()));
+  const std::string chosen = choose_scope(netlist, file, scope);
+  const auto it = file.scopes.find(chosen);
+
+  Activity a;
+  a.cycles = static_cast<std::uint64_t>(std::llround(file.duration / period));
+  if (a.cycles == 0) throw Error(fmt::format("{}: records {} s, less than one clock period", file.path.string(), file.duration));
+  a.toggles.assign(netlist.net_count(), 0);
+  a.high_cycles.assign(netlist.net_count(), 0);
+  std::vector<bool> annotated(netlist.net_count(), false);
+  for (const auto& [name, s] : it->second) {
+    const auto net = netlist.net_by_name.find(name);
+    if (net == netlist.net_by_name.end() || annotated[net->second]) continue;
+    annotated[net->second] = true;
+    a.toggles[net->second] = s.toggles;
+    a.high_cycles[net->second] = static_cast<std::uint64_t>(std::llround(s.high_time / period));
+  }
+  if (const Netlist::Port* clk = netlist.find_port(clock))
+    for (int net : clk->bits)
+      if (net >= 0) a.clock_nets.push_back(net);
+
+  annotation = Annotation{};
+  annotation.scope = chosen;
+  annotation.cycles = file.duration / period;
+  annotation.nets = netlist.net_count();
+  for (bool b : annotated) annotation.nets_annotated += b;
+  for (const auto& inst : netlist.instances)
+    for (const auto& c : inst.connections) {
+      ++annotation.pins;
+      if (c.net < 0) ++annotation.pins_constant;
+      else if (annotated[c.net]) ++annotation.pins_annotated;
+    }
+  const long missing = annotation.pins - annotation.pins_annotated - annotation.pins_constant;
+  if (missing > 0 && !allow_partial)
+    throw Error(fmt::format("{}: scope '{}' annotates only {} of {} pins of {} ({} pins' nets are not in it); check the "
+                            "scope, or allow partial annotation to price those nets as idle; scopes: {}",
+                            file.path.string(), chosen, annotation.pins_annotated, annotation.pins, netlist.top,
+                            missing, scope_list(file, netlist)));
+  if (annotation.pins_annotated == 0 && annotation.pins > 0)
+    throw Error(fmt::format("{}: scope '{}' annotates no pin of {}; scopes: {}", file.path.string(), chosen,
+                            netlist.top, scope_list(file, netlist)));
+  return a;
+}
+
+}  // namespace neuroppa::tech

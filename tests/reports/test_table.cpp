@@ -1,0 +1,48 @@
+// Table writers carry the same numbers in every format.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/reports/table.hpp"
+
+using namespace neuroppa;
+using namespace neuroppa::reports;
+
+namespace {
+Table sample() {
+  Table t;
+  t.title = "Kernel cost";
+  t.columns = {{"kernel", ""}, {"K", "", 3, true}, {"area", "µm²", 4}, {"saving", "×", 3}};
+  t.rows = {{std::string("mac"), 9.0, 156014.0, 1.0}, {std::string("a_b&c"), 25.0, 0.012345, std::nan("")}};
+  t.notes = {"Command: neuroppa kernels"};
+  return t;
+}
+}  // namespace
+
+TEST_CASE("number formatting") {
+  CHECK(format_number(156014, 4) == "156014");
+  CHECK(format_number(18.666, 4) == "18.67");
+  CHECK(format_number(0.012345, 3) == "0.0123");
+  CHECK(format_number(1.5e-5, 3) == "1.50e-05");
+  CHECK(format_number(std::nan(""), 3) == "n/a");
+}
+
+TEST_CASE("markdown, CSV, JSON and LaTeX of one table") {
+  const Table t = sample();
+  const std::string md = write(t, Format::markdown);
+  CHECK(md.find("| kernel | K | area (µm²) | saving (×) |") != std::string::npos);
+  CHECK(md.find("| mac | 9 | 156014 | 1.00 |") != std::string::npos);
+  CHECK(md.find("n/a") != std::string::npos);
+  const std::string csv = write(t, Format::csv);
+  CHECK(csv.find("kernel,K,area (µm²),saving (×)\nmac,9,156014,1\n") == 0);
+  const auto json = nlohmann::json::parse(write(t, Format::json));
+  CHECK(json["rows"][0]["area"] == 156014.0);
+  CHECK(json["rows"][1]["saving"].is_null());
+  CHECK(json["notes"][0] == "Command: neuroppa kernels");
+  const std::string tex = write(t, Format::latex);
+  CHECK(tex.find("\\toprule") != std::string::npos);
+  CHECK(tex.find("a\\_b\\&c & 25 & 0.01235") != std::string::npos);
+  CHECK(parse_format("tex") == Format::latex);
+  CHECK_THROWS_AS(parse_format("xml"), Error);
+}

@@ -1,0 +1,150 @@
+// VCD and SAIF readers, annotation of a netlist, and the gcd reference case.
+#include <doctest/doctest.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/tech/activity_file.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/synthesis.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using namespace neuroppa::tech;
+
+namespace {
+
+const char* kVcd = R"($date today $end
+$timescale 1ns $end
+$scope module tb $end
+$var reg 1 ! clk $end
+$scope module dut $end
+$var wire 1 ! clk $end
+$var wire 4 " bus [3:0] $end
+$var wire 1 # \odd.name[2] $end
+$var real 1 $ r $end
+$upscope $end
+$upscope $end
+$enddefinitions $end
+$comment after the definitions $end
+#0
+$dumpvars
+0!
+b0000 "
+x#
+r1.5 $
+$end
+#5
+1!
+b101 "
+0#
+#10
+0!
+b1111 "
+1#
+#15
+1!
+#20
+0!
+b1 "
+)";
+
+std::string error_of(const std::string& text, bool saif = false) {
+  const auto path = test::write_temp_file(saif ? "bad.saif" : "bad.vcd", text);
+  try {
+    saif ? read_saif(path) : read_vcd(path);
+    return "";
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("VCD: toggles, time high, vectors, aliases, x values") {
+  const ActivityFile f = read_vcd(test::write_temp_file("t.vcd", kVcd));
+  CHECK(f.duration == doctest::Approx(20e-9));
+  const auto& dut = f.scopes.at("tb/dut");
+  CHECK(dut.at("clk").toggles == 4);
+  CHECK(dut.at("clk").high_time == doctest::Approx(10e-9));
+  CHECK(f.scopes.at("tb").at("clk").toggles == 4);  // the same identifier in two scopes
+  // bus: 0000 -> 0101 -> 1111 -> 0001
+  CHECK(dut.at("bus[0]").toggles == 1);
+  CHECK(dut.at("bus[0]").high_time == doctest::Approx(15e-9));
+  CHECK(dut.at("bus[1]").toggles == 2);
+  CHECK(dut.at("bus[3]").toggles == 2);
+  CHECK(dut.at("bus[3]").high_time == doctest::Approx(5e-9));
+  // An escaped name keeps its brackets; x -> 0 is not a toggle.
+  CHECK(dut.at("odd.name[2]").toggles == 1);
+  CHECK(dut.at("odd.name[2]").high_time == doctest::Approx(10e-9));
+  CHECK_FALSE(dut.count("r"));
+}
+
+TEST_CASE("VCD errors name the file and line") {
+  CHECK(error_of("$var wire 1 ! a $end\n#0\n").find("no $enddefinitions") != std::string::npos);
+  CHECK(error_of("$enddefinitions $end\n#0\n1?\n").find("bad.vcd:3: value change for undeclared identifier '?'") !=
+        std::string::npos);
+  CHECK(error_of("$var wire 1 ! a $end\n$enddefinitions $end\n#5\n#4\n").find("time goes back") != std::string::npos);
+  CHECK(error_of("$timescale 1 parsecs $end\n").find("unknown time unit") != std::string::npos);
+}
+
+TEST_CASE("SAIF: toggle counts and time high per instance, escapes") {
+  const auto path = test::write_temp_file("t.saif", R"((SAIFILE
+(SAIFVERSION "2.0")
+(DIRECTION "backward")
+(DESIGN )
+(DIVIDER / )
+(TIMESCALE 1 ns)
+(DURATION 100)
+(INSTANCE tb
+  (NET
+    (clk (T0 50) (T1 50) (TX 0) (TC 20) (IG 0))
+  )
+  (INSTANCE dut
+    (NET
+      (a\[3\] (T0 70) (T1 30) (TX 0) (TC 3) (IG 0))
+      (ctrl\.state (T0 100) (T1 0) (TX 0) (TC 0) (IG 0))
+    )
+  )
+)
+)
+)");
+  const ActivityFile f = read_saif(path);
+  CHECK(f.duration == doctest::Approx(100e-9));
+  CHECK(f.scopes.at("tb").at("clk").toggles == 20);
+  CHECK(f.scopes.at("tb/dut").at("a[3]").toggles == 3);
+  CHECK(f.scopes.at("tb/dut").at("a[3]").high_time == doctest::Approx(30e-9));
+  CHECK(f.scopes.at("tb/dut").count("ctrl.state"));
+  CHECK(error_of("(SAIFILE (TIMESCALE 1 ns) (INSTANCE tb (NET (a (TC 1)", true).find("bad.saif:1:") != std::string::npos);
+  CHECK(error_of("(NOTSAIF)", true).find("not a SAIF file") != std::string::npos);
+}
+
+TEST_SUITE("shared") {
+  TEST_CASE("gcd on SKY130: every pin annotated from the VCD and from the SAIF") {
+    const auto dir = test::shared_dir() / "designs/gcd_sky130hd";
+    const Library lib = read_liberty(test::shared_dir() / "libs/sky130_fd_sc_hd__tt_025C_1v80.lib.gz");
+    const auto json = netlist_json_from_verilog(dir / "gcd_sky130hd.v", "gcd", lib.path, test::model_cache_dir());
+    const Netlist n = read_yosys_json(json, "gcd", lib);
+    CHECK(n.instances.size() == 252);
+    CHECK(n.physical_only.at("sky130_fd_sc_hd__tapvpwrvgnd_1") == 1040);
+    double totals[2] = {};
+    int i = 0;
+    for (const ActivityFile& f : {read_vcd(dir / "gcd_sky130hd.vcd.gz"), read_saif(dir / "gcd_sky130hd.saif.gz")}) {
+      CAPTURE(f.path.string());
+      Annotation a;
+      const Activity activity = annotate(n, f, "", "clk", 5e-9, false, a);
+      CHECK(a.scope == "gcd_tb/gcd1");
+      CHECK(a.pins_annotated + a.pins_constant == a.pins);
+      CHECK(a.pins == 883);
+      CHECK(a.cycles == doctest::Approx(25));
+      PowerOptions o;
+      o.frequency = 200e6;
+      const PowerReport r = estimate_power(n, lib, activity, o);
+      CHECK(r.total.total() > 1e-4);  // hundreds of µW at 200 MHz
+      CHECK(r.total.total() < 1e-2);
+      totals[i++] = r.total.total();
+      // A wrong scope is an error, never a fall-back.
+      CHECK_THROWS_WITH_AS(annotate(n, f, "gcd_tb/nothere", "clk", 5e-9, false, a), doctest::Contains("no scope 'gcd_tb/nothere'"), Error);
+      CHECK_THROWS_WITH_AS(annotate(n, f, "gcd_tb", "clk", 5e-9, false, a), doctest::Contains("annotates only"), Error);
+    }
+    CHECK(totals[0] == doctest::Approx(totals[1]).epsilon(0.05));
+  }
+}
