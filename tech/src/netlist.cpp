@@ -123,6 +123,31 @@ Netlist read_yosys_json(const fs::path& path, const std::string& top, const Libr
   return n;
 }
 
+std::string structural_verilog(const Netlist& netlist) {
+  const auto ref = [](int net) {
+    return net == Netlist::kConst1 ? std::string("1'b1") : net < 0 ? std::string("1'b0") : fmt::format("n{}", net);
+  };
+  std::string out = fmt::format("module {} (", netlist.top);
+  for (std::size_t i = 0; i < netlist.ports.size(); ++i) out += (i ? ", " : "") + netlist.ports[i].name;
+  out += ");\n";
+  for (const auto& p : netlist.ports)
+    out += fmt::format("  {} [{}:0] {};\n", p.output ? "output" : "input", p.bits.size() - 1, p.name);
+  for (int net = 0; net < netlist.net_count(); ++net) out += fmt::format("  wire n{};\n", net);
+  for (const auto& p : netlist.ports)
+    for (std::size_t b = 0; b < p.bits.size(); ++b) {
+      if (p.output) out += fmt::format("  assign {}[{}] = {};\n", p.name, b, ref(p.bits[b]));
+      else if (p.bits[b] >= 0) out += fmt::format("  assign n{} = {}[{}];\n", p.bits[b], p.name, b);
+    }
+  for (std::size_t i = 0; i < netlist.instances.size(); ++i) {
+    const auto& inst = netlist.instances[i];
+    out += fmt::format("  {} u{} (", inst.cell->name, i);
+    for (std::size_t c = 0; c < inst.connections.size(); ++c)
+      out += fmt::format("{}.{}({})", c ? ", " : "", inst.connections[c].pin->name, ref(inst.connections[c].net));
+    out += ");\n";
+  }
+  return out + "endmodule\n";
+}
+
 AreaReport area_of(const Netlist& netlist) {
   AreaReport r;
   std::map<std::string, AreaReport::PerCell> per_cell;

@@ -1,6 +1,10 @@
 // Switching activity of a gate-level model: per-net toggle counts sampled
 // once per clock cycle, and the cycles each net spent high (for leakage and
-// duty). The model must be built with nets exposed (gate_level_spec).
+// duty). The model must be built with nets exposed (gate_level_spec), which
+// samples every net at each rising clock edge, just before it: this cycle's
+// inputs with last cycle's registers, the state a design settles in when its
+// inputs are registered on the same clock (a test bench that changes inputs
+// between edges would add a second, artificial state per cycle).
 #pragma once
 
 #include <cstdint>

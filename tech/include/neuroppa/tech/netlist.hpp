@@ -53,6 +53,11 @@ struct Netlist {
 // Throws neuroppa::Error naming the file and the cell or pin that is wrong.
 Netlist read_yosys_json(const std::filesystem::path& path, const std::string& top, const Library& library);
 
+// The netlist as structural Verilog instantiating the library's cells by
+// name, every net a wire n<id>: for simulators that bring their own cell
+// models (Icarus with the vendor's Verilog library, in the cross-check).
+std::string structural_verilog(const Netlist& netlist);
+
 struct AreaReport {
   double total = 0;          // µm²
   double sequential = 0;
