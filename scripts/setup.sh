@@ -48,7 +48,7 @@ cmake --build "$build" -j "$(nproc)"
 
 case "$mode" in
   build) ;;
-  run) "$build/neuroppa" verify ;;
+  run) "$build/neuroppa" kernels ;;
   test) ctest --test-dir "$build" --label-exclude long --output-on-failure -j "$(nproc)" ;;
   long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
   *) echo "setup: unknown mode '$mode' (build, run, test or long)" >&2; exit 2 ;;

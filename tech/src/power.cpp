@@ -10,8 +10,11 @@ namespace neuroppa::tech {
 
 namespace {
 
-double pin_capacitance(const LibertyPin& pin) {
-  return pin.capacitance > 0 ? pin.capacitance : std::max(pin.rise_capacitance, pin.fall_capacitance);
+// OpenSTA loads a net with the larger of a pin's rise and fall
+// capacitance; neuroppa with their mean (½CV² alternates rise and fall).
+double pin_capacitance(const LibertyPin& pin, bool opensta) {
+  return opensta ? std::max(pin.rise_capacitance, pin.fall_capacitance)
+                 : (pin.rise_capacitance + pin.fall_capacitance) / 2;
 }
 
 bool is_input(const LibertyPin& pin) { return pin.direction == PinDirection::input || pin.direction == PinDirection::inout; }
@@ -141,6 +144,36 @@ std::optional<BoolExpr> inferred_when(const BoolExpr& e, std::string_view port) 
   return std::nullopt;
 }
 
+// The clock network: the clock nets and every net reached from them through
+// combinational cells (clock buffers, inverters, gates), up to the clock
+// pins of sequential cells. OpenSTA treats all of it as clock: two
+// transitions a cycle.
+std::vector<bool> clock_network(const Netlist& n, const std::vector<int>& roots) {
+  std::vector<bool> clock(n.net_count(), false);
+  std::vector<std::vector<const Netlist::Instance*>> loads(n.net_count());
+  for (const auto& inst : n.instances)
+    if (!inst.cell->is_sequential())
+      for (const auto& c : inst.connections)
+        if (c.net >= 0 && is_input(*c.pin)) loads[c.net].push_back(&inst);
+  std::vector<int> work;
+  for (int net : roots)
+    if (net >= 0 && !clock[net]) {
+      clock[net] = true;
+      work.push_back(net);
+    }
+  while (!work.empty()) {
+    const int net = work.back();
+    work.pop_back();
+    for (const Netlist::Instance* inst : loads[net])
+      for (const auto& c : inst->connections)
+        if (c.net >= 0 && c.pin->direction == PinDirection::output && !clock[c.net]) {
+          clock[c.net] = true;
+          work.push_back(c.net);
+        }
+  }
+  return clock;
+}
+
 class PowerEstimator {
  public:
   PowerEstimator(const Netlist& n, const Library& lib, const Activity& a, const PowerOptions& o)
@@ -154,11 +187,10 @@ class PowerEstimator {
     if (!o_.global_activity && (static_cast<int>(a_.toggles.size()) != n_.net_count() ||
                                 static_cast<int>(a_.high_cycles.size()) != n_.net_count()))
       throw Error("the activity does not belong to this netlist (net counts differ)");
-    loads_ = net_loads(n_, lib_, o_.wire_load);
+    loads_ = net_loads(n_, lib_, o_.wire_load, compat_);
     slews_ = net_slews(n_, loads_, o_.input_slew);
     drivers_ = drivers_of(n_);
-    clock_net_.assign(n_.net_count(), false);
-    for (int net : a_.clock_nets) clock_net_[net] = true;
+    clock_net_ = clock_network(n_, a_.clock_nets);
 
     r_.frequency = o_.frequency;
     r_.voltage = lib_.nominal_voltage;
@@ -366,13 +398,13 @@ double PowerReport::dynamic_energy_per_cycle() const {
   return frequency > 0 ? (total.internal + total.switching) / frequency : 0;
 }
 
-std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load) {
+std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta) {
   std::vector<double> load(netlist.net_count(), 0);
   std::vector<int> fanout(netlist.net_count(), 0);
   for (const auto& inst : netlist.instances)
     for (const auto& c : inst.connections)
       if (c.net >= 0 && is_input(*c.pin)) {
-        load[c.net] += pin_capacitance(*c.pin);
+        load[c.net] += pin_capacitance(*c.pin, opensta);
         ++fanout[c.net];
       }
   if (const WireLoad* wl = wire_load ? library.default_wire_load_model() : nullptr)

@@ -183,7 +183,8 @@ TEST_CASE("power of an inverter chain, worked out from the library tables") {
   o.frequency = 50e6;
   const PowerReport r = estimate_power(n, lib, a, o);
 
-  const double v = 1.8, c_in = 0.00932456e-12, per_second = 50e6 / 100;
+  // neuroppa loads a net with the mean of a pin's rise and fall capacitance.
+  const double v = 1.8, c_in = (0.00932196e-12 + 0.00932456e-12) / 2, per_second = 50e6 / 100;
   CHECK(r.voltage == doctest::Approx(v));
   CHECK(r.total.switching == doctest::Approx(2 * 40 * 0.5 * c_in * v * v * per_second));
   CHECK(r.total.leakage == doctest::Approx(2 * 0.0221741e-9));

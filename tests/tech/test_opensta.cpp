@@ -7,6 +7,7 @@
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/synthesis.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -56,6 +57,30 @@ TEST_CASE("total power within 2% of OpenSTA's report_power at one global activit
         CHECK(ours.sequential.total() + ours.clock.total() ==
               doctest::Approx(sta.sequential.total()).epsilon(0.02));
       }
+    }
+  }
+}
+
+TEST_SUITE("shared") {
+  TEST_CASE("gcd on SKY130 (clock tree, when-conditions, wire loads): within 2% of OpenSTA") {
+    const auto dir = test::shared_dir() / "designs/gcd_sky130hd";
+    const Library lib = read_liberty(test::shared_dir() / "libs/sky130_fd_sc_hd__tt_025C_1v80.lib.gz");
+    const auto json = netlist_json_from_verilog(dir / "gcd_sky130hd.v", "gcd", lib.path, test::model_cache_dir());
+    const Netlist n = read_yosys_json(json, "gcd", lib);
+    const StaDesign design{&lib, dir / "gcd_sky130hd.v", "gcd", "clk", 5e-9};
+    Activity clock_only;
+    clock_only.clock_nets = {n.find_port("clk")->bits[0]};
+    for (double activity : {0.1, 0.5}) {
+      CAPTURE(activity);
+      const StaPowerReport sta = opensta_power(design, activity, 0.5, test::temp_dir("sta"));
+      PowerOptions o;
+      o.frequency = 200e6;
+      o.opensta_2019_compatible = true;
+      o.global_activity = activity;
+      const PowerReport ours = estimate_power(n, lib, clock_only, o);
+      CHECK(ours.total.total() == doctest::Approx(sta.total.total()).epsilon(0.02));
+      CHECK(ours.total.internal == doctest::Approx(sta.total.internal).epsilon(0.02));
+      CHECK(ours.total.switching == doctest::Approx(sta.total.switching).epsilon(0.02));
     }
   }
 }

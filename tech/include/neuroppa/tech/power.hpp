@@ -91,10 +91,11 @@ struct Slew {
   double rise = 0, fall = 0;  // s
 };
 
-// Per-net load (F): input pin capacitances plus wire load; and per-net rise
+// Per-net load (F): input pin capacitances (mean of rise and fall; the
+// larger with `opensta`) plus wire load; and per-net rise
 // and fall slews propagated through the transition tables (worst over arcs,
 // input edge chosen by the arc's unateness). Exposed for tests.
-std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load);
+std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta = false);
 std::vector<Slew> net_slews(const Netlist& netlist, const std::vector<double>& loads, double input_slew);
 
 }  // namespace neuroppa::tech
