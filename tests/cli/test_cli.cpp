@@ -100,3 +100,30 @@ TEST_CASE("kernels: a table of measured costs, with mac as the baseline") {
   for (const auto& note : doc["notes"]) caveat |= note.get<std::string>().find("glitches are not seen") != std::string::npos;
   CHECK(caveat);
 }
+
+TEST_SUITE("shared") {
+  TEST_CASE("power: gcd on SKY130 from its VCD; a wrong scope is an error") {
+    const auto dir = neuroppa::test::shared_dir() / "designs/gcd_sky130hd";
+    const std::vector<std::string> base = {
+        kBin, "-q", "power", "--lib", (neuroppa::test::shared_dir() / "libs/sky130_fd_sc_hd__tt_025C_1v80.lib.gz").string(),
+        "--netlist", (dir / "gcd_sky130hd.v").string(), "--top", "gcd", "--vcd", (dir / "gcd_sky130hd.vcd.gz").string()};
+    auto args = base;
+    args.insert(args.end(), {"--scope", "gcd_tb/gcd1", "--format", "csv"});
+    auto r = run_command(args);
+    CAPTURE(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("group,internal (µW),switching (µW),leakage (µW),total (µW)") == 0);
+    CHECK(r.out.find("\ntotal,") != std::string::npos);
+    args = base;
+    args.insert(args.end(), {"--format", "md"});
+    r = run_command(args);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("Annotated 883 of 883 instance pins") != std::string::npos);
+    args = base;
+    args.insert(args.end(), {"--scope", "gcd_tb/dut"});
+    r = run_command(args);
+    CHECK(r.status == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK(r.err.find("no scope 'gcd_tb/dut'; scopes: gcd_tb/gcd1, gcd_tb") != std::string::npos);
+  }
+}
