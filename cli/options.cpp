@@ -1,13 +1,20 @@
 #include "options.hpp"
 
 #include <cctype>
+#include <initializer_list>
+#include <string_view>
 #include <fmt/format.h>
 
 #include "neuroppa/models/error.hpp"
 
 namespace neuroppa::cli {
 
-double parse_frequency(const std::string& text) {
+namespace {
+
+// "<number><unit>" with the unit from `units` (case-insensitive); a positive
+// quantity in base units, or neuroppa::Error with `example` as a hint.
+double parse_quantity(const std::string& text, std::initializer_list<std::pair<std::string_view, double>> units,
+                      const std::string& option, const std::string& example) {
   std::size_t used = 0;
   double value = 0;
   try {
@@ -17,14 +24,21 @@ double parse_frequency(const std::string& text) {
   }
   std::string unit = text.substr(used);
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  double scale = 0;
-  if (unit.empty() || unit == "hz") scale = 1;
-  else if (unit == "khz") scale = 1e3;
-  else if (unit == "mhz") scale = 1e6;
-  else if (unit == "ghz") scale = 1e9;
-  if (used == 0 || scale == 0 || !(value > 0))
-    throw Error(fmt::format("--freq {}: not a frequency; write e.g. 100MHz, 1.2GHz or 5e7", text));
-  return value * scale;
+  for (const auto& [name, scale] : units)
+    if (used > 0 && unit == name && value > 0) return value * scale;
+  throw Error(fmt::format("{} {}: write e.g. {}", option, text, example));
+}
+
+}  // namespace
+
+double parse_frequency(const std::string& text) {
+  return parse_quantity(text, {{"", 1}, {"hz", 1}, {"khz", 1e3}, {"mhz", 1e6}, {"ghz", 1e9}}, "--freq",
+                        "100MHz, 1.2GHz or 5e7 (a frequency)");
+}
+
+double parse_period(const std::string& text) {
+  return parse_quantity(text, {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"ps", 1e-12}},
+                        "--period", "5ns, 200ps or 5e-9 (a time)");
 }
 
 std::vector<std::string> split_list(const std::string& text) {

@@ -9,6 +9,9 @@ namespace neuroppa::cli {
 // "100MHz", "1.5GHz", "250kHz", "1e8" (Hz) -> Hz. Throws neuroppa::Error.
 double parse_frequency(const std::string& text);
 
+// "5ns", "200ps", "5e-9" (s) -> seconds. Throws neuroppa::Error.
+double parse_period(const std::string& text);
+
 // "9,25,49" -> {9, 25, 49}. Throws neuroppa::Error naming `option`.
 std::vector<unsigned> parse_unsigned_list(const std::string& text, const std::string& option);
 

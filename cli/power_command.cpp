@@ -21,27 +21,6 @@ struct PowerCommandOptions {
   bool allow_partial = false;
 };
 
-// "5ns", "200ps", "5e-9" (s) -> seconds.
-double parse_period(const std::string& text) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  const std::string unit = text.substr(used);
-  double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1;
-  else if (unit == "ms") scale = 1e-3;
-  else if (unit == "us") scale = 1e-6;
-  else if (unit == "ns") scale = 1e-9;
-  else if (unit == "ps") scale = 1e-12;
-  if (used == 0 || scale == 0 || !(value > 0))
-    throw Error(fmt::format("--period {}: not a time; write e.g. 5ns, 200ps or 5e-9", text));
-  return value * scale;
-}
-
 reports::Table power_table(const tech::PowerReport& r) {
   reports::Table t;
   t.title = "Power";
@@ -65,6 +44,8 @@ std::string physical_only_note(const tech::Netlist& netlist) {
 
 int run_power(const PowerCommandOptions& o, const GlobalOptions& global) {
   if (o.vcd.empty() == o.saif.empty()) throw Error("give exactly one activity file: --vcd FILE or --saif FILE");
+  const reports::Format format = reports::parse_format(o.format);
+  double period = o.period.empty() ? 0 : parse_period(o.period);  // checked before any work
   const tech::Library library = tech::read_liberty(tech::resolve_library(o.lib));
   const auto cache_dir = global.cache_dir.empty() ? tech::default_cache_dir() : global.cache_dir;
   const auto progress = [&](std::string_view s) {
@@ -77,10 +58,7 @@ int run_power(const PowerCommandOptions& o, const GlobalOptions& global) {
   const tech::ActivityFile file = o.vcd.empty() ? tech::read_saif(o.saif) : tech::read_vcd(o.vcd);
 
   const std::string scope = tech::choose_scope(netlist, file, o.scope);
-  double period = 0;
-  if (!o.period.empty()) {
-    period = parse_period(o.period);
-  } else {
+  if (period == 0) {
     // The clock's own toggles give the period.
     const auto& signals = file.scopes.at(scope);
     const auto clk = signals.find(o.clock);
@@ -110,7 +88,7 @@ int run_power(const PowerCommandOptions& o, const GlobalOptions& global) {
       "Switching uses pin capacitances and the library's wire load, not the design's parasitics; the recorded "
       "activity is zero-delay unless the simulator that wrote it modelled delays.",
       "Command: " + global.command_line};
-  fmt::print("{}", reports::write(table, reports::parse_format(o.format)));
+  fmt::print("{}", reports::write(table, format));
   return 0;
 }
 
