@@ -148,6 +148,220 @@ class VerilogWriter {
   std::string out_;
 };
 
+// The clocked form, for models that count toggles: the combinational cells
+// are evaluated once per rising clock edge, in topological order, with
+// blocking assignments inside the clocked process, from this cycle's inputs
+// and last cycle's registers - exactly the state the nets are sampled in.
+// Verilator then computes the netlist once a cycle instead of on both clock
+// edges (its input-combinational region runs on every eval). Asynchronous
+// clear and preset act at once on the flop outputs and stick at the next
+// event. Used only where it is exact: one clock driving every flop pin
+// directly, no latches, clear/preset/outputs read from inputs or flops.
+class ClockedWriter {
+ public:
+  ClockedWriter(const Netlist& n, std::string clock, std::vector<int> exposed)
+      : n_(n), clock_(std::move(clock)), exposed_(std::move(exposed)) {}
+
+  // Empty if the netlist is outside the form's conditions.
+  std::string write() {
+    if (!classify() || !levelize()) return "";
+    header();
+    for (const auto& p : n_.ports)
+      for (std::size_t b = 0; b < p.bits.size(); ++b) {
+        const int net = p.bits[b];
+        if (p.output) {
+          if (net >= 0 && kind_[net] == Kind::comb) return "";  // would need post-edge logic
+          out_ += fmt::format("  assign {}[{}] = {};\n", p.name, b, net_ref(net));
+        } else if (net >= 0) {
+          out_ += fmt::format("  assign n{} = {}[{}];\n", net, p.name, b);
+        }
+      }
+    if (!flops()) return "";
+    process();
+    return std::move(out_) + "endmodule\n";
+  }
+
+ private:
+  enum class Kind { undriven, input, flop, comb };
+
+  bool classify() {
+    kind_.assign(n_.net_count(), Kind::undriven);
+    driver_.assign(n_.net_count(), -1);
+    for (const auto& p : n_.ports)
+      if (!p.output)
+        for (int net : p.bits)
+          if (net >= 0) kind_[net] = Kind::input;
+    const Netlist::Port* clk = n_.find_port(clock_);
+    if (!clk || clk->bits.size() != 1 || clk->bits[0] < 0) return false;
+    clock_net_ = clk->bits[0];
+    for (std::size_t i = 0; i < n_.instances.size(); ++i) {
+      const auto& inst = n_.instances[i];
+      if (inst.cell->has_statetable || (inst.cell->sequential && inst.cell->sequential->latch)) return false;
+      for (const auto& c : inst.connections) {
+        if (c.pin->direction != PinDirection::output || c.net < 0) continue;
+        if (c.pin->function.empty()) return false;
+        kind_[c.net] = inst.cell->sequential ? Kind::flop : Kind::comb;
+        driver_[c.net] = static_cast<int>(i);
+      }
+    }
+    return true;
+  }
+
+  // Kahn's order over combinational instances; false on a loop.
+  bool levelize() {
+    std::vector<int> pending(n_.instances.size(), 0);
+    std::vector<std::vector<int>> readers(n_.net_count());
+    for (std::size_t i = 0; i < n_.instances.size(); ++i) {
+      const auto& inst = n_.instances[i];
+      if (inst.cell->sequential) continue;
+      for (const auto& c : inst.connections)
+        if (c.pin->direction != PinDirection::output && c.net >= 0 && kind_[c.net] == Kind::comb) {
+          ++pending[i];
+          readers[c.net].push_back(static_cast<int>(i));
+        }
+    }
+    std::vector<int> ready;
+    for (std::size_t i = 0; i < n_.instances.size(); ++i)
+      if (!n_.instances[i].cell->sequential && pending[i] == 0) ready.push_back(static_cast<int>(i));
+    while (!ready.empty()) {
+      const int i = ready.back();
+      ready.pop_back();
+      order_.push_back(i);
+      for (const auto& c : n_.instances[i].connections)
+        if (c.pin->direction == PinDirection::output && c.net >= 0)
+          for (int r : readers[c.net])
+            if (--pending[r] == 0) ready.push_back(r);
+    }
+    std::size_t comb = 0;
+    for (const auto& inst : n_.instances) comb += !inst.cell->sequential;
+    return order_.size() == comb;
+  }
+
+  std::string rename(const Netlist::Instance& inst, std::size_t index, std::string_view name) const {
+    for (const auto& c : inst.connections)
+      if (c.pin->name == name) return net_ref(c.net);
+    if (inst.cell->sequential) {
+      if (name == inst.cell->sequential->state) return fmt::format("q{}", index);
+      if (name == inst.cell->sequential->state_inverted) return fmt::format("qn{}", index);
+    }
+    if (inst.cell->find_pin(name)) return "1'b0";
+    throw Error(fmt::format("cell {} (instance {}): its function uses '{}', which is neither a pin nor a state",
+                            inst.cell->name, inst.name, name));
+  }
+
+  std::string expr(const Netlist::Instance& inst, std::size_t index, const std::string& text, const std::string& what,
+                   bool* reads_comb = nullptr) const {
+    const BoolExpr e = parse_liberty_function(text, fmt::format("cell {} {}", inst.cell->name, what));
+    if (reads_comb)
+      for (const auto& v : e.variables())
+        for (const auto& c : inst.connections)
+          if (c.pin->name == v && c.net >= 0 && kind_[c.net] == Kind::comb) *reads_comb = true;
+    return e.to_verilog([&](std::string_view v) { return rename(inst, index, v); });
+  }
+
+  void header() {
+    out_ += "// Generated by neuroppa from a yosys netlist: cell behaviour from Liberty, clocked form.\n";
+    out_ += fmt::format("module {} (\n", n_.top);
+    for (const auto& p : n_.ports)
+      out_ += fmt::format("  {} logic [{}:0] {},\n", p.output ? "output" : "input", p.bits.size() - 1, p.name);
+    const int count = static_cast<int>(exposed_.size());
+    for (int word = 0; word * 32 < count; ++word)
+      out_ += fmt::format("  output logic [{}:0] {}{}\n", std::min(32, count - word * 32) - 1, nets_port_name(word),
+                          (word + 1) * 32 >= count ? "" : ",");
+    out_ += ");\n";
+    for (int net = 0; net < n_.net_count(); ++net)
+      out_ += fmt::format("  {} n{};  // {}\n", kind_[net] == Kind::comb ? "logic" : "wire", net, n_.net_names[net]);
+  }
+
+  // Registers of every flop, their outputs with asynchronous override, and
+  // the clear/preset signals the process is sensitive to.
+  bool flops() {
+    for (std::size_t i = 0; i < n_.instances.size(); ++i) {
+      const auto& inst = n_.instances[i];
+      if (!inst.cell->sequential) continue;
+      const Sequential& s = *inst.cell->sequential;
+      const BoolExpr clk = parse_liberty_function(s.clocked_on, "cell " + inst.cell->name + " clocked_on");
+      const auto vars = clk.variables();
+      if (clk.op != BoolExpr::Op::variable || net_of_pin(inst, vars[0]) != clock_net_) return false;
+      bool comb = false;
+      const std::string clear = s.clear.empty() ? "1'b0" : expr(inst, i, s.clear, "clear", &comb);
+      const std::string preset = s.preset.empty() ? "1'b0" : expr(inst, i, s.preset, "preset", &comb);
+      if (comb) return false;
+      out_ += fmt::format("  logic q{0}, qn{0};\n  wire clr{0} = {1};\n  wire pre{0} = {2};\n", i, clear, preset);
+      if (!s.clear.empty()) async_.push_back(fmt::format("clr{}", i));
+      if (!s.preset.empty()) async_.push_back(fmt::format("pre{}", i));
+      flop_index_.push_back(i);
+      for (const auto& c : inst.connections)
+        if (c.pin->direction == PinDirection::output && c.net >= 0) {
+          // The function of Q reads the state; clear and preset show at once.
+          const std::string value = expr(inst, i, c.pin->function, "pin " + c.pin->name);
+          out_ += fmt::format("  assign n{} = clr{} ? {} : pre{} ? {} : {};\n", c.net, i,
+                              flop_value(inst, i, *c.pin, false), i, flop_value(inst, i, *c.pin, true), value);
+        }
+    }
+    return true;
+  }
+
+  int net_of_pin(const Netlist::Instance& inst, std::string_view pin) const {
+    for (const auto& c : inst.connections)
+      if (c.pin->name == pin) return c.net;
+    return Netlist::kFloating;
+  }
+
+  // The output pin's value when the state is forced to `state`.
+  std::string flop_value(const Netlist::Instance& inst, std::size_t i, const LibertyPin& pin, bool state) const {
+    const Sequential& s = *inst.cell->sequential;
+    const BoolExpr e = parse_liberty_function(pin.function, "cell " + inst.cell->name);
+    return e.to_verilog([&](std::string_view v) -> std::string {
+      if (v == s.state) return state ? "1'b1" : "1'b0";
+      if (v == s.state_inverted) return state ? "1'b0" : "1'b1";
+      return rename(inst, i, v);
+    });
+  }
+
+  void process() {
+    out_ += fmt::format("  always @(posedge {}", clock_);
+    for (const auto& a : async_) out_ += " or posedge " + a;
+    out_ += ") begin\n";
+    for (int i : order_) {
+      const auto& inst = n_.instances[i];
+      for (const auto& c : inst.connections)
+        if (c.pin->direction == PinDirection::output && c.net >= 0)
+          out_ += fmt::format("    n{} = {};  // {}\n", c.net,
+                              expr(inst, static_cast<std::size_t>(i), c.pin->function, "pin " + c.pin->name),
+                              inst.cell->name);
+    }
+    out_ += fmt::format("    if ({}) begin\n", clock_);
+    for (std::size_t i : flop_index_) {
+      const auto& inst = n_.instances[i];
+      const std::string d = expr(inst, i, inst.cell->sequential->next_state, "next_state");
+      out_ += fmt::format("      q{0} <= clr{0} ? 1'b0 : pre{0} ? 1'b1 : {1};\n      qn{0} <= clr{0} ? 1'b1 : pre{0} ? 1'b0 : ~({1});\n", i, d);
+    }
+    const int count = static_cast<int>(exposed_.size());
+    for (int word = 0; word * 32 < count; ++word) {
+      const int lo = word * 32, hi = std::min(lo + 32, count) - 1;
+      out_ += fmt::format("      {} <= {{", nets_port_name(word));
+      for (int k = hi; k >= lo; --k) out_ += fmt::format("{}n{}", k == hi ? "" : ", ", exposed_[k]);
+      out_ += "};\n";
+    }
+    out_ += "    end else begin\n";
+    for (std::size_t i : flop_index_)
+      out_ += fmt::format("      if (clr{0} || pre{0}) begin q{0} <= ~clr{0}; qn{0} <= clr{0}; end\n", i);
+    out_ += "    end\n  end\n";
+  }
+
+  const Netlist& n_;
+  std::string clock_;
+  std::vector<int> exposed_;
+  std::vector<Kind> kind_;
+  std::vector<int> driver_;
+  std::vector<int> order_;
+  std::vector<std::size_t> flop_index_;
+  std::vector<std::string> async_;
+  int clock_net_ = -1;
+  std::string out_;
+};
+
 }  // namespace
 
 std::vector<int> exposed_nets(const Netlist& netlist, const std::string& clock) {
@@ -162,6 +376,10 @@ std::vector<int> exposed_nets(const Netlist& netlist, const std::string& clock) 
 }
 
 std::string gate_level_verilog(const Netlist& netlist, const std::string& clock, bool expose_nets) {
+  if (expose_nets) {
+    std::string clocked = ClockedWriter(netlist, clock, exposed_nets(netlist, clock)).write();
+    if (!clocked.empty()) return clocked;
+  }
   return VerilogWriter(netlist, clock, exposed_nets(netlist, clock)).write(expose_nets);
 }
 

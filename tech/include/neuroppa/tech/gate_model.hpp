@@ -24,6 +24,11 @@ std::vector<int> exposed_nets(const Netlist& netlist, const std::string& clock);
 
 // Verilog text of the netlist with Liberty behaviour. Throws neuroppa::Error
 // for a cell whose behaviour Liberty does not give (no function, statetable).
+// With nets exposed, the clocked form where it is exact (one clock on every
+// flop, no latches, registered outputs): the combinational cells evaluated
+// once per rising edge inside the clocked process, which Verilator runs once
+// a cycle instead of evaluating the netlist on both edges; else continuous
+// assignments, with the nets sampled at the edge.
 std::string gate_level_verilog(const Netlist& netlist, const std::string& clock, bool expose_nets);
 
 // A run-time model spec of the netlist. `clock` is the input tick() toggles.

@@ -53,6 +53,7 @@ class Port {
   Port(void* data, unsigned width) : data_(data), width_(width) {}
 
   unsigned width() const { return width_; }
+  const void* data() const { return data_; }
   unsigned words() const { return (width_ + 31) / 32; }
 
   // Ports of at most 64 bits. Bits above the width are dropped: Verilated
