@@ -1,5 +1,6 @@
 // neuroppa power: price a gate-level netlist with activity another
 // simulator recorded (VCD or SAIF).
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -19,6 +20,7 @@ struct PowerCommandOptions {
   std::string lib, netlist, top, vcd, saif, scope, clock = "clk", period, format = "md";
   bool opensta = false;
   bool allow_partial = false;
+  bool by_cell = false;
 };
 
 reports::Table power_table(const tech::PowerReport& r) {
@@ -40,6 +42,20 @@ std::string physical_only_note(const tech::Netlist& netlist) {
   for (const auto& [cell, count] : netlist.physical_only)
     note += fmt::format("{}{} {}", note.empty() ? "; left out, not in the library and unconnected: " : ", ", count, cell);
   return note;
+}
+
+// Power by cell type, largest first.
+reports::Table cell_table(const tech::PowerReport& r) {
+  reports::Table t;
+  t.title = "Power by cell type";
+  t.columns = {{"cell", ""}, {"internal", "µW", 4}, {"switching", "µW", 4}, {"leakage", "µW", 4}, {"total", "µW", 4},
+               {"share", "%", 3}};
+  std::vector<std::pair<std::string, tech::PowerParts>> cells(r.per_cell.begin(), r.per_cell.end());
+  std::sort(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
+  for (const auto& [cell, p] : cells)
+    t.rows.push_back({cell, p.internal * 1e6, p.switching * 1e6, p.leakage * 1e6, p.total() * 1e6,
+                      100 * p.total() / r.total.total()});
+  return t;
 }
 
 int run_power(const PowerCommandOptions& o, const GlobalOptions& global) {
@@ -89,6 +105,8 @@ int run_power(const PowerCommandOptions& o, const GlobalOptions& global) {
       "activity is zero-delay unless the simulator that wrote it modelled delays.",
       "Command: " + global.command_line};
   fmt::print("{}", reports::write(table, format));
+  if (format == reports::Format::markdown || format == reports::Format::latex || o.by_cell)
+    fmt::print("\n{}", reports::write(cell_table(report), format));
   return 0;
 }
 
@@ -108,6 +126,7 @@ Runner add_power_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--clock", o->clock, "Clock port")->capture_default_str();
   cmd->add_option("--period", o->period, "Clock period, e.g. 5ns (default: from the recorded clock)");
   cmd->add_option("--format", o->format, "md, csv, json or tex")->capture_default_str();
+  cmd->add_flag("--by-cell", o->by_cell, "Also print power by cell type (always in md and tex)");
   cmd->add_flag("--allow-partial", o->allow_partial,
                 "Price nets the activity file does not name as idle instead of stopping");
   cmd->add_flag("--opensta-compatible", o->opensta, "Price as Debian's OpenSTA 2019 does (for cross-checks)");

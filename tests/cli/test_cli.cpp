@@ -66,6 +66,17 @@ TEST_CASE("verify on a parameter set no other test uses, then again from the cac
   CHECK(r.err.find("using cached model rtl mac K=7 XW=5 WW=5 AW=30") != std::string::npos);
 }
 
+TEST_CASE("verify at gate level: the synthesised netlist against the golden model") {
+  check_one_line_error({"verify", "--level", "fpga"}, "--level fpga");
+  check_one_line_error({"verify", "--level", "gate", "--lib", "/nonexistent.lib"}, "library '/nonexistent.lib' not found");
+  const auto r = run_command({kBin, "-q", "verify", "--level", "gate", "--kernel", "spike", "--beats", "20000"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("gate spike K=9 WW=8 AW=32") == 0);
+  CHECK(r.out.find("mismatches      0") != std::string::npos);
+  CHECK(r.out.find("PASS: 1 of 1 kernels") != std::string::npos);
+}
+
 TEST_CASE("kernels: invalid options, one clear line each") {
   check_one_line_error({"kernels", "--kinds", "mac,mult"}, "unknown kernel 'mult'");
   check_one_line_error({"kernels", "--K", "0"}, "K=0");
