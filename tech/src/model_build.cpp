@@ -206,7 +206,7 @@ std::shared_ptr<const LoadedModel> ModelCache::load(const ModelSpec& spec, Build
 
 void ModelCache::build(const ModelSpec& spec, const fs::path& dir, const fs::path& log) const {
   const auto start = std::chrono::steady_clock::now();
-  if (progress_) progress_(fmt::format("building model {} with verilator and g++ (takes a few seconds) ... ", spec.label));
+  if (progress_) progress_(fmt::format("building model {} with verilator and g++ ... ", spec.label));
   write_file(dir / "model_abi.h", abi_header_text());
   write_file(dir / "wrapper.cpp", generate_wrapper(spec));
   for (const auto& s : spec.sources) write_file(dir / s.name, s.text);
