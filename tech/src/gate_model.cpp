@@ -20,6 +20,27 @@ std::string net_ref(int net) {
   }
 }
 
+// What a variable of a cell expression means in the generated Verilog: the
+// net on that pin, or the instance's state register (q<i>, qn<i>).
+std::string cell_variable(const Netlist::Instance& inst, std::size_t index, std::string_view name) {
+  for (const auto& c : inst.connections)
+    if (c.pin->name == name) return net_ref(c.net);
+  if (inst.cell->sequential) {
+    if (name == inst.cell->sequential->state) return fmt::format("q{}", index);
+    if (name == inst.cell->sequential->state_inverted) return fmt::format("qn{}", index);
+  }
+  if (inst.cell->find_pin(name)) return "1'b0";  // an unconnected input
+  throw Error(fmt::format("cell {} (instance {}): its function uses '{}', which is neither a pin nor a state",
+                          inst.cell->name, inst.name, name));
+}
+
+// A Liberty expression of an instance (`what` names it in errors) as Verilog.
+std::string cell_expression(const Netlist::Instance& inst, std::size_t index, const std::string& text,
+                            const std::string& what) {
+  const BoolExpr e = parse_liberty_function(text, fmt::format("cell {} {}", inst.cell->name, what));
+  return e.to_verilog([&](std::string_view v) { return cell_variable(inst, index, v); });
+}
+
 class VerilogWriter {
  public:
   VerilogWriter(const Netlist& n, std::string clock, std::vector<int> exposed)
@@ -72,23 +93,9 @@ class VerilogWriter {
     }
   }
 
-  // What a variable of a cell expression means: a pin's net or a state register.
-  std::string rename(const Netlist::Instance& inst, std::size_t index, std::string_view name) const {
-    for (const auto& c : inst.connections)
-      if (c.pin->name == name) return net_ref(c.net);
-    if (inst.cell->sequential) {
-      if (name == inst.cell->sequential->state) return fmt::format("q{}", index);
-      if (name == inst.cell->sequential->state_inverted) return fmt::format("qn{}", index);
-    }
-    if (inst.cell->find_pin(name)) return "1'b0";  // an unconnected input
-    throw Error(fmt::format("cell {} (instance {}): its function uses '{}', which is neither a pin nor a state",
-                            inst.cell->name, inst.name, name));
-  }
-
   std::string expr(const Netlist::Instance& inst, std::size_t index, const std::string& text,
                    const std::string& what) const {
-    const BoolExpr e = parse_liberty_function(text, fmt::format("cell {} {}", inst.cell->name, what));
-    return e.to_verilog([&](std::string_view v) { return rename(inst, index, v); });
+    return cell_expression(inst, index, text, what);
   }
 
   void instance(const Netlist::Instance& inst, std::size_t index) {
@@ -237,26 +244,13 @@ class ClockedWriter {
     return order_.size() == comb;
   }
 
-  std::string rename(const Netlist::Instance& inst, std::size_t index, std::string_view name) const {
-    for (const auto& c : inst.connections)
-      if (c.pin->name == name) return net_ref(c.net);
-    if (inst.cell->sequential) {
-      if (name == inst.cell->sequential->state) return fmt::format("q{}", index);
-      if (name == inst.cell->sequential->state_inverted) return fmt::format("qn{}", index);
-    }
-    if (inst.cell->find_pin(name)) return "1'b0";
-    throw Error(fmt::format("cell {} (instance {}): its function uses '{}', which is neither a pin nor a state",
-                            inst.cell->name, inst.name, name));
-  }
-
   std::string expr(const Netlist::Instance& inst, std::size_t index, const std::string& text, const std::string& what,
                    bool* reads_comb = nullptr) const {
-    const BoolExpr e = parse_liberty_function(text, fmt::format("cell {} {}", inst.cell->name, what));
     if (reads_comb)
-      for (const auto& v : e.variables())
+      for (const auto& v : parse_liberty_function(text, "cell " + inst.cell->name).variables())
         for (const auto& c : inst.connections)
           if (c.pin->name == v && c.net >= 0 && kind_[c.net] == Kind::comb) *reads_comb = true;
-    return e.to_verilog([&](std::string_view v) { return rename(inst, index, v); });
+    return cell_expression(inst, index, text, what);
   }
 
   void header() {
@@ -315,7 +309,7 @@ class ClockedWriter {
     return e.to_verilog([&](std::string_view v) -> std::string {
       if (v == s.state) return state ? "1'b1" : "1'b0";
       if (v == s.state_inverted) return state ? "1'b0" : "1'b1";
-      return rename(inst, i, v);
+      return cell_variable(inst, i, v);
     });
   }
 

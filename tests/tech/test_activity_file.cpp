@@ -5,6 +5,7 @@
 #include "neuroppa/tech/activity_file.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/synthesis.hpp"
+#include "gcd_design.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -119,10 +120,10 @@ TEST_CASE("SAIF: toggle counts and time high per instance, escapes") {
 
 TEST_SUITE("shared") {
   TEST_CASE("gcd on SKY130: every pin annotated from the VCD and from the SAIF") {
-    const auto dir = test::shared_dir() / "designs/gcd_sky130hd";
-    const Library lib = read_liberty(test::shared_dir() / "libs/sky130_fd_sc_hd__tt_025C_1v80.lib.gz");
-    const auto json = netlist_json_from_verilog(dir / "gcd_sky130hd.v", "gcd", lib.path, test::model_cache_dir());
-    const Netlist n = read_yosys_json(json, "gcd", lib);
+    const auto& gcd = test::gcd_design();
+    const auto& dir = gcd.dir;
+    const Library& lib = gcd.library;
+    const Netlist& n = gcd.netlist;
     CHECK(n.instances.size() == 252);
     CHECK(n.physical_only.at("sky130_fd_sc_hd__tapvpwrvgnd_1") == 1040);
     double totals[2] = {};

@@ -8,6 +8,7 @@
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/synthesis.hpp"
+#include "gcd_design.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -63,10 +64,10 @@ TEST_CASE("total power within 2% of OpenSTA's report_power at one global activit
 
 TEST_SUITE("shared") {
   TEST_CASE("gcd on SKY130 (clock tree, when-conditions, wire loads): within 2% of OpenSTA") {
-    const auto dir = test::shared_dir() / "designs/gcd_sky130hd";
-    const Library lib = read_liberty(test::shared_dir() / "libs/sky130_fd_sc_hd__tt_025C_1v80.lib.gz");
-    const auto json = netlist_json_from_verilog(dir / "gcd_sky130hd.v", "gcd", lib.path, test::model_cache_dir());
-    const Netlist n = read_yosys_json(json, "gcd", lib);
+    const auto& gcd = test::gcd_design();
+    const auto& dir = gcd.dir;
+    const Library& lib = gcd.library;
+    const Netlist& n = gcd.netlist;
     const StaDesign design{&lib, dir / "gcd_sky130hd.v", "gcd", "clk", 5e-9};
     Activity clock_only;
     clock_only.clock_nets = {n.find_port("clk")->bits[0]};
