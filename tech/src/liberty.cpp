@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/models/error.hpp"
+#include "neuroppa/models/file.hpp"
 
 namespace neuroppa::tech {
 
@@ -464,7 +465,7 @@ Library read_liberty_text(std::string_view text, const std::string& source) {
 }
 
 Library read_liberty(const std::filesystem::path& path) {
-  Library lib = read_liberty_text(liberty::read_text_file(path), path.string());
+  Library lib = read_liberty_text(models::read_file(path), path.string());
   lib.path = path;
   return lib;
 }

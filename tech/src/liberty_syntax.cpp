@@ -1,10 +1,9 @@
 #include "neuroppa/tech/liberty_syntax.hpp"
 
-#include <zlib.h>
-
 #include <fmt/format.h>
 
 #include "neuroppa/models/error.hpp"
+#include "neuroppa/models/file.hpp"
 
 namespace neuroppa::tech::liberty {
 
@@ -315,22 +314,6 @@ class Parser {
 
 Group parse(std::string_view text, const std::string& source) { return Parser(text, source).parse_library(); }
 
-std::string read_text_file(const std::filesystem::path& path) {
-  gzFile f = ::gzopen(path.c_str(), "rb");  // reads plain files unchanged too
-  if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-  std::string text;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = ::gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  int err = Z_OK;
-  const char* msg = ::gzerror(f, &err);
-  const std::string error_text = (n < 0 || (err != Z_OK && err != Z_STREAM_END)) ? msg : "";
-  ::gzclose(f);
-  if (!error_text.empty())
-    throw Error(fmt::format("{}: cannot read (corrupt or truncated gzip data?): {}", path.string(), error_text));
-  return text;
-}
-
-Group parse_file(const std::filesystem::path& path) { return parse(read_text_file(path), path.string()); }
+Group parse_file(const std::filesystem::path& path) { return parse(models::read_file(path), path.string()); }
 
 }  // namespace neuroppa::tech::liberty

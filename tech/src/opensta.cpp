@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "neuroppa/models/error.hpp"
+#include "neuroppa/models/file.hpp"
 #include "neuroppa/tech/liberty_syntax.hpp"
 #include "neuroppa/tech/process.hpp"
 
@@ -24,7 +25,7 @@ std::string read_file(const fs::path& p) {
 fs::path plain_library(const Library& lib, const fs::path& work_dir) {
   if (lib.path.extension() != ".gz") return lib.path;
   const fs::path out = work_dir / lib.path.stem();
-  std::ofstream(out, std::ios::binary) << liberty::read_text_file(lib.path);
+  std::ofstream(out, std::ios::binary) << models::read_file(lib.path);
   return out;
 }
 

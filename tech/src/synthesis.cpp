@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "neuroppa/models/error.hpp"
+#include "neuroppa/models/file.hpp"
 #include "neuroppa/tech/content_store.hpp"
 #include "neuroppa/tech/liberty_syntax.hpp"
 #include "neuroppa/tech/process.hpp"
@@ -82,7 +83,7 @@ void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::s
 }
 
 SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root, const ProgressFn& progress) {
-  const std::string library_text = liberty::read_text_file(r.liberty);
+  const std::string library_text = models::read_file(r.liberty);
   const std::string script = yosys_script(r);
   Sha256 h;
   h.update(kSynthesisFormat).update(yosys_version()).update(script).update(library_text).update(r.top);
@@ -120,7 +121,7 @@ SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root
 fs::path netlist_json_from_verilog(const fs::path& verilog, const std::string& top, const fs::path& liberty,
                                    const fs::path& cache_root, const ProgressFn& progress) {
   if (!fs::exists(verilog)) throw Error(fmt::format("{}: no such netlist file", verilog.string()));
-  const std::string library_text = liberty::read_text_file(liberty);
+  const std::string library_text = models::read_file(liberty);
   const std::string netlist_text = read_file(verilog);
   // No `hierarchy -check`: physical-only cells (taps, fillers) that the
   // Liberty lacks stay as unknown cells; read_yosys_json skips those that

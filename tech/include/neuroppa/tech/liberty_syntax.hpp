@@ -45,7 +45,4 @@ Group parse(std::string_view text, const std::string& source);
 // Reads a file, gunzipping it if it is gzip-compressed, and parses it.
 Group parse_file(const std::filesystem::path& path);
 
-// The whole file's text, gunzipped if needed. Throws neuroppa::Error.
-std::string read_text_file(const std::filesystem::path& path);
-
 }  // namespace neuroppa::tech::liberty
