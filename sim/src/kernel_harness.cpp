@@ -1,6 +1,7 @@
 #include "neuroppa/sim/kernel_harness.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace neuroppa::sim {
 
@@ -8,6 +9,15 @@ using models::KernelKind;
 
 void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<std::uint32_t> words) {
   std::fill(words.begin(), words.end(), 0u);
+  if constexpr (std::endian::native == std::endian::little) {
+    // Byte-wide fields (8-bit activations and weights, the common case) are
+    // bytes of the word array on a little-endian host.
+    if (bits == 8) {
+      auto* bytes = reinterpret_cast<std::uint8_t*>(words.data());
+      for (std::size_t k = 0; k < values.size(); ++k) bytes[k] = static_cast<std::uint8_t>(values[k]);
+      return;
+    }
+  }
   const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
   std::size_t offset = 0;
   for (const std::uint32_t v : values) {

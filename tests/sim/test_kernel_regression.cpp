@@ -94,3 +94,18 @@ TEST_SUITE("long") {
     }
   }
 }
+
+TEST_CASE("pack_bits: synapse 0 in the low bits, fields straddling words, the byte fast path") {
+  std::vector<std::uint32_t> words(3);
+  const std::vector<std::uint32_t> bytes = {0x12, 0x34, 0x56, 0x78, 0x9a};
+  sim::pack_bits(bytes, 8, words);
+  CHECK(words[0] == 0x78563412u);
+  CHECK(words[1] == 0x9au);
+  CHECK(words[2] == 0u);
+  const std::vector<std::uint32_t> fives(7, 0x1f);  // 35 one bits: straddles the first word
+  sim::pack_bits(fives, 5, words);
+  CHECK(words[0] == 0xffffffffu);
+  CHECK(words[1] == 0x7u);
+  sim::pack_bits(std::vector<std::uint32_t>{0x3ff, 0x1}, 9, words);  // bits above the width are dropped
+  CHECK(words[0] == (0x1ffu | (1u << 9)));
+}
