@@ -58,12 +58,11 @@ int main(int argc, char** argv) {
     const tech::Library lib = tech::read_liberty(tech::resolve_library(lib_name));
     const auto cache_dir = tech::default_cache_dir();
     const auto progress = [](std::string_view s) { fmt::print(stderr, "{}", s); };
-    const auto synth = tech::synthesize(tech::kernel_synthesis_request(p, lib.path), cache_dir, progress);
-    const auto netlist = tech::read_yosys_json(synth.netlist_json, tech::kernel_top(*kind), lib);
+    const tech::KernelNetlist kernel = tech::synthesize_kernel(p, lib, cache_dir, progress);
+    const tech::Netlist& netlist = kernel.netlist;
     tech::ModelCache cache(cache_dir, progress);
-    const auto plain = cache.load(tech::gate_level_spec(netlist, "clk_i", "gate " + p.describe(), false));
-    const auto exposed =
-        cache.load(tech::gate_level_spec(netlist, "clk_i", "gate " + p.describe() + " (nets exposed)", true));
+    const auto plain = cache.load(tech::kernel_gate_spec(kernel, false));
+    const auto exposed = cache.load(tech::kernel_gate_spec(kernel, true));
 
     sim::KernelHarness plain_dut(plain, p), exposed_dut(exposed, p);
     const double a = measure(plain_dut, p, beats, [] {});

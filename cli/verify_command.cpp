@@ -50,11 +50,8 @@ std::shared_ptr<const tech::LoadedModel> load_model(const KernelParams& params, 
                                                     tech::ModelCache& cache, tech::BuildReport& build,
                                                     const tech::ProgressFn& progress) {
   if (!library) return cache.load(tech::kernel_rtl_spec(params), &build);
-  const auto synthesis = tech::synthesize(tech::kernel_synthesis_request(params, library->path), cache.root(), progress);
-  const auto netlist = tech::read_yosys_json(synthesis.netlist_json, tech::kernel_top(params.kind), *library);
-  return cache.load(
-      tech::gate_level_spec(netlist, "clk_i", fmt::format("gate {} on {}", params.describe(), library->name), false),
-      &build);
+  return cache.load(tech::kernel_gate_spec(tech::synthesize_kernel(params, *library, cache.root(), progress), false),
+                    &build);
 }
 
 int run_verify(const VerifyOptions& o, const GlobalOptions& global) {

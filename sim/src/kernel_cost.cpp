@@ -19,19 +19,17 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   if (options.beats == 0) throw Error("--beats 0: give at least one beat");
   KernelCost cost;
   cost.params = params;
-  const std::string top = tech::kernel_top(params.kind);
-  const auto synthesis = tech::synthesize(tech::kernel_synthesis_request(params, library.path), cache_dir, progress);
-  const tech::Netlist netlist = tech::read_yosys_json(synthesis.netlist_json, top, library);
+  const tech::KernelNetlist kernel = tech::synthesize_kernel(params, library, cache_dir, progress);
+  const tech::Netlist& netlist = kernel.netlist;
   cost.area = tech::area_of(netlist);
 
   const fs::path sta_dir = cache_dir / "tmp" / fmt::format("sta.{}", ::getpid());
-  const tech::StaDesign design{&library, synthesis.netlist_verilog, top, "clk_i", 1 / options.frequency};
+  const tech::StaDesign design{&library, kernel.synthesis.netlist_verilog, netlist.top, "clk_i", 1 / options.frequency};
   cost.timing = tech::opensta_timing(design, sta_dir);
   fs::remove_all(sta_dir);
 
   tech::ModelCache cache(cache_dir, progress);
-  const auto model = cache.load(tech::gate_level_spec(
-      netlist, "clk_i", fmt::format("gate {} on {}", params.describe(), library.name), true));
+  const auto model = cache.load(tech::kernel_gate_spec(kernel, true));
   KernelHarness dut(model, params);
   models::KernelGolden golden(params);
   models::OperandStream operands(params, options.operands, options.seed);

@@ -193,7 +193,6 @@ class ClockedWriter {
 
   bool classify() {
     kind_.assign(n_.net_count(), Kind::undriven);
-    driver_.assign(n_.net_count(), -1);
     for (const auto& p : n_.ports)
       if (!p.output)
         for (int net : p.bits)
@@ -208,7 +207,6 @@ class ClockedWriter {
         if (c.pin->direction != PinDirection::output || c.net < 0) continue;
         if (c.pin->function.empty()) return false;
         kind_[c.net] = inst.cell->sequential ? Kind::flop : Kind::comb;
-        driver_[c.net] = static_cast<int>(i);
       }
     }
     return true;
@@ -348,7 +346,6 @@ class ClockedWriter {
   std::string clock_;
   std::vector<int> exposed_;
   std::vector<Kind> kind_;
-  std::vector<int> driver_;
   std::vector<int> order_;
   std::vector<std::size_t> flop_index_;
   std::vector<std::string> async_;

@@ -4,6 +4,7 @@
 
 #include "neuroppa/models/error.hpp"
 #include "neuroppa/tech/embedded.hpp"
+#include "neuroppa/tech/gate_model.hpp"
 
 namespace neuroppa::tech {
 
@@ -52,6 +53,18 @@ SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, co
   const ModelSpec rtl = kernel_rtl_spec(params);
   return SynthesisRequest{rtl.top, rtl.sources, rtl.parameters, liberty,
                           fmt::format("{} on {}", params.describe(), liberty.filename().string())};
+}
+
+KernelNetlist synthesize_kernel(const models::KernelParams& params, const Library& library,
+                                const std::filesystem::path& cache_root, const ProgressFn& progress) {
+  KernelNetlist k{params, &library, synthesize(kernel_synthesis_request(params, library.path), cache_root, progress), {}};
+  k.netlist = read_yosys_json(k.synthesis.netlist_json, kernel_top(params.kind), library);
+  return k;
+}
+
+ModelSpec kernel_gate_spec(const KernelNetlist& kernel, bool expose_nets) {
+  return gate_level_spec(kernel.netlist, "clk_i",
+                         fmt::format("gate {} on {}", kernel.params.describe(), kernel.library->name), expose_nets);
 }
 
 }  // namespace neuroppa::tech

@@ -394,10 +394,6 @@ class PowerEstimator {
 
 }  // namespace
 
-double PowerReport::dynamic_energy_per_cycle() const {
-  return frequency > 0 ? (total.internal + total.switching) / frequency : 0;
-}
-
 std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta) {
   std::vector<double> load(netlist.net_count(), 0);
   std::vector<int> fanout(netlist.net_count(), 0);

@@ -29,8 +29,7 @@ const Library& osu(const std::string& node) {
 }
 
 struct GateKernel {
-  SynthesisResult synthesis;
-  Netlist netlist;
+  KernelNetlist kernel;
   std::shared_ptr<const LoadedModel> model;  // nets exposed
 };
 
@@ -39,12 +38,9 @@ const GateKernel& gate_kernel(KernelKind kind, const std::string& node) {
   const auto key = std::make_pair(kind, node);
   if (auto it = built.find(key); it != built.end()) return it->second;
   const auto progress = [](std::string_view s) { std::fputs(std::string(s).c_str(), stderr); };
-  const KernelParams p = default_params(kind);
-  const Library& lib = osu(node);
-  GateKernel g{synthesize(kernel_synthesis_request(p, lib.path), test::model_cache_dir(), progress), {}, {}};
-  g.netlist = read_yosys_json(g.synthesis.netlist_json, kernel_top(kind), lib);
+  GateKernel g{synthesize_kernel(default_params(kind), osu(node), test::model_cache_dir(), progress), {}};
   ModelCache cache(test::model_cache_dir(), progress);
-  g.model = cache.load(gate_level_spec(g.netlist, "clk_i", fmt::format("gate {} on {}", p.describe(), node), true));
+  g.model = cache.load(kernel_gate_spec(g.kernel, true));
   return built.emplace(key, std::move(g)).first->second;
 }
 
@@ -90,10 +86,9 @@ TEST_CASE("area equals yosys stat -liberty for every kernel on osu018 and osu035
     for (KernelKind kind : models::kAllKernelKinds) {
       CAPTURE(node);
       CAPTURE(models::to_string(kind));
-      const Library& lib = osu(node);
-      const auto synth = synthesize(kernel_synthesis_request(default_params(kind), lib.path), test::model_cache_dir());
-      const Netlist n = read_yosys_json(synth.netlist_json, kernel_top(kind), lib);
-      const AreaReport area = area_of(n);
+      const KernelNetlist k = synthesize_kernel(default_params(kind), osu(node), test::model_cache_dir());
+      const auto& synth = k.synthesis;
+      const AreaReport area = area_of(k.netlist);
       CHECK(area.total == doctest::Approx(synth.yosys_area).epsilon(1e-9));
       CHECK(area.total == doctest::Approx(area.sequential + area.combinational));
       long cells = 0;
@@ -127,17 +122,17 @@ TEST_CASE("toggle counts equal a plain per-net count of every sampled value") {
   const GateKernel& g = gate_kernel(KernelKind::mac, "osu018");
   const KernelParams p = default_params(KernelKind::mac);
   sim::KernelHarness dut(g.model, p);
-  ToggleCounter counter(dut.instance(), g.netlist, "clk_i");
-  const std::vector<int> nets = exposed_nets(g.netlist, "clk_i");
+  ToggleCounter counter(dut.instance(), g.kernel.netlist, "clk_i");
+  const std::vector<int> nets = exposed_nets(g.kernel.netlist, "clk_i");
   std::vector<Port> words;
   for (std::size_t w = 0; w * 32 < nets.size(); ++w) words.push_back(dut.instance().port(nets_port_name(static_cast<int>(w))));
   auto read_all = [&] {
-    std::vector<int> v(g.netlist.net_count(), 0);
+    std::vector<int> v(g.kernel.netlist.net_count(), 0);
     for (std::size_t i = 0; i < nets.size(); ++i) v[nets[i]] = (words[i / 32].get() >> (i % 32)) & 1;
     return v;
   };
   models::BeatStream stream(p, 4);
-  std::vector<std::uint64_t> toggles(g.netlist.net_count(), 0), high(g.netlist.net_count(), 0);
+  std::vector<std::uint64_t> toggles(g.kernel.netlist.net_count(), 0), high(g.kernel.netlist.net_count(), 0);
   counter.sample();
   std::vector<int> last = read_all();
   constexpr int kCycles = 70000;  // more than the bit-sliced counter's 65535-round flush
@@ -145,7 +140,7 @@ TEST_CASE("toggle counts equal a plain per-net count of every sampled value") {
     dut.step(stream.next());
     counter.sample();
     const std::vector<int> now = read_all();
-    for (int n = 0; n < g.netlist.net_count(); ++n) {
+    for (int n = 0; n < g.kernel.netlist.net_count(); ++n) {
       toggles[n] += now[n] != last[n];
       high[n] += now[n];
     }
@@ -161,7 +156,7 @@ TEST_CASE("toggle counts equal a plain per-net count of every sampled value") {
   }
   CHECK(differing == 0);
   CHECK(total > std::uint64_t{kCycles} * 100);  // the kernel really switched
-  const int clk = g.netlist.find_port("clk_i")->bits[0];
+  const int clk = g.kernel.netlist.find_port("clk_i")->bits[0];
   CHECK(a.toggles[clk] == 2 * kCycles);
 }
 

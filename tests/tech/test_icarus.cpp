@@ -75,10 +75,10 @@ TEST_CASE("Icarus with the vendor cell library sees the same per-net toggles ove
     CAPTURE(models::to_string(kind));
     const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
     const Library lib = read_liberty(resolve_library("osu018"));
-    const auto synthesis = synthesize(kernel_synthesis_request(p, lib.path), test::model_cache_dir());
-    const Netlist n = read_yosys_json(synthesis.netlist_json, kernel_top(kind), lib);
+    const KernelNetlist kernel = synthesize_kernel(p, lib, test::model_cache_dir());
+    const Netlist& n = kernel.netlist;
     ModelCache cache(test::model_cache_dir());
-    const auto model = cache.load(gate_level_spec(n, "clk_i", "gate " + p.describe(), true));
+    const auto model = cache.load(kernel_gate_spec(kernel, true));
 
     // neuroppa: the gate-level model and its toggle counter.
     std::vector<models::Beat> beats;

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <map>
 
 #include "neuroppa/tech/kernel_rtl.hpp"
 #include "neuroppa/tech/netlist.hpp"
@@ -17,18 +18,24 @@ using models::KernelKind;
 
 namespace {
 
+// Each library read once per test run.
+const Library& library(const std::string& node) {
+  static std::map<std::string, Library> libraries;
+  auto it = libraries.find(node);
+  if (it == libraries.end()) it = libraries.emplace(node, read_liberty(resolve_library(node))).first;
+  return it->second;
+}
+
 struct Synthesised {
-  Library library;
+  const Library& library;
   SynthesisResult synthesis;
   Netlist netlist;
 };
 
 Synthesised synthesised(KernelKind kind, const std::string& node) {
-  Synthesised s{read_liberty(resolve_library(node)), {}, {}};
   const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
-  s.synthesis = synthesize(kernel_synthesis_request(p, s.library.path), test::model_cache_dir());
-  s.netlist = read_yosys_json(s.synthesis.netlist_json, kernel_top(kind), s.library);
-  return s;
+  KernelNetlist k = synthesize_kernel(p, library(node), test::model_cache_dir());
+  return {library(node), std::move(k.synthesis), std::move(k.netlist)};
 }
 
 }  // namespace

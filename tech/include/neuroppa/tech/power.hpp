@@ -49,10 +49,6 @@ struct PowerReport {
   std::map<std::string, PowerParts> per_cell;   // by cell type; "(primary inputs)" for nets
                                                 // driven by top-level inputs
   std::vector<PowerParts> per_instance;         // by netlist instance index
-  // Dynamic (internal + switching) energy per clock cycle, J.
-  double dynamic_energy_per_cycle() const;
-  // All energy per clock cycle at `frequency`, leakage included, J.
-  double energy_per_cycle() const { return total.total() / frequency; }
 };
 
 struct PowerOptions {
