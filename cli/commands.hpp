@@ -20,5 +20,7 @@ using Runner = std::function<int()>;
 Runner add_verify_command(CLI::App& app, const GlobalOptions& global);
 Runner add_kernels_command(CLI::App& app, const GlobalOptions& global);
 Runner add_power_command(CLI::App& app, const GlobalOptions& global);
+Runner add_train_command(CLI::App& app, const GlobalOptions& global);
+Runner add_run_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace neuroppa::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   const Runner verify = add_verify_command(app, global);
   const Runner kernels = add_kernels_command(app, global);
   const Runner power = add_power_command(app, global);
+  const Runner train = add_train_command(app, global);
 
   try {
     app.parse(argc, argv);
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "verify") return verify();
       if (sub->get_name() == "kernels") return kernels();
       if (sub->get_name() == "power") return power();
+      if (sub->get_name() == "train") return train();
     }
     return 2;
   } catch (const neuroppa::Error& e) {

@@ -1,0 +1,147 @@
+// Quantised networks built from the neuron kernels, their model files
+// (docs/model-format.md) and the bit-exact reference inference the
+// platform is checked against.
+//
+// Every compute layer (dense or 2-D convolution) is a set of kernel neurons:
+// one output value is one kernel run over the layer's fan-in, so its result
+// is exactly models::output_stage (or spike_update) of the wrapped sum of
+// models::synapse_term over the fan-in. Activations are XW-bit unsigned
+// values; the input image is the first activation tensor (spiking networks
+// rate-code it, see encode_spikes).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuroppa/models/kernel.hpp"
+
+namespace neuroppa::models {
+
+inline constexpr int kModelFormatVersion = 1;
+
+struct Shape {
+  unsigned channels = 0, height = 0, width = 0;
+  std::size_t size() const { return std::size_t{channels} * height * width; }
+  std::string describe() const;  // "8x13x13"
+  bool operator==(const Shape&) const = default;
+};
+
+enum class LayerType { dense, conv, maxpool, flatten };
+std::string_view to_string(LayerType type);
+
+struct Layer {
+  LayerType type = LayerType::dense;
+  KernelKind kind = KernelKind::mac;  // compute layers only
+  Shape in, out;
+  unsigned kernel = 0;  // conv: kernel height = width; maxpool: window = stride
+  unsigned stride = 1;  // conv
+  unsigned code_bits = 0;  // bits of one weight code (models::KernelParams::code_bits)
+  // codes[o * fan_in() + f]: output channel o, fan-in index f. Convolution
+  // fan-in is ordered (input channel, row, column); dense fan-in is the
+  // flattened (channel, row, column) input.
+  std::vector<std::uint32_t> codes;
+  std::vector<std::int64_t> bias;  // one per output channel, AW-bit signed
+  unsigned shift = 0;              // mac/shift/threshold output shift
+  std::int64_t vth = 0;            // spike firing threshold
+
+  bool computes() const { return type == LayerType::dense || type == LayerType::conv; }
+  unsigned fan_in() const;
+  // Kernel runs (output values) per image, per timestep for spiking layers.
+  std::size_t neurons() const { return out.size(); }
+  std::string describe() const;  // "conv 3x3/1 mac 1x28x28 -> 8x26x26"
+};
+
+struct TrainingRecord {  // how a model file was made; informative only
+  std::string arch;
+  std::uint64_t seed = 0;
+  unsigned epochs = 0;
+  double float_accuracy = -1;      // the float network on the test set, -1 unknown
+  double quantised_accuracy = -1;  // the integer network (reference inference)
+  std::string notes;
+};
+
+struct Network {
+  std::string name;
+  Shape input{1, 28, 28};
+  unsigned XW = 8;   // activation bits (version 1: 8, the image's pixel width)
+  unsigned AW = 32;  // accumulator bits of every kernel
+  unsigned timesteps = 0;  // spiking networks: timesteps per inference; 0 otherwise
+  std::vector<Layer> layers;
+  TrainingRecord training;
+
+  bool spiking() const { return timesteps > 0; }
+  std::size_t classes() const { return layers.empty() ? 0 : layers.back().out.size(); }
+  // Kernel parameters of a compute layer for a platform of K synapses a beat.
+  KernelParams kernel_params(const Layer& layer, unsigned K) const;
+  // The kinds of the compute layers, each once, in kKernelKinds order.
+  std::vector<KernelKind> kinds() const;
+};
+
+// Throws neuroppa::Error naming `where` (a file name) and the layer if the
+// network is inconsistent: shapes that do not chain, sizes that disagree,
+// codes or biases out of range, spiking and non-spiking layers mixed.
+void validate(const Network& network, const std::string& where);
+
+// Model files: JSON, gzip-compressed when the name ends in .gz.
+Network read_network(const std::filesystem::path& path);
+void write_network(const Network& network, const std::filesystem::path& path);
+
+// Deterministic rate coding of the input for spiking networks: each pixel
+// is an integrate-and-fire neuron charged by its value every timestep,
+// starting half full, firing at 2^XW (so a pixel p fires about p / 2^XW of
+// the timesteps).
+class SpikeEncoder {
+ public:
+  SpikeEncoder(const std::uint8_t* image, std::size_t size, unsigned XW);
+  // The next timestep's input spikes (0/1), one per pixel.
+  const std::vector<std::uint32_t>& next();
+
+ private:
+  const std::uint8_t* image_;
+  unsigned XW_;
+  std::vector<std::uint32_t> charge_, spikes_;
+};
+
+struct Inference {
+  // Final layer: output activations, or spike counts over the timesteps.
+  std::vector<std::uint32_t> outputs;
+  std::vector<std::int64_t> membrane;  // spiking: the final layer's v at the end
+  unsigned predicted = 0;              // argmax (ties: count, then v, then lowest index)
+  std::uint64_t spikes = 0;            // spiking: spikes emitted by all compute layers
+  std::uint64_t input_spikes = 0;      // spiking: spikes of the encoded input
+  bool operator==(const Inference&) const = default;
+};
+
+// The predicted class from outputs (and membrane potentials, for ties).
+unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<std::int64_t>& membrane);
+
+// Bit-exact integer inference of one image (input.size() pixels).
+Inference infer(const Network& network, const std::uint8_t* image);
+
+// Layers of the non-compute kinds, applied by the controller.
+std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in);
+
+// The receptive field (fan-in) of output position (y, x) of a conv layer,
+// in fan-in order; positions outside the input read 0 (no padding today).
+void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsigned y, unsigned x,
+                  std::uint32_t* patch);
+
+// Architecture specs, e.g. "d128,d10" or "c8k3,p2,c16k3,p2,d10@mac":
+// dN dense of N outputs; cNkM[sS] conv of N channels, MxM kernel, stride S;
+// pN max-pool N x N; f flatten (inserted before a dense layer when the
+// input is not flat). "@kind" overrides the network's kind for one layer.
+struct LayerSpec {
+  LayerType type = LayerType::dense;
+  unsigned size = 0;  // outputs (dense), channels (conv), window (pool)
+  unsigned kernel = 0, stride = 1;
+  std::optional<KernelKind> kind;
+};
+std::vector<LayerSpec> parse_arch(const std::string& spec);
+// Shapes of a spec on an input; throws neuroppa::Error if they do not fit.
+std::vector<Layer> layout(const std::vector<LayerSpec>& spec, const Shape& input, KernelKind kind,
+                          unsigned XW);
+
+}  // namespace neuroppa::models

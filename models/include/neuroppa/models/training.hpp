@@ -1,0 +1,47 @@
+// Training on Fashion-MNIST (Eigen, single thread, seeded: one seed gives one
+// model file). Every kind shares one integer scheme (docs/model-format.md):
+// activations are XW = 8-bit values a = x / 255 clamped to [0, 1], and a
+// layer computes z = 2^-k * acc / 255 + b, where acc is the kernel's sum of
+// synapse terms, so its output is (acc + bias) >> k exactly as the kernels'
+// output stage computes it.
+//   mac        int8 weights on a per-layer grid 2^-k (quantisation-aware fine-tuning);
+//   shift      weights +-2^(e-k), e in 0..6 or pruned (quantisation-aware training);
+//   threshold  terms +-max(0, a - theta): learnable sign (straight-through) and
+//              theta on the 1/255 grid, a fixed per-layer scale 2^-k;
+//   spike      a float network of clamped ReLUs converted to integrate-and-fire
+//              with threshold balancing (99.9th-percentile activations) over T timesteps.
+// Float epochs train first; quantised kinds then fine-tune with the integer
+// arithmetic in the forward pass for half as many epochs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "neuroppa/models/dataset.hpp"
+#include "neuroppa/models/network.hpp"
+
+namespace neuroppa::models {
+
+struct TrainOptions {
+  KernelKind kind = KernelKind::mac;
+  std::string arch = "d128,d10";
+  unsigned epochs = 4;
+  std::uint64_t seed = 1;
+  unsigned timesteps = 16;  // spike
+  unsigned batch = 64;
+  double learning_rate = 2e-3;
+  std::size_t train_images = 0;  // 0: the whole training set
+  std::size_t test_images = 0;   // 0: the whole test set (for the accuracies recorded)
+};
+
+using TrainProgress = std::function<void(const std::string& line)>;
+
+// Throws neuroppa::Error on a bad architecture or option.
+Network train_network(const TrainOptions& options, const LabelledImages& train, const LabelledImages& test,
+                      const TrainProgress& progress = {});
+
+// Accuracy of the reference inference (models::infer) on the first `count` images (0: all).
+double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count = 0);
+
+}  // namespace neuroppa::models

@@ -1,0 +1,530 @@
+#include "neuroppa/models/network.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/models/file.hpp"
+
+namespace neuroppa::models {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Shape::describe() const { return fmt::format("{}x{}x{}", channels, height, width); }
+
+std::string_view to_string(LayerType type) {
+  switch (type) {
+    case LayerType::dense: return "dense";
+    case LayerType::conv: return "conv";
+    case LayerType::maxpool: return "maxpool";
+    case LayerType::flatten: return "flatten";
+  }
+  return "?";
+}
+
+static std::optional<LayerType> parse_layer_type(std::string_view name) {
+  for (LayerType t : {LayerType::dense, LayerType::conv, LayerType::maxpool, LayerType::flatten})
+    if (to_string(t) == name) return t;
+  return std::nullopt;
+}
+
+unsigned Layer::fan_in() const {
+  if (type == LayerType::conv) return in.channels * kernel * kernel;
+  return static_cast<unsigned>(in.size());
+}
+
+std::string Layer::describe() const {
+  switch (type) {
+    case LayerType::dense:
+      return fmt::format("dense {} {} -> {}", to_string(kind), in.size(), out.size());
+    case LayerType::conv:
+      return fmt::format("conv {}x{}/{} {} {} -> {}", kernel, kernel, stride, to_string(kind), in.describe(),
+                         out.describe());
+    case LayerType::maxpool: return fmt::format("maxpool {}x{} {} -> {}", kernel, kernel, in.describe(), out.describe());
+    case LayerType::flatten: return fmt::format("flatten {} -> {}", in.describe(), out.size());
+  }
+  return "?";
+}
+
+KernelParams Network::kernel_params(const Layer& layer, unsigned K) const {
+  return KernelParams{layer.kind, K, XW, layer.kind == KernelKind::threshold ? 8u : layer.code_bits, AW};
+}
+
+std::vector<KernelKind> Network::kinds() const {
+  std::vector<KernelKind> kinds;
+  for (KernelKind kind : kAllKernelKinds)
+    if (std::any_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.computes() && l.kind == kind; }))
+      kinds.push_back(kind);
+  return kinds;
+}
+
+// ---------------------------------------------------------------- shapes
+
+static Shape output_shape(const Layer& layer, const std::string& where) {
+  const Shape& in = layer.in;
+  switch (layer.type) {
+    case LayerType::conv:
+      if (layer.kernel == 0 || layer.stride == 0)
+        throw Error(fmt::format("{}: conv kernel and stride must be at least 1", where));
+      if (in.height < layer.kernel || in.width < layer.kernel)
+        throw Error(fmt::format("{}: a {}x{} kernel does not fit the {} input", where, layer.kernel, layer.kernel,
+                                in.describe()));
+      return {layer.out.channels, (in.height - layer.kernel) / layer.stride + 1,
+              (in.width - layer.kernel) / layer.stride + 1};
+    case LayerType::maxpool:
+      if (layer.kernel == 0) throw Error(fmt::format("{}: pooling window must be at least 1", where));
+      if (in.height < layer.kernel || in.width < layer.kernel)
+        throw Error(fmt::format("{}: a {}x{} pooling window does not fit the {} input", where, layer.kernel,
+                                layer.kernel, in.describe()));
+      return {in.channels, in.height / layer.kernel, in.width / layer.kernel};
+    case LayerType::flatten: return {static_cast<unsigned>(in.size()), 1, 1};
+    case LayerType::dense:
+      if (in.height != 1 || in.width != 1)
+        throw Error(fmt::format("{}: a dense layer needs a flat input, got {} (add a flatten layer)", where,
+                                in.describe()));
+      return {layer.out.channels, 1, 1};
+  }
+  return {};
+}
+
+static void validate_layer(const Network& net, const Layer& layer, const std::string& where) {
+  const Shape expected = output_shape(layer, where);
+  if (!(expected == layer.out))
+    throw Error(fmt::format("{}: output shape {} does not follow from input {} (expected {})", where,
+                            layer.out.describe(), layer.in.describe(), expected.describe()));
+  if (!layer.computes()) return;
+  if (net.spiking() != (layer.kind == KernelKind::spike))
+    throw Error(fmt::format("{}: {} layer in a {} network (spiking networks are spike layers only)", where,
+                            to_string(layer.kind), net.spiking() ? "spiking" : "non-spiking"));
+  const KernelParams params = net.kernel_params(layer, 1);
+  if (auto error = models::validate(params)) throw Error(fmt::format("{}: {}", where, *error));
+  if (layer.code_bits != params.code_bits())
+    throw Error(fmt::format("{}: code_bits {} but a {} layer has {}-bit codes", where, layer.code_bits,
+                            to_string(layer.kind), params.code_bits()));
+  const std::size_t expected_codes = std::size_t{layer.out.channels} * layer.fan_in();
+  if (layer.codes.size() != expected_codes)
+    throw Error(fmt::format("{}: {} weight codes, expected {} ({} outputs x fan-in {})", where, layer.codes.size(),
+                            expected_codes, layer.out.channels, layer.fan_in()));
+  for (std::size_t i = 0; i < layer.codes.size(); ++i)
+    if (layer.codes[i] >> layer.code_bits)
+      throw Error(fmt::format("{}: weight code {} = {} does not fit {} bits", where, i, layer.codes[i],
+                              layer.code_bits));
+  if (layer.bias.size() != layer.out.channels)
+    throw Error(fmt::format("{}: {} biases for {} output channels", where, layer.bias.size(), layer.out.channels));
+  const std::int64_t limit = net.AW >= 64 ? INT64_MAX : (std::int64_t{1} << (net.AW - 1)) - 1;
+  for (std::size_t i = 0; i < layer.bias.size(); ++i)
+    if (layer.bias[i] > limit || layer.bias[i] < -limit - 1)
+      throw Error(fmt::format("{}: bias {} = {} does not fit AW={} bits", where, i, layer.bias[i], net.AW));
+  if (layer.kind == KernelKind::spike) {
+    if (layer.vth < 1 || layer.vth > limit)
+      throw Error(fmt::format("{}: vth {} must be in 1..{}", where, layer.vth, limit));
+  } else if (layer.shift >= (1u << kShiftBits)) {
+    throw Error(fmt::format("{}: shift {} must be below {}", where, layer.shift, 1u << kShiftBits));
+  }
+}
+
+void validate(const Network& net, const std::string& where) {
+  if (net.XW != 8) throw Error(fmt::format("{}: XW={} (model format version 1 supports 8-bit activations)", where, net.XW));
+  if (net.AW < 2 || net.AW > kMaxAW) throw Error(fmt::format("{}: AW={} must be in 2..{}", where, net.AW, kMaxAW));
+  if (net.input.size() == 0) throw Error(fmt::format("{}: empty input shape", where));
+  if (net.layers.empty()) throw Error(fmt::format("{}: no layers", where));
+  if (net.timesteps > 10000) throw Error(fmt::format("{}: timesteps {} (at most 10000)", where, net.timesteps));
+  Shape shape = net.input;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& layer = net.layers[i];
+    const std::string at = fmt::format("{}: layer {} ({})", where, i + 1, to_string(layer.type));
+    if (!(layer.in == shape))
+      throw Error(fmt::format("{}: input shape {} but the previous layer gives {}", at, layer.in.describe(),
+                              shape.describe()));
+    validate_layer(net, layer, at);
+    shape = layer.out;
+  }
+  if (!net.layers.back().computes())
+    throw Error(fmt::format("{}: the last layer must be dense or conv (it gives the class scores)", where));
+  if (net.classes() < 2) throw Error(fmt::format("{}: the last layer has {} outputs; need at least 2", where, net.classes()));
+}
+
+// ---------------------------------------------------------------- architecture specs
+
+std::vector<LayerSpec> parse_arch(const std::string& spec) {
+  std::vector<LayerSpec> layers;
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t comma = std::min(spec.find(',', start), spec.size());
+    std::string item = spec.substr(start, comma - start);
+    start = comma + 1;
+    const auto bad = [&](const std::string& why) {
+      return Error(fmt::format("--arch '{}': layer '{}': {} (layers: dN, cNkM[sS], pN, f; optional @kind)", spec,
+                               item, why));
+    };
+    LayerSpec layer;
+    layer.type = LayerType::dense;
+    if (const auto at = item.find('@'); at != std::string::npos) {
+      layer.kind = parse_kernel_kind(item.substr(at + 1));
+      if (!layer.kind) throw bad("unknown kind '" + item.substr(at + 1) + "' (mac, shift, threshold, spike)");
+      item.resize(at);
+    }
+    std::size_t pos = 1;
+    const auto number = [&](const char* what) {
+      std::size_t end = pos;
+      while (end < item.size() && std::isdigit(static_cast<unsigned char>(item[end]))) ++end;
+      if (end == pos || end - pos > 6) throw bad(fmt::format("expected a number for the {}", what));
+      const unsigned value = static_cast<unsigned>(std::stoul(item.substr(pos, end - pos)));
+      if (value == 0) throw bad(fmt::format("the {} must be at least 1", what));
+      pos = end;
+      return value;
+    };
+    if (item.empty()) throw bad("empty");
+    switch (item[0]) {
+      case 'd': layer.type = LayerType::dense; layer.size = number("outputs"); break;
+      case 'c':
+        layer.type = LayerType::conv;
+        layer.size = number("channels");
+        if (pos >= item.size() || item[pos] != 'k') throw bad("expected k<size> after the channels");
+        ++pos;
+        layer.kernel = number("kernel size");
+        if (pos < item.size() && item[pos] == 's') {
+          ++pos;
+          layer.stride = number("stride");
+        }
+        break;
+      case 'p': layer.type = LayerType::maxpool; layer.kernel = number("window"); break;
+      case 'f': layer.type = LayerType::flatten; break;
+      default: throw bad("unknown layer type");
+    }
+    if (pos != item.size()) throw bad("unexpected '" + item.substr(pos) + "'");
+    if (!(layer.type == LayerType::dense || layer.type == LayerType::conv) && layer.kind)
+      throw bad("only dense and conv layers take a kind");
+    layers.push_back(layer);
+    if (comma == spec.size()) break;
+  }
+  return layers;
+}
+
+std::vector<Layer> layout(const std::vector<LayerSpec>& spec, const Shape& input, KernelKind kind, unsigned XW) {
+  std::vector<Layer> layers;
+  Shape shape = input;
+  for (const LayerSpec& s : spec) {
+    if (s.type == LayerType::dense && (shape.height != 1 || shape.width != 1)) {
+      Layer flatten;
+      flatten.type = LayerType::flatten;
+      flatten.in = shape;
+      flatten.out = output_shape(flatten, "flatten");
+      layers.push_back(flatten);
+      shape = flatten.out;
+    }
+    Layer layer;
+    layer.type = s.type;
+    layer.kind = s.kind.value_or(kind);
+    layer.in = shape;
+    layer.kernel = s.kernel;
+    layer.stride = s.stride;
+    layer.out.channels = s.size;
+    const std::string where = fmt::format("--arch layer {} ({})", layers.size() + 1, to_string(s.type));
+    layer.out = output_shape(layer, where);
+    if (layer.computes()) {
+      const KernelParams p{layer.kind, 1, XW, default_code_bits(layer.kind, XW), 32};
+      layer.code_bits = p.code_bits();
+    }
+    layers.push_back(layer);
+    shape = layer.out;
+  }
+  if (layers.empty() || !layers.back().computes())
+    throw Error("--arch: the last layer must be dense or conv (it gives the class scores)");
+  return layers;
+}
+
+// ---------------------------------------------------------------- files
+
+static json shape_json(const Shape& s) { return json::array({s.channels, s.height, s.width}); }
+
+static json layer_json(const Layer& layer) {
+  json j;
+  j["type"] = to_string(layer.type);
+  j["in"] = shape_json(layer.in);
+  j["out"] = shape_json(layer.out);
+  if (layer.type == LayerType::conv || layer.type == LayerType::maxpool) j["kernel"] = layer.kernel;
+  if (layer.type == LayerType::conv) j["stride"] = layer.stride;
+  if (!layer.computes()) return j;
+  j["kind"] = to_string(layer.kind);
+  j["code_bits"] = layer.code_bits;
+  if (layer.kind == KernelKind::spike) j["vth"] = layer.vth;
+  else j["shift"] = layer.shift;
+  j["bias"] = layer.bias;
+  j["codes"] = layer.codes;
+  return j;
+}
+
+void write_network(const Network& net, const fs::path& path) {
+  validate(net, path.string());
+  json j;
+  j["format"] = "neuroppa-model";
+  j["version"] = kModelFormatVersion;
+  j["name"] = net.name;
+  j["input"] = shape_json(net.input);
+  j["XW"] = net.XW;
+  j["AW"] = net.AW;
+  j["timesteps"] = net.timesteps;
+  j["training"] = {{"arch", net.training.arch},
+                   {"seed", net.training.seed},
+                   {"epochs", net.training.epochs},
+                   {"float_accuracy", net.training.float_accuracy},
+                   {"quantised_accuracy", net.training.quantised_accuracy},
+                   {"notes", net.training.notes}};
+  j["layers"] = json::array();
+  for (const Layer& layer : net.layers) j["layers"].push_back(layer_json(layer));
+  const std::string text = j.dump() + "\n";
+  const fs::path tmp = path.string() + ".tmp";
+  if (path.extension() == ".gz") {
+    gzFile out = gzopen(tmp.c_str(), "wb9");
+    const bool ok = out && gzwrite(out, text.data(), static_cast<unsigned>(text.size())) == int(text.size());
+    if (!out || gzclose(out) != Z_OK || !ok) throw Error(fmt::format("{}: cannot write", tmp.string()));
+  } else {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw Error(fmt::format("{}: cannot write", tmp.string()));
+  }
+  fs::rename(tmp, path);
+}
+
+namespace {
+
+// Typed access to a JSON document with errors that name the file and key.
+struct Reader {
+  std::string where;
+
+  const json& at(const json& j, const char* key) const {
+    if (!j.is_object() || !j.contains(key)) throw Error(fmt::format("{}: missing \"{}\"", where, key));
+    return j.at(key);
+  }
+  template <class T>
+  T get(const json& j, const char* key) const {
+    const json& v = at(j, key);
+    try {
+      return v.get<T>();
+    } catch (const json::exception&) {
+      throw Error(fmt::format("{}: \"{}\" has the wrong type ({})", where, key, v.type_name()));
+    }
+  }
+  unsigned count(const json& j, const char* key, unsigned max) const {
+    const json& v = at(j, key);
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max)
+      throw Error(fmt::format("{}: \"{}\" must be an integer in 0..{}, got {}", where, key, max, v.dump()));
+    return v.get<unsigned>();
+  }
+  Shape shape(const json& j, const char* key) const {
+    const json& v = at(j, key);
+    if (!v.is_array() || v.size() != 3 || !std::all_of(v.begin(), v.end(), [](const json& e) {
+          return e.is_number_unsigned() && e.get<std::uint64_t>() <= 100000;
+        }))
+      throw Error(fmt::format("{}: \"{}\" must be [channels, height, width], got {}", where, key, v.dump()));
+    return {v[0].get<unsigned>(), v[1].get<unsigned>(), v[2].get<unsigned>()};
+  }
+};
+
+Layer read_layer(const Reader& r, const json& j) {
+  Layer layer;
+  const auto type = parse_layer_type(r.get<std::string>(j, "type"));
+  if (!type) throw Error(fmt::format("{}: unknown layer type \"{}\" (dense, conv, maxpool, flatten)", r.where,
+                                     r.get<std::string>(j, "type")));
+  layer.type = *type;
+  layer.in = r.shape(j, "in");
+  layer.out = r.shape(j, "out");
+  if (layer.type == LayerType::conv || layer.type == LayerType::maxpool) layer.kernel = r.count(j, "kernel", 1024);
+  if (layer.type == LayerType::conv) layer.stride = r.count(j, "stride", 1024);
+  if (!layer.computes()) return layer;
+  const std::string kind = r.get<std::string>(j, "kind");
+  const auto parsed = parse_kernel_kind(kind);
+  if (!parsed) throw Error(fmt::format("{}: unknown kind \"{}\" (mac, shift, threshold, spike)", r.where, kind));
+  layer.kind = *parsed;
+  layer.code_bits = r.count(j, "code_bits", kMaxWW + 1);
+  if (layer.kind == KernelKind::spike) layer.vth = r.get<std::int64_t>(j, "vth");
+  else layer.shift = r.count(j, "shift", 1000);
+  layer.bias = r.get<std::vector<std::int64_t>>(j, "bias");
+  layer.codes = r.get<std::vector<std::uint32_t>>(j, "codes");
+  return layer;
+}
+
+}  // namespace
+
+Network read_network(const fs::path& path) {
+  const std::string text = read_file(path);
+  Reader r{path.string()};
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw Error(fmt::format("{}: not a neuroppa model file: malformed JSON at byte {}", path.string(), e.byte));
+  }
+  if (!j.is_object() || !j.contains("format") || j["format"] != "neuroppa-model")
+    throw Error(fmt::format("{}: not a neuroppa model file (no \"format\": \"neuroppa-model\")", path.string()));
+  const unsigned version = r.count(j, "version", 1000000);
+  if (version != kModelFormatVersion)
+    throw Error(fmt::format("{}: model format version {}; this neuroppa reads version {}", path.string(), version,
+                            kModelFormatVersion));
+  Network net;
+  net.name = r.get<std::string>(j, "name");
+  net.input = r.shape(j, "input");
+  net.XW = r.count(j, "XW", kMaxXW);
+  net.AW = r.count(j, "AW", kMaxAW);
+  net.timesteps = r.count(j, "timesteps", 1000000);
+  if (j.contains("training")) {
+    const json& t = j["training"];
+    net.training.arch = r.get<std::string>(t, "arch");
+    net.training.seed = r.get<std::uint64_t>(t, "seed");
+    net.training.epochs = r.get<unsigned>(t, "epochs");
+    net.training.float_accuracy = r.get<double>(t, "float_accuracy");
+    net.training.quantised_accuracy = r.get<double>(t, "quantised_accuracy");
+    net.training.notes = r.get<std::string>(t, "notes");
+  }
+  const json& layers = r.at(j, "layers");
+  if (!layers.is_array()) throw Error(fmt::format("{}: \"layers\" must be an array", path.string()));
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    Reader lr{fmt::format("{}: layer {}", path.string(), i + 1)};
+    net.layers.push_back(read_layer(lr, layers[i]));
+  }
+  validate(net, path.string());
+  return net;
+}
+
+// ---------------------------------------------------------------- inference
+
+SpikeEncoder::SpikeEncoder(const std::uint8_t* image, std::size_t size, unsigned XW)
+    : image_(image), XW_(XW), charge_(size, 1u << (XW - 1)), spikes_(size) {}
+
+const std::vector<std::uint32_t>& SpikeEncoder::next() {
+  const std::uint32_t full = 1u << XW_;
+  for (std::size_t i = 0; i < charge_.size(); ++i) {
+    charge_[i] += image_[i];
+    spikes_[i] = charge_[i] >= full;
+    if (spikes_[i]) charge_[i] -= full;
+  }
+  return spikes_;
+}
+
+void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsigned y, unsigned x,
+                  std::uint32_t* patch) {
+  const unsigned k = layer.kernel, H = layer.in.height, W = layer.in.width;
+  for (unsigned c = 0; c < layer.in.channels; ++c)
+    for (unsigned dy = 0; dy < k; ++dy) {
+      const std::uint32_t* row = &in[(std::size_t{c} * H + y * layer.stride + dy) * W + x * layer.stride];
+      std::copy(row, row + k, patch);
+      patch += k;
+    }
+}
+
+std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in) {
+  std::vector<std::uint32_t> out(layer.out.size());
+  const unsigned p = layer.kernel;
+  for (unsigned c = 0; c < layer.out.channels; ++c)
+    for (unsigned y = 0; y < layer.out.height; ++y)
+      for (unsigned x = 0; x < layer.out.width; ++x) {
+        std::uint32_t m = 0;
+        for (unsigned dy = 0; dy < p; ++dy)
+          for (unsigned dx = 0; dx < p; ++dx)
+            m = std::max(m, in[(std::size_t{c} * layer.in.height + y * p + dy) * layer.in.width + x * p + dx]);
+        out[(std::size_t{c} * layer.out.height + y) * layer.out.width + x] = m;
+      }
+  return out;
+}
+
+namespace {
+
+// Wrapped sum of the synapse terms of one neuron; zero activations add
+// nothing for every kind (x = 0 gives 0 in each term definition).
+std::int64_t neuron_sum(const KernelParams& p, const std::uint32_t* x, const std::uint32_t* codes, unsigned n) {
+  std::uint64_t sum = 0;
+  for (unsigned f = 0; f < n; ++f)
+    if (x[f]) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
+  return wrap_signed(sum, p.AW);
+}
+
+// Calls fn(output index, output channel, fan-in vector) for each neuron of a compute layer.
+template <class Fn>
+void for_each_neuron(const Layer& layer, const std::vector<std::uint32_t>& in, Fn&& fn) {
+  if (layer.type == LayerType::dense) {
+    for (unsigned o = 0; o < layer.out.channels; ++o) fn(o, o, in.data());
+    return;
+  }
+  std::vector<std::uint32_t> patch(layer.fan_in());
+  const std::size_t plane = std::size_t{layer.out.height} * layer.out.width;
+  for (unsigned y = 0; y < layer.out.height; ++y)
+    for (unsigned x = 0; x < layer.out.width; ++x) {
+      gather_patch(layer, in, y, x, patch.data());
+      for (unsigned o = 0; o < layer.out.channels; ++o)
+        fn(o * plane + std::size_t{y} * layer.out.width + x, o, patch.data());
+    }
+}
+
+}  // namespace
+
+unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<std::int64_t>& membrane) {
+  unsigned best = 0;
+  for (unsigned i = 1; i < outputs.size(); ++i) {
+    const bool higher = outputs[i] > outputs[best] ||
+                        (outputs[i] == outputs[best] && !membrane.empty() && membrane[i] > membrane[best]);
+    if (higher) best = i;
+  }
+  return best;
+}
+
+Inference infer(const Network& net, const std::uint8_t* image) {
+  Inference result;
+  if (!net.spiking()) {
+    std::vector<std::uint32_t> act(image, image + net.input.size());
+    for (const Layer& layer : net.layers) {
+      if (layer.type == LayerType::flatten) continue;
+      if (layer.type == LayerType::maxpool) {
+        act = maxpool(layer, act);
+        continue;
+      }
+      const KernelParams p = net.kernel_params(layer, 1);
+      std::vector<std::uint32_t> out(layer.out.size());
+      const unsigned n = layer.fan_in();
+      for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
+        out[index] = output_stage(p, neuron_sum(p, x, &layer.codes[std::size_t{o} * n], n), layer.bias[o], layer.shift);
+      });
+      act = std::move(out);
+    }
+    result.outputs = std::move(act);
+    result.predicted = predict(result.outputs, {});
+    return result;
+  }
+  std::vector<std::vector<std::int64_t>> v(net.layers.size());
+  for (std::size_t l = 0; l < net.layers.size(); ++l)
+    if (net.layers[l].computes()) v[l].assign(net.layers[l].out.size(), 0);
+  result.outputs.assign(net.classes(), 0);
+  SpikeEncoder encoder(image, net.input.size(), net.XW);
+  for (unsigned t = 0; t < net.timesteps; ++t) {
+    std::vector<std::uint32_t> act = encoder.next();
+    for (const std::uint32_t s : act) result.input_spikes += s;
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      const Layer& layer = net.layers[l];
+      if (layer.type == LayerType::flatten) continue;
+      if (layer.type == LayerType::maxpool) {
+        act = maxpool(layer, act);
+        continue;
+      }
+      const KernelParams p = net.kernel_params(layer, 1);
+      std::vector<std::uint32_t> out(layer.out.size());
+      const unsigned n = layer.fan_in();
+      for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
+        const std::int64_t acc = neuron_sum(p, x, &layer.codes[std::size_t{o} * n], n);
+        const SpikeUpdate update = spike_update(p, v[l][index], acc, layer.bias[o], layer.vth);
+        v[l][index] = update.v;
+        out[index] = update.spike;
+        result.spikes += update.spike;
+      });
+      act = std::move(out);
+    }
+    for (std::size_t i = 0; i < act.size(); ++i) result.outputs[i] += act[i];
+  }
+  result.membrane = v.back();
+  result.predicted = predict(result.outputs, result.membrane);
+  return result;
+}
+
+}  // namespace neuroppa::models

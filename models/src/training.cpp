@@ -1,0 +1,518 @@
+#include "neuroppa/models/training.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <numeric>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/models/random.hpp"
+
+namespace neuroppa::models {
+namespace {
+
+using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Row = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+
+constexpr float kLevels = 255.0f;  // activation a = x / 255
+constexpr int kMaxLayerShift = 24;
+
+enum class Mode { real, quantised };
+
+float uniform(Rng& rng) { return float(rng.next() >> 40) / float(1u << 24); }  // [0, 1)
+
+struct Adam {
+  Mat m, v;
+  void step(Mat& param, const Mat& grad, float lr, int t) {
+    if (m.size() == 0) {
+      m = Mat::Zero(param.rows(), param.cols());
+      v = Mat::Zero(param.rows(), param.cols());
+    }
+    constexpr float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    m = b1 * m + (1 - b1) * grad;
+    v = b2 * v + (1 - b2) * grad.cwiseProduct(grad);
+    const float c1 = 1 - std::pow(b1, float(t)), c2 = 1 - std::pow(b2, float(t));
+    param.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps);
+  }
+};
+
+// One layer of the float/quantisation-aware network, with what backward needs.
+struct TrainLayer {
+  Layer layer;  // type, kind, shapes, kernel, stride, code_bits
+  bool last = false;
+  Mat W;        // out x fan_in: weights (mac, shift, spike) or sign latents (threshold)
+  Mat theta;    // threshold: out x fan_in
+  Mat b;        // 1 x out
+  int k = 0;    // output shift (threshold: fixed; mac/shift: from the weights)
+  Adam adam_W, adam_theta, adam_b;
+  // forward state
+  Mat X, Weff, thetaEff, Z, dW, dtheta, db;
+  std::vector<int> argmax;  // maxpool
+};
+
+// ---- quantisers (forward values; gradients pass straight through)
+
+int weight_shift(const Mat& W, float levels) {
+  const float max = W.cwiseAbs().maxCoeff();
+  if (max <= 0) return 0;
+  return std::clamp(int(std::floor(std::log2(levels / max))), 0, kMaxLayerShift);
+}
+
+// Power-of-two exponent of |w| * 2^k: 0..6, or -1 for a pruned synapse.
+int shift_exponent(float scaled) {
+  if (scaled < std::sqrt(0.5f)) return -1;
+  return std::clamp(int(std::lround(std::log2(scaled))), 0, 6);
+}
+
+float mac_code_value(float w, int k) { return std::clamp(std::round(w * std::ldexp(1.0f, k)), -127.0f, 127.0f); }
+
+void quantise_weights(TrainLayer& t, Mode mode) {
+  const KernelKind kind = t.layer.kind;
+  if (kind == KernelKind::threshold) {
+    t.thetaEff = mode == Mode::quantised ? Mat((t.theta * kLevels).array().round() / kLevels) : t.theta;
+    t.Weff = t.W.unaryExpr([](float a) { return a < 0 ? -1.0f : 1.0f; });
+    return;
+  }
+  if (mode == Mode::real || kind == KernelKind::spike) {
+    t.Weff = t.W;
+    return;
+  }
+  if (kind == KernelKind::mac) {
+    t.k = weight_shift(t.W, 127);
+    const float step = std::ldexp(1.0f, -t.k);
+    t.Weff = t.W.unaryExpr([&](float w) { return mac_code_value(w, t.k) * step; });
+  } else {  // shift
+    t.k = weight_shift(t.W, 64);
+    t.Weff = t.W.unaryExpr([&](float w) {
+      const int e = shift_exponent(std::abs(w) * std::ldexp(1.0f, t.k));
+      return e < 0 ? 0.0f : std::copysign(std::ldexp(1.0f, e - t.k), w);
+    });
+  }
+}
+
+float bias_value(const TrainLayer& t, float b, Mode mode) {
+  if (mode == Mode::real || t.layer.kind == KernelKind::spike) return b;
+  const float unit = kLevels * std::ldexp(1.0f, t.k);
+  return std::round(b * unit) / unit;
+}
+
+// ---- lowering: rows of fan-in vectors
+
+Mat im2col(const Layer& l, const Mat& A) {
+  const unsigned pos = l.out.height * l.out.width, n = l.fan_in();
+  Mat X(A.rows() * pos, n);
+  for (Eigen::Index s = 0; s < A.rows(); ++s)
+    for (unsigned y = 0; y < l.out.height; ++y)
+      for (unsigned x = 0; x < l.out.width; ++x) {
+        float* dst = &X(s * pos + y * l.out.width + x, 0);
+        for (unsigned c = 0; c < l.in.channels; ++c)
+          for (unsigned dy = 0; dy < l.kernel; ++dy)
+            for (unsigned dx = 0; dx < l.kernel; ++dx)
+              *dst++ = A(s, (c * l.in.height + y * l.stride + dy) * l.in.width + x * l.stride + dx);
+      }
+  return X;
+}
+
+void col2im_add(const Layer& l, const Mat& dX, Mat& dA) {
+  const unsigned pos = l.out.height * l.out.width;
+  for (Eigen::Index s = 0; s < dA.rows(); ++s)
+    for (unsigned y = 0; y < l.out.height; ++y)
+      for (unsigned x = 0; x < l.out.width; ++x) {
+        const float* src = &dX(s * pos + y * l.out.width + x, 0);
+        for (unsigned c = 0; c < l.in.channels; ++c)
+          for (unsigned dy = 0; dy < l.kernel; ++dy)
+            for (unsigned dx = 0; dx < l.kernel; ++dx)
+              dA(s, (c * l.in.height + y * l.stride + dy) * l.in.width + x * l.stride + dx) += *src++;
+      }
+}
+
+// rows (sample * positions + p) x out  <->  sample x (out * positions + p)
+Mat rows_to_tensor(const Mat& Z, Eigen::Index samples, unsigned pos) {
+  Mat A(samples, Z.cols() * pos);
+  for (Eigen::Index s = 0; s < samples; ++s)
+    for (unsigned p = 0; p < pos; ++p)
+      for (Eigen::Index o = 0; o < Z.cols(); ++o) A(s, o * pos + p) = Z(s * pos + p, o);
+  return A;
+}
+
+Mat tensor_to_rows(const Mat& A, unsigned outs, unsigned pos) {
+  Mat Z(A.rows() * pos, outs);
+  for (Eigen::Index s = 0; s < A.rows(); ++s)
+    for (unsigned p = 0; p < pos; ++p)
+      for (unsigned o = 0; o < outs; ++o) Z(s * pos + p, o) = A(s, o * pos + p);
+  return Z;
+}
+
+// ---- layer forward and backward
+
+Mat synapse_forward(TrainLayer& t) {
+  if (t.layer.kind != KernelKind::threshold) return t.X * t.Weff.transpose();
+  const float alpha = std::ldexp(1.0f, -t.k);
+  Mat Z(t.X.rows(), t.Weff.rows());
+  for (Eigen::Index o = 0; o < t.Weff.rows(); ++o)
+    Z.col(o) = alpha * ((t.X.rowwise() - t.thetaEff.row(o)).cwiseMax(0.0f) * t.Weff.row(o).transpose());
+  return Z;
+}
+
+// dZ: rows x out. Fills t.dW (and t.dtheta); returns dX.
+Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
+  if (t.layer.kind != KernelKind::threshold) {
+    t.dW = dZ.transpose() * t.X;
+    return dZ * t.Weff;
+  }
+  const float alpha = std::ldexp(1.0f, -t.k);
+  t.dW.setZero(t.W.rows(), t.W.cols());
+  t.dtheta.setZero(t.W.rows(), t.W.cols());
+  Mat dX = Mat::Zero(t.X.rows(), t.X.cols());
+  for (Eigen::Index o = 0; o < t.Weff.rows(); ++o) {
+    const Mat diff = t.X.rowwise() - t.thetaEff.row(o);
+    const Mat mask = (diff.array() > 0).cast<float>();
+    const auto dz = dZ.col(o);
+    t.dW.row(o) = alpha * (dz.transpose() * diff.cwiseMax(0.0f));
+    const Row masked_dz = dz.transpose() * mask;
+    t.dtheta.row(o) = -alpha * masked_dz.cwiseProduct(t.Weff.row(o));
+    dX += alpha * (mask.array().colwise() * dz.array()).matrix() * t.Weff.row(o).asDiagonal();
+  }
+  // Straight-through sign: pass the gradient where the latent is within [-1, 1].
+  t.dW = t.dW.cwiseProduct((t.W.array().abs() <= 1.0f).cast<float>().matrix());
+  return dX;
+}
+
+Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
+  const Layer& l = t.layer;
+  if (l.type == LayerType::flatten) return A;
+  if (l.type == LayerType::maxpool) {
+    Mat out(A.rows(), l.out.size());
+    t.argmax.assign(out.size(), 0);
+    for (Eigen::Index s = 0; s < A.rows(); ++s)
+      for (unsigned c = 0; c < l.out.channels; ++c)
+        for (unsigned y = 0; y < l.out.height; ++y)
+          for (unsigned x = 0; x < l.out.width; ++x) {
+            int best = -1;
+            for (unsigned dy = 0; dy < l.kernel; ++dy)
+              for (unsigned dx = 0; dx < l.kernel; ++dx) {
+                const int i = int((c * l.in.height + y * l.kernel + dy) * l.in.width + x * l.kernel + dx);
+                if (best < 0 || A(s, i) > A(s, best)) best = i;
+              }
+            const Eigen::Index o = (c * l.out.height + y) * l.out.width + x;
+            out(s, o) = A(s, best);
+            t.argmax[s * out.cols() + o] = best;
+          }
+    return out;
+  }
+  quantise_weights(t, mode);
+  const unsigned pos = l.type == LayerType::conv ? l.out.height * l.out.width : 1;
+  t.X = l.type == LayerType::conv ? im2col(l, A) : A;
+  Mat Zrows = synapse_forward(t);
+  Row bias = t.b.unaryExpr([&](float b) { return bias_value(t, b, mode); });
+  Zrows.rowwise() += bias;
+  t.Z = pos == 1 ? Zrows : rows_to_tensor(Zrows, A.rows(), pos);
+  if (t.last) return t.Z;
+  Mat out = t.Z.cwiseMax(0.0f).cwiseMin(1.0f);
+  if (mode == Mode::quantised) out = (out * kLevels).array().floor() / kLevels;
+  return out;
+}
+
+Mat backward(TrainLayer& t, const Mat& dOut, Eigen::Index samples) {
+  const Layer& l = t.layer;
+  if (l.type == LayerType::flatten) return dOut;
+  if (l.type == LayerType::maxpool) {
+    Mat dA = Mat::Zero(samples, l.in.size());
+    for (Eigen::Index s = 0; s < samples; ++s)
+      for (Eigen::Index o = 0; o < dOut.cols(); ++o) dA(s, t.argmax[s * dOut.cols() + o]) += dOut(s, o);
+    return dA;
+  }
+  // Clamped activation: gradient only inside (0, 1) (straight through the rounding).
+  Mat dZ = t.last ? dOut : Mat(dOut.array() * ((t.Z.array() > 0) && (t.Z.array() < 1)).cast<float>());
+  const unsigned pos = l.type == LayerType::conv ? l.out.height * l.out.width : 1;
+  const Mat dZrows = pos == 1 ? dZ : tensor_to_rows(dZ, l.out.channels, pos);
+  t.db = dZrows.colwise().sum();
+  const Mat dX = synapse_backward(t, dZrows);
+  if (l.type != LayerType::conv) return dX;
+  Mat dA = Mat::Zero(samples, l.in.size());
+  col2im_add(l, dX, dA);
+  return dA;
+}
+
+// ---- the network
+
+struct TrainNet {
+  std::vector<TrainLayer> layers;
+
+  Mat forward_all(const Mat& A, Mode mode) {
+    Mat a = A;
+    for (TrainLayer& t : layers) a = forward(t, a, mode);
+    return a;
+  }
+};
+
+TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
+  TrainNet net;
+  for (const Layer& l : layout) {
+    TrainLayer t;
+    t.layer = l;
+    if (l.computes()) {
+      const unsigned n = l.fan_in();
+      const float limit = std::sqrt(6.0f / float(n));  // He-uniform
+      t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return (2 * uniform(rng) - 1) * limit; });
+      t.b = Mat::Zero(1, l.out.channels);
+      if (l.kind == KernelKind::threshold) {
+        t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return 2 * uniform(rng) - 1; });
+        t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.1f * uniform(rng); });
+        t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
+      }
+    }
+    net.layers.push_back(std::move(t));
+  }
+  for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it)
+    if (it->layer.computes()) {
+      it->last = true;
+      break;
+    }
+  return net;
+}
+
+Mat batch_of(const ImageSet& images, const std::vector<std::size_t>& order, std::size_t start, std::size_t count) {
+  const std::size_t size = std::size_t{images.rows} * images.cols;
+  Mat A(count, size);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* px = images.image(order[start + i]);
+    for (std::size_t p = 0; p < size; ++p) A(i, p) = float(px[p]) / kLevels;
+  }
+  return A;
+}
+
+// Softmax cross-entropy: loss sum and gradient (mean over the batch) in place.
+float softmax_loss(Mat& logits, const std::vector<std::uint8_t>& labels, const std::vector<std::size_t>& order,
+                   std::size_t start, int& correct) {
+  float loss = 0;
+  for (Eigen::Index s = 0; s < logits.rows(); ++s) {
+    const int label = labels[order[start + s]];
+    Eigen::Index best;
+    const float max = logits.row(s).maxCoeff(&best);
+    correct += best == label;
+    Row e = (logits.row(s).array() - max).exp();
+    const float sum = e.sum();
+    loss += -std::log(e(label) / sum);
+    e /= sum;
+    e(label) -= 1;
+    logits.row(s) = e / float(logits.rows());
+  }
+  return loss;
+}
+
+void sgd_step(TrainNet& net, float lr, int t) {
+  for (TrainLayer& l : net.layers) {
+    if (!l.layer.computes()) continue;
+    l.adam_W.step(l.W, l.dW, lr, t);
+    l.adam_b.step(l.b, l.db, lr, t);
+    if (l.layer.kind == KernelKind::threshold) {
+      l.adam_theta.step(l.theta, l.dtheta, lr, t);
+      l.theta = l.theta.cwiseMax(0.0f).cwiseMin(1.0f);
+      l.W = l.W.cwiseMax(-1.0f).cwiseMin(1.0f);
+    }
+  }
+}
+
+double evaluate(TrainNet& net, const LabelledImages& data, std::size_t count, Mode mode) {
+  std::vector<std::size_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  std::size_t correct = 0;
+  for (std::size_t start = 0; start < count; start += 500) {
+    const std::size_t n = std::min<std::size_t>(500, count - start);
+    const Mat logits = net.forward_all(batch_of(data.images, order, start, n), mode);
+    for (Eigen::Index s = 0; s < logits.rows(); ++s) {
+      Eigen::Index best;
+      logits.row(s).maxCoeff(&best);
+      correct += best == data.labels[start + s];
+    }
+  }
+  return double(correct) / double(count);
+}
+
+void run_epochs(TrainNet& net, const LabelledImages& train, std::size_t count, const TrainOptions& options,
+                unsigned epochs, Mode mode, int& step, Rng& rng, const std::string& phase,
+                const TrainProgress& progress) {
+  std::vector<std::size_t> order(count);
+  for (unsigned epoch = 1; epoch <= epochs; ++epoch) {
+    const auto started = std::chrono::steady_clock::now();
+    std::iota(order.begin(), order.end(), 0);
+    for (std::size_t i = count - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+    // Step decay: the last epoch of a phase at a quarter of the rate.
+    const float lr = float(options.learning_rate) * (epoch == epochs && epochs > 1 ? 0.25f : 1.0f) *
+                     (mode == Mode::quantised ? 0.5f : 1.0f);
+    double loss = 0;
+    int correct = 0;
+    for (std::size_t start = 0; start + options.batch <= count; start += options.batch) {
+      const Mat A = batch_of(train.images, order, start, options.batch);
+      Mat grad = net.forward_all(A, mode);
+      loss += softmax_loss(grad, train.labels, order, start, correct);
+      for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it) grad = backward(*it, grad, A.rows());
+      sgd_step(net, lr, ++step);
+    }
+    const std::size_t seen = count / options.batch * options.batch;
+    if (progress)
+      progress(fmt::format("{} epoch {}/{}: loss {:.4f}, training accuracy {:.4f} ({:.1f} s)", phase, epoch, epochs,
+                           loss / double(seen), double(correct) / double(seen),
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  }
+}
+
+// ---- export to the integer network
+
+std::uint32_t export_code(const TrainLayer& t, std::size_t o, std::size_t f) {
+  const float w = t.W(o, f);
+  switch (t.layer.kind) {
+    case KernelKind::mac: return static_cast<std::uint32_t>(int(mac_code_value(w, t.k))) & 0xffu;
+    case KernelKind::shift: {
+      const int e = shift_exponent(std::abs(w) * std::ldexp(1.0f, t.k));
+      if (e < 0) return 0;
+      return (w < 0 ? 1u << (t.layer.code_bits - 1) : 0u) | std::uint32_t(e + 1);
+    }
+    case KernelKind::threshold: {
+      const auto theta = std::uint32_t(std::clamp(std::lround(t.theta(o, f) * kLevels), 0l, 255l));
+      return (w < 0 ? 1u << 8 : 0u) | theta;
+    }
+    case KernelKind::spike: break;
+  }
+  return 0;
+}
+
+std::int64_t checked_bias(double value, const std::string& where) {
+  if (std::abs(value) > double(1ll << 30))
+    throw Error(fmt::format("training produced a bias of {:.3g} in {}, beyond the 32-bit accumulator", value, where));
+  return std::llround(value);
+}
+
+// Quantised kinds. The last layer maps logits [hi - 2^e, hi] onto 0..255
+// (argmax is unchanged by the offset), hi being the largest logit seen on
+// calibration images and 2^e covering their spread of top logits.
+Network export_quantised(TrainNet& net, const Mat& calibration) {
+  const Mat logits = net.forward_all(calibration, Mode::quantised);
+  const float hi = logits.maxCoeff();
+  const float lo = logits.rowwise().maxCoeff().minCoeff() - 1.0f;
+  const int e = std::max(0, int(std::ceil(std::log2(std::max(hi - lo, 1.0f)))));
+  const float offset = hi - std::ldexp(1.0f, e);
+  Network network;
+  for (TrainLayer& t : net.layers) {
+    Layer l = t.layer;
+    if (l.computes()) {
+      const float unit = kLevels * std::ldexp(1.0f, t.k);
+      for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
+        const float b = t.last ? t.b(0, o) - offset : t.b(0, o);
+        l.bias.push_back(checked_bias(double(b) * unit, l.describe()));
+        for (Eigen::Index f = 0; f < t.W.cols(); ++f) l.codes.push_back(export_code(t, o, f));
+      }
+      l.shift = unsigned(t.k + (t.last ? e : 0));
+    }
+    network.layers.push_back(std::move(l));
+  }
+  return network;
+}
+
+float percentile(std::vector<float> values, double p) {
+  if (values.empty()) return 1.0f;
+  const std::size_t i = std::min(values.size() - 1, std::size_t(p * double(values.size())));
+  std::nth_element(values.begin(), values.begin() + i, values.end());
+  return values[i];
+}
+
+// Spike conversion (threshold balancing): a layer whose float activations
+// reach lambda_l fires at a rate a / lambda_l when its weights are scaled by
+// S = 127 / max|w|, its threshold is S * lambda_l / lambda_{l-1} and its bias
+// S * b / lambda_{l-1} (rates of the previous layer are a / lambda_{l-1}).
+Network export_spiking(TrainNet& net, const Mat& calibration) {
+  std::vector<float> lambda;
+  Mat a = calibration;
+  for (TrainLayer& t : net.layers) {
+    a = forward(t, a, Mode::real);
+    if (!t.layer.computes()) continue;
+    std::vector<float> positive;
+    for (Eigen::Index i = 0; i < a.size(); ++i)
+      if (a.data()[i] > 0) positive.push_back(a.data()[i]);
+    lambda.push_back(std::max(percentile(std::move(positive), 0.999), 1e-3f));
+  }
+  Network network;
+  float previous = 1.0f;  // the encoder fires at about pixel / 256 = a
+  std::size_t index = 0;
+  for (TrainLayer& t : net.layers) {
+    Layer l = t.layer;
+    if (l.computes()) {
+      const float S = 127.0f / std::max(t.W.cwiseAbs().maxCoeff(), 1e-6f);
+      for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
+        l.bias.push_back(checked_bias(double(S) * t.b(0, o) / previous, l.describe()));
+        for (Eigen::Index f = 0; f < t.W.cols(); ++f)
+          l.codes.push_back(static_cast<std::uint32_t>(int(std::clamp(std::round(t.W(o, f) * S), -127.0f, 127.0f))) &
+                            0xffu);
+      }
+      l.vth = std::max<std::int64_t>(1, std::llround(double(S) * lambda[index] / previous));
+      previous = lambda[index++];
+    }
+    network.layers.push_back(std::move(l));
+  }
+  return network;
+}
+
+}  // namespace
+
+double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count) {
+  if (count == 0 || count > data.labels.size()) count = data.labels.size();
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < count; ++i) correct += infer(network, data.images.image(i)).predicted == data.labels[i];
+  return count ? double(correct) / double(count) : 0;
+}
+
+Network train_network(const TrainOptions& options, const LabelledImages& train, const LabelledImages& test,
+                      const TrainProgress& progress) {
+  if (options.epochs == 0) throw Error("--epochs 0: give at least one epoch");
+  if (options.batch == 0) throw Error("--batch 0: give at least one image a batch");
+  if (options.kind == KernelKind::spike && (options.timesteps == 0 || options.timesteps > 10000))
+    throw Error(fmt::format("--timesteps {} must be in 1..10000", options.timesteps));
+  const Shape input{1, train.images.rows, train.images.cols};
+  std::vector<LayerSpec> spec = parse_arch(options.arch);
+  for (const LayerSpec& s : spec)
+    if (s.kind && (*s.kind == KernelKind::spike) != (options.kind == KernelKind::spike))
+      throw Error(fmt::format("--arch '{}': spike layers cannot be mixed with other kinds", options.arch));
+  const std::vector<Layer> layers = layout(spec, input, options.kind, 8);
+  const std::size_t train_count =
+      options.train_images ? std::min(options.train_images, train.labels.size()) : train.labels.size();
+  const std::size_t test_count =
+      options.test_images ? std::min(options.test_images, test.labels.size()) : test.labels.size();
+  if (train_count < options.batch)
+    throw Error(fmt::format("{} training images is less than one batch of {}", train_count, options.batch));
+
+  Rng rng(options.seed);
+  TrainNet net = initialise(layers, rng);
+  int step = 0;
+  run_epochs(net, train, train_count, options, options.epochs, Mode::real, step, rng, "float", progress);
+  const double float_accuracy = evaluate(net, test, test_count, Mode::real);
+  if (progress) progress(fmt::format("float network: test accuracy {:.4f}", float_accuracy));
+
+  std::vector<std::size_t> first(std::min<std::size_t>(train_count, 2000));
+  std::iota(first.begin(), first.end(), 0);
+  const Mat calibration = batch_of(train.images, first, 0, first.size());
+  Network network;
+  if (options.kind == KernelKind::spike) {
+    network = export_spiking(net, calibration);
+    network.timesteps = options.timesteps;
+  } else {
+    const unsigned qat_epochs = (options.epochs + 1) / 2;
+    run_epochs(net, train, train_count, options, qat_epochs, Mode::quantised, step, rng, "quantised", progress);
+    network = export_quantised(net, calibration);
+  }
+  network.input = input;
+  network.name = fmt::format("{}-{}", to_string(options.kind), options.arch);
+  network.training = {options.arch, options.seed, options.epochs, float_accuracy, -1,
+                      fmt::format("Fashion-MNIST, {} training images, batch {}, Adam lr {}", train_count,
+                                  options.batch, options.learning_rate)};
+  validate(network, "trained network");
+  network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
+  if (progress)
+    progress(fmt::format("integer network (reference inference): test accuracy {:.4f}",
+                         network.training.quantised_accuracy));
+  return network;
+}
+
+}  // namespace neuroppa::models
