@@ -1,5 +1,6 @@
 // neuroppa: argument parsing and dispatch; the work lives in the libraries.
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -7,7 +8,13 @@
 #include "neuroppa/models/error.hpp"
 #include "neuroppa_version.hpp"
 
+// libsystemc.so carries a main() that calls sc_main(); neuroppa has its own
+// main (which wins at link time) and starts SystemC itself when a command
+// needs the platform, but the library still needs the symbol.
+extern "C" int sc_main(int, char**) { return 2; }
+
 int main(int argc, char** argv) {
+  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   using namespace neuroppa::cli;
   CLI::App app{"neuroppa " NEUROPPA_VERSION
                " - cycle-accurate simulation and power/area estimation of neuron compute kernels"};
@@ -24,6 +31,7 @@ int main(int argc, char** argv) {
   const Runner kernels = add_kernels_command(app, global);
   const Runner power = add_power_command(app, global);
   const Runner train = add_train_command(app, global);
+  const Runner run = add_run_command(app, global);
 
   try {
     app.parse(argc, argv);
@@ -36,6 +44,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "kernels") return kernels();
       if (sub->get_name() == "power") return power();
       if (sub->get_name() == "train") return train();
+      if (sub->get_name() == "run") return run();
     }
     return 2;
   } catch (const neuroppa::Error& e) {

@@ -72,3 +72,38 @@ LabelledImages load_fashion_mnist(bool training, const fs::path& dir) {
 }
 
 }  // namespace neuroppa::models
+
+namespace neuroppa::models {
+
+std::vector<PublishedAccuracy> published_accuracies(const std::filesystem::path& readme) {
+  std::vector<PublishedAccuracy> found;
+  std::string text;
+  try {
+    text = read_file(readme);
+  } catch (const Error&) {
+    return found;
+  }
+  // Benchmark rows: |model | preprocessing | test accuracy | ... | source | link |
+  const auto row = [&](const std::string& model_prefix, const std::string& source, const std::string& label) {
+    std::size_t start = 0;
+    while ((start = text.find("\n|" + model_prefix, start)) != std::string::npos) {
+      const std::size_t end = text.find('\n', start + 1);
+      const std::string line = text.substr(start + 1, end - start - 1);
+      start = end;
+      if (line.find(source) == std::string::npos) continue;
+      std::vector<std::string> cells;
+      for (std::size_t p = 1, q; (q = line.find('|', p)) != std::string::npos; p = q + 1) cells.push_back(line.substr(p, q - p));
+      if (cells.size() < 3) continue;
+      try {
+        found.push_back({label, std::stod(cells[2])});
+      } catch (const std::exception&) {
+      }
+      return;
+    }
+  };
+  row("MLP 256-128-100", "heitorrapela", "MLP 256-128-100");
+  row("2 Conv+pooling", "Tensorflow", "2 conv + pooling (TensorFlow)");
+  return found;
+}
+
+}  // namespace neuroppa::models

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "neuroppa/tech/activity.hpp"
 
 #include <array>
@@ -15,6 +16,7 @@ ToggleCounter::ToggleCounter(const ModelInstance& instance, const Netlist& netli
     word_.push_back(ports_.back().width() == 32 ? static_cast<const std::uint32_t*>(ports_.back().data()) : nullptr);
   }
   last_.assign(ports_.size(), 0);
+  banks_.resize(1);
   if (const Netlist::Port* clk = netlist.find_port(clock))
     for (int net : clk->bits)
       if (net >= 0) clock_nets_.push_back(net);
@@ -23,9 +25,19 @@ ToggleCounter::ToggleCounter(const ModelInstance& instance, const Netlist& netli
 
 void ToggleCounter::restart() {
   started_ = false;
-  cycle_ = 0;
-  toggles_.resize(ports_.size());
-  high_.resize(ports_.size());
+  for (Bank& bank : banks_) {
+    bank.cycles = 0;
+    bank.toggles.resize(ports_.size());
+    bank.high.resize(ports_.size());
+  }
+  bank_ = &banks_[0];
+}
+
+void ToggleCounter::use_banks(std::size_t count) {
+  banks_.assign(std::max<std::size_t>(count, 1), Bank{});
+  const bool started = started_;
+  restart();
+  started_ = started;  // the reference sample stays valid
 }
 
 void ToggleCounter::start() {
@@ -33,21 +45,23 @@ void ToggleCounter::start() {
   started_ = true;
 }
 
-Activity ToggleCounter::activity() {
-  toggles_.flush();
-  high_.flush();
+Activity ToggleCounter::activity(std::size_t index) {
+  Bank& bank = banks_[index];
+  bank.toggles.flush();
+  bank.high.flush();
+  const std::uint64_t cycles = bank.cycles;
   Activity a;
-  a.cycles = cycle_;
+  a.cycles = cycles;
   a.toggles.assign(net_count_, 0);
   a.high_cycles.assign(net_count_, 0);
   a.clock_nets = clock_nets_;
   for (std::size_t bit = 0; bit < net_of_bit_.size(); ++bit) {
-    a.toggles[net_of_bit_[bit]] = toggles_.total(bit);
-    a.high_cycles[net_of_bit_[bit]] = high_.total(bit);
+    a.toggles[net_of_bit_[bit]] = bank.toggles.total(bit);
+    a.high_cycles[net_of_bit_[bit]] = bank.high.total(bit);
   }
   for (int net : clock_nets_) {
-    a.toggles[net] = 2 * cycle_;
-    a.high_cycles[net] = cycle_ / 2;  // high half of every period
+    a.toggles[net] = 2 * cycles;
+    a.high_cycles[net] = cycles / 2;  // high half of every period
   }
   return a;
 }

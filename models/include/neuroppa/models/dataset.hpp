@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace neuroppa::models {
@@ -28,5 +29,20 @@ struct LabelledImages {
 // The training (60,000) or test (10,000) split; checks that images and
 // labels agree in number and that labels are 0..9.
 LabelledImages load_fashion_mnist(bool training, const std::filesystem::path& dir = kFashionMnistDir);
+
+}  // namespace neuroppa::models
+
+namespace neuroppa::models {
+
+// Reference test accuracies the dataset's own README publishes (Debian's
+// /usr/share/doc/dataset-fashion-mnist/README.md.gz): the MLP 256-128-100
+// and the TensorFlow two conv + pooling rows of its benchmark table. Empty
+// if the file is missing or the rows are not found.
+struct PublishedAccuracy {
+  std::string model;
+  double accuracy = 0;
+};
+inline constexpr const char* kFashionMnistReadme = "/usr/share/doc/dataset-fashion-mnist/README.md.gz";
+std::vector<PublishedAccuracy> published_accuracies(const std::filesystem::path& readme = kFashionMnistReadme);
 
 }  // namespace neuroppa::models

@@ -68,20 +68,27 @@ class ToggleCounter {
       start();
       return;
     }
-    ++cycle_;
+    Bank& bank = *bank_;
+    ++bank.cycles;
     for (std::size_t w = 0; w < ports_.size(); ++w) {
       const std::uint32_t now = word_[w] ? *word_[w] : static_cast<std::uint32_t>(ports_[w].get());
-      toggles_.add(w, now ^ last_[w]);
-      high_.add(w, now);
+      bank.toggles.add(w, now ^ last_[w]);
+      bank.high.add(w, now);
       last_[w] = now;
     }
-    toggles_.end_round();
-    high_.end_round();
+    bank.toggles.end_round();
+    bank.high.end_round();
   }
+  // Separate tallies (e.g. one per network layer) over one continuous
+  // stream of samples: a toggle counts in the bank selected when it is
+  // sampled. Resets the counts; bank 0 is selected.
+  void use_banks(std::size_t count);
+  void select_bank(std::size_t bank) { bank_ = &banks_[bank]; }
+  std::size_t banks() const { return banks_.size(); }
   // Forget what was counted (e.g. after reset); the next sample is the reference.
   void restart();
-  // Counts so far.
-  Activity activity();
+  // Counts so far, of one bank.
+  Activity activity(std::size_t bank = 0);
 
  private:
   void start();
@@ -90,8 +97,12 @@ class ToggleCounter {
   std::vector<const std::uint32_t*> word_;  // direct storage of the 32-bit ones
   std::vector<int> net_of_bit_;      // exposed bit -> net id
   std::vector<std::uint32_t> last_;  // last sampled words
-  LaneCounter toggles_, high_;
-  std::uint64_t cycle_ = 0;
+  struct Bank {
+    LaneCounter toggles, high;
+    std::uint64_t cycles = 0;
+  };
+  std::vector<Bank> banks_;
+  Bank* bank_ = nullptr;
   bool started_ = false;
   int net_count_ = 0;
   std::vector<int> clock_nets_;

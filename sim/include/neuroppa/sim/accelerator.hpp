@@ -1,0 +1,141 @@
+// The accelerator that runs a network on Verilated kernels, cycle by cycle.
+//
+// Output-stationary: an array of P kernel lanes per neuron kind; each lane
+// computes one output neuron (a dense output, or one output channel of a
+// convolution at one position) over ceil(fan_in / K) beats, and every active
+// lane receives the same broadcast activation beat. A controller sequences
+// the layers; weights come from a weight memory (pre-packed in the lanes'
+// port format), activations from two activation buffers used in turn
+// (double buffering: a layer reads one and writes the other), and spiking
+// layers keep their membrane potentials in a membrane memory.
+//
+// Cycle accounting (per image; docs/platform.md):
+//  - a compute layer costs one cycle per beat issued to the lane array and
+//    one drain cycle at its end, when the last outputs leave the kernels'
+//    output registers (write-back of a group overlaps the next group's beats);
+//  - spiking layers are event-driven: a beat whose K input spikes are all 0
+//    is not issued (a neuron with no input spike at all gets one empty beat,
+//    which applies its bias and threshold);
+//  - a max-pool layer costs one cycle per output value; flatten is free
+//    (addressing only); the next image is loaded while this one runs.
+// Memory accesses: weight memory, one read per lane per issued beat (K
+// codes); activation buffers, one read per beat considered (K values) and one
+// per pooled input, one write per output value; membrane memory, one read and
+// one write per spiking neuron update.
+//
+// Lanes are called directly (no signal-level SystemC on this path); the
+// SystemC module in platform.hpp gives the controller its process and clock.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuroppa/models/network.hpp"
+#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/tech/power.hpp"
+
+namespace neuroppa::sim {
+
+enum class Level { rtl, gate };
+
+struct AcceleratorConfig {
+  unsigned lanes = 16;  // P, per neuron kind
+  unsigned K = 16;      // synapses per beat
+  Level level = Level::rtl;
+  const tech::Library* library = nullptr;  // gate level: the cells the kernels are mapped to
+};
+
+struct MemoryCounts {
+  std::uint64_t reads = 0, writes = 0;
+  MemoryCounts& operator+=(const MemoryCounts& o) {
+    reads += o.reads;
+    writes += o.writes;
+    return *this;
+  }
+};
+
+struct LayerStats {
+  std::uint64_t cycles = 0;         // platform cycles
+  std::uint64_t beats = 0;          // beats issued to the lane array
+  std::uint64_t skipped_beats = 0;  // spiking layers: beats without a spike, not issued
+  std::uint64_t lane_beats = 0;     // sum over issued beats of the lanes that worked
+  std::uint64_t outputs = 0;        // values written back
+  std::uint64_t spikes = 0;         // spiking layers: spikes emitted
+  MemoryCounts weights, activations, membrane;
+  LayerStats& operator+=(const LayerStats& o);
+};
+
+struct RunStats {
+  std::uint64_t images = 0;
+  std::uint64_t input_spikes = 0;
+  std::vector<LayerStats> layers;  // one per network layer
+  LayerStats total() const;
+  RunStats& operator+=(const RunStats& o);
+};
+
+// Energy per access of each memory, J; 0 = counted, not priced.
+struct MemoryEnergy {
+  double weight_read = 0;
+  double activation_read = 0, activation_write = 0;
+  double membrane_read = 0, membrane_write = 0;
+  bool priced() const;
+};
+
+// Energies over a whole run, J (gate level).
+struct EnergyParts {
+  tech::PowerParts kernels;  // internal, switching, leakage of the lanes
+  tech::PowerParts sequential, combinational, clock;  // the same, by cell group
+  double memory = 0;
+  double total() const { return kernels.total() + memory; }
+};
+
+struct EnergyReport {
+  double frequency = 0;
+  std::vector<EnergyParts> layers;                       // per network layer
+  std::vector<std::pair<std::string, double>> components;  // e.g. "mac lanes", "weight memory"
+  EnergyParts total;
+};
+
+using ProgressFn = std::function<void(std::string_view)>;
+
+class Accelerator {
+ public:
+  // Builds (or loads from the cache under cache_dir) one kernel model per
+  // neuron kind of the network; at gate level synthesises it onto the
+  // library first. Throws neuroppa::Error on bad parameters.
+  Accelerator(const models::Network& network, const AcceleratorConfig& config,
+              const std::filesystem::path& cache_dir, const ProgressFn& progress = {});
+  ~Accelerator();
+  Accelerator(const Accelerator&) = delete;
+  Accelerator& operator=(const Accelerator&) = delete;
+
+  // One inference. The result is what models::infer gives, read from the lanes.
+  models::Inference run(const std::uint8_t* image);
+
+  const RunStats& stats() const { return stats_; }
+  const models::Network& network() const { return network_; }
+  const AcceleratorConfig& config() const { return config_; }
+  // Gate level only: energy of everything run so far at `frequency`.
+  EnergyReport energy(double frequency, const MemoryEnergy& memory) const;
+
+ private:
+  struct Lane;
+  struct LaneArray;
+  struct LayerPlan;
+
+  LaneArray& array_of(models::KernelKind kind);
+  void compute_layer(std::size_t index, const std::vector<std::uint32_t>& in, std::vector<std::uint32_t>& out,
+                     std::vector<std::int64_t>* membrane);
+
+  models::Network network_;
+  AcceleratorConfig config_;
+  std::vector<std::unique_ptr<LaneArray>> arrays_;
+  std::vector<LayerPlan> plans_;
+  RunStats stats_;
+};
+
+}  // namespace neuroppa::sim

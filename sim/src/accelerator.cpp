@@ -1,0 +1,399 @@
+#include "neuroppa/sim/accelerator.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/sim/kernel_harness.hpp"
+#include "neuroppa/tech/activity.hpp"
+
+namespace neuroppa::sim {
+
+using models::KernelKind;
+using models::Layer;
+using models::LayerType;
+
+LayerStats& LayerStats::operator+=(const LayerStats& o) {
+  cycles += o.cycles;
+  beats += o.beats;
+  skipped_beats += o.skipped_beats;
+  lane_beats += o.lane_beats;
+  outputs += o.outputs;
+  spikes += o.spikes;
+  weights += o.weights;
+  activations += o.activations;
+  membrane += o.membrane;
+  return *this;
+}
+
+LayerStats RunStats::total() const {
+  LayerStats sum;
+  for (const LayerStats& l : layers) sum += l;
+  return sum;
+}
+
+RunStats& RunStats::operator+=(const RunStats& o) {
+  images += o.images;
+  input_spikes += o.input_spikes;
+  layers.resize(std::max(layers.size(), o.layers.size()));
+  for (std::size_t i = 0; i < o.layers.size(); ++i) layers[i] += o.layers[i];
+  return *this;
+}
+
+bool MemoryEnergy::priced() const {
+  return weight_read > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0;
+}
+
+// One kernel instance and its ports, written directly.
+struct Accelerator::Lane {
+  tech::ModelInstance instance;
+  tech::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i, valid_o, y_o, v_o;
+  std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
+
+  Lane(std::shared_ptr<const tech::LoadedModel> model, bool spike) : instance(std::move(model)) {
+    rst_n = instance.port("rst_ni");
+    valid_i = instance.port("valid_i");
+    first_i = instance.port("first_i");
+    last_i = instance.port("last_i");
+    x_i = instance.port("x_i");
+    w_i = instance.port("w_i");
+    bias_i = instance.port("bias_i");
+    valid_o = instance.port("valid_o");
+    if (spike) {
+      v_i = instance.port("v_i");
+      vth_i = instance.port("vth_i");
+      y_o = instance.port("spike_o");
+      v_o = instance.port("v_o");
+    } else {
+      shift_i = instance.port("shift_i");
+      y_o = instance.port("y_o");
+    }
+    rst_n.set(1);
+    instance.eval();
+    rst_n.set(0);
+    instance.eval();
+    instance.tick();
+    rst_n.set(1);
+    instance.eval();
+  }
+};
+
+struct Accelerator::LaneArray {
+  models::KernelParams params;
+  std::optional<tech::KernelNetlist> netlist;  // gate level
+  std::vector<std::unique_ptr<Lane>> lanes;
+  unsigned x_words = 0, w_words = 0;
+};
+
+// A compute layer prepared for the array: weights packed per output
+// channel and beat, as the weight memory holds them.
+struct Accelerator::LayerPlan {
+  LaneArray* array = nullptr;
+  unsigned beats = 0;  // per neuron
+  std::vector<std::uint32_t> weights;  // [channel][beat][w_words]
+};
+
+Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig& config,
+                         const std::filesystem::path& cache_dir, const ProgressFn& progress)
+    : network_(network), config_(config) {
+  models::validate(network_, network_.name.empty() ? "network" : network_.name);
+  if (config_.lanes == 0 || config_.lanes > 4096)
+    throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", config_.lanes));
+  if (config_.level == Level::gate && !config_.library) throw Error("gate level needs a cell library");
+  tech::ModelCache cache(cache_dir, progress);
+  for (KernelKind kind : network_.kinds()) {
+    auto array = std::make_unique<LaneArray>();
+    array->params = network_.kernel_params(network_.layers[0], config_.K);
+    array->params.kind = kind;
+    array->params.WW = models::default_code_bits(kind, network_.XW);
+    for (const Layer& l : network_.layers)
+      if (l.computes() && l.kind == kind) array->params = network_.kernel_params(l, config_.K);
+    if (auto error = models::validate(array->params)) throw Error(*error);
+    std::shared_ptr<const tech::LoadedModel> model;
+    if (config_.level == Level::gate) {
+      array->netlist = tech::synthesize_kernel(array->params, *config_.library, cache_dir, progress);
+      model = cache.load(tech::kernel_gate_spec(*array->netlist, true));
+    } else {
+      model = cache.load(tech::kernel_rtl_spec(array->params));
+    }
+    for (unsigned p = 0; p < config_.lanes; ++p) {
+      array->lanes.push_back(std::make_unique<Lane>(model, kind == KernelKind::spike));
+      Lane& lane = *array->lanes.back();
+      if (array->netlist) {
+        lane.toggles = std::make_unique<tech::ToggleCounter>(lane.instance, array->netlist->netlist, "clk_i");
+        lane.toggles->use_banks(network_.layers.size());
+        lane.toggles->sample();  // the state after reset is the reference
+      }
+    }
+    array->x_words = array->lanes[0]->x_i.words();
+    array->w_words = array->lanes[0]->w_i.words();
+    arrays_.push_back(std::move(array));
+  }
+  for (const Layer& l : network_.layers) {
+    LayerPlan plan;
+    if (l.computes()) {
+      for (const Layer& other : network_.layers)
+        if (other.computes() && other.kind == l.kind && other.code_bits != l.code_bits)
+          throw Error(fmt::format("{}: layers of one kind must share one code width", network_.name));
+      plan.array = &array_of(l.kind);
+      const unsigned K = config_.K, n = l.fan_in();
+      plan.beats = (n + K - 1) / K;
+      const unsigned ww = plan.array->w_words;
+      plan.weights.assign(std::size_t{l.out.channels} * plan.beats * ww + 1, 0);
+      std::vector<std::uint32_t> chunk(K), words(ww + 1);
+      for (unsigned o = 0; o < l.out.channels; ++o)
+        for (unsigned b = 0; b < plan.beats; ++b) {
+          std::fill(chunk.begin(), chunk.end(), 0u);
+          for (unsigned k = 0; k < K && b * K + k < n; ++k) chunk[k] = l.codes[std::size_t{o} * n + b * K + k];
+          pack_bits(chunk, l.code_bits, words);
+          std::copy_n(words.begin(), ww, &plan.weights[(std::size_t{o} * plan.beats + b) * ww]);
+        }
+    }
+    plans_.push_back(std::move(plan));
+  }
+  stats_.layers.resize(network_.layers.size());
+}
+
+Accelerator::~Accelerator() = default;
+
+Accelerator::LaneArray& Accelerator::array_of(KernelKind kind) {
+  for (auto& a : arrays_)
+    if (a->params.kind == kind) return *a;
+  throw std::logic_error("no lane array for a kind of the network");
+}
+
+void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32_t>& in,
+                                std::vector<std::uint32_t>& out, std::vector<std::int64_t>* membrane) {
+  const Layer& layer = network_.layers[index];
+  LayerPlan& plan = plans_[index];
+  LaneArray& array = *plan.array;
+  LayerStats& stats = stats_.layers[index];
+  const unsigned K = config_.K, P = config_.lanes;
+  const unsigned bits = array.params.activation_bits(), ww = array.w_words;
+  const bool spike = layer.kind == KernelKind::spike;
+  const unsigned positions = layer.type == LayerType::conv ? layer.out.height * layer.out.width : 1;
+  const std::size_t plane = positions;
+
+  for (auto& lane : array.lanes) {
+    if (lane->toggles) lane->toggles->select_bank(index);
+    if (spike) lane->vth_i.set(static_cast<std::uint64_t>(layer.vth));
+    else lane->shift_i.set(layer.shift);
+  }
+  std::vector<std::uint32_t> fan(std::size_t{plan.beats} * K, 0);
+  std::vector<std::uint32_t> x_words(std::size_t{plan.beats} * (array.x_words + 1));
+  std::vector<unsigned> issued;
+  out.assign(layer.out.size(), 0);
+  for (unsigned pos = 0; pos < positions; ++pos) {
+    // The fan-in of this position, read from the activation buffer and
+    // packed once per beat for all lanes.
+    if (layer.type == LayerType::conv)
+      models::gather_patch(layer, in, pos / layer.out.width, pos % layer.out.width, fan.data());
+    else
+      std::copy(in.begin(), in.end(), fan.begin());
+    issued.clear();
+    for (unsigned b = 0; b < plan.beats; ++b) {
+      const std::uint32_t* chunk = &fan[std::size_t{b} * K];
+      if (spike && std::all_of(chunk, chunk + K, [](std::uint32_t s) { return s == 0; })) continue;
+      issued.push_back(b);
+    }
+    const std::uint64_t skipped = plan.beats - issued.size();
+    if (issued.empty()) issued.push_back(plan.beats - 1);  // one empty beat applies bias and threshold
+    for (unsigned b : issued)
+      pack_bits(std::span(&fan[std::size_t{b} * K], K), bits,
+                std::span(&x_words[std::size_t{b} * (array.x_words + 1)], array.x_words + 1));
+
+    for (unsigned group = 0; group * P < layer.out.channels; ++group) {
+      const unsigned active = std::min(P, layer.out.channels - group * P);
+      stats.beats += issued.size();
+      stats.skipped_beats += skipped;
+      stats.cycles += issued.size();
+      stats.lane_beats += std::uint64_t{active} * issued.size();
+      stats.activations.reads += spike ? plan.beats : issued.size();
+      stats.weights.reads += std::uint64_t{active} * issued.size();
+      for (unsigned l = 0; l < active; ++l) {
+        Lane& lane = *array.lanes[l];
+        const unsigned channel = group * P + l;
+        const std::size_t neuron = std::size_t{channel} * plane + pos;
+        lane.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
+        if (spike) lane.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
+        const std::uint32_t* weights = &plan.weights[std::size_t{channel} * plan.beats * ww];
+        lane.valid_i.set(1);
+        for (std::size_t i = 0; i < issued.size(); ++i) {
+          const unsigned b = issued[i];
+          lane.first_i.set(i == 0);
+          lane.last_i.set(i + 1 == issued.size());
+          lane.x_i.set_words(&x_words[std::size_t{b} * (array.x_words + 1)]);
+          lane.w_i.set_words(weights + std::size_t{b} * ww);
+          lane.instance.tick();
+          if (lane.toggles) lane.toggles->sample();
+        }
+        if (lane.valid_o.get() != 1)
+          throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
+        out[neuron] = static_cast<std::uint32_t>(lane.y_o.get());
+        if (spike) {
+          (*membrane)[neuron] = models::wrap_signed(lane.v_o.get(), array.params.AW);
+          stats.spikes += out[neuron];
+          stats.membrane.reads += 1;
+          stats.membrane.writes += 1;
+        }
+      }
+      stats.activations.writes += active;
+      stats.outputs += active;
+    }
+  }
+  stats.cycles += 1;  // drain: the last outputs leave the output registers
+}
+
+models::Inference Accelerator::run(const std::uint8_t* image) {
+  models::Inference result;
+  ++stats_.images;
+  const std::uint64_t spikes_before = stats_.total().spikes;
+  const std::size_t L = network_.layers.size();
+  const auto pool = [&](std::size_t index, std::vector<std::uint32_t>& act) {
+    const Layer& layer = network_.layers[index];
+    LayerStats& stats = stats_.layers[index];
+    act = models::maxpool(layer, act);
+    stats.cycles += act.size();
+    stats.outputs += act.size();
+    stats.activations.reads += std::uint64_t{layer.kernel} * layer.kernel * act.size();
+    stats.activations.writes += act.size();
+  };
+  // Activation buffers: `current` is read by a layer, `next` written; they swap.
+  std::vector<std::uint32_t> current, next;
+  if (!network_.spiking()) {
+    current.assign(image, image + network_.input.size());
+    for (std::size_t i = 0; i < L; ++i) {
+      const Layer& layer = network_.layers[i];
+      if (layer.type == LayerType::flatten) continue;
+      if (layer.type == LayerType::maxpool) {
+        pool(i, current);
+        continue;
+      }
+      compute_layer(i, current, next, nullptr);
+      std::swap(current, next);
+    }
+    result.outputs = current;
+    result.predicted = models::predict(result.outputs, {});
+    return result;
+  }
+  std::vector<std::vector<std::int64_t>> membrane(L);  // cleared for every image
+  for (std::size_t i = 0; i < L; ++i)
+    if (network_.layers[i].computes()) membrane[i].assign(network_.layers[i].out.size(), 0);
+  result.outputs.assign(network_.classes(), 0);
+  models::SpikeEncoder encoder(image, network_.input.size(), network_.XW);
+  for (unsigned t = 0; t < network_.timesteps; ++t) {
+    current = encoder.next();
+    for (const std::uint32_t s : current) result.input_spikes += s;
+    for (std::size_t i = 0; i < L; ++i) {
+      const Layer& layer = network_.layers[i];
+      if (layer.type == LayerType::flatten) continue;
+      if (layer.type == LayerType::maxpool) {
+        pool(i, current);
+        continue;
+      }
+      compute_layer(i, current, next, &membrane[i]);
+      std::swap(current, next);
+    }
+    for (std::size_t c = 0; c < current.size(); ++c) result.outputs[c] += current[c];
+  }
+  result.spikes = stats_.total().spikes - spikes_before;
+  stats_.input_spikes += result.input_spikes;
+  result.membrane = membrane.back();
+  result.predicted = models::predict(result.outputs, result.membrane);
+  return result;
+}
+
+namespace {
+
+void add_activity(tech::Activity& sum, const tech::Activity& a) {
+  if (sum.toggles.empty()) {
+    sum = a;
+    return;
+  }
+  sum.cycles += a.cycles;
+  for (std::size_t n = 0; n < a.toggles.size(); ++n) {
+    sum.toggles[n] += a.toggles[n];
+    sum.high_cycles[n] += a.high_cycles[n];
+  }
+}
+
+// Internal and switching energy of `seconds` of average power; no leakage.
+tech::PowerParts dynamic_energy(const tech::PowerParts& p, double seconds) {
+  return {p.internal * seconds, p.switching * seconds, 0};
+}
+
+}  // namespace
+
+EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) const {
+  if (config_.level != Level::gate) throw Error("energy needs a gate-level run (--level gate)");
+  EnergyReport report;
+  report.frequency = frequency;
+  report.layers.resize(network_.layers.size());
+  tech::PowerOptions options;
+  options.frequency = frequency;
+  for (const auto& array : arrays_) {
+    std::optional<tech::PowerReport> one_lane;  // for its leakage, by group
+    for (std::size_t i = 0; i < network_.layers.size(); ++i) {
+      tech::Activity sum;
+      for (const auto& lane : array->lanes) add_activity(sum, lane->toggles->activity(i));
+      if (sum.cycles == 0) continue;
+      const tech::PowerReport power = estimate_power(array->netlist->netlist, *array->netlist->library, sum, options);
+      one_lane = power;
+      // Dynamic energy of the lane-cycles worked; leakage is added below for
+      // every lane of the array over the whole time.
+      const double seconds = double(sum.cycles) / frequency;
+      EnergyParts& layer = report.layers[i];
+      layer.kernels += dynamic_energy(power.total, seconds);
+      layer.sequential += dynamic_energy(power.sequential, seconds);
+      layer.combinational += dynamic_energy(power.combinational, seconds);
+      layer.clock += dynamic_energy(power.clock, seconds);
+    }
+    if (!one_lane) {  // a kind that never ran: its leakage in the reset state
+      tech::Activity idle = array->lanes[0]->toggles->activity(0);
+      idle.cycles = 1;
+      one_lane = estimate_power(array->netlist->netlist, *array->netlist->library, idle, options);
+    }
+    const double lanes = double(array->lanes.size());
+    for (std::size_t i = 0; i < network_.layers.size(); ++i) {
+      const double seconds = lanes * double(stats_.layers[i].cycles) / frequency;
+      EnergyParts& layer = report.layers[i];
+      layer.kernels.leakage += one_lane->total.leakage * seconds;
+      layer.sequential.leakage += one_lane->sequential.leakage * seconds;
+      layer.combinational.leakage += one_lane->combinational.leakage * seconds;
+      layer.clock.leakage += one_lane->clock.leakage * seconds;
+    }
+  }
+  for (std::size_t i = 0; i < network_.layers.size(); ++i) {
+    const LayerStats& s = stats_.layers[i];
+    report.layers[i].memory = double(s.weights.reads) * memory.weight_read +
+                              double(s.activations.reads) * memory.activation_read +
+                              double(s.activations.writes) * memory.activation_write +
+                              double(s.membrane.reads) * memory.membrane_read +
+                              double(s.membrane.writes) * memory.membrane_write;
+  }
+  for (const EnergyParts& l : report.layers) {
+    report.total.kernels += l.kernels;
+    report.total.sequential += l.sequential;
+    report.total.combinational += l.combinational;
+    report.total.clock += l.clock;
+    report.total.memory += l.memory;
+  }
+  const LayerStats all = stats_.total();
+  for (const auto& array : arrays_) {
+    double e = 0;
+    for (std::size_t i = 0; i < network_.layers.size(); ++i)
+      if (network_.layers[i].computes() && network_.layers[i].kind == array->params.kind)
+        e += report.layers[i].kernels.internal + report.layers[i].kernels.switching;
+    report.components.emplace_back(fmt::format("{} lanes, dynamic", models::to_string(array->params.kind)), e);
+  }
+  report.components.emplace_back("kernel lanes, leakage", report.total.kernels.leakage);
+  report.components.emplace_back("weight memory", double(all.weights.reads) * memory.weight_read);
+  report.components.emplace_back("activation buffers", double(all.activations.reads) * memory.activation_read +
+                                                           double(all.activations.writes) * memory.activation_write);
+  if (network_.spiking())
+    report.components.emplace_back("membrane memory", double(all.membrane.reads) * memory.membrane_read +
+                                                          double(all.membrane.writes) * memory.membrane_write);
+  return report;
+}
+
+}  // namespace neuroppa::sim
