@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
@@ -30,6 +31,7 @@ struct RunOptions {
   std::string lib = "osu018";
   std::string freq = "50MHz";
   unsigned lanes = 16, K = 16;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool check = false;
   std::string mem_energy;
   std::string format = "md";
@@ -229,6 +231,8 @@ int run_run(const RunOptions& o, const GlobalOptions& global) {
   if (gate) library = tech::read_liberty(tech::resolve_library(o.lib));
   sim::AcceleratorConfig config;
   config.lanes = o.lanes;
+  if (o.threads == 0 || o.threads > 256) throw Error(fmt::format("--threads {}: choose 1..256", o.threads));
+  config.threads = o.threads;
   config.K = o.K;
   config.level = gate ? sim::Level::gate : sim::Level::rtl;
   config.library = library ? &*library : nullptr;
@@ -297,6 +301,8 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--freq", o->freq, "Platform clock, e.g. 50MHz")->capture_default_str();
   cmd->add_option("--lanes", o->lanes, "Kernel lanes per neuron kind (P)")->capture_default_str();
+  cmd->add_option("--threads", o->threads,
+                  "Simulation threads sharing the lanes (default: the machine's cores; results do not depend on it)");
   cmd->add_option("--K", o->K, "Synapses per beat of every kernel")->capture_default_str();
   cmd->add_flag("--check", o->check,
                 "Compare every image's outputs with the reference inference; exit 1 on any difference");

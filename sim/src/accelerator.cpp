@@ -91,11 +91,14 @@ struct Accelerator::LayerPlan {
   LaneArray* array = nullptr;
   unsigned beats = 0;  // per neuron
   std::vector<std::uint32_t> weights;  // [channel][beat][w_words]
+  // Per image: the beats issued at each position, and the packed activation beats.
+  std::vector<std::vector<unsigned>> issued;
+  std::vector<std::uint32_t> x_words;  // [position][beat][x_words + 1]
 };
 
 Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig& config,
                          const std::filesystem::path& cache_dir, const ProgressFn& progress)
-    : network_(network), config_(config) {
+    : network_(network), config_(config), workers_(std::make_unique<LaneWorkers>(config.threads)) {
   models::validate(network_, network_.name.empty() ? "network" : network_.name);
   if (config_.lanes == 0 || config_.lanes > 4096)
     throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", config_.lanes));
@@ -169,27 +172,22 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
   LaneArray& array = *plan.array;
   LayerStats& stats = stats_.layers[index];
   const unsigned K = config_.K, P = config_.lanes;
-  const unsigned bits = array.params.activation_bits(), ww = array.w_words;
+  const unsigned bits = array.params.activation_bits(), ww = array.w_words, xw = array.x_words + 1;
   const bool spike = layer.kind == KernelKind::spike;
   const unsigned positions = layer.type == LayerType::conv ? layer.out.height * layer.out.width : 1;
-  const std::size_t plane = positions;
+  const unsigned groups = (layer.out.channels + P - 1) / P;
 
-  for (auto& lane : array.lanes) {
-    if (lane->toggles) lane->toggles->select_bank(index);
-    if (spike) lane->vth_i.set(static_cast<std::uint64_t>(layer.vth));
-    else lane->shift_i.set(layer.shift);
-  }
+  // The controller's side, once per position: the fan-in read from the
+  // activation buffer, the beats to issue, each packed once for all lanes.
+  plan.issued.resize(positions);
+  plan.x_words.resize(std::size_t{positions} * plan.beats * xw);
   std::vector<std::uint32_t> fan(std::size_t{plan.beats} * K, 0);
-  std::vector<std::uint32_t> x_words(std::size_t{plan.beats} * (array.x_words + 1));
-  std::vector<unsigned> issued;
-  out.assign(layer.out.size(), 0);
   for (unsigned pos = 0; pos < positions; ++pos) {
-    // The fan-in of this position, read from the activation buffer and
-    // packed once per beat for all lanes.
     if (layer.type == LayerType::conv)
       models::gather_patch(layer, in, pos / layer.out.width, pos % layer.out.width, fan.data());
     else
       std::copy(in.begin(), in.end(), fan.begin());
+    std::vector<unsigned>& issued = plan.issued[pos];
     issued.clear();
     for (unsigned b = 0; b < plan.beats; ++b) {
       const std::uint32_t* chunk = &fan[std::size_t{b} * K];
@@ -200,48 +198,64 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
     if (issued.empty()) issued.push_back(plan.beats - 1);  // one empty beat applies bias and threshold
     for (unsigned b : issued)
       pack_bits(std::span(&fan[std::size_t{b} * K], K), bits,
-                std::span(&x_words[std::size_t{b} * (array.x_words + 1)], array.x_words + 1));
-
-    for (unsigned group = 0; group * P < layer.out.channels; ++group) {
-      const unsigned active = std::min(P, layer.out.channels - group * P);
+                std::span(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw], xw));
+    for (unsigned g = 0; g < groups; ++g) {
+      const unsigned active = std::min(P, layer.out.channels - g * P);
       stats.beats += issued.size();
       stats.skipped_beats += skipped;
       stats.cycles += issued.size();
       stats.lane_beats += std::uint64_t{active} * issued.size();
-      stats.activations.reads += spike ? plan.beats : issued.size();
+      stats.activations.reads += spike ? plan.beats : issued.size();  // spiking: every beat is looked at
       stats.weights.reads += std::uint64_t{active} * issued.size();
-      for (unsigned l = 0; l < active; ++l) {
-        Lane& lane = *array.lanes[l];
-        const unsigned channel = group * P + l;
-        const std::size_t neuron = std::size_t{channel} * plane + pos;
-        lane.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
-        if (spike) lane.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
-        const std::uint32_t* weights = &plan.weights[std::size_t{channel} * plan.beats * ww];
-        lane.valid_i.set(1);
-        for (std::size_t i = 0; i < issued.size(); ++i) {
-          const unsigned b = issued[i];
-          lane.first_i.set(i == 0);
-          lane.last_i.set(i + 1 == issued.size());
-          lane.x_i.set_words(&x_words[std::size_t{b} * (array.x_words + 1)]);
-          lane.w_i.set_words(weights + std::size_t{b} * ww);
-          lane.instance.tick();
-          if (lane.toggles) lane.toggles->sample();
-        }
-        if (lane.valid_o.get() != 1)
-          throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
-        out[neuron] = static_cast<std::uint32_t>(lane.y_o.get());
-        if (spike) {
-          (*membrane)[neuron] = models::wrap_signed(lane.v_o.get(), array.params.AW);
-          stats.spikes += out[neuron];
-          stats.membrane.reads += 1;
-          stats.membrane.writes += 1;
-        }
-      }
       stats.activations.writes += active;
       stats.outputs += active;
+      if (spike) {
+        stats.membrane.reads += active;
+        stats.membrane.writes += active;
+      }
     }
   }
   stats.cycles += 1;  // drain: the last outputs leave the output registers
+
+  // The lanes' side: lane l computes channels l, l + P, ... at every position.
+  out.assign(layer.out.size(), 0);
+  for (auto& lane : array.lanes) {
+    if (lane->toggles) lane->toggles->select_bank(index);
+    if (spike) lane->vth_i.set(static_cast<std::uint64_t>(layer.vth));
+    else lane->shift_i.set(layer.shift);
+  }
+  const unsigned parts = std::min(workers_->threads(), std::min(P, layer.out.channels));
+  workers_->run([&](unsigned part) {
+    if (part >= parts) return;
+    for (unsigned pos = 0; pos < positions; ++pos) {
+      const std::vector<unsigned>& issued = plan.issued[pos];
+      for (unsigned g = 0; g < groups; ++g)
+        for (unsigned l = part; l < P && g * P + l < layer.out.channels; l += parts) {
+          Lane& lane = *array.lanes[l];
+          const unsigned channel = g * P + l;
+          const std::size_t neuron = std::size_t{channel} * positions + pos;
+          lane.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
+          if (spike) lane.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
+          const std::uint32_t* weights = &plan.weights[std::size_t{channel} * plan.beats * ww];
+          lane.valid_i.set(1);
+          for (std::size_t i = 0; i < issued.size(); ++i) {
+            const unsigned b = issued[i];
+            lane.first_i.set(i == 0);
+            lane.last_i.set(i + 1 == issued.size());
+            lane.x_i.set_words(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw]);
+            lane.w_i.set_words(weights + std::size_t{b} * ww);
+            lane.instance.tick();
+            if (lane.toggles) lane.toggles->sample();
+          }
+          if (lane.valid_o.get() != 1)
+            throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
+          out[neuron] = static_cast<std::uint32_t>(lane.y_o.get());
+          if (spike) (*membrane)[neuron] = models::wrap_signed(lane.v_o.get(), array.params.AW);
+        }
+    }
+  });
+  if (spike)
+    for (const std::uint32_t s : out) stats.spikes += s;
 }
 
 models::Inference Accelerator::run(const std::uint8_t* image) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "neuroppa/models/network.hpp"
+#include "neuroppa/sim/lane_workers.hpp"
 #include "neuroppa/tech/kernel_rtl.hpp"
 #include "neuroppa/tech/power.hpp"
 
@@ -47,6 +48,7 @@ struct AcceleratorConfig {
   unsigned K = 16;      // synapses per beat
   Level level = Level::rtl;
   const tech::Library* library = nullptr;  // gate level: the cells the kernels are mapped to
+  unsigned threads = 1;  // simulation threads sharing the lanes (results do not depend on it)
 };
 
 struct MemoryCounts {
@@ -135,6 +137,7 @@ class Accelerator {
   AcceleratorConfig config_;
   std::vector<std::unique_ptr<LaneArray>> arrays_;
   std::vector<LayerPlan> plans_;
+  std::unique_ptr<LaneWorkers> workers_;
   RunStats stats_;
 };
 
