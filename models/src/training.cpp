@@ -259,7 +259,8 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
       t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return (2 * uniform(rng) - 1) * limit; });
       t.b = Mat::Zero(1, l.out.channels);
       if (l.kind == KernelKind::threshold) {
-        t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return 2 * uniform(rng) - 1; });
+        // Sign latents start near 0 so that the first steps can still flip them.
+        t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.05f * (2 * uniform(rng) - 1); });
         t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.1f * uniform(rng); });
         t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
       }

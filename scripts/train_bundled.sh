@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Retrains the bundled models (models/bundled/*.json.gz) exactly as they were
+# made: fixed seeds, one thread, so the files come out the same. About 20
+# minutes on a 2-core machine.
+#   bash scripts/train_bundled.sh [build/neuroppa]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+neuroppa=${1:-build/neuroppa}
+out=models/bundled
+mkdir -p "$out"
+mlp=d128,d10
+cnn=c8k3,p2,c16k3,p2,d10
+for kind in mac shift threshold spike; do
+  "$neuroppa" train --kind $kind --arch $mlp --epochs 8 --seed 1 -o "$out/$kind-mlp.json.gz"
+  "$neuroppa" train --kind $kind --arch $cnn --epochs 6 --seed 1 -o "$out/$kind-cnn.json.gz"
+done
+# Multiplication injection (the Threshold Neuron paper keeps the first and
+# last layers as multiplications).
+"$neuroppa" train --kind threshold --arch c8k3@mac,p2,c16k3,p2,d10@mac --epochs 6 --seed 1 \
+  -o "$out/threshold-cnn-mi.json.gz"

@@ -1,0 +1,192 @@
+// Networks: architecture specs, model files (round trip and malformed
+// input), and the reference inference against the kernel golden models.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/models/file.hpp"
+#include "neuroppa/models/network.hpp"
+#include "neuroppa/models/random.hpp"
+#include "network_fixtures.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using namespace neuroppa::models;
+
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("architecture specs lay out the layers with their shapes") {
+  const auto layers = layout(parse_arch("c8k3,p2,c16k3,p2,d10"), {1, 28, 28}, KernelKind::mac, 8);
+  REQUIRE(layers.size() == 6);  // a flatten is inserted before the dense layer
+  CHECK(layers[0].out == Shape{8, 26, 26});
+  CHECK(layers[0].fan_in() == 9);
+  CHECK(layers[1].out == Shape{8, 13, 13});
+  CHECK(layers[2].out == Shape{16, 11, 11});
+  CHECK(layers[2].fan_in() == 72);
+  CHECK(layers[3].out == Shape{16, 5, 5});
+  CHECK(layers[4].type == LayerType::flatten);
+  CHECK(layers[4].out == Shape{400, 1, 1});
+  CHECK(layers[5].out == Shape{10, 1, 1});
+  CHECK(layers[5].code_bits == 8);
+
+  const auto mixed = layout(parse_arch("c4k5s2@mac,d10"), {1, 28, 28}, KernelKind::threshold, 8);
+  CHECK(mixed[0].kind == KernelKind::mac);
+  CHECK(mixed[0].out == Shape{4, 12, 12});
+  CHECK(mixed[2].kind == KernelKind::threshold);
+  CHECK(mixed[2].code_bits == 9);
+
+  CHECK(error_of([] { parse_arch("d128,x3"); }).find("'x3': unknown layer type") != std::string::npos);
+  CHECK(error_of([] { parse_arch("d0"); }).find("at least 1") != std::string::npos);
+  CHECK(error_of([] { parse_arch("c8,d10"); }).find("expected k<size>") != std::string::npos);
+  CHECK(error_of([] { parse_arch("d10@mult"); }).find("unknown kind 'mult'") != std::string::npos);
+  CHECK(error_of([] { parse_arch("p2@mac,d10"); }).find("only dense and conv") != std::string::npos);
+  CHECK(error_of([] { layout(parse_arch("c8k30,d10"), {1, 28, 28}, KernelKind::mac, 8); })
+            .find("does not fit the 1x28x28 input") != std::string::npos);
+  CHECK(error_of([] { layout(parse_arch("d10,f"), {1, 28, 28}, KernelKind::mac, 8); })
+            .find("last layer must be dense or conv") != std::string::npos);
+}
+
+TEST_CASE("model files round-trip and the reference inference is unchanged") {
+  for (const KernelKind kind : kAllKernelKinds) {
+    CAPTURE(to_string(kind));
+    const Network net = test::random_network(kind, "c4k3,p2,d12,d10", 7);
+    const auto path = test::temp_dir("network") / fmt::format("{}.json.gz", to_string(kind));
+    write_network(net, path);
+    const Network back = read_network(path);
+    REQUIRE(back.layers.size() == net.layers.size());
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      CHECK(back.layers[i].codes == net.layers[i].codes);
+      CHECK(back.layers[i].bias == net.layers[i].bias);
+      CHECK(back.layers[i].shift == net.layers[i].shift);
+      CHECK(back.layers[i].vth == net.layers[i].vth);
+    }
+    Rng rng(3);
+    std::vector<std::uint8_t> image(784);
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng.below(256));
+    CHECK(infer(back, image.data()) == infer(net, image.data()));
+  }
+}
+
+TEST_CASE("malformed model files give one error naming the file and the fault") {
+  const Network net = test::random_network(KernelKind::mac, "d6,d3", 1);
+  const auto dir = test::temp_dir("bad-models");
+  write_network(net, dir / "good.json");
+  const nlohmann::json good = nlohmann::json::parse(read_file(dir / "good.json"));
+  const auto rejects = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit,
+                           const std::string& expected) {
+    nlohmann::json j = good;
+    edit(j);
+    const auto path = test::write_temp_file(name, j.dump());
+    const std::string message = error_of([&] { read_network(path); });
+    CAPTURE(message);
+    CHECK(message.find(path.string()) != std::string::npos);
+    CHECK(message.find(expected) != std::string::npos);
+  };
+  rejects("format.json", [](auto& j) { j["format"] = "onnx"; }, "not a neuroppa model file");
+  rejects("version.json", [](auto& j) { j["version"] = 9; }, "model format version 9");
+  rejects("kind.json", [](auto& j) { j["layers"][1]["kind"] = "mult"; }, "unknown kind \"mult\"");
+  rejects("shape.json", [](auto& j) { j["layers"][2]["in"] = {1, 1, 7}; },
+          "input shape 1x1x7 but the previous layer gives 6x1x1");
+  rejects("out.json", [](auto& j) { j["layers"][1]["out"] = {6, 2, 1}; }, "does not follow from input");
+  rejects("codes.json", [](auto& j) { j["layers"][1]["codes"].erase(0); }, "weight codes, expected 4704");
+  rejects("wide.json", [](auto& j) { j["layers"][1]["codes"][3] = 256; }, "does not fit 8 bits");
+  rejects("bias.json", [](auto& j) { j["layers"][1]["bias"][0] = 1ll << 40; }, "does not fit AW=32");
+  rejects("missing.json", [](auto& j) { j["layers"][1].erase("shift"); }, "missing \"shift\"");
+  rejects("type.json", [](auto& j) { j["layers"][1]["bias"] = "none"; }, "\"bias\" has the wrong type");
+  rejects("spiking.json", [](auto& j) { j["timesteps"] = 4; }, "mac layer in a spiking network");
+
+  const auto truncated = test::write_temp_file("truncated.json", good.dump().substr(0, 200));
+  CHECK(error_of([&] { read_network(truncated); }).find("malformed JSON at byte") != std::string::npos);
+  CHECK(error_of([&] { read_network(dir / "absent.json.gz"); }).find("absent.json.gz") != std::string::npos);
+}
+
+TEST_CASE("the reference inference computes each neuron as the kernel golden model does") {
+  // Any K: the accumulator wraps modulo 2^AW, so chunking the fan-in into
+  // beats does not change the sum. Tight accumulators make wrapping happen.
+  for (const KernelKind kind : {KernelKind::mac, KernelKind::shift, KernelKind::threshold}) {
+    CAPTURE(to_string(kind));
+    Network net = test::random_network(kind, "d5,d4", 11);
+    net.AW = 20;
+    for (auto& l : net.layers) {
+      if (!l.computes()) continue;
+      for (auto& b : l.bias) b = wrap_signed(static_cast<std::uint64_t>(b), 20);
+      l.shift = 2;
+    }
+    Rng rng(5);
+    std::vector<std::uint8_t> image(784);
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng.below(256));
+    const Inference result = infer(net, image.data());
+
+    // Layer by layer with KernelGolden, K = 7 synapses a beat.
+    std::vector<std::uint32_t> act(image.begin(), image.end());
+    for (const Layer& layer : net.layers) {
+      if (!layer.computes()) continue;
+      const KernelParams p = net.kernel_params(layer, 7);
+      std::vector<std::uint32_t> out(layer.out.size());
+      for (unsigned o = 0; o < layer.out.channels; ++o) {
+        KernelGolden golden(p);
+        const unsigned n = layer.fan_in(), beats = (n + 6) / 7;
+        for (unsigned b = 0; b < beats; ++b) {
+          Beat beat;
+          beat.valid = true;
+          beat.first = b == 0;
+          beat.last = b + 1 == beats;
+          beat.bias = layer.bias[o];
+          beat.shift = layer.shift;
+          for (unsigned k = 0; k < 7; ++k) {
+            const unsigned f = b * 7 + k;
+            beat.x.push_back(f < n ? act[f] : 0);
+            beat.w.push_back(f < n ? layer.codes[std::size_t{o} * n + f] : 0);
+          }
+          golden.step(beat);
+        }
+        REQUIRE(golden.outputs().valid);
+        out[o] = golden.outputs().y;
+      }
+      act = out;
+    }
+    CHECK(act == result.outputs);
+  }
+}
+
+TEST_CASE("spiking inference: rate-coded input, reset by subtraction, counts and membranes") {
+  std::vector<std::uint8_t> image = {0, 64, 128, 255};
+  SpikeEncoder encoder(image.data(), image.size(), 8);
+  std::vector<unsigned> counts(4, 0);
+  for (int t = 0; t < 16; ++t) {
+    const auto& s = encoder.next();
+    for (int i = 0; i < 4; ++i) counts[i] += s[i];
+  }
+  // A pixel p fires floor((128 + 16 p) / 256) times in 16 steps.
+  CHECK(counts == std::vector<unsigned>{0, 4, 8, 16});
+
+  const Network net = test::random_network(KernelKind::spike, "d8,d3", 2);
+  Rng rng(9);
+  std::vector<std::uint8_t> pixels(784);
+  for (auto& p : pixels) p = static_cast<std::uint8_t>(rng.below(256));
+  const Inference r = infer(net, pixels.data());
+  CHECK(r.outputs.size() == 3);
+  CHECK(r.membrane.size() == 3);
+  std::uint64_t out_spikes = 0;
+  for (auto c : r.outputs) {
+    CHECK(c <= net.timesteps);
+    out_spikes += c;
+  }
+  CHECK(r.spikes >= out_spikes);
+  CHECK(r.predicted == predict(r.outputs, r.membrane));
+  CHECK(predict({3, 5, 5}, {0, 1, 2}) == 2);  // ties broken by the membrane potential
+  CHECK(predict({3, 5, 5}, {}) == 1);          // then by the lowest index
+}
