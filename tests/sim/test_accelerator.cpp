@@ -1,0 +1,140 @@
+// The accelerator against the reference inference, its cycle and memory
+// accounting, and gate-level energy.
+#include <doctest/doctest.h>
+
+#include "neuroppa/models/dataset.hpp"
+#include "neuroppa/models/error.hpp"
+#include "neuroppa/models/random.hpp"
+#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/tech/liberty.hpp"
+#include "network_fixtures.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using models::KernelKind;
+
+namespace {
+
+std::vector<std::vector<std::uint8_t>> test_images(std::size_t count, std::uint64_t seed) {
+  static const models::LabelledImages fashion = models::load_fashion_mnist(false);
+  std::vector<std::vector<std::uint8_t>> images;
+  models::Rng rng(seed);
+  images.emplace_back(784, 0);  // black: no input at all
+  for (std::size_t i = 0; images.size() < count; ++i) {
+    if (i % 2) {
+      std::vector<std::uint8_t> noise(784);
+      for (auto& p : noise) p = static_cast<std::uint8_t>(rng.below(256));
+      images.push_back(noise);
+    } else {
+      images.emplace_back(fashion.images.image(i), fashion.images.image(i) + 784);
+    }
+  }
+  return images;
+}
+
+sim::AcceleratorConfig rtl_config(unsigned lanes, unsigned threads) {
+  sim::AcceleratorConfig c;
+  c.lanes = lanes;
+  c.K = 16;
+  c.threads = threads;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("the accelerator equals the reference inference for every kind, conv, pool and dense") {
+  for (const KernelKind kind : models::kAllKernelKinds) {
+    CAPTURE(models::to_string(kind));
+    const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 21);
+    sim::Accelerator one_thread(net, rtl_config(5, 1), test::model_cache_dir());
+    sim::Accelerator two_threads(net, rtl_config(5, 2), test::model_cache_dir());
+    for (const auto& image : test_images(12, 4)) {
+      const models::Inference expected = models::infer(net, image.data());
+      CHECK(one_thread.run(image.data()) == expected);
+      CHECK(two_threads.run(image.data()) == expected);
+    }
+    // The simulated hardware does not depend on the simulation threads.
+    CHECK(one_thread.stats().total().cycles == two_threads.stats().total().cycles);
+    CHECK(one_thread.stats().total().skipped_beats == two_threads.stats().total().skipped_beats);
+  }
+}
+
+TEST_CASE("mixed networks run each layer on the lanes of its kind") {
+  const models::Network net = test::random_network(KernelKind::threshold, "c4k3@mac,p2,d12,d10@mac", 5);
+  CHECK(net.kinds() == std::vector<KernelKind>{KernelKind::mac, KernelKind::threshold});
+  sim::Accelerator accelerator(net, rtl_config(4, 2), test::model_cache_dir());
+  for (const auto& image : test_images(6, 8)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
+}
+
+TEST_CASE("cycles and memory accesses follow the output-stationary schedule") {
+  const models::Network net = test::random_network(KernelKind::mac, "d12,d10", 3);
+  sim::Accelerator accelerator(net, rtl_config(4, 1), test::model_cache_dir());
+  const auto images = test_images(2, 1);
+  accelerator.run(images[1].data());
+  const sim::LayerStats& dense = accelerator.stats().layers[1];  // 784 -> 12 on 4 lanes
+  CHECK(dense.beats == 3 * 49);           // 3 groups of 4 outputs, 49 beats of 16 synapses each
+  CHECK(dense.cycles == 3 * 49 + 1);      // + the drain of the output register
+  CHECK(dense.lane_beats == 12 * 49);
+  CHECK(dense.weights.reads == 12 * 49);  // one K-code word per lane per beat
+  CHECK(dense.activations.reads == 3 * 49);
+  CHECK(dense.activations.writes == 12);
+  const sim::LayerStats& out = accelerator.stats().layers[2];  // 12 -> 10: 1 beat, 3 groups (4, 4, 2 lanes)
+  CHECK(out.cycles == 3 + 1);
+  CHECK(out.lane_beats == 10);
+  CHECK(accelerator.stats().total().cycles == 148 + 4);
+}
+
+TEST_CASE("spiking layers skip beats without spikes and count membrane traffic") {
+  const models::Network net = test::random_network(KernelKind::spike, "d12,d10", 3);
+  sim::Accelerator accelerator(net, rtl_config(4, 1), test::model_cache_dir());
+  const std::vector<std::uint8_t> black(784, 0);
+  const models::Inference r = accelerator.run(black.data());
+  CHECK(r == models::infer(net, black.data()));
+  CHECK(r.input_spikes == 0);
+  const sim::LayerStats& first = accelerator.stats().layers[1];
+  // No input spike: each neuron still gets one (empty) beat per timestep.
+  CHECK(first.skipped_beats == 8 * 3 * 49);
+  CHECK(first.beats == 8 * 3);
+  CHECK(first.membrane.reads == 8 * 12);
+  CHECK(first.membrane.writes == 8 * 12);
+
+  std::vector<std::uint8_t> half(784, 0);
+  for (std::size_t i = 0; i < 392; ++i) half[i] = 255;  // spikes only in the first 392 inputs
+  sim::Accelerator fresh(net, rtl_config(4, 1), test::model_cache_dir());
+  CHECK(fresh.run(half.data()) == models::infer(net, half.data()));
+  CHECK(fresh.stats().layers[1].skipped_beats == 8 * 3 * (49 - 25));  // inputs 0..391 fill 25 beats
+}
+
+TEST_CASE("gate level: outputs equal the reference; energy adds up by layer and component") {
+  const tech::Library library = tech::read_liberty(test::osu_library("osu018"));
+  models::Network net = test::random_network(KernelKind::spike, "d6,d4", 9);
+  net.timesteps = 2;
+  sim::AcceleratorConfig config;
+  config.lanes = 3;
+  config.K = 4;
+  config.threads = 2;
+  config.level = sim::Level::gate;
+  config.library = &library;
+  sim::Accelerator accelerator(net, config, test::model_cache_dir());
+  for (const auto& image : test_images(3, 2)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
+  sim::MemoryEnergy memory;
+  memory.weight_read = 1e-12;
+  memory.membrane_read = memory.membrane_write = 0.5e-12;
+  const sim::EnergyReport energy = accelerator.energy(50e6, memory);
+  double layers = 0, components = 0;
+  for (const auto& l : energy.layers) layers += l.total();
+  for (const auto& [name, joules] : energy.components) components += joules;
+  CHECK(energy.total.kernels.internal > 0);
+  CHECK(energy.total.kernels.switching > 0);
+  CHECK(energy.total.kernels.leakage > 0);
+  CHECK(layers == doctest::Approx(energy.total.total()).epsilon(1e-9));
+  CHECK(components == doctest::Approx(energy.total.total()).epsilon(1e-9));
+  const sim::LayerStats all = accelerator.stats().total();
+  CHECK(energy.total.memory ==
+        doctest::Approx(1e-12 * double(all.weights.reads) + 0.5e-12 * double(all.membrane.reads + all.membrane.writes)));
+  // Cell groups partition the lanes' energy.
+  CHECK(energy.total.sequential.total() + energy.total.combinational.total() + energy.total.clock.total() ==
+        doctest::Approx(energy.total.kernels.total()).epsilon(1e-9));
+  sim::Accelerator rtl(net, rtl_config(3, 1), test::model_cache_dir());
+  CHECK_THROWS_AS(rtl.energy(50e6, memory), Error);
+}
