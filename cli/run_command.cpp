@@ -216,6 +216,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global) {
   const double frequency = parse_frequency(o.freq);
   const reports::Format format = reports::parse_format(o.format);
   const sim::MemoryEnergy memory = parse_memory_energy(o.mem_energy);
+  if (o.lanes == 0 || o.lanes > 4096) throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", o.lanes));
   if (o.K == 0 || o.K > models::kMaxK) throw Error(fmt::format("--K {}: choose 1..{}", o.K, models::kMaxK));
   const fs::path model_path = resolve_model(o.model);
   const models::Network net = models::read_network(model_path);
@@ -273,11 +274,16 @@ int run_run(const RunOptions& o, const GlobalOptions& global) {
                                        : fmt::format("Check: the platform equals the reference inference "
                                                      "(models::infer) on all {} images.",
                                                      count));
-  std::string out = reports::write(summary, format);
-  out += (format == reports::Format::markdown ? "\n" : "") + reports::write(layer_table(net, accelerator.stats(), energy, o.lanes), format);
-  if (energy)
-    out += (format == reports::Format::markdown ? "\n" : "") +
-           reports::write(component_table(*energy, double(count), memory.priced()), format);
+  std::vector<reports::Table> tables = {summary, layer_table(net, accelerator.stats(), energy, o.lanes)};
+  if (energy) tables.push_back(component_table(*energy, double(count), memory.priced()));
+  // Tables one after another; in JSON, one array of them (one document).
+  const bool json = format == reports::Format::json;
+  std::string out = json ? "[\n" : "";
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    if (i) out += json ? ",\n" : "\n";
+    out += reports::write(tables[i], format);
+  }
+  if (json) out += "]\n";
   fmt::print("{}", out);
   if (mismatches) {
     std::fflush(stdout);

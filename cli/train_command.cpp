@@ -26,9 +26,10 @@ int run_train(TrainCommandOptions o, const GlobalOptions& global) {
   const auto progress = [&](const std::string& line) {
     if (!global.quiet) fmt::print(stderr, "{}\n", line);
   };
-  progress(fmt::format("reading Fashion-MNIST from {}", o.data));
   const models::LabelledImages train = models::load_fashion_mnist(true, o.data);
   const models::LabelledImages test = models::load_fashion_mnist(false, o.data);
+  progress(fmt::format("Fashion-MNIST from {}: {} training, {} test images", o.data, train.labels.size(),
+                       test.labels.size()));
   models::Network network = models::train_network(o.train, train, test, progress);
   models::write_network(network, o.out);
   fmt::print("wrote {} ({}): float test accuracy {:.4f}, integer test accuracy {:.4f}\n", o.out, network.name,

@@ -138,3 +138,42 @@ TEST_SUITE("shared") {
     CHECK(r.err.find("no scope 'gcd_tb/dut'; scopes: gcd_tb/gcd1, gcd_tb") != std::string::npos);
   }
 }
+
+TEST_CASE("run and train: bad input gives one line and exit 2") {
+  const auto bad_json = neuroppa::test::write_temp_file("bad-model.json", "{\"format\": \"neuroppa-model\", \"version\": 1,");
+  check_one_line_error({"run", "--model", bad_json.string()}, "malformed JSON");
+  check_one_line_error({"run", "--model", "no-such-model"}, "no bundled model of that name (bundled: ");
+  check_one_line_error({"run", "--model", "mac-mlp", "--data", "/nonexistent"},
+                       "install the Debian package dataset-fashion-mnist");
+  check_one_line_error({"run", "--model", "mac-mlp", "--level", "switch"}, "--level switch");
+  check_one_line_error({"run", "--model", "mac-mlp", "--images", "10001"}, "the test set has 10000 images");
+  check_one_line_error({"run", "--model", "mac-mlp", "--mem-energy", "weights=2"}, "--mem-energy 'weights=2'");
+  check_one_line_error({"run", "--model", "mac-mlp", "--lanes", "0"}, "--lanes 0");
+  check_one_line_error({"train", "--kind", "mult"}, "--kind mult: unknown kind");
+  check_one_line_error({"train", "--arch", "d128,q"}, "'q': unknown layer type");
+  check_one_line_error({"train", "--data", "/nonexistent"}, "install the Debian package dataset-fashion-mnist");
+}
+
+TEST_CASE("run: a bundled model on the platform prints accuracy, cycles and the check") {
+  const auto r = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--images", "50", "--check", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  // One JSON array of tables: summary, then layers.
+  const auto tables = nlohmann::json::parse(r.out);
+  REQUIRE(tables.size() == 2);
+  bool found_accuracy = false, found_cycles = false;
+  for (const auto& row : tables[0]["rows"]) {
+    if (row["quantity"] == "accuracy (platform)") {
+      found_accuracy = true;
+      CHECK(row["value"].get<double>() > 0.7);
+    }
+    if (row["quantity"] == "cycles per inference") {
+      found_cycles = true;
+      CHECK(row["value"].get<double>() == 402);  // 8 groups x 49 beats + 1 drain, 1 group x 8 beats + 1 drain
+    }
+  }
+  CHECK(tables[1]["rows"].size() == 3);
+  CHECK(found_accuracy);
+  CHECK(found_cycles);
+  CHECK(tables[0]["notes"].dump().find("equals the reference inference") != std::string::npos);
+}
