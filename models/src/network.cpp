@@ -471,11 +471,13 @@ unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<st
   return best;
 }
 
-Inference infer(const Network& net, const std::uint8_t* image) {
+Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::vector<std::uint32_t>>* layer_inputs) {
   Inference result;
   if (!net.spiking()) {
     std::vector<std::uint32_t> act(image, image + net.input.size());
+    if (layer_inputs) layer_inputs->clear();
     for (const Layer& layer : net.layers) {
+      if (layer_inputs) layer_inputs->push_back(act);
       if (layer.type == LayerType::flatten) continue;
       if (layer.type == LayerType::maxpool) {
         act = maxpool(layer, act);

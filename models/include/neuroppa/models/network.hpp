@@ -118,8 +118,11 @@ struct Inference {
 // The predicted class from outputs (and membrane potentials, for ties).
 unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<std::int64_t>& membrane);
 
-// Bit-exact integer inference of one image (input.size() pixels).
-Inference infer(const Network& network, const std::uint8_t* image);
+// Bit-exact integer inference of one image (input.size() pixels). For a
+// non-spiking network, `layer_inputs` (if given) receives the activation
+// tensor each layer reads.
+Inference infer(const Network& network, const std::uint8_t* image,
+                std::vector<std::vector<std::uint32_t>>* layer_inputs = nullptr);
 
 // Layers of the non-compute kinds, applied by the controller.
 std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in);
