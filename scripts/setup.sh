@@ -48,7 +48,14 @@ cmake --build "$build" -j "$(nproc)"
 
 case "$mode" in
   build) ;;
-  run) "$build/neuroppa" kernels ;;
+  run)
+    # The kernel table, then every bundled MLP on the platform over the
+    # whole Fashion-MNIST test set at RTL level (no training needed).
+    "$build/neuroppa" kernels
+    for model in mac-mlp shift-mlp threshold-mlp spike-mlp; do
+      "$build/neuroppa" run --model "$model"
+    done
+    ;;
   test) ctest --test-dir "$build" --label-exclude long --output-on-failure -j "$(nproc)" ;;
   long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
   *) echo "setup: unknown mode '$mode' (build, run, test or long)" >&2; exit 2 ;;

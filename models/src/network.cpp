@@ -473,48 +473,24 @@ unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<st
 
 Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::vector<std::uint32_t>>* layer_inputs) {
   Inference result;
-  if (!net.spiking()) {
-    std::vector<std::uint32_t> act(image, image + net.input.size());
-    if (layer_inputs) layer_inputs->clear();
-    for (const Layer& layer : net.layers) {
-      if (layer_inputs) layer_inputs->push_back(act);
-      if (layer.type == LayerType::flatten) continue;
-      if (layer.type == LayerType::maxpool) {
-        act = maxpool(layer, act);
-        continue;
-      }
-      const KernelParams p = net.kernel_params(layer, 1);
-      std::vector<std::uint32_t> out(layer.out.size());
-      const unsigned n = layer.fan_in();
-      for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
-        out[index] = output_stage(p, neuron_sum(p, x, &layer.codes[std::size_t{o} * n], n), layer.bias[o], layer.shift);
-      });
-      act = std::move(out);
-    }
-    result.outputs = std::move(act);
-    result.predicted = predict(result.outputs, {});
-    return result;
-  }
-  std::vector<std::vector<std::int64_t>> v(net.layers.size());
-  for (std::size_t l = 0; l < net.layers.size(); ++l)
-    if (net.layers[l].computes()) v[l].assign(net.layers[l].out.size(), 0);
-  result.outputs.assign(net.classes(), 0);
-  SpikeEncoder encoder(image, net.input.size(), net.XW);
-  for (unsigned t = 0; t < net.timesteps; ++t) {
-    std::vector<std::uint32_t> act = encoder.next();
-    for (const std::uint32_t s : act) result.input_spikes += s;
+  std::vector<std::uint32_t> act;
+  std::vector<std::vector<std::int64_t>> v(net.layers.size());  // spiking: membranes
+  // One pass through every layer on `act`.
+  const auto all_layers = [&] {
     for (std::size_t l = 0; l < net.layers.size(); ++l) {
       const Layer& layer = net.layers[l];
-      if (layer.type == LayerType::flatten) continue;
-      if (layer.type == LayerType::maxpool) {
-        act = maxpool(layer, act);
-        continue;
-      }
+      if (layer_inputs) layer_inputs->push_back(act);
+      if (layer.type == LayerType::maxpool) act = maxpool(layer, act);
+      if (!layer.computes()) continue;
       const KernelParams p = net.kernel_params(layer, 1);
       std::vector<std::uint32_t> out(layer.out.size());
       const unsigned n = layer.fan_in();
       for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
         const std::int64_t acc = neuron_sum(p, x, &layer.codes[std::size_t{o} * n], n);
+        if (!net.spiking()) {
+          out[index] = output_stage(p, acc, layer.bias[o], layer.shift);
+          return;
+        }
         const SpikeUpdate update = spike_update(p, v[l][index], acc, layer.bias[o], layer.vth);
         v[l][index] = update.v;
         out[index] = update.spike;
@@ -522,6 +498,23 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
       });
       act = std::move(out);
     }
+  };
+  if (layer_inputs) layer_inputs->clear();
+  if (!net.spiking()) {
+    act.assign(image, image + net.input.size());
+    all_layers();
+    result.outputs = std::move(act);
+    result.predicted = predict(result.outputs, {});
+    return result;
+  }
+  for (std::size_t l = 0; l < net.layers.size(); ++l)
+    if (net.layers[l].computes()) v[l].assign(net.layers[l].out.size(), 0);
+  result.outputs.assign(net.classes(), 0);
+  SpikeEncoder encoder(image, net.input.size(), net.XW);
+  for (unsigned t = 0; t < net.timesteps; ++t) {
+    act = encoder.next();
+    for (const std::uint32_t s : act) result.input_spikes += s;
+    all_layers();
     for (std::size_t i = 0; i < act.size(); ++i) result.outputs[i] += act[i];
   }
   result.membrane = v.back();

@@ -47,34 +47,12 @@ bool MemoryEnergy::priced() const {
 // One kernel instance and its ports, written directly.
 struct Accelerator::Lane {
   tech::ModelInstance instance;
-  tech::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i, valid_o, y_o, v_o;
+  KernelPorts ports;
   std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
 
-  Lane(std::shared_ptr<const tech::LoadedModel> model, bool spike) : instance(std::move(model)) {
-    rst_n = instance.port("rst_ni");
-    valid_i = instance.port("valid_i");
-    first_i = instance.port("first_i");
-    last_i = instance.port("last_i");
-    x_i = instance.port("x_i");
-    w_i = instance.port("w_i");
-    bias_i = instance.port("bias_i");
-    valid_o = instance.port("valid_o");
-    if (spike) {
-      v_i = instance.port("v_i");
-      vth_i = instance.port("vth_i");
-      y_o = instance.port("spike_o");
-      v_o = instance.port("v_o");
-    } else {
-      shift_i = instance.port("shift_i");
-      y_o = instance.port("y_o");
-    }
-    rst_n.set(1);
-    instance.eval();
-    rst_n.set(0);
-    instance.eval();
-    instance.tick();
-    rst_n.set(1);
-    instance.eval();
+  Lane(std::shared_ptr<const tech::LoadedModel> model, bool spike)
+      : instance(std::move(model)), ports(instance, spike) {
+    reset_kernel(instance, ports);
   }
 };
 
@@ -128,8 +106,8 @@ Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig
         lane.toggles->sample();  // the state after reset is the reference
       }
     }
-    array->x_words = array->lanes[0]->x_i.words();
-    array->w_words = array->lanes[0]->w_i.words();
+    array->x_words = array->lanes[0]->ports.x_i.words();
+    array->w_words = array->lanes[0]->ports.w_i.words();
     arrays_.push_back(std::move(array));
   }
   for (const Layer& l : network_.layers) {
@@ -221,8 +199,8 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
   out.assign(layer.out.size(), 0);
   for (auto& lane : array.lanes) {
     if (lane->toggles) lane->toggles->select_bank(index);
-    if (spike) lane->vth_i.set(static_cast<std::uint64_t>(layer.vth));
-    else lane->shift_i.set(layer.shift);
+    if (spike) lane->ports.vth_i.set(static_cast<std::uint64_t>(layer.vth));
+    else lane->ports.shift_i.set(layer.shift);
   }
   const unsigned parts = std::min(workers_->threads(), std::min(P, layer.out.channels));
   workers_->run([&](unsigned part) {
@@ -234,23 +212,23 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
           Lane& lane = *array.lanes[l];
           const unsigned channel = g * P + l;
           const std::size_t neuron = std::size_t{channel} * positions + pos;
-          lane.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
-          if (spike) lane.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
+          lane.ports.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
+          if (spike) lane.ports.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
           const std::uint32_t* weights = &plan.weights[std::size_t{channel} * plan.beats * ww];
-          lane.valid_i.set(1);
+          lane.ports.valid_i.set(1);
           for (std::size_t i = 0; i < issued.size(); ++i) {
             const unsigned b = issued[i];
-            lane.first_i.set(i == 0);
-            lane.last_i.set(i + 1 == issued.size());
-            lane.x_i.set_words(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw]);
-            lane.w_i.set_words(weights + std::size_t{b} * ww);
+            lane.ports.first_i.set(i == 0);
+            lane.ports.last_i.set(i + 1 == issued.size());
+            lane.ports.x_i.set_words(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw]);
+            lane.ports.w_i.set_words(weights + std::size_t{b} * ww);
             lane.instance.tick();
             if (lane.toggles) lane.toggles->sample();
           }
-          if (lane.valid_o.get() != 1)
+          if (lane.ports.valid_o.get() != 1)
             throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
-          out[neuron] = static_cast<std::uint32_t>(lane.y_o.get());
-          if (spike) (*membrane)[neuron] = models::wrap_signed(lane.v_o.get(), array.params.AW);
+          out[neuron] = static_cast<std::uint32_t>(lane.ports.y_o.get());
+          if (spike) (*membrane)[neuron] = models::wrap_signed(lane.ports.v_o.get(), array.params.AW);
         }
     }
   });
@@ -274,18 +252,18 @@ models::Inference Accelerator::run(const std::uint8_t* image) {
   };
   // Activation buffers: `current` is read by a layer, `next` written; they swap.
   std::vector<std::uint32_t> current, next;
-  if (!network_.spiking()) {
-    current.assign(image, image + network_.input.size());
+  const auto all_layers = [&](std::vector<std::vector<std::int64_t>>* membranes) {
     for (std::size_t i = 0; i < L; ++i) {
       const Layer& layer = network_.layers[i];
-      if (layer.type == LayerType::flatten) continue;
-      if (layer.type == LayerType::maxpool) {
-        pool(i, current);
-        continue;
-      }
-      compute_layer(i, current, next, nullptr);
+      if (layer.type == LayerType::maxpool) pool(i, current);
+      if (!layer.computes()) continue;
+      compute_layer(i, current, next, membranes ? &(*membranes)[i] : nullptr);
       std::swap(current, next);
     }
+  };
+  if (!network_.spiking()) {
+    current.assign(image, image + network_.input.size());
+    all_layers(nullptr);
     result.outputs = current;
     result.predicted = models::predict(result.outputs, {});
     return result;
@@ -298,16 +276,7 @@ models::Inference Accelerator::run(const std::uint8_t* image) {
   for (unsigned t = 0; t < network_.timesteps; ++t) {
     current = encoder.next();
     for (const std::uint32_t s : current) result.input_spikes += s;
-    for (std::size_t i = 0; i < L; ++i) {
-      const Layer& layer = network_.layers[i];
-      if (layer.type == LayerType::flatten) continue;
-      if (layer.type == LayerType::maxpool) {
-        pool(i, current);
-        continue;
-      }
-      compute_layer(i, current, next, &membrane[i]);
-      std::swap(current, next);
-    }
+    all_layers(&membrane);
     for (std::size_t c = 0; c < current.size(); ++c) result.outputs[c] += current[c];
   }
   result.spikes = stats_.total().spikes - spikes_before;

@@ -28,63 +28,64 @@ void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<s
   }
 }
 
+KernelPorts::KernelPorts(const tech::ModelInstance& instance, bool spike)
+    : rst_n(instance.port("rst_ni")), valid_i(instance.port("valid_i")), first_i(instance.port("first_i")),
+      last_i(instance.port("last_i")), x_i(instance.port("x_i")), w_i(instance.port("w_i")),
+      bias_i(instance.port("bias_i")), valid_o(instance.port("valid_o")) {
+  if (spike) {
+    v_i = instance.port("v_i");
+    vth_i = instance.port("vth_i");
+    y_o = instance.port("spike_o");
+    v_o = instance.port("v_o");
+  } else {
+    shift_i = instance.port("shift_i");
+    y_o = instance.port("y_o");
+  }
+}
+
+void reset_kernel(tech::ModelInstance& instance, const KernelPorts& ports) {
+  // An edge on rst_ni even if it already starts low, then one clock in reset.
+  ports.rst_n.set(1);
+  instance.eval();
+  ports.rst_n.set(0);
+  instance.eval();
+  instance.tick();
+  ports.rst_n.set(1);
+  instance.eval();
+}
+
 KernelHarness::KernelHarness(std::shared_ptr<const tech::LoadedModel> model,
                              const models::KernelParams& params)
-    : params_(params), instance_(std::move(model)) {
-  const bool spike = params_.kind == KernelKind::spike;
-  rst_n_ = instance_.port("rst_ni");
-  valid_i_ = instance_.port("valid_i");
-  first_i_ = instance_.port("first_i");
-  last_i_ = instance_.port("last_i");
-  x_i_ = instance_.port("x_i");
-  w_i_ = instance_.port("w_i");
-  bias_i_ = instance_.port("bias_i");
-  valid_o_ = instance_.port("valid_o");
-  if (spike) {
-    v_i_ = instance_.port("v_i");
-    vth_i_ = instance_.port("vth_i");
-    y_o_ = instance_.port("spike_o");
-    v_o_ = instance_.port("v_o");
-  } else {
-    shift_i_ = instance_.port("shift_i");
-    y_o_ = instance_.port("y_o");
-  }
-  x_words_.resize(x_i_.words() + 1);  // +1: pack_bits may touch the word after a straddling field
-  w_words_.resize(w_i_.words() + 1);
+    : params_(params), instance_(std::move(model)), ports_(instance_, params_.kind == KernelKind::spike) {
+  x_words_.resize(ports_.x_i.words() + 1);  // +1: pack_bits may touch the word after a straddling field
+  w_words_.resize(ports_.w_i.words() + 1);
   reset();
 }
 
 void KernelHarness::reset() {
-  // An edge on rst_ni even if it already starts low, then one clock in reset.
-  rst_n_.set(1);
-  instance_.eval();
-  rst_n_.set(0);
-  instance_.eval();
-  instance_.tick();
-  rst_n_.set(1);
-  instance_.eval();
+  reset_kernel(instance_, ports_);
   out_ = {};
 }
 
 const models::KernelOutputs& KernelHarness::step(const models::Beat& beat) {
-  valid_i_.set(beat.valid);
-  first_i_.set(beat.first);
-  last_i_.set(beat.last);
+  ports_.valid_i.set(beat.valid);
+  ports_.first_i.set(beat.first);
+  ports_.last_i.set(beat.last);
   pack_bits(beat.x, params_.activation_bits(), x_words_);
   pack_bits(beat.w, params_.code_bits(), w_words_);
-  x_i_.set_words(x_words_.data());
-  w_i_.set_words(w_words_.data());
-  bias_i_.set(static_cast<std::uint64_t>(beat.bias));
+  ports_.x_i.set_words(x_words_.data());
+  ports_.w_i.set_words(w_words_.data());
+  ports_.bias_i.set(static_cast<std::uint64_t>(beat.bias));
   if (params_.kind == KernelKind::spike) {
-    v_i_.set(static_cast<std::uint64_t>(beat.v));
-    vth_i_.set(static_cast<std::uint64_t>(beat.vth));
+    ports_.v_i.set(static_cast<std::uint64_t>(beat.v));
+    ports_.vth_i.set(static_cast<std::uint64_t>(beat.vth));
   } else {
-    shift_i_.set(beat.shift);
+    ports_.shift_i.set(beat.shift);
   }
   instance_.tick();
-  out_.valid = valid_o_.get() != 0;
-  out_.y = static_cast<std::uint32_t>(y_o_.get());
-  if (params_.kind == KernelKind::spike) out_.v = models::wrap_signed(v_o_.get(), params_.AW);
+  out_.valid = ports_.valid_o.get() != 0;
+  out_.y = static_cast<std::uint32_t>(ports_.y_o.get());
+  if (params_.kind == KernelKind::spike) out_.v = models::wrap_signed(ports_.v_o.get(), params_.AW);
   return out_;
 }
 

@@ -118,9 +118,9 @@ struct Inference {
 // The predicted class from outputs (and membrane potentials, for ties).
 unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<std::int64_t>& membrane);
 
-// Bit-exact integer inference of one image (input.size() pixels). For a
-// non-spiking network, `layer_inputs` (if given) receives the activation
-// tensor each layer reads.
+// Bit-exact integer inference of one image (input.size() pixels).
+// `layer_inputs` (if given) receives the activation tensor each layer reads
+// (for spiking networks, layer by layer for every timestep in turn).
 Inference infer(const Network& network, const std::uint8_t* image,
                 std::vector<std::vector<std::uint32_t>>* layer_inputs = nullptr);
 

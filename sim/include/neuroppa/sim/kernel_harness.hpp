@@ -15,6 +15,18 @@ namespace neuroppa::sim {
 // Packs `values`, each `bits` wide, into 32-bit words (value 0 in the low bits).
 void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<std::uint32_t> words);
 
+// The ports of a kernel model (RTL or gate level, same names), looked up
+// once. Spike kernels have v_i, vth_i, spike_o (as y_o) and v_o; the others
+// shift_i and y_o.
+struct KernelPorts {
+  KernelPorts(const tech::ModelInstance& instance, bool spike);
+  tech::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i;
+  tech::Port valid_o, y_o, v_o;
+};
+
+// Asserts the asynchronous reset for one clock cycle; registers read 0 afterwards.
+void reset_kernel(tech::ModelInstance& instance, const KernelPorts& ports);
+
 class KernelHarness {
  public:
   KernelHarness(std::shared_ptr<const tech::LoadedModel> model, const models::KernelParams& params);
@@ -29,8 +41,7 @@ class KernelHarness {
  private:
   models::KernelParams params_;
   tech::ModelInstance instance_;
-  tech::Port rst_n_, valid_i_, first_i_, last_i_, x_i_, w_i_, bias_i_, shift_i_, v_i_, vth_i_;
-  tech::Port valid_o_, y_o_, v_o_;
+  KernelPorts ports_;
   std::vector<std::uint32_t> x_words_, w_words_;
   models::KernelOutputs out_;
 };
