@@ -18,8 +18,7 @@ Format parse_format(const std::string& name) {
 
 std::string format_number(double value, int precision) {
   if (!std::isfinite(value)) return "n/a";
-  // Whole numbers (counts, exact zeros) without a run of zeros after the point.
-  if (value == std::trunc(value) && std::fabs(value) < 1e7) return fmt::format("{:.0f}", value);
+  if (value == 0) return "0";  // an exact zero (a count of nothing) needs no digits
   if (value != 0 && (std::fabs(value) >= 1e7 || std::fabs(value) < 1e-3)) return fmt::format("{:.{}e}", value, precision - 1);
   // Fixed notation with `precision` significant digits.
   const int magnitude = value == 0 ? 0 : static_cast<int>(std::floor(std::log10(std::fabs(value))));

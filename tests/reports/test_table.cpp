@@ -24,7 +24,8 @@ TEST_CASE("number formatting") {
   CHECK(format_number(156014, 4) == "156014");
   CHECK(format_number(18.666, 4) == "18.67");
   CHECK(format_number(0, 4) == "0");
-  CHECK(format_number(2000, 5) == "2000");
+  CHECK(format_number(2000, 5) == "2000.0");
+  CHECK(format_number(1, 3) == "1.00");
   CHECK(format_number(0.012345, 3) == "0.0123");
   CHECK(format_number(1.5e-5, 3) == "1.50e-05");
   CHECK(format_number(std::nan(""), 3) == "n/a");
