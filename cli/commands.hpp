@@ -22,5 +22,6 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global);
 Runner add_power_command(CLI::App& app, const GlobalOptions& global);
 Runner add_train_command(CLI::App& app, const GlobalOptions& global);
 Runner add_run_command(CLI::App& app, const GlobalOptions& global);
+Runner add_paper_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace neuroppa::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   const Runner power = add_power_command(app, global);
   const Runner train = add_train_command(app, global);
   const Runner run = add_run_command(app, global);
+  const Runner paper = add_paper_command(app, global);
 
   try {
     app.parse(argc, argv);
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "power") return power();
       if (sub->get_name() == "train") return train();
       if (sub->get_name() == "run") return run();
+      if (sub->get_name() == "paper") return paper();
     }
     return 2;
   } catch (const neuroppa::Error& e) {

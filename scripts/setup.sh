@@ -22,6 +22,7 @@ packages=(
   libfmt-dev doctest-dev libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev libeigen3-dev
   qflow-tech-osu018 qflow-tech-osu035 qflow-tech-osu050
   dataset-fashion-mnist
+  librsvg2-bin
 )
 
 missing=()

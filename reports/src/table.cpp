@@ -70,11 +70,17 @@ std::string markdown(const Table& t) {
     out += "\n";
   }
   for (const auto& note : t.notes) out += "\n" + note + "\n";
+  if (!t.provenance.empty()) {
+    out += "\n<!-- provenance\n";
+    for (const auto& line : t.provenance) out += line + "\n";
+    out += "-->\n";
+  }
   return out;
 }
 
 std::string csv(const Table& t) {
   std::string out;
+  for (const auto& line : t.provenance) out += "# " + line + "\n";
   for (std::size_t i = 0; i < t.columns.size(); ++i) out += (i ? "," : "") + csv_field(header(t.columns[i]));
   out += "\n";
   for (const auto& row : t.rows) {
@@ -104,13 +110,16 @@ std::string json(const Table& t) {
     doc["rows"].push_back(r);
   }
   doc["notes"] = t.notes;
+  if (!t.provenance.empty()) doc["provenance"] = t.provenance;
   return doc.dump(2) + "\n";
 }
 
 std::string latex(const Table& t) {
   std::string spec;
   for (std::size_t i = 0; i < t.columns.size(); ++i) spec += i == 0 ? "l" : "r";
-  std::string out = "% requires \\usepackage{booktabs}\n\\begin{table}[t]\n\\centering\n";
+  std::string out;
+  for (const auto& line : t.provenance) out += "% " + line + "\n";
+  out += "% requires \\usepackage{booktabs}\n\\begin{table}[t]\n\\centering\n";
   if (!t.title.empty()) out += "\\caption{" + latex_escape(t.title) + "}\n";
   out += "\\begin{tabular}{" + spec + "}\n\\toprule\n";
   for (std::size_t i = 0; i < t.columns.size(); ++i) out += (i ? " & " : "") + latex_escape(header(t.columns[i]));

@@ -23,6 +23,9 @@ struct Table {
   std::vector<Column> columns;
   std::vector<std::vector<Cell>> rows;
   std::vector<std::string> notes;  // printed under the table (Markdown, LaTeX) or as JSON "notes"
+  // How the table was made (command, versions, inputs): an HTML comment in
+  // Markdown, "# " lines before the CSV header, "% " lines in LaTeX, JSON "provenance".
+  std::vector<std::string> provenance;
 };
 
 enum class Format { markdown, csv, json, latex };

@@ -23,4 +23,7 @@ class Sha256 {
   std::unique_ptr<State> state_;
 };
 
+// The plain SHA-256 of some bytes, as sha256sum prints it (no framing).
+std::string sha256_hex(std::string_view data);
+
 }  // namespace neuroppa::tech
