@@ -141,11 +141,16 @@ std::string write_svg(const BarChart& chart) {
   std::vector<std::string> names;
   for (const auto& s : chart.series) names.push_back(s.name);
   const double bottom = kTop + kPlotHeight;
-  auto [legend_svg, legend_height] = legend(names, bottom + 22, true);
-  const double height = bottom + 22 + legend_height + 6;
+  const double slot = (kWidth - kLeft - kRight) / double(std::max<std::size_t>(chart.categories.size(), 1));
+  // Category labels wider than their slot are turned 40 degrees.
+  std::size_t longest = 0;
+  for (const auto& c : chart.categories) longest = std::max(longest, c.size());
+  const bool rotate = 5.2 * double(longest) > slot * 0.95;
+  const double label_height = rotate ? 5.2 * double(longest) * 0.64 + 8 : 0;
+  auto [legend_svg, legend_height] = legend(names, bottom + 22 + label_height, true);
+  const double height = bottom + 22 + label_height + legend_height + 6;
   std::string out = header(height, chart.title, chart.provenance);
   out += y_axis(ticks, 0, top, chart.y_label);
-  const double slot = (kWidth - kLeft - kRight) / double(std::max<std::size_t>(chart.categories.size(), 1));
   const double groups = chart.stacked ? 1.0 : double(std::max<std::size_t>(chart.series.size(), 1));
   const double bar = std::min(24.0, slot * 0.8 / groups);
   for (std::size_t c = 0; c < chart.categories.size(); ++c) {
@@ -163,8 +168,12 @@ std::string write_svg(const BarChart& chart) {
                          xml(chart.series[s].name + ", " + chart.categories[c]), tick_label(v));
       stack += v;
     }
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", num(centre), num(bottom + 12),
-                       xml(chart.categories[c]));
+    if (rotate)
+      out += fmt::format("<text x=\"{0}\" y=\"{1}\" text-anchor=\"end\" transform=\"rotate(-40 {0} {1})\">{2}</text>\n",
+                         num(centre + 3), num(bottom + 10), xml(chart.categories[c]));
+    else
+      out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", num(centre), num(bottom + 12),
+                         xml(chart.categories[c]));
   }
   out += legend_svg;
   return out + "</svg>\n";
@@ -186,12 +195,22 @@ std::string write_svg(const ScatterPlot& plot) {
   double x0, x1;
   std::vector<double> x_ticks;
   if (plot.log_x) {
-    x0 = std::pow(10, std::floor(std::log10(x_lo)));
-    x1 = std::pow(10, std::ceil(std::log10(x_hi)));
+    // Bounds on the 1-2-5 sequence around the data; ticks at decades, and at 2 and 5 when that is few.
+    const auto below = [](double v) {
+      const double d = std::pow(10, std::floor(std::log10(v)));
+      return v >= 5 * d ? 5 * d : v >= 2 * d ? 2 * d : d;
+    };
+    const auto above = [](double v) {
+      const double d = std::pow(10, std::floor(std::log10(v)));
+      return v <= d ? d : v <= 2 * d ? 2 * d : v <= 5 * d ? 5 * d : 10 * d;
+    };
+    x0 = below(x_lo);
+    x1 = above(x_hi);
     if (x1 <= x0) x1 = x0 * 10;
-    for (double t = x0; t <= x1 * 1.0001; t *= 10)
+    const bool fine = std::log10(x1 / x0) <= 2.01;
+    for (double d = std::pow(10, std::floor(std::log10(x0))); d <= x1 * 1.0001; d *= 10)
       for (double m : {1.0, 2.0, 5.0})
-        if (t * m <= x1 * 1.0001) x_ticks.push_back(t * m);
+        if ((m == 1.0 || fine) && d * m >= x0 * 0.9999 && d * m <= x1 * 1.0001) x_ticks.push_back(d * m);
   } else {
     x_ticks = nice_ticks(x_lo, x_hi);
     x0 = x_ticks.front();
@@ -234,8 +253,10 @@ std::string write_svg(const ScatterPlot& plot) {
     const std::size_t g = std::size_t(std::find(groups.begin(), groups.end(), p.group) - groups.begin());
     out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{}\"><title>{}</title></circle>\n", num(sx(p.x)),
                        num(sy(p.y)), kColours[g % std::size(kColours)], xml(p.label));
-    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"7.5\">{}</text>\n", num(sx(p.x) + 5), num(sy(p.y) - 4),
-                       xml(p.label));
+    // Labels near the right edge go on the point's left.
+    const bool left = sx(p.x) + 5 + 4.3 * double(p.label.size()) > kWidth - 2;
+    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"7.5\"{}>{}</text>\n", num(sx(p.x) + (left ? -5 : 5)),
+                       num(sy(p.y) - 4), left ? " text-anchor=\"end\"" : "", xml(p.label));
   }
   out += legend_svg;
   return out + "</svg>\n";

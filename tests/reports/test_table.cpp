@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuroppa/models/error.hpp"
+#include "neuroppa/reports/plot.hpp"
 #include "neuroppa/reports/table.hpp"
 
 using namespace neuroppa;
@@ -48,4 +49,19 @@ TEST_CASE("markdown, CSV, JSON and LaTeX of one table") {
   CHECK(tex.find("a\\_b\\&c & 25 & 0.01235") != std::string::npos);
   CHECK(parse_format("tex") == Format::latex);
   CHECK_THROWS_AS(parse_format("xml"), Error);
+}
+
+TEST_CASE("Pareto front: lower x and higher y win; SVG output is deterministic") {
+  using neuroppa::reports::ScatterPoint;
+  const std::vector<ScatterPoint> points = {
+      {"a", 10, 0.80, "g"}, {"b", 5, 0.70, "g"}, {"c", 20, 0.90, "g"}, {"d", 15, 0.85, "g"}, {"e", 12, 0.75, "g"}};
+  CHECK(neuroppa::reports::pareto_front(points) == std::vector<std::size_t>{1, 0, 3, 2});  // e is dominated by a
+  neuroppa::reports::ScatterPlot plot;
+  plot.title = "t <&>";
+  plot.points = points;
+  plot.pareto_min_x_max_y = true;
+  const std::string svg = neuroppa::reports::write_svg(plot);
+  CHECK(svg == neuroppa::reports::write_svg(plot));
+  CHECK(svg.find("t &lt;&amp;&gt;") != std::string::npos);
+  CHECK(svg.find("stroke-dasharray") != std::string::npos);
 }
