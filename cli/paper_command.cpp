@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "bundled_models.hpp"
 #include "commands.hpp"
 #include "options.hpp"
 #include "neuroppa/models/dataset.hpp"
@@ -26,9 +27,6 @@
 #include "neuroppa_version.hpp"
 
 namespace neuroppa::cli {
-
-std::filesystem::path resolve_model(const std::string& name);  // run_command.cpp
-std::vector<std::string> bundled_model_names();
 
 namespace {
 namespace fs = std::filesystem;

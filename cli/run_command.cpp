@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fmt/format.h>
 
+#include "bundled_models.hpp"
 #include "commands.hpp"
 #include "options.hpp"
 #include "neuroppa/models/dataset.hpp"
@@ -37,36 +38,6 @@ struct RunOptions {
   std::string format = "md";
   std::string data = models::kFashionMnistDir;
 };
-
-}  // namespace
-
-fs::path bundled_models_dir() {
-  if (const char* dir = std::getenv("NEUROPPA_MODELS_DIR"); dir && *dir) return dir;
-  return NEUROPPA_BUNDLED_MODELS_DIR;
-}
-
-std::vector<std::string> bundled_model_names() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(bundled_models_dir(), ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with(".json.gz")) names.push_back(name.substr(0, name.size() - 8));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-fs::path resolve_model(const std::string& name) {
-  if (fs::exists(name)) return name;
-  const fs::path bundled = bundled_models_dir() / (name + ".json.gz");
-  if (name.find('/') == std::string::npos && fs::exists(bundled)) return bundled;
-  std::string known;
-  for (const auto& n : bundled_model_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error(fmt::format("--model {}: no such file, and no bundled model of that name (bundled: {})", name,
-                          known.empty() ? "none found in " + bundled_models_dir().string() : known));
-}
-
-namespace {
 
 // "weights=2pJ,act-read=1pJ,act-write=1pJ,membrane=0.5pJ": energy per access.
 sim::MemoryEnergy parse_memory_energy(const std::string& text) {

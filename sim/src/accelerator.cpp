@@ -40,6 +40,15 @@ RunStats& RunStats::operator+=(const RunStats& o) {
   return *this;
 }
 
+EnergyParts& EnergyParts::operator+=(const EnergyParts& o) {
+  kernels += o.kernels;
+  sequential += o.sequential;
+  combinational += o.combinational;
+  clock += o.clock;
+  memory += o.memory;
+  return *this;
+}
+
 bool MemoryEnergy::priced() const {
   return weight_read > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0;
 }
@@ -84,11 +93,15 @@ Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig
   tech::ModelCache cache(cache_dir, progress);
   for (KernelKind kind : network_.kinds()) {
     auto array = std::make_unique<LaneArray>();
-    array->params = network_.kernel_params(network_.layers[0], config_.K);
-    array->params.kind = kind;
-    array->params.WW = models::default_code_bits(kind, network_.XW);
-    for (const Layer& l : network_.layers)
-      if (l.computes() && l.kind == kind) array->params = network_.kernel_params(l, config_.K);
+    // One kernel per kind: every layer of the kind must fit it.
+    const Layer* first = nullptr;
+    for (const Layer& l : network_.layers) {
+      if (!l.computes() || l.kind != kind) continue;
+      if (!first) first = &l;
+      if (l.code_bits != first->code_bits)
+        throw Error(fmt::format("{}: layers of one kind must share one code width", network_.name));
+    }
+    array->params = network_.kernel_params(*first, config_.K);
     if (auto error = models::validate(array->params)) throw Error(*error);
     std::shared_ptr<const tech::LoadedModel> model;
     if (config_.level == Level::gate) {
@@ -113,9 +126,6 @@ Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig
   for (const Layer& l : network_.layers) {
     LayerPlan plan;
     if (l.computes()) {
-      for (const Layer& other : network_.layers)
-        if (other.computes() && other.kind == l.kind && other.code_bits != l.code_bits)
-          throw Error(fmt::format("{}: layers of one kind must share one code width", network_.name));
       plan.array = &array_of(l.kind);
       const unsigned K = config_.K, n = l.fan_in();
       plan.beats = (n + K - 1) / K;
@@ -300,9 +310,16 @@ void add_activity(tech::Activity& sum, const tech::Activity& a) {
   }
 }
 
-// Internal and switching energy of `seconds` of average power; no leakage.
-tech::PowerParts dynamic_energy(const tech::PowerParts& p, double seconds) {
-  return {p.internal * seconds, p.switching * seconds, 0};
+// Adds `dynamic_seconds` of a report's internal and switching power and
+// `leakage_seconds` of its leakage, in total and by cell group.
+void add_energy(EnergyParts& e, const tech::PowerReport& power, double dynamic_seconds, double leakage_seconds) {
+  const auto add = [&](tech::PowerParts& into, const tech::PowerParts& p) {
+    into += tech::PowerParts{p.internal * dynamic_seconds, p.switching * dynamic_seconds, p.leakage * leakage_seconds};
+  };
+  add(e.kernels, power.total);
+  add(e.sequential, power.sequential);
+  add(e.combinational, power.combinational);
+  add(e.clock, power.clock);
 }
 
 }  // namespace
@@ -320,16 +337,10 @@ EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) c
       tech::Activity sum;
       for (const auto& lane : array->lanes) add_activity(sum, lane->toggles->activity(i));
       if (sum.cycles == 0) continue;
-      const tech::PowerReport power = estimate_power(array->netlist->netlist, *array->netlist->library, sum, options);
-      one_lane = power;
+      one_lane = estimate_power(array->netlist->netlist, *array->netlist->library, sum, options);
       // Dynamic energy of the lane-cycles worked; leakage is added below for
       // every lane of the array over the whole time.
-      const double seconds = double(sum.cycles) / frequency;
-      EnergyParts& layer = report.layers[i];
-      layer.kernels += dynamic_energy(power.total, seconds);
-      layer.sequential += dynamic_energy(power.sequential, seconds);
-      layer.combinational += dynamic_energy(power.combinational, seconds);
-      layer.clock += dynamic_energy(power.clock, seconds);
+      add_energy(report.layers[i], *one_lane, double(sum.cycles) / frequency, 0);
     }
     if (!one_lane) {  // a kind that never ran: its leakage in the reset state
       tech::Activity idle = array->lanes[0]->toggles->activity(0);
@@ -337,29 +348,12 @@ EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) c
       one_lane = estimate_power(array->netlist->netlist, *array->netlist->library, idle, options);
     }
     const double lanes = double(array->lanes.size());
-    for (std::size_t i = 0; i < network_.layers.size(); ++i) {
-      const double seconds = lanes * double(stats_.layers[i].cycles) / frequency;
-      EnergyParts& layer = report.layers[i];
-      layer.kernels.leakage += one_lane->total.leakage * seconds;
-      layer.sequential.leakage += one_lane->sequential.leakage * seconds;
-      layer.combinational.leakage += one_lane->combinational.leakage * seconds;
-      layer.clock.leakage += one_lane->clock.leakage * seconds;
-    }
+    for (std::size_t i = 0; i < network_.layers.size(); ++i)
+      add_energy(report.layers[i], *one_lane, 0, lanes * double(stats_.layers[i].cycles) / frequency);
   }
   for (std::size_t i = 0; i < network_.layers.size(); ++i) {
-    const LayerStats& s = stats_.layers[i];
-    report.layers[i].memory = double(s.weights.reads) * memory.weight_read +
-                              double(s.activations.reads) * memory.activation_read +
-                              double(s.activations.writes) * memory.activation_write +
-                              double(s.membrane.reads) * memory.membrane_read +
-                              double(s.membrane.writes) * memory.membrane_write;
-  }
-  for (const EnergyParts& l : report.layers) {
-    report.total.kernels += l.kernels;
-    report.total.sequential += l.sequential;
-    report.total.combinational += l.combinational;
-    report.total.clock += l.clock;
-    report.total.memory += l.memory;
+    report.layers[i].memory = memory.total(stats_.layers[i]);
+    report.total += report.layers[i];
   }
   const LayerStats all = stats_.total();
   for (const auto& array : arrays_) {
@@ -370,12 +364,9 @@ EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) c
     report.components.emplace_back(fmt::format("{} lanes, dynamic", models::to_string(array->params.kind)), e);
   }
   report.components.emplace_back("kernel lanes, leakage", report.total.kernels.leakage);
-  report.components.emplace_back("weight memory", double(all.weights.reads) * memory.weight_read);
-  report.components.emplace_back("activation buffers", double(all.activations.reads) * memory.activation_read +
-                                                           double(all.activations.writes) * memory.activation_write);
-  if (network_.spiking())
-    report.components.emplace_back("membrane memory", double(all.membrane.reads) * memory.membrane_read +
-                                                          double(all.membrane.writes) * memory.membrane_write);
+  report.components.emplace_back("weight memory", memory.weights(all));
+  report.components.emplace_back("activation buffers", memory.activations(all));
+  if (network_.spiking()) report.components.emplace_back("membrane memory", memory.membrane(all));
   return report;
 }
 

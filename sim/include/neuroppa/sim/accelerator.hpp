@@ -85,6 +85,15 @@ struct MemoryEnergy {
   double activation_read = 0, activation_write = 0;
   double membrane_read = 0, membrane_write = 0;
   bool priced() const;
+  // Energy of the accesses a layer (or a run) counted, per memory.
+  double weights(const LayerStats& s) const { return double(s.weights.reads) * weight_read; }
+  double activations(const LayerStats& s) const {
+    return double(s.activations.reads) * activation_read + double(s.activations.writes) * activation_write;
+  }
+  double membrane(const LayerStats& s) const {
+    return double(s.membrane.reads) * membrane_read + double(s.membrane.writes) * membrane_write;
+  }
+  double total(const LayerStats& s) const { return weights(s) + activations(s) + membrane(s); }
 };
 
 // Energies over a whole run, J (gate level).
@@ -93,6 +102,7 @@ struct EnergyParts {
   tech::PowerParts sequential, combinational, clock;  // the same, by cell group
   double memory = 0;
   double total() const { return kernels.total() + memory; }
+  EnergyParts& operator+=(const EnergyParts& o);
 };
 
 struct EnergyReport {
