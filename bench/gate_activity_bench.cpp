@@ -12,12 +12,13 @@
 #include <cstdio>
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/models/stimulus.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
-#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
 #include "neuroppa/tech/gate_model.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 
 using namespace neuroppa;
 
@@ -47,22 +48,21 @@ int main(int argc, char** argv) {
   CLI::App app{"Toggle-counting overhead at gate level"};
   std::string kernel = "mac", lib_name = "osu018";
   std::uint64_t beats = 200000;
-  app.add_option("--kernel", kernel);
+  app.add_option("--kind", kernel, "mac, shift, threshold or spike");
   app.add_option("--lib", lib_name);
   app.add_option("--beats", beats);
   CLI11_PARSE(app, argc, argv);
   try {
-    const auto kind = models::parse_kernel_kind(kernel);
-    if (!kind) throw Error("unknown kernel " + kernel);
-    const models::KernelParams p{*kind, 9, 8, models::default_code_bits(*kind, 8), 32};
+    const models::KernelKind kind = kernels::parse_kinds(kernel, "--kind").front();
+    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
     const tech::Library lib = tech::read_liberty(tech::resolve_library(lib_name));
-    const auto cache_dir = tech::default_cache_dir();
+    const auto cache_dir = vmodel::default_cache_dir();
     const auto progress = [](std::string_view s) { fmt::print(stderr, "{}", s); };
-    const tech::KernelNetlist kernel = tech::synthesize_kernel(p, lib, cache_dir, progress);
+    const sim::KernelNetlist kernel = sim::synthesize_kernel(p, lib, cache_dir, progress);
     const tech::Netlist& netlist = kernel.netlist;
-    tech::ModelCache cache(cache_dir, progress);
-    const auto plain = cache.load(tech::kernel_gate_spec(kernel, false));
-    const auto exposed = cache.load(tech::kernel_gate_spec(kernel, true));
+    vmodel::ModelCache cache(cache_dir, progress);
+    const auto plain = cache.load(sim::kernel_gate_spec(kernel, false));
+    const auto exposed = cache.load(sim::kernel_gate_spec(kernel, true));
 
     sim::KernelHarness plain_dut(plain, p), exposed_dut(exposed, p);
     const double a = measure(plain_dut, p, beats, [] {});

@@ -18,8 +18,9 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/models/dataset.hpp"
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/accelerator.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
 #include "neuroppa/tech/liberty.hpp"
@@ -100,25 +101,25 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     const models::LabelledImages test = models::load_fashion_mnist(false);
-    const auto cache = tech::default_cache_dir();
+    const auto cache = vmodel::default_cache_dir();
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     std::string list = names + ",";
     for (std::size_t at; (at = list.find(',')) != std::string::npos; list.erase(0, at + 1)) {
       const std::string name = list.substr(0, at);
       const models::Network net =
-          models::read_network(std::string(NEUROPPA_BUNDLED_MODELS_DIR) + "/" + name + ".json.gz");
+          models::read_network(app::resolve_model(name));
       fmt::print("{} ({}):\n", name, net.name);
       sim::AcceleratorConfig config;
       config.lanes = P;
       config.K = K;
       if (!net.spiking() && net.kinds().size() == 1) {
         // (a) direct
-        tech::ModelCache models(cache);
-        const auto model = models.load(tech::kernel_rtl_spec(net.kernel_params(net.layers.back(), K)));
-        std::vector<std::unique_ptr<tech::ModelInstance>> lanes;
-        for (unsigned p = 0; p < P; ++p) lanes.push_back(std::make_unique<tech::ModelInstance>(model));
+        vmodel::ModelCache models(cache);
+        const auto model = models.load(sim::kernel_rtl_spec(net.kernel_params(net.layers.back(), K)));
+        std::vector<std::unique_ptr<vmodel::ModelInstance>> lanes;
+        for (unsigned p = 0; p < P; ++p) lanes.push_back(std::make_unique<vmodel::ModelInstance>(model));
         struct Ports {
-          tech::Port valid, first, last, x, w;
+          vmodel::Port valid, first, last, x, w;
         };
         std::vector<Ports> ports;
         for (auto& lane : lanes)

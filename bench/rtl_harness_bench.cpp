@@ -10,10 +10,11 @@
 #include <chrono>
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/models/operands.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 
 using namespace neuroppa;
 
@@ -30,16 +31,15 @@ int main(int argc, char** argv) {
   std::string kernel = "mac";
   unsigned K = 9;
   std::uint64_t beats = 2000000;
-  app.add_option("--kernel", kernel);
+  app.add_option("--kind", kernel, "mac, shift, threshold or spike");
   app.add_option("--K", K);
   app.add_option("--beats", beats);
   CLI11_PARSE(app, argc, argv);
   try {
-    const auto kind = models::parse_kernel_kind(kernel);
-    if (!kind) throw Error("unknown kernel " + kernel);
-    const models::KernelParams p{*kind, K, 8, models::default_code_bits(*kind, 8), 32};
-    tech::ModelCache cache(tech::default_cache_dir(), [](std::string_view s) { fmt::print(stderr, "{}", s); });
-    const auto model = cache.load(tech::kernel_rtl_spec(p));
+    const models::KernelKind kind = kernels::parse_kinds(kernel, "--kind").front();
+    const models::KernelParams p{kind, K, 8, models::default_code_bits(kind, 8), 32};
+    vmodel::ModelCache cache(vmodel::default_cache_dir(), [](std::string_view s) { fmt::print(stderr, "{}", s); });
+    const auto model = cache.load(sim::kernel_rtl_spec(p));
 
     // A few thousand distinct beats, replayed: generation stays out of the timing.
     models::OperandStream operands(p, {}, 1);
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 4096; ++i) stimulus.push_back(operands.next());
 
     // (a) direct: words packed in advance, ports written, tick.
-    tech::ModelInstance direct(model);
+    vmodel::ModelInstance direct(model);
     const auto x = direct.port("x_i"), w = direct.port("w_i"), valid = direct.port("valid_i"),
                first = direct.port("first_i"), last = direct.port("last_i"), rst = direct.port("rst_ni");
     std::vector<std::vector<std::uint32_t>> xw, ww;

@@ -1,5 +1,6 @@
 // The neuroppa subcommands. Each registers its options on the CLI11 app and
-// returns a runner; main() only parses and dispatches.
+// returns a runner that turns the parsed options into an app/ request, calls
+// it and prints the result; main() only parses and dispatches.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,12 +8,18 @@
 #include <filesystem>
 #include <functional>
 
+#include "neuroppa/app/context.hpp"
+
 namespace neuroppa::cli {
 
 struct GlobalOptions {
-  std::filesystem::path cache_dir;  // empty: tech::default_cache_dir()
+  std::filesystem::path cache_dir;  // empty: vmodel::default_cache_dir()
   bool quiet = false;               // no progress lines
   std::string command_line;         // as typed, for reports
+
+  // The app context: status lines as they are, tool progress indented by
+  // `tool_indent` (both on stderr; nothing with --quiet).
+  app::Context context(const std::string& tool_indent = "") const;
 };
 
 using Runner = std::function<int()>;
@@ -23,5 +30,8 @@ Runner add_power_command(CLI::App& app, const GlobalOptions& global);
 Runner add_train_command(CLI::App& app, const GlobalOptions& global);
 Runner add_run_command(CLI::App& app, const GlobalOptions& global);
 Runner add_paper_command(CLI::App& app, const GlobalOptions& global);
+
+// Writes `text` to stdout, or to `file` if one is given.
+void emit(const std::string& text, const std::string& file);
 
 }  // namespace neuroppa::cli

@@ -1,24 +1,54 @@
-// neuroppa: argument parsing and dispatch; the work lives in the libraries.
+// neuroppa: argument parsing and dispatch; the work lives in app/.
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <memory>
 
 #include "commands.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 #include "options.hpp"
-#include "neuroppa/models/error.hpp"
-#include "neuroppa_version.hpp"
 
 // libsystemc.so carries a main() that calls sc_main(); neuroppa has its own
 // main (which wins at link time) and starts SystemC itself when a command
 // needs the platform, but the library still needs the symbol.
 extern "C" int sc_main(int, char**) { return 2; }
 
+namespace neuroppa::cli {
+
+app::Context GlobalOptions::context(const std::string& tool_indent) const {
+  app::Context c;
+  c.cache_dir = cache_dir.empty() ? vmodel::default_cache_dir() : cache_dir;
+  c.command_line = command_line;
+  if (quiet) return c;
+  c.status = [](std::string_view text) { fmt::print(stderr, "{}", text); };
+  // Tool progress may come in pieces ("building ... " then "done\n"):
+  // indent only at the start of a line.
+  auto line_start = std::make_shared<bool>(true);
+  c.tools = [tool_indent, line_start](std::string_view text) {
+    fmt::print(stderr, "{}{}", *line_start ? tool_indent : "", text);
+    *line_start = !text.empty() && text.back() == '\n';
+  };
+  return c;
+}
+
+void emit(const std::string& text, const std::string& file) {
+  if (file.empty()) {
+    fmt::print("{}", text);
+  } else {
+    base::write_file(file, text);
+  }
+}
+
+}  // namespace neuroppa::cli
+
 int main(int argc, char** argv) {
   ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   using namespace neuroppa::cli;
-  CLI::App app{"neuroppa " NEUROPPA_VERSION
+  CLI::App app{neuroppa::app::version_string() +
                " - cycle-accurate simulation and power/area estimation of neuron compute kernels"};
-  app.set_version_flag("--version", "neuroppa " NEUROPPA_VERSION);
+  app.set_version_flag("--version", neuroppa::app::version_string());
   app.require_subcommand(1);
   GlobalOptions global;
   app.add_option("--cache-dir", global.cache_dir,
@@ -26,7 +56,7 @@ int main(int argc, char** argv) {
                  "else ~/.cache/neuroppa)");
   app.add_flag("-q,--quiet", global.quiet, "No progress lines on stderr");
 
-  global.command_line = neuroppa::cli::command_line(argc, argv);
+  global.command_line = command_line(argc, argv);
   const Runner verify = add_verify_command(app, global);
   const Runner kernels = add_kernels_command(app, global);
   const Runner power = add_power_command(app, global);
@@ -35,11 +65,11 @@ int main(int argc, char** argv) {
   const Runner paper = add_paper_command(app, global);
 
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
     for (CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "verify") return verify();
       if (sub->get_name() == "kernels") return kernels();

@@ -8,7 +8,7 @@ module np_output_stage #(
 ) (
   input  logic [AW-1:0] acc_i,
   input  logic [AW-1:0] bias_i,
-  input  logic [5:0]    shift_i,
+  input  logic [np_pkg::ShiftW-1:0] shift_i,
   output logic [XW-1:0] y_o
 );
   logic [AW-1:0] biased;

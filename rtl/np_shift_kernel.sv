@@ -16,14 +16,16 @@ module np_shift_kernel #(
   input  logic [K*XW-1:0] x_i,
   input  logic [K*WW-1:0] w_i,
   input  logic [AW-1:0]   bias_i,
-  input  logic [5:0]      shift_i,
+  input  logic [np_pkg::ShiftW-1:0] shift_i,
   output logic            valid_o,
   output logic [XW-1:0]   y_o
 );
+  np_params_check #(.K(K), .XW(XW), .WW(WW), .MinWW(2), .AW(AW)) u_check ();
+
   logic [AW-1:0] beat_sum;
-  logic [AW-1:0] acc_q, acc_d;
+  logic [AW-1:0] acc_d;
   logic [XW-1:0] y_d, y_q;
-  logic          valid_q;
+  logic          capture;
 
   always_comb begin
     logic          sign;
@@ -38,7 +40,17 @@ module np_shift_kernel #(
     end
   end
 
-  assign acc_d = (first_i ? '0 : acc_q) + beat_sum;
+  np_accumulator #(.AW(AW)) u_acc (
+    .clk_i,
+    .rst_ni,
+    .valid_i,
+    .first_i,
+    .last_i,
+    .beat_sum_i(beat_sum),
+    .acc_o     (acc_d),
+    .capture_o (capture),
+    .valid_o
+  );
 
   np_output_stage #(.XW(XW), .AW(AW)) u_out (
     .acc_i  (acc_d),
@@ -49,18 +61,11 @@ module np_shift_kernel #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      acc_q   <= '0;
-      y_q     <= '0;
-      valid_q <= 1'b0;
-    end else begin
-      valid_q <= valid_i && last_i;
-      if (valid_i) begin
-        acc_q <= acc_d;
-        if (last_i) y_q <= y_d;
-      end
+      y_q <= '0;
+    end else if (capture) begin
+      y_q <= y_d;
     end
   end
 
-  assign valid_o = valid_q;
-  assign y_o     = y_q;
+  assign y_o = y_q;
 endmodule

@@ -24,10 +24,12 @@ module np_spike_kernel #(
   output logic            spike_o,
   output logic [AW-1:0]   v_o
 );
+  np_params_check #(.K(K), .XW(1), .WW(WW), .MinWW(1), .AW(AW)) u_check ();
+
   logic [AW-1:0] beat_sum;
-  logic [AW-1:0] acc_q, acc_d;
+  logic [AW-1:0] acc_d;
   logic [AW-1:0] v_integrated, v_d, v_q;
-  logic          fire, spike_q, valid_q;
+  logic          fire, spike_q, capture;
 
   always_comb begin
     beat_sum = '0;
@@ -36,30 +38,32 @@ module np_spike_kernel #(
     end
   end
 
-  assign acc_d        = (first_i ? '0 : acc_q) + beat_sum;
+  np_accumulator #(.AW(AW)) u_acc (
+    .clk_i,
+    .rst_ni,
+    .valid_i,
+    .first_i,
+    .last_i,
+    .beat_sum_i(beat_sum),
+    .acc_o     (acc_d),
+    .capture_o (capture),
+    .valid_o
+  );
+
   assign v_integrated = v_i + acc_d + bias_i;
   assign fire         = $signed(v_integrated) >= $signed(vth_i);
   assign v_d          = fire ? (v_integrated - vth_i) : v_integrated;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      acc_q   <= '0;
       v_q     <= '0;
       spike_q <= 1'b0;
-      valid_q <= 1'b0;
-    end else begin
-      valid_q <= valid_i && last_i;
-      if (valid_i) begin
-        acc_q <= acc_d;
-        if (last_i) begin
-          v_q     <= v_d;
-          spike_q <= fire;
-        end
-      end
+    end else if (capture) begin
+      v_q     <= v_d;
+      spike_q <= fire;
     end
   end
 
-  assign valid_o = valid_q;
   assign spike_o = spike_q;
   assign v_o     = v_q;
 endmodule

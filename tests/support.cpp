@@ -1,7 +1,6 @@
 #include "support.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,15 +9,17 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/process.hpp"
 #include "neuroppa/tech/liberty.hpp"
-#include "neuroppa/tech/model_build.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 
 extern char** environ;
 
 namespace neuroppa::test {
 namespace fs = std::filesystem;
 
-fs::path model_cache_dir() { return tech::default_cache_dir(); }
+fs::path model_cache_dir() { return vmodel::default_cache_dir(); }
 
 fs::path shared_dir() {
   if (const char* env = std::getenv("NEUROPPA_SHARED_DIR"); env && *env) return env;
@@ -50,13 +51,6 @@ struct TempRoot {
   }
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 fs::path temp_dir(const std::string& tag) {
@@ -68,27 +62,12 @@ fs::path temp_dir(const std::string& tag) {
 }
 
 CommandResult run_command(const std::vector<std::string>& argv) {
-  const fs::path dir = temp_dir("cmd");
-  const fs::path out = dir / "stdout", err = dir / "stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  CommandResult r;
-  if (::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  try {
+    const base::ProcessResult r = base::run_captured(argv);
+    return {r.status, r.out, r.err};
+  } catch (const Error& e) {
+    return {-1, "", e.what()};
   }
-  posix_spawn_file_actions_destroy(&actions);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
 }
 
 }  // namespace neuroppa::test

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 
 namespace neuroppa::models {
 namespace fs = std::filesystem;
@@ -47,7 +47,7 @@ fs::path split_file(const fs::path& dir, bool training, const char* kind) {
 }  // namespace
 
 ImageSet read_idx_images(const fs::path& path) {
-  const std::string data = read_file(path);
+  const std::string data = base::read_file(path);
   const auto sizes = idx_header(data, path, 3);
   ImageSet set{sizes[0], sizes[1], sizes[2], {}};
   set.pixels.assign(data.begin() + 16, data.end());
@@ -55,7 +55,7 @@ ImageSet read_idx_images(const fs::path& path) {
 }
 
 std::vector<std::uint8_t> read_idx_labels(const fs::path& path) {
-  const std::string data = read_file(path);
+  const std::string data = base::read_file(path);
   idx_header(data, path, 1);
   return std::vector<std::uint8_t>(data.begin() + 8, data.end());
 }
@@ -79,7 +79,7 @@ std::vector<PublishedAccuracy> published_accuracies(const std::filesystem::path&
   std::vector<PublishedAccuracy> found;
   std::string text;
   try {
-    text = read_file(readme);
+    text = base::read_file(readme);
   } catch (const Error&) {
     return found;
   }

@@ -30,7 +30,29 @@ unsigned default_code_bits(KernelKind kind, unsigned XW) {
   }
 }
 
-unsigned KernelParams::activation_bits() const { return kind == KernelKind::spike ? 1 : XW; }
+bool has_membrane(KernelKind kind) { return kind == KernelKind::spike; }
+
+unsigned KernelParams::activation_bits() const { return has_membrane(kind) ? 1 : XW; }
+
+std::uint32_t extreme_code(const KernelParams& p, bool positive) {
+  switch (p.kind) {
+    case KernelKind::shift: {
+      const std::uint32_t m_max = (1u << (p.WW - 1)) - 1;
+      return (positive ? 0u : 1u) << (p.WW - 1) | m_max;
+    }
+    case KernelKind::threshold: return (positive ? 0u : 1u) << p.XW;  // theta = 0
+    default: return positive ? (1u << (p.WW - 1)) - 1 : 1u << (p.WW - 1);
+  }
+}
+
+std::uint32_t zero_code(const KernelParams& p, bool negative) {
+  const std::uint32_t sign = negative ? 1u : 0u;
+  switch (p.kind) {
+    case KernelKind::shift: return sign << (p.WW - 1);  // +/-0
+    case KernelKind::threshold: return sign << p.XW | ((1u << p.XW) - 1);  // theta = max: nothing exceeds it
+    default: return 0;
+  }
+}
 
 unsigned KernelParams::code_bits() const { return kind == KernelKind::threshold ? XW + 1 : WW; }
 
@@ -80,7 +102,7 @@ std::string KernelParams::describe() const {
 std::optional<std::string> validate(const KernelParams& p) {
   if (p.K < 1 || p.K > kMaxK)
     return fmt::format("K={} is out of range: synapses per beat must be 1..{}", p.K, kMaxK);
-  if (p.kind != KernelKind::spike && (p.XW < 1 || p.XW > kMaxXW))
+  if (!has_membrane(p.kind) && (p.XW < 1 || p.XW > kMaxXW))
     return fmt::format("XW={} is out of range: activation bits must be 1..{}", p.XW, kMaxXW);
   if (p.kind != KernelKind::threshold) {
     const unsigned min_ww = p.kind == KernelKind::shift ? 2 : 1;
@@ -170,7 +192,7 @@ const KernelOutputs& KernelGolden::step(const Beat& beat) {
                          static_cast<std::uint64_t>(beat_sum(beat.x, beat.w)),
                      params_.AW);
   if (!fire_output) return out_;
-  if (params_.kind == KernelKind::spike) {
+  if (has_membrane(params_.kind)) {
     const SpikeUpdate update = spike_update(params_, beat.v, acc_, beat.bias, beat.vth);
     out_.y = update.spike;
     out_.v = update.v;

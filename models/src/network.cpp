@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 
 namespace neuroppa::models {
 namespace fs = std::filesystem;
@@ -96,7 +96,7 @@ static void validate_layer(const Network& net, const Layer& layer, const std::st
     throw Error(fmt::format("{}: output shape {} does not follow from input {} (expected {})", where,
                             layer.out.describe(), layer.in.describe(), expected.describe()));
   if (!layer.computes()) return;
-  if (net.spiking() != (layer.kind == KernelKind::spike))
+  if (net.spiking() != has_membrane(layer.kind))
     throw Error(fmt::format("{}: {} layer in a {} network (spiking networks are spike layers only)", where,
                             to_string(layer.kind), net.spiking() ? "spiking" : "non-spiking"));
   const KernelParams params = net.kernel_params(layer, 1);
@@ -118,7 +118,7 @@ static void validate_layer(const Network& net, const Layer& layer, const std::st
   for (std::size_t i = 0; i < layer.bias.size(); ++i)
     if (layer.bias[i] > limit || layer.bias[i] < -limit - 1)
       throw Error(fmt::format("{}: bias {} = {} does not fit AW={} bits", where, i, layer.bias[i], net.AW));
-  if (layer.kind == KernelKind::spike) {
+  if (has_membrane(layer.kind)) {
     if (layer.vth < 1 || layer.vth > limit)
       throw Error(fmt::format("{}: vth {} must be in 1..{}", where, layer.vth, limit));
   } else if (layer.shift >= (1u << kShiftBits)) {
@@ -251,7 +251,7 @@ static json layer_json(const Layer& layer) {
   if (!layer.computes()) return j;
   j["kind"] = to_string(layer.kind);
   j["code_bits"] = layer.code_bits;
-  if (layer.kind == KernelKind::spike) j["vth"] = layer.vth;
+  if (has_membrane(layer.kind)) j["vth"] = layer.vth;
   else j["shift"] = layer.shift;
   j["bias"] = layer.bias;
   j["codes"] = layer.codes;
@@ -341,7 +341,7 @@ Layer read_layer(const Reader& r, const json& j) {
   if (!parsed) throw Error(fmt::format("{}: unknown kind \"{}\" (mac, shift, threshold, spike)", r.where, kind));
   layer.kind = *parsed;
   layer.code_bits = r.count(j, "code_bits", kMaxWW + 1);
-  if (layer.kind == KernelKind::spike) layer.vth = r.get<std::int64_t>(j, "vth");
+  if (has_membrane(layer.kind)) layer.vth = r.get<std::int64_t>(j, "vth");
   else layer.shift = r.count(j, "shift", 1000);
   layer.bias = r.get<std::vector<std::int64_t>>(j, "bias");
   layer.codes = r.get<std::vector<std::uint32_t>>(j, "codes");
@@ -351,7 +351,7 @@ Layer read_layer(const Reader& r, const json& j) {
 }  // namespace
 
 Network read_network(const fs::path& path) {
-  const std::string text = read_file(path);
+  const std::string text = base::read_file(path);
   Reader r{path.string()};
   json j;
   try {

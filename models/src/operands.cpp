@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 
 namespace neuroppa::models {
 

@@ -44,25 +44,9 @@ std::int64_t BeatStream::random_signed(unsigned bits) {
 
 std::uint32_t BeatStream::random_code() { return static_cast<std::uint32_t>(rng_.bits(p_.code_bits())); }
 
-std::uint32_t BeatStream::extreme_code(bool positive) {
-  switch (p_.kind) {
-    case KernelKind::shift: {
-      const std::uint32_t m_max = (1u << (p_.WW - 1)) - 1;
-      return (positive ? 0u : 1u) << (p_.WW - 1) | m_max;
-    }
-    case KernelKind::threshold: return (positive ? 0u : 1u) << p_.XW;  // theta = 0
-    default: return positive ? (1u << (p_.WW - 1)) - 1 : 1u << (p_.WW - 1);
-  }
-}
+std::uint32_t BeatStream::extreme_code(bool positive) { return models::extreme_code(p_, positive); }
 
-std::uint32_t BeatStream::zero_code() {
-  switch (p_.kind) {
-    case KernelKind::shift: return static_cast<std::uint32_t>(rng_.bits(1)) << (p_.WW - 1);  // +/-0
-    case KernelKind::threshold:  // theta = max: no activation exceeds it
-      return static_cast<std::uint32_t>(rng_.bits(1)) << p_.XW | ((1u << p_.XW) - 1);
-    default: return 0;
-  }
-}
+std::uint32_t BeatStream::zero_code() { return models::zero_code(p_, rng_.bits(1) != 0); }
 
 void BeatStream::randomize_all() {
   const unsigned xb = p_.activation_bits();

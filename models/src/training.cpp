@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <numeric>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/models/random.hpp"
 
 namespace neuroppa::models {
@@ -335,7 +335,7 @@ double evaluate(TrainNet& net, const LabelledImages& data, std::size_t count, Mo
 
 void run_epochs(TrainNet& net, const LabelledImages& train, std::size_t count, const TrainOptions& options,
                 unsigned epochs, Mode mode, int& step, Rng& rng, const std::string& phase,
-                const TrainProgress& progress) {
+                const ProgressFn& progress) {
   std::vector<std::size_t> order(count);
   for (unsigned epoch = 1; epoch <= epochs; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
@@ -355,7 +355,7 @@ void run_epochs(TrainNet& net, const LabelledImages& train, std::size_t count, c
     }
     const std::size_t seen = count / options.batch * options.batch;
     if (progress)
-      progress(fmt::format("{} epoch {}/{}: loss {:.4f}, training accuracy {:.4f} ({:.1f} s)", phase, epoch, epochs,
+      progress(fmt::format("{} epoch {}/{}: loss {:.4f}, training accuracy {:.4f} ({:.1f} s)\n", phase, epoch, epochs,
                            loss / double(seen), double(correct) / double(seen),
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
   }
@@ -466,7 +466,7 @@ double reference_accuracy(const Network& network, const LabelledImages& data, st
 }
 
 Network train_network(const TrainOptions& options, const LabelledImages& train, const LabelledImages& test,
-                      const TrainProgress& progress) {
+                      const ProgressFn& progress) {
   if (options.epochs == 0) throw Error("--epochs 0: give at least one epoch");
   if (options.batch == 0) throw Error("--batch 0: give at least one image a batch");
   if (options.kind == KernelKind::spike && (options.timesteps == 0 || options.timesteps > 10000))
@@ -489,7 +489,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   int step = 0;
   run_epochs(net, train, train_count, options, options.epochs, Mode::real, step, rng, "float", progress);
   const double float_accuracy = evaluate(net, test, test_count, Mode::real);
-  if (progress) progress(fmt::format("float network: test accuracy {:.4f}", float_accuracy));
+  if (progress) progress(fmt::format("float network: test accuracy {:.4f}\n", float_accuracy));
 
   std::vector<std::size_t> first(std::min<std::size_t>(train_count, 2000));
   std::iota(first.begin(), first.end(), 0);
@@ -511,7 +511,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   validate(network, "trained network");
   network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
   if (progress)
-    progress(fmt::format("integer network (reference inference): test accuracy {:.4f}",
+    progress(fmt::format("integer network (reference inference): test accuracy {:.4f}\n",
                          network.training.quantised_accuracy));
   return network;
 }

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 
 namespace neuroppa::reports {
 

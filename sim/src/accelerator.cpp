@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
-#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
 
 namespace neuroppa::sim {
 
@@ -55,19 +55,19 @@ bool MemoryEnergy::priced() const {
 
 // One kernel instance and its ports, written directly.
 struct Accelerator::Lane {
-  tech::ModelInstance instance;
+  vmodel::ModelInstance instance;
   KernelPorts ports;
   std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
 
-  Lane(std::shared_ptr<const tech::LoadedModel> model, bool spike)
-      : instance(std::move(model)), ports(instance, spike) {
+  Lane(std::shared_ptr<const vmodel::LoadedModel> model, models::KernelKind kind)
+      : instance(std::move(model)), ports(instance, kind) {
     reset_kernel(instance, ports);
   }
 };
 
 struct Accelerator::LaneArray {
   models::KernelParams params;
-  std::optional<tech::KernelNetlist> netlist;  // gate level
+  std::optional<sim::KernelNetlist> netlist;  // gate level
   std::vector<std::unique_ptr<Lane>> lanes;
   unsigned x_words = 0, w_words = 0;
 };
@@ -90,7 +90,7 @@ Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig
   if (config_.lanes == 0 || config_.lanes > 4096)
     throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", config_.lanes));
   if (config_.level == Level::gate && !config_.library) throw Error("gate level needs a cell library");
-  tech::ModelCache cache(cache_dir, progress);
+  vmodel::ModelCache cache(cache_dir, progress);
   for (KernelKind kind : network_.kinds()) {
     auto array = std::make_unique<LaneArray>();
     // One kernel per kind: every layer of the kind must fit it.
@@ -103,15 +103,15 @@ Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig
     }
     array->params = network_.kernel_params(*first, config_.K);
     if (auto error = models::validate(array->params)) throw Error(*error);
-    std::shared_ptr<const tech::LoadedModel> model;
+    std::shared_ptr<const vmodel::LoadedModel> model;
     if (config_.level == Level::gate) {
-      array->netlist = tech::synthesize_kernel(array->params, *config_.library, cache_dir, progress);
-      model = cache.load(tech::kernel_gate_spec(*array->netlist, true));
+      array->netlist = sim::synthesize_kernel(array->params, *config_.library, cache_dir, progress);
+      model = cache.load(sim::kernel_gate_spec(*array->netlist, true));
     } else {
-      model = cache.load(tech::kernel_rtl_spec(array->params));
+      model = cache.load(sim::kernel_rtl_spec(array->params));
     }
     for (unsigned p = 0; p < config_.lanes; ++p) {
-      array->lanes.push_back(std::make_unique<Lane>(model, kind == KernelKind::spike));
+      array->lanes.push_back(std::make_unique<Lane>(model, kind));
       Lane& lane = *array->lanes.back();
       if (array->netlist) {
         lane.toggles = std::make_unique<tech::ToggleCounter>(lane.instance, array->netlist->netlist, "clk_i");
@@ -161,7 +161,7 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
   LayerStats& stats = stats_.layers[index];
   const unsigned K = config_.K, P = config_.lanes;
   const unsigned bits = array.params.activation_bits(), ww = array.w_words, xw = array.x_words + 1;
-  const bool spike = layer.kind == KernelKind::spike;
+  const bool spike = models::has_membrane(layer.kind);
   const unsigned positions = layer.type == LayerType::conv ? layer.out.height * layer.out.width : 1;
   const unsigned groups = (layer.out.channels + P - 1) / P;
 

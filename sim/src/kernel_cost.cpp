@@ -4,11 +4,11 @@
 
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
-#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
 #include "neuroppa/tech/gate_model.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 
 namespace neuroppa::sim {
 namespace fs = std::filesystem;
@@ -19,7 +19,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   if (options.beats == 0) throw Error("--beats 0: give at least one beat");
   KernelCost cost;
   cost.params = params;
-  const tech::KernelNetlist kernel = tech::synthesize_kernel(params, library, cache_dir, progress);
+  const sim::KernelNetlist kernel = sim::synthesize_kernel(params, library, cache_dir, progress);
   const tech::Netlist& netlist = kernel.netlist;
   cost.area = tech::area_of(netlist);
 
@@ -28,8 +28,8 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   cost.timing = tech::opensta_timing(design, sta_dir);
   fs::remove_all(sta_dir);
 
-  tech::ModelCache cache(cache_dir, progress);
-  const auto model = cache.load(tech::kernel_gate_spec(kernel, true));
+  vmodel::ModelCache cache(cache_dir, progress);
+  const auto model = cache.load(sim::kernel_gate_spec(kernel, true));
   KernelHarness dut(model, params);
   models::KernelGolden golden(params);
   models::OperandStream operands(params, options.operands, options.seed);

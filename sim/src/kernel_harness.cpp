@@ -28,11 +28,11 @@ void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<s
   }
 }
 
-KernelPorts::KernelPorts(const tech::ModelInstance& instance, bool spike)
+KernelPorts::KernelPorts(const vmodel::ModelInstance& instance, models::KernelKind kind)
     : rst_n(instance.port("rst_ni")), valid_i(instance.port("valid_i")), first_i(instance.port("first_i")),
       last_i(instance.port("last_i")), x_i(instance.port("x_i")), w_i(instance.port("w_i")),
       bias_i(instance.port("bias_i")), valid_o(instance.port("valid_o")) {
-  if (spike) {
+  if (models::has_membrane(kind)) {
     v_i = instance.port("v_i");
     vth_i = instance.port("vth_i");
     y_o = instance.port("spike_o");
@@ -43,7 +43,7 @@ KernelPorts::KernelPorts(const tech::ModelInstance& instance, bool spike)
   }
 }
 
-void reset_kernel(tech::ModelInstance& instance, const KernelPorts& ports) {
+void reset_kernel(vmodel::ModelInstance& instance, const KernelPorts& ports) {
   // An edge on rst_ni even if it already starts low, then one clock in reset.
   ports.rst_n.set(1);
   instance.eval();
@@ -54,9 +54,9 @@ void reset_kernel(tech::ModelInstance& instance, const KernelPorts& ports) {
   instance.eval();
 }
 
-KernelHarness::KernelHarness(std::shared_ptr<const tech::LoadedModel> model,
+KernelHarness::KernelHarness(std::shared_ptr<const vmodel::LoadedModel> model,
                              const models::KernelParams& params)
-    : params_(params), instance_(std::move(model)), ports_(instance_, params_.kind == KernelKind::spike) {
+    : params_(params), instance_(std::move(model)), ports_(instance_, params_.kind), membrane_(models::has_membrane(params_.kind)) {
   x_words_.resize(ports_.x_i.words() + 1);  // +1: pack_bits may touch the word after a straddling field
   w_words_.resize(ports_.w_i.words() + 1);
   reset();
@@ -76,7 +76,7 @@ const models::KernelOutputs& KernelHarness::step(const models::Beat& beat) {
   ports_.x_i.set_words(x_words_.data());
   ports_.w_i.set_words(w_words_.data());
   ports_.bias_i.set(static_cast<std::uint64_t>(beat.bias));
-  if (params_.kind == KernelKind::spike) {
+  if (membrane_) {
     ports_.v_i.set(static_cast<std::uint64_t>(beat.v));
     ports_.vth_i.set(static_cast<std::uint64_t>(beat.vth));
   } else {
@@ -85,7 +85,7 @@ const models::KernelOutputs& KernelHarness::step(const models::Beat& beat) {
   instance_.tick();
   out_.valid = ports_.valid_o.get() != 0;
   out_.y = static_cast<std::uint32_t>(ports_.y_o.get());
-  if (params_.kind == KernelKind::spike) out_.v = models::wrap_signed(ports_.v_o.get(), params_.AW);
+  if (membrane_) out_.v = models::wrap_signed(ports_.v_o.get(), params_.AW);
   return out_;
 }
 

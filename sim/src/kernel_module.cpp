@@ -3,7 +3,7 @@
 namespace neuroppa::sim {
 
 KernelModule::KernelModule(const sc_core::sc_module_name& name,
-                           std::shared_ptr<const tech::LoadedModel> model,
+                           std::shared_ptr<const vmodel::LoadedModel> model,
                            const models::KernelParams& params, Source source, Sink sink)
     : sc_core::sc_module(name),
       clk("clk"),

@@ -8,7 +8,7 @@ namespace neuroppa::sim {
 
 RegressionResult run_regression(KernelHarness& dut, models::KernelGolden& golden,
                                 models::BeatStream& stream, std::uint64_t beats,
-                                const std::function<void(std::uint64_t)>& progress) {
+                                const CountProgressFn& progress) {
   constexpr std::uint64_t kProgressEvery = std::uint64_t{1} << 20;
   RegressionResult r;
   dut.reset();
@@ -23,7 +23,7 @@ RegressionResult run_regression(KernelHarness& dut, models::KernelGolden& golden
     }
     r.outputs += expected.valid;
     ++r.cycles;
-    if (beat.valid && (++r.beats % kProgressEvery) == 0 && progress) progress(r.beats);
+    if (beat.valid && (++r.beats % kProgressEvery) == 0 && progress) progress(r.beats, beats);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
@@ -32,7 +32,7 @@ RegressionResult run_regression(KernelHarness& dut, models::KernelGolden& golden
 namespace {
 
 std::string outputs_text(const models::KernelOutputs& o, const models::KernelParams& p) {
-  if (p.kind == models::KernelKind::spike) return fmt::format("valid={} spike={} v={}", o.valid, o.y, o.v);
+  if (models::has_membrane(p.kind)) return fmt::format("valid={} spike={} v={}", o.valid, o.y, o.v);
   return fmt::format("valid={} y={}", o.valid, o.y);
 }
 
@@ -43,7 +43,7 @@ std::string describe(const Mismatch& m, const models::KernelParams& p) {
   std::string text = fmt::format("first mismatch at cycle {} (beat {}, scenario {}):\n", m.cycle,
                                  m.beat, models::to_string(m.scenario));
   text += fmt::format("  inputs   valid={} first={} last={} bias={}", b.valid, b.first, b.last, b.bias);
-  if (p.kind == models::KernelKind::spike) text += fmt::format(" v={} vth={}", b.v, b.vth);
+  if (models::has_membrane(p.kind)) text += fmt::format(" v={} vth={}", b.v, b.vth);
   else text += fmt::format(" shift={}", b.shift);
   text += fmt::format("\n           x=[{}]\n           w=[{}]\n", fmt::join(b.x, " "), fmt::join(b.w, " "));
   text += fmt::format("  expected {}\n  got      {}", outputs_text(m.expected, p), outputs_text(m.got, p));

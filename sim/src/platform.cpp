@@ -12,7 +12,7 @@ class PlatformModule : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(PlatformModule);
   PlatformModule(const sc_core::sc_module_name& name, Accelerator& accelerator, const models::ImageSet& images,
-                 std::size_t count, sc_core::sc_time period, const ImageProgress& progress, PlatformRun& run)
+                 std::size_t count, sc_core::sc_time period, const CountProgressFn& progress, PlatformRun& run)
       : sc_module(name), accelerator_(accelerator), images_(images), count_(count), period_(period),
         progress_(progress), run_(run) {
     SC_THREAD(controller);
@@ -26,7 +26,7 @@ class PlatformModule : public sc_core::sc_module {
       const std::uint64_t cycles = accelerator_.stats().total().cycles - before;
       run_.cycles += cycles;
       wait(period_ * double(cycles));
-      if (progress_) progress_(i + 1);
+      if (progress_) progress_(i + 1, count_);
     }
     // Returning leaves no pending event: sc_start() returns (sc_stop would print a notice).
   }
@@ -35,14 +35,14 @@ class PlatformModule : public sc_core::sc_module {
   const models::ImageSet& images_;
   std::size_t count_;
   sc_core::sc_time period_;
-  const ImageProgress& progress_;
+  const CountProgressFn& progress_;
   PlatformRun& run_;
 };
 
 }  // namespace
 
 PlatformRun run_platform(Accelerator& accelerator, const models::ImageSet& images, std::size_t count,
-                         double frequency, const ImageProgress& progress) {
+                         double frequency, const CountProgressFn& progress) {
   static bool elaborated = false;
   if (elaborated) throw std::logic_error("run_platform: SystemC elaborates once per process");
   elaborated = true;

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <unordered_map>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/tech/liberty_syntax.hpp"
 
 namespace neuroppa::tech {
@@ -65,7 +65,7 @@ struct VcdVar {
 }  // namespace
 
 ActivityFile read_vcd(const fs::path& path) {
-  const std::string text = models::read_file(path);
+  const std::string text = base::read_file(path);
   Words words(text);
   ActivityFile file;
   file.path = path;
@@ -371,7 +371,7 @@ class SaifReader {
 
 }  // namespace
 
-ActivityFile read_saif(const fs::path& path) { return SaifReader(models::read_file(path), path).read(); }
+ActivityFile read_saif(const fs::path& path) { return SaifReader(base::read_file(path), path).read(); }
 
 namespace {
 

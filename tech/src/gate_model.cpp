@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/tech/liberty_function.hpp"
 
 namespace neuroppa::tech {
@@ -374,9 +374,9 @@ std::string gate_level_verilog(const Netlist& netlist, const std::string& clock,
   return VerilogWriter(netlist, clock, exposed_nets(netlist, clock)).write(expose_nets);
 }
 
-ModelSpec gate_level_spec(const Netlist& netlist, const std::string& clock, const std::string& label,
+vmodel::ModelSpec gate_level_spec(const Netlist& netlist, const std::string& clock, const std::string& label,
                           bool expose_nets) {
-  ModelSpec spec;
+  vmodel::ModelSpec spec;
   spec.top = netlist.top;
   spec.label = label;
   spec.clock = clock;

@@ -5,8 +5,8 @@
 #include <charconv>
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 
 namespace neuroppa::tech {
 
@@ -465,7 +465,7 @@ Library read_liberty_text(std::string_view text, const std::string& source) {
 }
 
 Library read_liberty(const std::filesystem::path& path) {
-  Library lib = read_liberty_text(models::read_file(path), path.string());
+  Library lib = read_liberty_text(base::read_file(path), path.string());
   lib.path = path;
   return lib;
 }

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 
 namespace neuroppa::tech::liberty {
 
@@ -314,6 +314,6 @@ class Parser {
 
 Group parse(std::string_view text, const std::string& source) { return Parser(text, source).parse_library(); }
 
-Group parse_file(const std::filesystem::path& path) { return parse(models::read_file(path), path.string()); }
+Group parse_file(const std::filesystem::path& path) { return parse(base::read_file(path), path.string()); }
 
 }  // namespace neuroppa::tech::liberty

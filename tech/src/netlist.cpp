@@ -5,7 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 
 namespace neuroppa::tech {
 namespace fs = std::filesystem;

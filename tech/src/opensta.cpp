@@ -4,35 +4,28 @@
 #include <fstream>
 #include <sstream>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/tech/liberty_syntax.hpp"
-#include "neuroppa/tech/process.hpp"
+#include "neuroppa/base/process.hpp"
 
 namespace neuroppa::tech {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The library as sta can read it (uncompressed).
 fs::path plain_library(const Library& lib, const fs::path& work_dir) {
   if (lib.path.extension() != ".gz") return lib.path;
   const fs::path out = work_dir / lib.path.stem();
-  std::ofstream(out, std::ios::binary) << models::read_file(lib.path);
+  base::write_file(out, base::read_file(lib.path));
   return out;
 }
 
 // Runs sta on a script that first reads and constrains the design.
 std::string run_sta(const StaDesign& d, const std::string& commands, const fs::path& work_dir,
                     const std::string& name) {
-  require_tool("sta", "opensta");
+  base::require_tool("sta", "opensta");
   fs::create_directories(work_dir);
   const double period = d.period / d.library->units.time;  // in the library's time unit
   const std::string script = fmt::format(
@@ -46,13 +39,13 @@ std::string run_sta(const StaDesign& d, const std::string& commands, const fs::p
       plain_library(*d.library, work_dir).string(), fs::absolute(d.netlist_verilog).string(), d.top, period,
       d.clock, d.clock, commands);
   const fs::path tcl = work_dir / (name + ".tcl"), log = work_dir / (name + ".log");
-  std::ofstream(tcl) << script;
+  base::write_file(tcl, script);
   fs::remove(log);
-  const int rc = run_logged({"sta", "-no_splash", "-exit", tcl.string()}, log, work_dir);
-  const std::string out = read_file(log);
+  const int rc = base::run_logged({"sta", "-no_splash", "-exit", tcl.string()}, log, work_dir);
+  const std::string out = base::read_file(log);
   if (rc != 0 || out.find("Error") != std::string::npos)
     throw Error(fmt::format("OpenSTA failed on {} (exit status {}); log: {}\n{}", d.top, rc, log.string(),
-                            tail_of_file(log, 6)));
+                            base::tail_of_file(log, 6)));
   return out;
 }
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <functional>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/tech/liberty_function.hpp"
 
 namespace neuroppa::tech {

@@ -6,12 +6,12 @@
 #include <mutex>
 #include <sstream>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
-#include "neuroppa/tech/content_store.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/base/content_store.hpp"
 #include "neuroppa/tech/liberty_syntax.hpp"
-#include "neuroppa/tech/process.hpp"
-#include "neuroppa/tech/sha256.hpp"
+#include "neuroppa/base/process.hpp"
+#include "neuroppa/base/sha256.hpp"
 
 namespace neuroppa::tech {
 namespace fs = std::filesystem;
@@ -20,17 +20,10 @@ namespace {
 
 constexpr std::string_view kSynthesisFormat = "neuroppa-synthesis-1";
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const std::string& yosys_version() {
   static const std::string version = [] {
-    require_tool("yosys", "yosys");
-    return capture_output({"yosys", "-V"});
+    base::require_tool("yosys", "yosys");
+    return base::capture_output({"yosys", "-V"});
   }();
   return version;
 }
@@ -83,24 +76,24 @@ void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::s
 }
 
 SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root, const ProgressFn& progress) {
-  const std::string library_text = models::read_file(r.liberty);
+  const std::string library_text = base::read_file(r.liberty);
   const std::string script = yosys_script(r);
-  Sha256 h;
+  base::Sha256 h;
   h.update(kSynthesisFormat).update(yosys_version()).update(script).update(library_text).update(r.top);
   for (const auto& s : r.sources) h.update(s.name).update(s.text);
   const std::string key = h.hex();
 
   const auto start = std::chrono::steady_clock::now();
-  const auto entry = ContentStore(cache_root).get_or_build("synth", key, [&](const ContentStore::BuildContext& ctx) {
+  const auto entry = base::ContentStore(cache_root).get_or_build("synth", key, [&](const base::ContentStore::BuildContext& ctx) {
     if (progress) progress(fmt::format("synthesising {} with yosys ... ", r.label));
-    for (const auto& s : r.sources) std::ofstream(ctx.dir / s.name, std::ios::binary) << s.text;
-    std::ofstream(ctx.dir / "library.lib", std::ios::binary) << library_text;
-    std::ofstream(ctx.dir / "synth.ys") << script;
-    const int rc = run_logged({"yosys", "-s", "synth.ys"}, ctx.log, ctx.dir);
+    for (const auto& s : r.sources) base::write_file(ctx.dir / s.name, s.text);
+    base::write_file(ctx.dir / "library.lib", library_text);
+    base::write_file(ctx.dir / "synth.ys", script);
+    const int rc = base::run_logged({"yosys", "-s", "synth.ys"}, ctx.log, ctx.dir);
     if (rc != 0) {
       if (progress) progress("failed\n");
       throw Error(fmt::format("yosys failed on {} (exit status {}); log: {}\n{}", r.label, rc,
-                              ctx.log.string(), tail_of_file(ctx.log, 6)));
+                              ctx.log.string(), base::tail_of_file(ctx.log, 6)));
     }
     fs::copy_file(ctx.log, ctx.dir / "yosys.log");
     fs::remove(ctx.dir / "library.lib");  // large, and the key already covers its text
@@ -114,34 +107,34 @@ SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root
   result.log = entry.dir / "yosys.log";
   result.key = key;
   result.cached = entry.cached;
-  parse_yosys_stat(read_file(result.log), result.yosys_area, result.yosys_cells);
+  parse_yosys_stat(base::read_file(result.log), result.yosys_area, result.yosys_cells);
   return result;
 }
 
 fs::path netlist_json_from_verilog(const fs::path& verilog, const std::string& top, const fs::path& liberty,
                                    const fs::path& cache_root, const ProgressFn& progress) {
   if (!fs::exists(verilog)) throw Error(fmt::format("{}: no such netlist file", verilog.string()));
-  const std::string library_text = models::read_file(liberty);
-  const std::string netlist_text = read_file(verilog);
+  const std::string library_text = base::read_file(liberty);
+  const std::string netlist_text = base::read_file(verilog);
   // No `hierarchy -check`: physical-only cells (taps, fillers) that the
   // Liberty lacks stay as unknown cells; read_yosys_json skips those that
   // connect nothing and rejects the rest.
   const std::string script = fmt::format(
       "read_liberty -lib library.lib\nread_verilog netlist.v\nhierarchy -top {}\nwrite_json netlist.json\n", top);
-  Sha256 h;
+  base::Sha256 h;
   h.update("neuroppa-netlist-json-1").update(yosys_version()).update(script).update(library_text).update(netlist_text);
-  const auto entry = ContentStore(cache_root).get_or_build("netlists", h.hex(), [&](const ContentStore::BuildContext& ctx) {
+  const auto entry = base::ContentStore(cache_root).get_or_build("netlists", h.hex(), [&](const base::ContentStore::BuildContext& ctx) {
     if (progress) progress(fmt::format("reading {} with yosys ... ", verilog.filename().string()));
-    std::ofstream(ctx.dir / "netlist.v", std::ios::binary) << netlist_text;
-    std::ofstream(ctx.dir / "library.lib", std::ios::binary) << library_text;
-    std::ofstream(ctx.dir / "read.ys") << script;
-    const int rc = run_logged({"yosys", "-q", "-s", "read.ys"}, ctx.log, ctx.dir);
+    base::write_file(ctx.dir / "netlist.v", netlist_text);
+    base::write_file(ctx.dir / "library.lib", library_text);
+    base::write_file(ctx.dir / "read.ys", script);
+    const int rc = base::run_logged({"yosys", "-q", "-s", "read.ys"}, ctx.log, ctx.dir);
     fs::remove(ctx.dir / "library.lib");
     fs::remove(ctx.dir / "netlist.v");
     if (rc != 0) {
       if (progress) progress("failed\n");
       throw Error(fmt::format("yosys cannot read netlist {} (top {}); log: {}\n{}", verilog.string(), top,
-                              ctx.log.string(), tail_of_file(ctx.log, 4)));
+                              ctx.log.string(), base::tail_of_file(ctx.log, 4)));
     }
     if (progress) progress("done\n");
   });

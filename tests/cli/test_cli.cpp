@@ -33,7 +33,7 @@ TEST_CASE("--help and --version") {
   CHECK(r.out.find("verify") != std::string::npos);
   r = run_command({kBin, "verify", "--help"});
   CHECK(r.status == 0);
-  for (const char* opt : {"--kernel", "--K", "--XW", "--WW", "--AW", "--beats", "--seed"})
+  for (const char* opt : {"--kinds", "--K", "--XW", "--WW", "--AW", "--beats", "--seed"})
     CHECK(r.out.find(opt) != std::string::npos);
   r = run_command({kBin, "--version"});
   CHECK(r.status == 0);
@@ -43,10 +43,18 @@ TEST_CASE("--help and --version") {
 TEST_CASE("invalid parameters: one clear line each, exit 2") {
   check_one_line_error({"verify", "--K", "0"}, "K=0");
   check_one_line_error({"verify", "--XW", "0"}, "XW=0");
-  check_one_line_error({"verify", "--kernel", "mac", "--AW", "12"}, "AW=12");
-  check_one_line_error({"verify", "--kernel", "shift", "--WW", "8"}, "WW=8");
-  check_one_line_error({"verify", "--kernel", "mult"}, "unknown kernel");
+  check_one_line_error({"verify", "--kinds", "mac", "--AW", "12"}, "AW=12");
+  check_one_line_error({"verify", "--kinds", "shift", "--WW", "8"}, "WW=8");
+  check_one_line_error({"verify", "--kinds", "mult"}, "unknown kernel");
   check_one_line_error({"verify", "--beats", "0"}, "--beats");
+}
+
+TEST_CASE("renamed options are refused with the new spelling") {
+  check_one_line_error({"verify", "--kernel", "mac"}, "--kernel is no longer an option: use --kinds");
+  check_one_line_error({"kernels", "--libs", "osu018"}, "--libs is no longer an option: use --lib");
+  check_one_line_error({"paper", "--libs", "osu018"}, "--libs is no longer an option: use --lib");
+  check_one_line_error({"paper", "--images", "0"}, "--images 0: choose 1..10000");
+  check_one_line_error({"run", "--model", "mac-mlp", "--K", "0"}, "--K 0: choose 1..1024");
 }
 
 TEST_CASE("verify on a parameter set no other test uses, then again from the cache") {
@@ -69,7 +77,7 @@ TEST_CASE("verify on a parameter set no other test uses, then again from the cac
 TEST_CASE("verify at gate level: the synthesised netlist against the golden model") {
   check_one_line_error({"verify", "--level", "fpga"}, "--level fpga");
   check_one_line_error({"verify", "--level", "gate", "--lib", "/nonexistent.lib"}, "library '/nonexistent.lib' not found");
-  const auto r = run_command({kBin, "-q", "verify", "--level", "gate", "--kernel", "spike", "--beats", "20000"});
+  const auto r = run_command({kBin, "-q", "verify", "--level", "gate", "--kinds", "spike", "--beats", "20000"});
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("gate spike K=9 WW=8 AW=32") == 0);

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <zlib.h>
 
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/file.hpp"
 #include "support.hpp"
 
 using neuroppa::test::run_command;
@@ -72,7 +72,7 @@ bool same_number(const std::string& shown, double value) {
 // Minimal PNG reader (8-bit RGB/RGBA, not interlaced: what rsvg-convert writes):
 // the share of pixels that are not white.
 double non_white_share(const fs::path& png) {
-  const std::string data = neuroppa::models::read_file(png);
+  const std::string data = neuroppa::base::read_file(png);
   REQUIRE(data.substr(1, 3) == "PNG");
   const auto be32 = [&](std::size_t at) {
     return (std::uint32_t(std::uint8_t(data[at])) << 24) | (std::uint32_t(std::uint8_t(data[at + 1])) << 16) |
@@ -131,7 +131,7 @@ double non_white_share(const fs::path& png) {
 
 TEST_CASE("paper: tables in four formats with the same numbers, byte-identical reruns, plots that render") {
   const fs::path a = neuroppa::test::temp_dir("paper-a"), b = neuroppa::test::temp_dir("paper-b");
-  const std::vector<std::string> args = {"-q", "paper", "--libs", "osu018", "--K", "9", "--models",
+  const std::vector<std::string> args = {"-q", "paper", "--lib", "osu018", "--K", "9", "--models",
                                          "mac-mlp,shift-mlp,spike-mlp", "--images", "8", "--beats", "2000"};
   for (const fs::path& dir : {a, b}) {
     std::vector<std::string> argv = {kBin};
@@ -152,28 +152,28 @@ TEST_CASE("paper: tables in four formats with the same numbers, byte-identical r
   for (const auto& f : files) {
     CAPTURE(f);
     REQUIRE(fs::exists(a / f));
-    const std::string first = neuroppa::models::read_file(a / f);
+    const std::string first = neuroppa::base::read_file(a / f);
     // Provenance in every file: the command, the tools, the library checksum, the time.
-    CHECK(first.find("paper --libs osu018") != std::string::npos);
+    CHECK(first.find("paper --lib osu018") != std::string::npos);
     CHECK(first.find("Verilator 5.006") != std::string::npos);
     CHECK(first.find("sha256 ") != std::string::npos);
     CHECK(first.find("generated: ") != std::string::npos);
     // The other run differs in its output folder (part of the command line) and its timestamp only.
-    std::string second = neuroppa::models::read_file(b / f);
+    std::string second = neuroppa::base::read_file(b / f);
     for (std::size_t at; (at = second.find(b.string())) != std::string::npos;) second.replace(at, b.string().size(), a.string());
     CHECK(without_timestamp(first) == without_timestamp(second));
   }
 
   for (const auto& t : tables) {
     CAPTURE(t);
-    const auto md = markdown_rows(neuroppa::models::read_file(a / (t + ".md")));
+    const auto md = markdown_rows(neuroppa::base::read_file(a / (t + ".md")));
     std::vector<std::vector<std::string>> csv;
-    std::istringstream in(neuroppa::models::read_file(a / (t + ".csv")));
+    std::istringstream in(neuroppa::base::read_file(a / (t + ".csv")));
     std::string line;
     while (std::getline(in, line))
       if (!line.empty() && line[0] != '#') csv.push_back(split(line, ','));
     csv.erase(csv.begin());  // header
-    const auto json = nlohmann::json::parse(neuroppa::models::read_file(a / (t + ".json")));
+    const auto json = nlohmann::json::parse(neuroppa::base::read_file(a / (t + ".json")));
     REQUIRE(md.size() == csv.size());
     REQUIRE(md.size() == json["rows"].size());
     REQUIRE(!md.empty());
@@ -191,9 +191,9 @@ TEST_CASE("paper: tables in four formats with the same numbers, byte-identical r
         if (std::isfinite(value)) CHECK(std::stod(csv[r][c]) == doctest::Approx(value).epsilon(1e-12));
       }
   }
-  const std::string t1 = neuroppa::models::read_file(a / "t1_kernels.md");
+  const std::string t1 = neuroppa::base::read_file(a / "t1_kernels.md");
   CHECK(t1.find("7.51–8.19× lower power and 3.89–4.33× lower area") != std::string::npos);
-  const std::string t2 = neuroppa::models::read_file(a / "t2_networks.md");
+  const std::string t2 = neuroppa::base::read_file(a / "t2_networks.md");
   CHECK(t2.find("more energy-efficient (claimed ≥ 1.4×)") != std::string::npos);
   CHECK(t2.find("27× less power, only 5× less energy") != std::string::npos);
 

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "neuroppa/models/dataset.hpp"
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;

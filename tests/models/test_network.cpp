@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/models/file.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/models/random.hpp"
 #include "network_fixtures.hpp"
@@ -14,6 +14,7 @@
 
 using namespace neuroppa;
 using namespace neuroppa::models;
+using neuroppa::base::read_file;
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/reports/plot.hpp"
 #include "neuroppa/reports/table.hpp"
 

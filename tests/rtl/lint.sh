@@ -5,8 +5,8 @@ rtl=$1
 fail=0
 lint() {  # kernel, parameters...
   local top=np_$1_kernel; shift
-  local files=("$rtl/$top.sv")
-  [ "$top" = np_spike_kernel ] || files+=("$rtl/np_output_stage.sv")
+  # The package first, then every module (shared blocks and kernels).
+  local files=("$rtl/np_pkg.sv" $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$'))
   if ! out=$(verilator --lint-only -Wall --top-module "$top" "$@" "${files[@]}" 2>&1) || [ -n "$out" ]; then
     echo "lint failed: $top $*"; echo "$out"; fail=1
   else
@@ -23,4 +23,19 @@ for k in 1 9 25; do
   lint spike -GK=$k -GWW=4 -GAW=16
   lint spike -GK=$k -GWW=8 -GAW=64
 done
+# Illegal parameters stop elaboration with a message (np_params_check).
+bad() {  # kernel, parameters...
+  local top=np_$1_kernel; shift
+  if out=$(verilator --lint-only --top-module "$top" "$@" "$rtl/np_pkg.sv" $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$') 2>&1) ||
+     ! grep -q "parameter .* out of range" <<<"$out"; then
+    echo "illegal parameters accepted: $top $*"; echo "$out"; fail=1
+  else
+    echo "illegal parameters refused: $top $*"
+  fi
+}
+bad mac -GK=0
+bad mac -GK=2000
+bad shift -GWW=1
+bad threshold -GXW=17
+bad spike -GAW=65
 exit $fail

@@ -7,8 +7,7 @@ rtl=$1
 fail=0
 for kind in mac shift threshold spike; do
   top=np_${kind}_kernel
-  files="$rtl/$top.sv"
-  [ $kind = spike ] || files="$files $rtl/np_output_stage.sv"
+  files="$rtl/np_pkg.sv $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$' | tr '\n' ' ')"
   log=$(yosys -p "read_verilog -sv $files; chparam -set K 9 $top; synth -flatten -top $top; check -assert; select -assert-none t:\$dlatch t:\$_DLATCH_*; stat" 2>&1) || {
     echo "synthesis failed: $top"; echo "$log" | tail -20; fail=1; continue; }
   if grep -qi "warning" <<<"$log"; then

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "neuroppa/models/dataset.hpp"
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/models/random.hpp"
 #include "neuroppa/sim/accelerator.hpp"
 #include "neuroppa/tech/liberty.hpp"

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "neuroppa/sim/kernel_regression.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 #include "regression_sets.hpp"
 #include "support.hpp"
 
@@ -14,10 +14,10 @@ using models::KernelParams;
 
 namespace {
 
-std::shared_ptr<const tech::LoadedModel> rtl_model(const KernelParams& p) {
-  static tech::ModelCache cache(test::model_cache_dir(),
+std::shared_ptr<const vmodel::LoadedModel> rtl_model(const KernelParams& p) {
+  static vmodel::ModelCache cache(test::model_cache_dir(),
                                 [](std::string_view line) { std::fputs(std::string(line).c_str(), stderr); });
-  return cache.load(tech::kernel_rtl_spec(p));
+  return cache.load(sim::kernel_rtl_spec(p));
 }
 
 sim::RegressionResult regress(const KernelParams& p, std::uint64_t beats, std::uint64_t seed) {

@@ -7,7 +7,7 @@
 
 #include "neuroppa/models/stimulus.hpp"
 #include "neuroppa/sim/kernel_module.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 #include "regression_sets.hpp"
 #include "support.hpp"
 
@@ -27,13 +27,13 @@ struct Checked {
 
 TEST_CASE("SystemC: four kernels clocked by sc_clock match the golden models") {
   constexpr std::uint64_t kCycles = 20000;
-  tech::ModelCache cache(test::model_cache_dir());
+  vmodel::ModelCache cache(test::model_cache_dir());
   sc_core::sc_clock clk("clk", 10, sc_core::SC_NS);
   std::vector<std::unique_ptr<Checked>> checks;
   std::vector<std::unique_ptr<sim::KernelModule>> modules;
   for (models::KernelKind kind : models::kAllKernelKinds) {
     auto& c = *checks.emplace_back(std::make_unique<Checked>(test::regression_sets(kind)[1]));
-    auto model = cache.load(tech::kernel_rtl_spec(c.params));
+    auto model = cache.load(sim::kernel_rtl_spec(c.params));
     auto& m = *modules.emplace_back(std::make_unique<sim::KernelModule>(
         std::string(models::to_string(kind)).c_str(), model, c.params,
         [&c]() -> const models::Beat& { return c.stream.next(); },

@@ -1,7 +1,7 @@
 // VCD and SAIF readers, annotation of a netlist, and the gcd reference case.
 #include <doctest/doctest.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/tech/activity_file.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/synthesis.hpp"
@@ -10,6 +10,7 @@
 
 using namespace neuroppa;
 using namespace neuroppa::tech;
+using namespace neuroppa::vmodel;
 
 namespace {
 

@@ -3,17 +3,19 @@
 
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_regression.hpp"
-#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
 #include "neuroppa/tech/gate_model.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/liberty_function.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
 using namespace neuroppa::tech;
+using namespace neuroppa::vmodel;
+using namespace neuroppa::sim;
 using models::KernelKind;
 using models::KernelParams;
 

@@ -7,14 +7,17 @@
 
 #include "neuroppa/models/stimulus.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
-#include "neuroppa/tech/activity.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
 #include "neuroppa/tech/gate_model.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
-#include "neuroppa/tech/process.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
+#include "neuroppa/base/process.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
 using namespace neuroppa::tech;
+using namespace neuroppa::vmodel;
+using namespace neuroppa::sim;
+using namespace neuroppa::base;
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "neuroppa/models/error.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/models/random.hpp"
 #include "neuroppa/tech/liberty.hpp"
 #include "support.hpp"

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "neuroppa/models/error.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
-#include "neuroppa/tech/model_build.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -17,8 +17,8 @@ namespace {
 
 // A small registered adder with a wide port: quick to build, and exercises
 // every storage class of the ABI (8-, 16-, 32-, 64-bit and wide words).
-tech::ModelSpec adder_spec(const std::string& tag) {
-  tech::ModelSpec s;
+vmodel::ModelSpec adder_spec(const std::string& tag) {
+  vmodel::ModelSpec s;
   s.top = "adder";
   s.label = "test adder " + tag;
   s.clock = "clk";
@@ -42,8 +42,8 @@ endmodule
   return s;
 }
 
-void check_adder(const std::shared_ptr<const tech::LoadedModel>& model) {
-  tech::ModelInstance inst(model);
+void check_adder(const std::shared_ptr<const vmodel::LoadedModel>& model) {
+  vmodel::ModelInstance inst(model);
   const auto a = inst.port("a"), b = inst.port("b"), sum = inst.port("sum_q");
   a.set(0xff'ffff'fff0ULL);
   b.set(0x20);
@@ -64,7 +64,7 @@ void check_adder(const std::shared_ptr<const tech::LoadedModel>& model) {
 }  // namespace
 
 TEST_CASE("cache keys follow the content") {
-  tech::ModelCache cache(test::temp_dir("keys"));
+  vmodel::ModelCache cache(test::temp_dir("keys"));
   const auto s = adder_spec("k");
   CHECK(cache.key(s) == cache.key(adder_spec("k")));
   auto relabelled = s;
@@ -76,16 +76,16 @@ TEST_CASE("cache keys follow the content") {
   changed = s;
   changed.sources[0].text += " ";
   CHECK(cache.key(changed) != cache.key(s));
-  const auto mac = tech::kernel_rtl_spec({models::KernelKind::mac, 9, 8, 8, 32});
-  const auto mac25 = tech::kernel_rtl_spec({models::KernelKind::mac, 25, 8, 8, 32});
+  const auto mac = sim::kernel_rtl_spec({models::KernelKind::mac, 9, 8, 8, 32});
+  const auto mac25 = sim::kernel_rtl_spec({models::KernelKind::mac, 25, 8, 8, 32});
   CHECK(cache.key(mac) != cache.key(mac25));
 }
 
 TEST_CASE("a model is built once, then loaded from the cache") {
   const fs::path root = test::temp_dir("cache");
   std::vector<std::string> lines;
-  tech::ModelCache cache(root, [&](std::string_view l) { lines.emplace_back(l); });
-  tech::BuildReport first, second;
+  vmodel::ModelCache cache(root, [&](std::string_view l) { lines.emplace_back(l); });
+  vmodel::BuildReport first, second;
   check_adder(cache.load(adder_spec("once"), &first));
   CHECK_FALSE(first.cached);
   check_adder(cache.load(adder_spec("once"), &second));
@@ -107,8 +107,8 @@ TEST_CASE("concurrent processes building the same model share one build") {
     if (pid == 0) {
       int rc = 1;
       try {
-        tech::ModelCache cache(root);
-        tech::ModelInstance inst(cache.load(spec));
+        vmodel::ModelCache cache(root);
+        vmodel::ModelInstance inst(cache.load(spec));
         inst.port("a").set(2);
         inst.port("b").set(3);
         inst.tick();
@@ -136,7 +136,7 @@ TEST_CASE("a build that fails says which model and where the log is") {
   auto spec = adder_spec("broken");
   spec.sources[0].text = "module adder(input logic clk; endmodule\n";
   const fs::path root = test::temp_dir("broken");
-  tech::ModelCache cache(root);
+  vmodel::ModelCache cache(root);
   try {
     cache.load(spec);
     FAIL("expected an error");
@@ -152,10 +152,14 @@ TEST_CASE("a build that fails says which model and where the log is") {
 }
 
 TEST_CASE("kernel specs refuse invalid parameters") {
-  CHECK_THROWS_AS(tech::kernel_rtl_spec({models::KernelKind::mac, 0, 8, 8, 32}), Error);
-  const auto spike = tech::kernel_rtl_spec({models::KernelKind::spike, 4, 0, 6, 16});
+  CHECK_THROWS_AS(sim::kernel_rtl_spec({models::KernelKind::mac, 0, 8, 8, 32}), Error);
+  const auto spike = sim::kernel_rtl_spec({models::KernelKind::spike, 4, 0, 6, 16});
   CHECK(spike.top == "np_spike_kernel");
-  CHECK(spike.sources.size() == 1);
+  // The package, the shared accumulator and parameter checks, the kernel; no output stage.
+  REQUIRE(spike.sources.size() == 4);
+  CHECK(spike.sources.front().name == "np_pkg.sv");
+  CHECK(spike.sources.back().name == "np_spike_kernel.sv");
+  for (const auto& s : spike.sources) CHECK(s.name != "np_output_stage.sv");
   CHECK(spike.ports[5].name == "x_i");
   CHECK(spike.ports[5].width == 4);
   CHECK(spike.ports[6].width == 24);

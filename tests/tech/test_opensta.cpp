@@ -4,16 +4,19 @@
 #include <fmt/format.h>
 #include <map>
 
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/synthesis.hpp"
 #include "gcd_design.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
 using namespace neuroppa::tech;
+using namespace neuroppa::vmodel;
+using namespace neuroppa::sim;
 using models::KernelKind;
 
 namespace {
@@ -50,7 +53,7 @@ TEST_CASE("total power within 2% of OpenSTA's report_power at one global activit
         CAPTURE(node);
         CAPTURE(models::to_string(kind));
         CAPTURE(activity);
-        const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernel_top(kind), "clk_i", 10e-9};
+        const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9};
         const StaPowerReport sta = opensta_power(design, activity, 0.5, test::temp_dir("sta"));
         PowerOptions o;
         o.frequency = 100e6;
@@ -96,7 +99,7 @@ TEST_SUITE("shared") {
 TEST_CASE("OpenSTA gives every kernel a critical path and f_max") {
   for (KernelKind kind : models::kAllKernelKinds) {
     const Synthesised s = synthesised(kind, "osu018");
-    const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernel_top(kind), "clk_i", 10e-9};
+    const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9};
     const StaTimingReport t = opensta_timing(design, test::temp_dir("sta"));
     CAPTURE(models::to_string(kind));
     CHECK_FALSE(t.startpoint.empty());

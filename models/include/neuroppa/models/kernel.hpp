@@ -52,6 +52,18 @@ struct KernelParams {
 // 134-bit accumulator), and the implied XW + 1 for threshold.
 unsigned default_code_bits(KernelKind kind, unsigned XW);
 
+// Whether a kind keeps a membrane potential (v in, v out, spike out: the
+// integrate-and-fire end of timestep) instead of the output stage
+// (y = saturate(max(0, acc + bias) >> shift)); its inputs are then 1-bit spikes.
+bool has_membrane(KernelKind kind);
+
+// Corner-case weight codes of a kind, for stimulus: the code whose term is
+// largest (positive) or most negative for a given activation, and a code
+// whose term is zero whatever the activation (`negative`: its sign bit set,
+// where the code has one).
+std::uint32_t extreme_code(const KernelParams& params, bool positive);
+std::uint32_t zero_code(const KernelParams& params, bool negative);
+
 // nullopt if the parameters are valid, else one line naming the parameter.
 std::optional<std::string> validate(const KernelParams& params);
 

@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 
+#include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/models/network.hpp"
 
@@ -35,11 +36,10 @@ struct TrainOptions {
   std::size_t test_images = 0;   // 0: the whole test set (for the accuracies recorded)
 };
 
-using TrainProgress = std::function<void(const std::string& line)>;
 
 // Throws neuroppa::Error on a bad architecture or option.
 Network train_network(const TrainOptions& options, const LabelledImages& train, const LabelledImages& test,
-                      const TrainProgress& progress = {});
+                      const ProgressFn& progress = {});
 
 // Accuracy of the reference inference (models::infer) on the first `count` images (0: all).
 double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count = 0);

@@ -34,9 +34,10 @@
 #include <string>
 #include <vector>
 
+#include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/sim/lane_workers.hpp"
-#include "neuroppa/tech/kernel_rtl.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/power.hpp"
 
 namespace neuroppa::sim {
@@ -112,7 +113,6 @@ struct EnergyReport {
   EnergyParts total;
 };
 
-using ProgressFn = std::function<void(std::string_view)>;
 
 class Accelerator {
  public:

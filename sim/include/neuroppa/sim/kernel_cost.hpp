@@ -7,6 +7,7 @@
 #include <functional>
 #include <string_view>
 
+#include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/operands.hpp"
 #include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/tech/netlist.hpp"
@@ -34,7 +35,6 @@ struct KernelCost {
   double energy_per_synapse_op() const { return energy_per_beat() / params.K; }
 };
 
-using ProgressFn = std::function<void(std::string_view)>;
 
 // Throws neuroppa::Error on invalid parameters, tool failures, or a
 // gate-level netlist that disagrees with the golden model.

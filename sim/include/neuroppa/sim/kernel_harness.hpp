@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "neuroppa/models/kernel.hpp"
-#include "neuroppa/tech/model_build.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 
 namespace neuroppa::sim {
 
@@ -19,29 +19,30 @@ void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<s
 // once. Spike kernels have v_i, vth_i, spike_o (as y_o) and v_o; the others
 // shift_i and y_o.
 struct KernelPorts {
-  KernelPorts(const tech::ModelInstance& instance, bool spike);
-  tech::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i;
-  tech::Port valid_o, y_o, v_o;
+  KernelPorts(const vmodel::ModelInstance& instance, models::KernelKind kind);
+  vmodel::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i;
+  vmodel::Port valid_o, y_o, v_o;
 };
 
 // Asserts the asynchronous reset for one clock cycle; registers read 0 afterwards.
-void reset_kernel(tech::ModelInstance& instance, const KernelPorts& ports);
+void reset_kernel(vmodel::ModelInstance& instance, const KernelPorts& ports);
 
 class KernelHarness {
  public:
-  KernelHarness(std::shared_ptr<const tech::LoadedModel> model, const models::KernelParams& params);
+  KernelHarness(std::shared_ptr<const vmodel::LoadedModel> model, const models::KernelParams& params);
 
   // Asserts the asynchronous reset for one cycle; registers read 0 afterwards.
   void reset();
   // Applies the beat's inputs, clocks one rising edge, reads the registered outputs.
   const models::KernelOutputs& step(const models::Beat& beat);
   const models::KernelParams& params() const { return params_; }
-  const tech::ModelInstance& instance() const { return instance_; }
+  const vmodel::ModelInstance& instance() const { return instance_; }
 
  private:
   models::KernelParams params_;
-  tech::ModelInstance instance_;
+  vmodel::ModelInstance instance_;
   KernelPorts ports_;
+  bool membrane_;  // spike: v in and out instead of shift in
   std::vector<std::uint32_t> x_words_, w_words_;
   models::KernelOutputs out_;
 };

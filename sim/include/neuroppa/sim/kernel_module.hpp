@@ -22,7 +22,7 @@ class KernelModule : public sc_core::sc_module {
 
   sc_core::sc_in<bool> clk;
 
-  KernelModule(const sc_core::sc_module_name& name, std::shared_ptr<const tech::LoadedModel> model,
+  KernelModule(const sc_core::sc_module_name& name, std::shared_ptr<const vmodel::LoadedModel> model,
                const models::KernelParams& params, Source source, Sink sink);
 
   std::uint64_t cycles() const { return cycles_; }

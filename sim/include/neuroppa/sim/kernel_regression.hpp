@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/kernel.hpp"
 #include "neuroppa/models/stimulus.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
@@ -36,7 +37,7 @@ struct RegressionResult {
 // is called now and then with the beats done so far.
 RegressionResult run_regression(KernelHarness& dut, models::KernelGolden& golden,
                                 models::BeatStream& stream, std::uint64_t beats,
-                                const std::function<void(std::uint64_t)>& progress = {});
+                                const CountProgressFn& progress = {});
 
 // Multi-line description of a mismatch: the failing cycle's inputs in full,
 // expected and received outputs.

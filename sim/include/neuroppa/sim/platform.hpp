@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/sim/accelerator.hpp"
 
@@ -19,13 +20,10 @@ struct PlatformRun {
   double wall_seconds = 0;
 };
 
-// Called after each image with the number done so far.
-using ImageProgress = std::function<void(std::size_t done)>;
-
 // Runs images [0, count) of `images` through the platform at `frequency`.
 // SystemC elaborates once per process: call this at most once (a second call
 // throws std::logic_error).
 PlatformRun run_platform(Accelerator& accelerator, const models::ImageSet& images, std::size_t count,
-                         double frequency, const ImageProgress& progress = {});
+                         double frequency, const CountProgressFn& progress = {});  // images done
 
 }  // namespace neuroppa::sim

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "neuroppa/tech/model_build.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 #include "neuroppa/tech/netlist.hpp"
 
 namespace neuroppa::tech {
@@ -32,7 +32,7 @@ std::vector<int> exposed_nets(const Netlist& netlist, const std::string& clock);
 std::string gate_level_verilog(const Netlist& netlist, const std::string& clock, bool expose_nets);
 
 // A run-time model spec of the netlist. `clock` is the input tick() toggles.
-ModelSpec gate_level_spec(const Netlist& netlist, const std::string& clock, const std::string& label,
+vmodel::ModelSpec gate_level_spec(const Netlist& netlist, const std::string& clock, const std::string& label,
                           bool expose_nets);
 
 }  // namespace neuroppa::tech

@@ -10,13 +10,14 @@
 #include <utility>
 #include <vector>
 
-#include "neuroppa/tech/model_build.hpp"
+#include "neuroppa/base/progress.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 
 namespace neuroppa::tech {
 
 struct SynthesisRequest {
   std::string top;
-  std::vector<SourceFile> sources;
+  std::vector<vmodel::SourceFile> sources;
   std::vector<std::pair<std::string, std::string>> parameters;  // chparam on the top
   std::filesystem::path liberty;  // .lib or .lib.gz
   std::string label;              // for progress lines
@@ -32,7 +33,6 @@ struct SynthesisResult {
   bool cached = false;
 };
 
-using ProgressFn = std::function<void(std::string_view)>;
 
 // Synthesises (or finds in the cache under cache_root/synth) the request.
 // Throws neuroppa::Error naming the design and the log when yosys fails.

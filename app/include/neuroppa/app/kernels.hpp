@@ -1,0 +1,45 @@
+// neuroppa kernels: each kernel synthesised onto standard-cell libraries,
+// its area, f_max and the power of its gate-level netlist on seeded
+// operands, with savings against mac.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "neuroppa/app/context.hpp"
+#include "neuroppa/reports/table.hpp"
+#include "neuroppa/sim/kernel_cost.hpp"
+
+namespace neuroppa::app {
+
+struct KernelsRequest {
+  std::vector<std::string> libs = {"osu018"};  // names (osu018, ...) or Liberty files
+  std::vector<models::KernelKind> kinds;       // default: every kind
+  std::vector<unsigned> Ks = {9};
+  unsigned XW = 8, AW = 32;
+  double frequency = 50e6;  // every default (K=9, osu018) kernel meets it
+  std::uint64_t beats = 20000;
+  double sparsity = 0.5;
+  unsigned beats_per_output = 16;
+  std::string activations, weights;  // value files to sample, or empty
+  std::uint64_t seed = 1;
+};
+
+struct KernelRow {
+  std::string lib;  // library name
+  sim::KernelCost cost;
+};
+
+struct KernelsResult {
+  std::vector<KernelRow> rows;
+  reports::Table table;
+};
+
+// Every parameter is checked before the first (long) build.
+KernelsResult characterise_kernels(const KernelsRequest& request, const Context& context);
+
+// The cost table of `rows`: savings are mac's figure over the kernel's on the
+// same library and K. A library column appears when there is more than one.
+reports::Table kernel_cost_table(const std::vector<KernelRow>& rows);
+
+}  // namespace neuroppa::app

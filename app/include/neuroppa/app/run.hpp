@@ -1,0 +1,40 @@
+// neuroppa run: a model file through the SystemC platform on the
+// Fashion-MNIST test set: accuracy, cycles, latency, throughput and, at gate
+// level, energy per inference by layer and component.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "neuroppa/app/context.hpp"
+#include "neuroppa/models/dataset.hpp"
+#include "neuroppa/reports/table.hpp"
+#include "neuroppa/sim/accelerator.hpp"
+
+namespace neuroppa::app {
+
+struct RunRequest {
+  std::string model;  // model file, or the name of a bundled model
+  bool gate_level = false;
+  std::size_t images = 0;  // 0: the level's default (all at rtl, 1,000 at gate level)
+  std::string lib = "osu018";
+  double frequency = 50e6;
+  unsigned lanes = 16, K = 16;
+  unsigned threads = 1;
+  bool check = false;  // compare every image with the reference inference
+  sim::MemoryEnergy memory;
+  std::filesystem::path data = models::kFashionMnistDir;
+};
+
+struct RunResult {
+  std::size_t images = 0;
+  double accuracy = 0;
+  std::size_t mismatches = 0, first_mismatch = 0;  // with check
+  std::vector<reports::Table> tables;  // summary, per layer, and at gate level energy by component
+};
+
+// `images_done` sees the number of images done after each one.
+RunResult run_network(const RunRequest& request, const Context& context, const CountProgressFn& images_done = {});
+
+}  // namespace neuroppa::app

@@ -1,0 +1,166 @@
+#include "neuroppa/app/run.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "neuroppa/app/bundled_models.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/models/network.hpp"
+#include "neuroppa/sim/platform.hpp"
+#include "neuroppa/tech/liberty.hpp"
+
+namespace neuroppa::app {
+namespace fs = std::filesystem;
+namespace {
+
+reports::Table summary_table(const models::Network& net, const RunRequest& o, const sim::PlatformRun& run,
+                             double accuracy, double frequency, const std::optional<sim::EnergyReport>& energy) {
+  const double n = double(run.results.size());
+  const double cycles = double(run.cycles) / n;
+  reports::Table t;
+  t.title = fmt::format("{} on the platform ({} level, {} lanes per kind, K={})", net.name, o.gate_level ? "gate" : "rtl", o.lanes, o.K);
+  t.columns = {{"quantity", ""}, {"value", "", 5}, {"unit", ""}};
+  t.rows.push_back({"test images", n, ""});
+  t.rows.push_back({"accuracy (platform)", accuracy, ""});
+  if (net.training.quantised_accuracy >= 0)
+    t.rows.push_back({"accuracy recorded at training (integer network, full test set)", net.training.quantised_accuracy, ""});
+  if (net.training.float_accuracy >= 0)
+    t.rows.push_back({"accuracy of the float network (full test set)", net.training.float_accuracy, ""});
+  for (const auto& ref : models::published_accuracies())
+    t.rows.push_back({"published reference: " + ref.model, ref.accuracy, ""});
+  t.rows.push_back({"cycles per inference", cycles, "cycles"});
+  t.rows.push_back({"latency", cycles / frequency * 1e6, "µs"});
+  t.rows.push_back({"throughput", frequency / cycles, "inferences/s"});
+  if (net.spiking()) {
+    std::uint64_t spikes = 0, input_spikes = 0;
+    for (const auto& r : run.results) {
+      spikes += r.spikes;
+      input_spikes += r.input_spikes;
+    }
+    t.rows.push_back({"timesteps", double(net.timesteps), ""});
+    t.rows.push_back({"spikes per inference (compute layers)", double(spikes) / n, ""});
+    t.rows.push_back({"input spikes per inference", double(input_spikes) / n, ""});
+  }
+  if (energy) {
+    const double e = energy->total.total() / n;
+    t.rows.push_back({"energy per inference", e * 1e9, "nJ"});
+    t.rows.push_back({"  kernel lanes: internal", energy->total.kernels.internal / n * 1e9, "nJ"});
+    t.rows.push_back({"  kernel lanes: switching", energy->total.kernels.switching / n * 1e9, "nJ"});
+    t.rows.push_back({"  kernel lanes: leakage", energy->total.kernels.leakage / n * 1e9, "nJ"});
+    t.rows.push_back({"  memories", energy->total.memory / n * 1e9, "nJ"});
+    t.rows.push_back({"average power", e / (cycles / frequency) * 1e3, "mW"});
+  }
+  t.rows.push_back({"simulation speed", n / run.wall_seconds, "images/s"});
+  return t;
+}
+
+reports::Table layer_table(const models::Network& net, const sim::RunStats& stats,
+                           const std::optional<sim::EnergyReport>& energy, unsigned lanes) {
+  const double n = double(stats.images);
+  reports::Table t;
+  t.title = "Per layer, per inference";
+  t.columns = {{"layer", ""},           {"cycles", "", 6},       {"beats", "", 6},          {"skipped beats", "", 6},
+               {"lane use", "%", 3},    {"weight reads", "", 6}, {"act. reads", "", 6},     {"act. writes", "", 6},
+               {"membrane r+w", "", 6}, {"spikes", "", 5}};
+  if (energy) t.columns.insert(t.columns.end(), {{"energy", "nJ", 4}, {"share", "%", 3}});
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const sim::LayerStats& s = stats.layers[i];
+    const double use = s.beats ? 100.0 * double(s.lane_beats) / (double(s.beats) * lanes) : std::nan("");
+    std::vector<reports::Cell> row = {
+        fmt::format("{} {}", i + 1, net.layers[i].describe()), double(s.cycles) / n, double(s.beats) / n,
+        double(s.skipped_beats) / n, use, double(s.weights.reads) / n, double(s.activations.reads) / n,
+        double(s.activations.writes) / n, double(s.membrane.reads + s.membrane.writes) / n, double(s.spikes) / n};
+    if (energy) {
+      row.push_back(energy->layers[i].total() / n * 1e9);
+      row.push_back(100 * energy->layers[i].total() / energy->total.total());
+    }
+    t.rows.push_back(row);
+  }
+  return t;
+}
+
+reports::Table component_table(const sim::EnergyReport& energy, double images, bool priced) {
+  reports::Table t;
+  t.title = "Energy per inference by component";
+  t.columns = {{"component", ""}, {"energy", "nJ", 4}, {"share", "%", 3}};
+  for (const auto& [name, joules] : energy.components)
+    t.rows.push_back({name, joules / images * 1e9, 100 * joules / energy.total.total()});
+  t.rows.push_back({"kernel lanes by cell group: sequential", energy.total.sequential.total() / images * 1e9,
+                    100 * energy.total.sequential.total() / energy.total.total()});
+  t.rows.push_back({"kernel lanes by cell group: combinational", energy.total.combinational.total() / images * 1e9,
+                    100 * energy.total.combinational.total() / energy.total.total()});
+  t.rows.push_back({"kernel lanes by cell group: clock", energy.total.clock.total() / images * 1e9,
+                    100 * energy.total.clock.total() / energy.total.total()});
+  if (!priced) t.notes.push_back("Memories: accesses counted, not priced (give --mem-energy to price them).");
+  return t;
+}
+
+}  // namespace
+
+RunResult run_network(const RunRequest& o, const Context& context, const CountProgressFn& images_done) {
+  const bool gate = o.gate_level;
+  const double frequency = o.frequency;
+  const sim::MemoryEnergy& memory = o.memory;
+  if (o.lanes == 0 || o.lanes > 4096) throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", o.lanes));
+  if (o.K == 0 || o.K > models::kMaxK) throw Error(fmt::format("--K {}: choose 1..{}", o.K, models::kMaxK));
+  const fs::path model_path = resolve_model(o.model);
+  const models::Network net = models::read_network(model_path);
+  const models::LabelledImages test = models::load_fashion_mnist(false, o.data);
+  if (!(test.images.rows == net.input.height && test.images.cols == net.input.width && net.input.channels == 1))
+    throw Error(fmt::format("{}: input {} does not match the {}x{} test images", model_path.string(),
+                            net.input.describe(), test.images.rows, test.images.cols));
+  const std::size_t count = o.images ? o.images : (gate ? 1000 : test.labels.size());
+  if (count > test.labels.size())
+    throw Error(fmt::format("--images {}: the test set has {} images", count, test.labels.size()));
+
+  std::optional<tech::Library> library;
+  if (gate) library = tech::read_liberty(tech::resolve_library(o.lib));
+  sim::AcceleratorConfig config;
+  config.lanes = o.lanes;
+  if (o.threads == 0 || o.threads > 256) throw Error(fmt::format("--threads {}: choose 1..256", o.threads));
+  config.threads = o.threads;
+  config.K = o.K;
+  config.level = gate ? sim::Level::gate : sim::Level::rtl;
+  config.library = library ? &*library : nullptr;
+  context.say(fmt::format("run: {} ({}) at {} level, {} lanes, K={}{}\n", net.name, model_path.string(),
+                          gate ? "gate" : "rtl", o.lanes, o.K, gate ? ", cells " + library->name : ""));
+  sim::Accelerator accelerator(net, config, context.cache_dir, context.tools);
+  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, images_done);
+
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < count; ++i) correct += run.results[i].predicted == test.labels[i];
+  std::size_t mismatches = 0, first_mismatch = 0;
+  if (o.check) {
+    for (std::size_t i = 0; i < count; ++i)
+      if (!(models::infer(net, test.images.image(i)) == run.results[i]) && mismatches++ == 0) first_mismatch = i;
+  }
+  std::optional<sim::EnergyReport> energy;
+  if (gate) energy = accelerator.energy(frequency, memory);
+
+  reports::Table summary = summary_table(net, o, run, double(correct) / double(count), frequency, energy);
+  summary.notes.push_back(fmt::format("{}; {}", version_string(), context.command_line));
+  summary.notes.push_back(fmt::format("Clock {} MHz; SystemC time at the end {:.6g} s = {} cycles.", frequency / 1e6,
+                                      run.simulated_seconds, run.cycles));
+  if (gate)
+    summary.notes.push_back(fmt::format(
+        "Energy from per-net toggles of every lane's gate-level netlist on {} (zero-delay: glitches not seen); "
+        "idle lanes are clock-gated and only leak.",
+        library->name));
+  if (o.check)
+    summary.notes.push_back(mismatches ? fmt::format("CHECK FAILED: the platform differs from the reference "
+                                                     "inference on {} of {} images (first: test image {})",
+                                                     mismatches, count, first_mismatch)
+                                       : fmt::format("Check: the platform equals the reference inference "
+                                                     "(models::infer) on all {} images.",
+                                                     count));
+  RunResult result;
+  result.images = count;
+  result.accuracy = double(correct) / double(count);
+  result.mismatches = mismatches;
+  result.first_mismatch = first_mismatch;
+  result.tables = {summary, layer_table(net, accelerator.stats(), energy, o.lanes)};
+  if (energy) result.tables.push_back(component_table(*energy, double(count), memory.priced()));
+  return result;
+}
+
+}  // namespace neuroppa::app

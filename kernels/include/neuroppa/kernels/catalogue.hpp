@@ -1,0 +1,65 @@
+// The kernel catalogue: one traits entry per neuron kind, from which the
+// model specs, the harness and accelerator ports, the synthesis requests and
+// the command line's choices are derived. What a kind computes is its golden
+// model (models/kernel.hpp); how it is built is its RTL (rtl/) and this entry.
+//
+// Adding a kind: its RTL file, its golden model (models/kernel.cpp), one
+// entry in kernels/src/catalogue.cpp, and tests.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "neuroppa/models/kernel.hpp"
+
+namespace neuroppa::kernels {
+
+struct KernelTraits {
+  models::KernelKind kind;
+  std::string_view name;         // as users type it: "mac"
+  std::string_view description;  // one line, for --help and reports
+  std::string_view rtl_file;     // in rtl/; its top module is the file's stem
+  bool rtl_takes_XW;             // the module has an XW parameter
+  bool rtl_takes_WW;             // the module has a WW parameter (threshold: implied XW + 1)
+};
+
+// Every kind, in the order reports list them (mac, the baseline, first).
+std::span<const KernelTraits> catalogue();
+const KernelTraits& traits(models::KernelKind kind);
+
+// "mac, shift, threshold, spike"
+std::string kind_names();
+// Comma-separated kinds ("all" for every one) as `option` was given them;
+// throws neuroppa::Error naming the option, the unknown kind and the choices.
+std::vector<models::KernelKind> parse_kinds(std::string_view list, std::string_view option);
+
+// Top module of a kind, e.g. "np_mac_kernel".
+std::string top_module(models::KernelKind kind);
+
+struct RtlSource {
+  std::string name;  // file name, e.g. "np_mac_kernel.sv"
+  std::string text;
+};
+// The RTL a kind needs, in compilation order (the package first).
+std::vector<RtlSource> rtl_sources(models::KernelKind kind);
+// The text of one file of rtl/ (compiled into neuroppa); throws
+// std::logic_error if there is no such file.
+std::string_view rtl_text(std::string_view file);
+
+// The module parameters for `params` (-G overrides), valid parameters only
+// (models::validate); throws neuroppa::Error otherwise.
+std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::KernelParams& params);
+
+struct KernelPort {
+  std::string name;
+  unsigned width = 1;
+  bool output = false;
+};
+// The module's ports for `params`: the handshake, x_i/w_i, bias_i, and the
+// output stage's shift_i/y_o or the membrane's v_i/vth_i/spike_o/v_o.
+std::vector<KernelPort> ports(const models::KernelParams& params);
+
+}  // namespace neuroppa::kernels

@@ -1,0 +1,125 @@
+#include "neuroppa/kernels/catalogue.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "neuroppa/base/embedded.hpp"
+#include "neuroppa/base/error.hpp"
+
+namespace neuroppa::kernels {
+
+// rtl/*.sv, embedded at build time (cmake/embed_files.cmake).
+extern const base::EmbeddedFile kRtlFiles[];
+extern const std::size_t kRtlFilesCount;
+
+namespace {
+
+using models::KernelKind;
+
+constexpr std::array kCatalogue = {
+    KernelTraits{KernelKind::mac, "mac", "multiply-accumulate: x * w (the baseline)", "np_mac_kernel.sv", true, true},
+    KernelTraits{KernelKind::shift, "shift", "power-of-two weights: +/-(x << e), or 0 (pruned)", "np_shift_kernel.sv",
+                 true, true},
+    KernelTraits{KernelKind::threshold, "threshold", "Threshold Neuron: +/-max(0, x - theta)",
+                 "np_threshold_kernel.sv", true, false},
+    KernelTraits{KernelKind::spike, "spike", "integrate-and-fire: spike ? w : 0, membrane with reset by subtraction",
+                 "np_spike_kernel.sv", false, true},
+};
+
+// Modules every kernel uses, in compilation order; the output stage only
+// where the kind has one.
+constexpr std::string_view kPackage = "np_pkg.sv";
+constexpr std::string_view kShared[] = {"np_params_check.sv", "np_accumulator.sv"};
+constexpr std::string_view kOutputStage = "np_output_stage.sv";
+
+}  // namespace
+
+std::span<const KernelTraits> catalogue() { return kCatalogue; }
+
+const KernelTraits& traits(KernelKind kind) {
+  for (const KernelTraits& t : kCatalogue)
+    if (t.kind == kind) return t;
+  throw std::logic_error("kernel kind missing from the catalogue");
+}
+
+std::string kind_names() {
+  std::string out;
+  for (const KernelTraits& t : kCatalogue) out += fmt::format("{}{}", out.empty() ? "" : ", ", t.name);
+  return out;
+}
+
+std::vector<KernelKind> parse_kinds(std::string_view list, std::string_view option) {
+  std::vector<KernelKind> kinds;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t end = std::min(list.find(',', start), list.size());
+    const std::string_view name = list.substr(start, end - start);
+    start = end + 1;
+    if (name.empty()) continue;
+    if (name == "all") {
+      for (const KernelTraits& t : kCatalogue) kinds.push_back(t.kind);
+      continue;
+    }
+    const auto kind = models::parse_kernel_kind(name);
+    if (!kind)
+      throw Error(fmt::format("{} {}: unknown kernel '{}'; choose from {} or all", option, list, name, kind_names()));
+    kinds.push_back(*kind);
+  }
+  if (kinds.empty()) throw Error(fmt::format("{}: give at least one kernel ({})", option, kind_names()));
+  return kinds;
+}
+
+std::string top_module(KernelKind kind) {
+  const std::string_view file = traits(kind).rtl_file;
+  return std::string(file.substr(0, file.rfind('.')));
+}
+
+std::string_view rtl_text(std::string_view file) {
+  return base::find_embedded(std::span(kRtlFiles, kRtlFilesCount), file);
+}
+
+std::vector<RtlSource> rtl_sources(KernelKind kind) {
+  std::vector<std::string_view> files = {kPackage};
+  files.insert(files.end(), std::begin(kShared), std::end(kShared));
+  if (!models::has_membrane(kind)) files.push_back(kOutputStage);
+  files.push_back(traits(kind).rtl_file);
+  std::vector<RtlSource> out;
+  for (const std::string_view f : files) out.push_back({std::string(f), std::string(rtl_text(f))});
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::KernelParams& p) {
+  if (auto error = models::validate(p)) throw Error(*error);
+  const KernelTraits& t = traits(p.kind);
+  std::vector<std::pair<std::string, std::string>> out = {{"K", std::to_string(p.K)}};
+  if (t.rtl_takes_XW) out.emplace_back("XW", std::to_string(p.XW));
+  if (t.rtl_takes_WW) out.emplace_back("WW", std::to_string(p.WW));
+  out.emplace_back("AW", std::to_string(p.AW));
+  return out;
+}
+
+std::vector<KernelPort> ports(const models::KernelParams& p) {
+  std::vector<KernelPort> out = {{"clk_i", 1, false},
+                                 {"rst_ni", 1, false},
+                                 {"valid_i", 1, false},
+                                 {"first_i", 1, false},
+                                 {"last_i", 1, false},
+                                 {"x_i", p.K * p.activation_bits(), false},
+                                 {"w_i", p.K * p.code_bits(), false},
+                                 {"bias_i", p.AW, false},
+                                 {"valid_o", 1, true}};
+  if (models::has_membrane(p.kind)) {
+    out.push_back({"v_i", p.AW, false});
+    out.push_back({"vth_i", p.AW, false});
+    out.push_back({"spike_o", 1, true});
+    out.push_back({"v_o", p.AW, true});
+  } else {
+    out.push_back({"shift_i", models::kShiftBits, false});
+    out.push_back({"y_o", p.XW, true});
+  }
+  return out;
+}
+
+}  // namespace neuroppa::kernels

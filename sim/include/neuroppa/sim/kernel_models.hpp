@@ -1,0 +1,40 @@
+// The kernels as run-time models: RTL specs, synthesis onto a library and
+// gate-level specs, all derived from the catalogue (kernels/catalogue.hpp).
+#pragma once
+
+#include <string>
+
+#include "neuroppa/models/kernel.hpp"
+#include "neuroppa/base/progress.hpp"
+#include "neuroppa/tech/liberty.hpp"
+#include "neuroppa/tech/netlist.hpp"
+#include "neuroppa/tech/synthesis.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
+
+namespace neuroppa::sim {
+
+// The Verilog sources (embedded rtl/ files) and parameters of a kernel.
+// The parameters must be valid (models::validate); throws neuroppa::Error if not.
+vmodel::ModelSpec kernel_rtl_spec(const models::KernelParams& params);
+
+// The kernel's RTL and parameters as a synthesis request onto `liberty`.
+tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty);
+
+// A kernel synthesised onto a library and read back. The netlist points
+// into `library`, which must outlive it.
+struct KernelNetlist {
+  models::KernelParams params;
+  const tech::Library* library = nullptr;
+  tech::SynthesisResult synthesis;
+  tech::Netlist netlist;
+};
+
+// Synthesis (cached under cache_root) and the mapped netlist of a kernel.
+KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
+                                const std::filesystem::path& cache_root, const ProgressFn& progress = {});
+
+// The gate-level model spec of a synthesised kernel (clock clk_i); with
+// `expose_nets`, the form toggle counting reads.
+vmodel::ModelSpec kernel_gate_spec(const KernelNetlist& kernel, bool expose_nets);
+
+}  // namespace neuroppa::sim

@@ -1,0 +1,40 @@
+#include "neuroppa/sim/kernel_models.hpp"
+
+#include <fmt/format.h>
+
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/tech/gate_model.hpp"
+
+namespace neuroppa::sim {
+
+vmodel::ModelSpec kernel_rtl_spec(const models::KernelParams& p) {
+  vmodel::ModelSpec spec;
+  spec.top = kernels::top_module(p.kind);
+  spec.label = "rtl " + p.describe();
+  spec.clock = "clk_i";
+  for (auto& source : kernels::rtl_sources(p.kind)) spec.sources.push_back({source.name, source.text});
+  spec.parameters = kernels::rtl_parameters(p);
+  for (const auto& port : kernels::ports(p)) spec.ports.push_back({port.name, port.width, port.output});
+  return spec;
+}
+
+tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty) {
+  const vmodel::ModelSpec rtl = kernel_rtl_spec(params);
+  return tech::SynthesisRequest{rtl.top, rtl.sources, rtl.parameters, liberty,
+                          fmt::format("{} on {}", params.describe(), liberty.filename().string())};
+}
+
+KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
+                                const std::filesystem::path& cache_root, const ProgressFn& progress) {
+  KernelNetlist k{params, &library, tech::synthesize(kernel_synthesis_request(params, library.path), cache_root, progress), {}};
+  k.netlist = tech::read_yosys_json(k.synthesis.netlist_json, kernels::top_module(params.kind), library);
+  return k;
+}
+
+vmodel::ModelSpec kernel_gate_spec(const KernelNetlist& kernel, bool expose_nets) {
+  return tech::gate_level_spec(kernel.netlist, "clk_i",
+                         fmt::format("gate {} on {}", kernel.params.describe(), kernel.library->name), expose_nets);
+}
+
+}  // namespace neuroppa::sim

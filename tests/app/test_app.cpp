@@ -1,0 +1,92 @@
+// The commands' work as app/ functions, called in-process.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "neuroppa/app/kernels.hpp"
+#include "neuroppa/app/paper.hpp"
+#include "neuroppa/base/file.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+namespace fs = std::filesystem;
+
+namespace {
+
+app::KernelRow row(const std::string& lib, models::KernelKind kind, double area, double power_w) {
+  app::KernelRow r;
+  r.lib = lib;
+  r.cost.params = {kind, 9, 8, models::default_code_bits(kind, 8), 32};
+  r.cost.area.total = area;
+  r.cost.area.cells = 100;
+  r.cost.timing.min_period = 10e-9;
+  r.cost.power.frequency = 50e6;
+  r.cost.power.cycles = 1000;
+  r.cost.power.total.internal = power_w;
+  r.cost.beats = 1000;
+  return r;
+}
+
+double cell(const reports::Table& t, std::size_t r, std::size_t c) { return std::get<double>(t.rows[r][c]); }
+
+}  // namespace
+
+TEST_CASE("kernel cost table: savings against mac on the same library, a library column for several") {
+  using models::KernelKind;
+  const std::vector<app::KernelRow> one = {row("a", KernelKind::mac, 1000, 4e-3), row("a", KernelKind::threshold, 250, 1e-3)};
+  const reports::Table t = app::kernel_cost_table(one);
+  REQUIRE(t.columns.size() == 11);
+  CHECK(t.columns[0].name == "kernel");
+  CHECK(cell(t, 0, 8) == doctest::Approx(1.0));   // mac against itself
+  CHECK(cell(t, 1, 8) == doctest::Approx(4.0));   // power saving
+  CHECK(cell(t, 1, 9) == doctest::Approx(4.0));   // area saving
+  CHECK(cell(t, 1, 10) == doctest::Approx(4.0));  // energy per op, same beats and K
+  const std::vector<app::KernelRow> two = {row("a", KernelKind::mac, 1000, 4e-3), row("b", KernelKind::mac, 500, 1e-3),
+                                           row("b", KernelKind::shift, 250, 0.5e-3)};
+  const reports::Table u = app::kernel_cost_table(two);
+  REQUIRE(u.columns.size() == 12);
+  CHECK(u.columns[0].name == "library");
+  CHECK(std::get<std::string>(u.rows[2][0]) == "b");
+  CHECK(cell(u, 2, 9) == doctest::Approx(2.0));  // against b's mac, not a's
+}
+
+TEST_CASE("paper: the tables come from app::write_paper, in-process, as written to every file") {
+  app::PaperRequest r;
+  r.out = test::temp_dir("paper-app");
+  r.libs = {"osu018"};
+  r.Ks = {9};
+  r.models = {"mac-mlp", "threshold-mlp"};
+  r.images = 4;
+  r.beats = 1000;
+  app::Context context;
+  context.cache_dir = test::model_cache_dir();
+  context.command_line = "test";
+  const app::PaperResult result = app::write_paper(r, context);
+  REQUIRE(result.tables.size() == 4);
+  CHECK(result.tables[0].first == "t1_kernels");
+  CHECK(result.files.size() == 4 * 4 + 4);
+  for (const auto& f : result.files) CHECK(fs::exists(f));
+
+  const reports::Table& t1 = result.tables[0].second;
+  REQUIRE(t1.rows.size() == 4);  // four kinds at K=9 on one library
+  for (const auto& row : t1.rows) {
+    const std::string kind = std::get<std::string>(row[2]);
+    const double power_saving = std::get<double>(row[8]), area_saving = std::get<double>(row[9]);
+    CAPTURE(kind);
+    if (kind == "mac") {
+      CHECK(power_saving == doctest::Approx(1.0));
+    } else {
+      CHECK(power_saving > 1.2);  // every kind is cheaper than mac on these designs
+      CHECK(area_saving > 1.2);
+    }
+  }
+  const reports::Table& t2 = result.tables[1].second;
+  REQUIRE(t2.rows.size() == 2);
+  CHECK(std::get<std::string>(t2.rows[0][0]) == "mac-mlp");
+  CHECK(std::get<double>(t2.rows[0][7]) == doctest::Approx(1.0));  // energy vs mac
+  CHECK(std::get<double>(t2.rows[1][7]) > 1.0);
+  // What was returned is what was written.
+  CHECK(base::read_file(r.out / "t1_kernels.md") == reports::write(t1, reports::Format::markdown));
+  CHECK(base::read_file(r.out / "t2_networks.csv") == reports::write(t2, reports::Format::csv));
+}

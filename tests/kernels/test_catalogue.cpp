@@ -1,0 +1,88 @@
+// The kernel catalogue: one entry per kind, the RTL it names, the ports and
+// parameters derived from it, and the widths the RTL package shares with C++.
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
+
+using namespace neuroppa;
+using models::KernelKind;
+
+TEST_CASE("catalogue: every kind once, with its RTL compiled in") {
+  std::set<KernelKind> seen;
+  for (const auto& t : kernels::catalogue()) {
+    CAPTURE(t.name);
+    CHECK(seen.insert(t.kind).second);
+    CHECK(models::to_string(t.kind) == t.name);
+    CHECK(&kernels::traits(t.kind) == &t);
+    const std::string top = kernels::top_module(t.kind);
+    CHECK(kernels::rtl_text(t.rtl_file).find("module " + top + " ") != std::string::npos);
+    const auto sources = kernels::rtl_sources(t.kind);
+    REQUIRE(sources.size() >= 2);
+    CHECK(sources.front().name == "np_pkg.sv");  // the package compiles first
+    CHECK(sources.back().name == t.rtl_file);
+    bool has_output_stage = false;
+    for (const auto& s : sources) has_output_stage |= s.name == "np_output_stage.sv";
+    CHECK(has_output_stage == !models::has_membrane(t.kind));
+  }
+  CHECK(seen.size() == std::size(models::kAllKernelKinds));
+  CHECK(kernels::kind_names() == "mac, shift, threshold, spike");
+}
+
+TEST_CASE("catalogue: the RTL package's widths equal the golden models'") {
+  const std::string pkg(kernels::rtl_text("np_pkg.sv"));
+  const auto value = [&](const std::string& name) {
+    std::smatch m;
+    REQUIRE(std::regex_search(pkg, m, std::regex("localparam int unsigned " + name + "\\s*=\\s*(\\d+);")));
+    return std::stoul(m[1]);
+  };
+  CHECK(value("ShiftW") == models::kShiftBits);
+  CHECK(value("MaxK") == models::kMaxK);
+  CHECK(value("MaxXW") == models::kMaxXW);
+  CHECK(value("MaxWW") == models::kMaxWW);
+  CHECK(value("MaxAW") == models::kMaxAW);
+}
+
+TEST_CASE("catalogue: ports and parameters follow the kind") {
+  const models::KernelParams thr{KernelKind::threshold, 9, 8, 9, 32};
+  const auto params = kernels::rtl_parameters(thr);
+  CHECK(params == std::vector<std::pair<std::string, std::string>>{{"K", "9"}, {"XW", "8"}, {"AW", "32"}});
+  const models::KernelParams spike{KernelKind::spike, 5, 8, 6, 24};
+  CHECK(kernels::rtl_parameters(spike) ==
+        std::vector<std::pair<std::string, std::string>>{{"K", "5"}, {"WW", "6"}, {"AW", "24"}});
+  const auto width = [](const std::vector<kernels::KernelPort>& ports, const std::string& name) -> int {
+    for (const auto& p : ports)
+      if (p.name == name) return int(p.width);
+    return -1;
+  };
+  const auto tp = kernels::ports(thr);
+  CHECK(width(tp, "x_i") == 9 * 8);
+  CHECK(width(tp, "w_i") == 9 * 9);
+  CHECK(width(tp, "shift_i") == int(models::kShiftBits));
+  CHECK(width(tp, "y_o") == 8);
+  CHECK(width(tp, "v_o") == -1);
+  const auto sp = kernels::ports(spike);
+  CHECK(width(sp, "x_i") == 5);
+  CHECK(width(sp, "w_i") == 30);
+  CHECK(width(sp, "v_i") == 24);
+  CHECK(width(sp, "spike_o") == 1);
+  CHECK(width(sp, "shift_i") == -1);
+  CHECK_THROWS_AS(kernels::rtl_parameters({KernelKind::mac, 0, 8, 8, 32}), Error);
+}
+
+TEST_CASE("catalogue: kinds as users type them") {
+  CHECK(kernels::parse_kinds("mac,spike", "--kinds") == std::vector<KernelKind>{KernelKind::mac, KernelKind::spike});
+  CHECK(kernels::parse_kinds("all", "--kinds").size() == 4);
+  try {
+    kernels::parse_kinds("mac,mult", "--kinds");
+    FAIL("accepted an unknown kind");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "--kinds mac,mult: unknown kernel 'mult'; choose from mac, shift, threshold, spike or all");
+  }
+  CHECK_THROWS_AS(kernels::parse_kinds(",", "--kinds"), Error);
+}
