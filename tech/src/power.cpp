@@ -144,36 +144,6 @@ std::optional<BoolExpr> inferred_when(const BoolExpr& e, std::string_view port) 
   return std::nullopt;
 }
 
-// The clock network: the clock nets and every net reached from them through
-// combinational cells (clock buffers, inverters, gates), up to the clock
-// pins of sequential cells. OpenSTA treats all of it as clock: two
-// transitions a cycle.
-std::vector<bool> clock_network(const Netlist& n, const std::vector<int>& roots) {
-  std::vector<bool> clock(n.net_count(), false);
-  std::vector<std::vector<const Netlist::Instance*>> loads(n.net_count());
-  for (const auto& inst : n.instances)
-    if (!inst.cell->is_sequential())
-      for (const auto& c : inst.connections)
-        if (c.net >= 0 && is_input(*c.pin)) loads[c.net].push_back(&inst);
-  std::vector<int> work;
-  for (int net : roots)
-    if (net >= 0 && !clock[net]) {
-      clock[net] = true;
-      work.push_back(net);
-    }
-  while (!work.empty()) {
-    const int net = work.back();
-    work.pop_back();
-    for (const Netlist::Instance* inst : loads[net])
-      for (const auto& c : inst->connections)
-        if (c.net >= 0 && c.pin->direction == PinDirection::output && !clock[c.net]) {
-          clock[c.net] = true;
-          work.push_back(c.net);
-        }
-  }
-  return clock;
-}
-
 class PowerEstimator {
  public:
   PowerEstimator(const Netlist& n, const Library& lib, const Activity& a, const PowerOptions& o)
@@ -442,6 +412,33 @@ std::vector<Slew> net_slews(const Netlist& netlist, const std::vector<double>& l
   };
   for (int net = 0; net < count; ++net) visit(net);
   return slew;
+}
+
+// OpenSTA treats all of the clock network as clock: two transitions a cycle.
+std::vector<bool> clock_network(const Netlist& n, const std::vector<int>& roots) {
+  std::vector<bool> clock(n.net_count(), false);
+  std::vector<std::vector<const Netlist::Instance*>> loads(n.net_count());
+  for (const auto& inst : n.instances)
+    if (!inst.cell->is_sequential())
+      for (const auto& c : inst.connections)
+        if (c.net >= 0 && is_input(*c.pin)) loads[c.net].push_back(&inst);
+  std::vector<int> work;
+  for (int net : roots)
+    if (net >= 0 && !clock[net]) {
+      clock[net] = true;
+      work.push_back(net);
+    }
+  while (!work.empty()) {
+    const int net = work.back();
+    work.pop_back();
+    for (const Netlist::Instance* inst : loads[net])
+      for (const auto& c : inst->connections)
+        if (c.net >= 0 && c.pin->direction == PinDirection::output && !clock[c.net]) {
+          clock[c.net] = true;
+          work.push_back(c.net);
+        }
+  }
+  return clock;
 }
 
 PowerReport estimate_power(const Netlist& netlist, const Library& library, const Activity& activity,

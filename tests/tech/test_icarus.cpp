@@ -9,6 +9,11 @@
 #include "neuroppa/sim/kernel_harness.hpp"
 #include "neuroppa/tech/toggle_counter.hpp"
 #include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/activity_file.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/models/operands.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/base/process.hpp"
 #include "support.hpp"
@@ -68,6 +73,44 @@ std::string testbench(const Netlist& n, const models::KernelParams& p, const std
       tb += fmt::format("shift_i = {}; cycle;\n", b.shift);
   }
   return tb + "    $fclose(f);\n    $finish;\n  end\nendmodule\n";
+}
+
+// Port assignments of one beat, e.g. "valid_i = 1; ...; shift_i = 3;".
+std::string apply(const Netlist& n, const models::KernelParams& p, const models::Beat& b) {
+  const auto* x = n.find_port("x_i");
+  const auto* w = n.find_port("w_i");
+  std::vector<std::uint32_t> xw(x->bits.size() / 32 + 2), ww(w->bits.size() / 32 + 2);
+  sim::pack_bits(b.x, p.activation_bits(), xw);
+  sim::pack_bits(b.w, p.code_bits(), ww);
+  xw.resize((x->bits.size() + 31) / 32);
+  ww.resize((w->bits.size() + 31) / 32);
+  std::string out = fmt::format("valid_i = {}; first_i = {}; last_i = {}; x_i = {}; w_i = {}; bias_i = {}; ",
+                                int(b.valid), int(b.first), int(b.last), literal(x->bits.size(), xw),
+                                literal(w->bits.size(), ww), literal(p.AW, b.bias));
+  if (models::has_membrane(p.kind)) return out + fmt::format("v_i = {}; vth_i = {};", literal(p.AW, b.v), literal(p.AW, b.vth));
+  return out + fmt::format("shift_i = {};", b.shift);
+}
+
+// A test bench for the timed cross-check: the vendor cells with the SDF's
+// delays, reset as KernelHarness does, then one beat a 20 ns clock cycle with
+// the inputs switching 1 ns after the rising edge, dumping every net of the
+// netlist from the reset state (the zero-delay reference sample) until the
+// last beat has settled (before the edge that would take it in).
+std::string timed_testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats) {
+  std::string tb = "`timescale 1ns/1ps\nmodule tb;\n";
+  std::string connections;
+  for (const auto& port : n.ports) {
+    tb += fmt::format("  {} [{}:0] {};\n", port.output ? "wire" : "reg", port.bits.size() - 1, port.name);
+    connections += fmt::format("{}.{}({})", connections.empty() ? "" : ", ", port.name, port.name);
+  }
+  tb += fmt::format("  {} dut({});\n  initial begin\n    $sdf_annotate(\"d.sdf\", tb.dut);\n", n.top, connections);
+  tb += fmt::format("    clk_i = 0; valid_i = 0; first_i = 0; last_i = 0; x_i = 0; w_i = 0; bias_i = 0; {};\n",
+                    models::has_membrane(p.kind) ? "v_i = 0; vth_i = 0" : "shift_i = 0");
+  tb += "    rst_ni = 1; #1 rst_ni = 0; #1 clk_i = 1; #10 clk_i = 0; #10\n";
+  tb += "    $dumpfile(\"t.vcd\"); $dumpvars(1, tb.dut);\n";
+  tb += "    #1 rst_ni = 1; " + apply(n, p, beats[0]) + " #19\n";
+  for (std::size_t k = 1; k < beats.size(); ++k) tb += "    clk_i = 1; #1 " + apply(n, p, beats[k]) + " #9 clk_i = 0; #10\n";
+  return tb + "    $finish;\n  end\nendmodule\n";
 }
 
 }  // namespace
@@ -132,5 +175,87 @@ TEST_CASE("Icarus with the vendor cell library sees the same per-net toggles ove
     }
     CHECK(differing == 0);
     CHECK(total > 100000);  // the design really switched
+  }
+}
+
+TEST_CASE("timed: Icarus with the vendor cells and the same SDF counts the same transitions, glitches included") {
+  require_tool("iverilog", "iverilog");
+  const Library lib = read_liberty(resolve_library("osu018"));
+  for (models::KernelKind kind : {models::KernelKind::mac, models::KernelKind::threshold}) {
+    CAPTURE(models::to_string(kind));
+    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+    const KernelNetlist kernel = synthesize_kernel(p, lib, test::model_cache_dir());
+    const Netlist& n = kernel.netlist;
+    // Per-arc delays from Liberty at each instance's load, to 10 ps (the
+    // vendor models' precision), read back so both engines use the same.
+    const auto name = [](std::size_t i) { return fmt::format("u{}", i); };
+    const std::string sdf = write_sdf(liberty_arc_delays(n, lib), n, name, 2);
+    const ArcDelays delays = parse_sdf(sdf, "d.sdf", n, name);
+
+    // The default operands, 2,000 cycles.
+    std::vector<models::Beat> beats;
+    models::OperandStream operands(p, {}, 1);
+    for (int i = 0; i < 2000; ++i) beats.push_back(operands.next());
+
+    ModelCache cache(test::model_cache_dir());
+    sim::KernelHarness dut(cache.load(kernel_gate_spec(kernel, true)), p);
+    ToggleCounter counter(dut.instance(), n, "clk_i");
+    TimedOptions options;
+    options.fixed = &delays;
+    options.input_delay = 1e-9;
+    TimedSimulator timed(n, lib, "clk_i", options);
+    counter.sample();
+    for (const auto& b : beats) {
+      const std::vector<std::uint32_t> before = counter.words();
+      dut.step(b);
+      counter.sample();
+      timed.replay(before.data(), counter.words().data());
+    }
+    CHECK(timed.mismatched_cycles() == 0);
+    CHECK(timed.arcs_fallen_back() == 0);
+
+    const auto dir = test::temp_dir("icarus-timed");
+    base::write_file(dir / "netlist.v", structural_verilog(n));
+    base::write_file(dir / "tb.v", timed_testbench(n, p, beats));
+    base::write_file(dir / "d.sdf", sdf);
+    const auto cells = resolve_library("osu018").parent_path() / "osu018_stdcells.v";
+    const int compiled =
+        run_logged({"iverilog", "-gspecify", "-o", "sim", "tb.v", "netlist.v", cells.string()}, dir / "iverilog.log", dir);
+    INFO(tail_of_file(dir / "iverilog.log", 10));
+    REQUIRE(compiled == 0);
+    const int ran = run_logged({"vvp", "-n", "sim"}, dir / "vvp.log", dir);
+    INFO(tail_of_file(dir / "vvp.log", 10));
+    REQUIRE(ran == 0);
+    const ActivityFile vcd = read_vcd(dir / "t.vcd");
+    const auto& nets = vcd.scopes.at("tb/dut");
+    std::vector<int> roots;
+    for (int net : n.find_port("clk_i")->bits) roots.push_back(net);
+    const std::vector<bool> clock = clock_network(n, roots);
+
+    std::uint64_t ours = 0, theirs = 0, compared = 0;
+    double worst = 0;
+    std::string worst_net;
+    for (int net = 0; net < n.net_count(); ++net) {
+      if (clock[net]) continue;
+      const auto found = nets.find(fmt::format("n{}", net));
+      REQUIRE(found != nets.end());
+      const std::uint64_t a = timed.toggles()[net], b = found->second.toggles;
+      ours += a;
+      theirs += b;
+      if (std::max(a, b) < 100) continue;
+      ++compared;
+      const double diff = std::abs(double(a) - double(b)) / double(std::max(a, b));
+      if (diff > worst) {
+        worst = diff;
+        worst_net = fmt::format("n{} ({} against {})", net, a, b);
+      }
+    }
+    const double total_diff = std::abs(double(ours) - double(theirs)) / double(theirs);
+    MESSAGE(fmt::format("{}: neuroppa {} transitions, Icarus {} ({:+.3f}%); worst of {} nets with >= 100: {:.3f}% at {}",
+                        models::to_string(kind), ours, theirs, 100 * (double(ours) / double(theirs) - 1), compared,
+                        100 * worst, worst_net));
+    CHECK(total_diff < 0.02);
+    CHECK(worst < 0.02);
+    CHECK(compared > 500);
   }
 }

@@ -94,4 +94,9 @@ struct Slew {
 std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta = false);
 std::vector<Slew> net_slews(const Netlist& netlist, const std::vector<double>& loads, double input_slew);
 
+// The clock network: the `roots` (clock nets) and every net reached from
+// them through combinational cells, up to the clock pins of sequential
+// cells. Its nets toggle twice a cycle.
+std::vector<bool> clock_network(const Netlist& netlist, const std::vector<int>& roots);
+
 }  // namespace neuroppa::tech

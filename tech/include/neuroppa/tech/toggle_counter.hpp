@@ -79,6 +79,9 @@ class ToggleCounter {
   void restart();
   // Counts so far, of one bank.
   Activity activity(std::size_t bank = 0);
+  // The last sample: bit b of the words is net exposed_nets(netlist, clock)[b]
+  // (what a timed replay starts from and settles to).
+  const std::vector<std::uint32_t>& words() const { return last_; }
 
  private:
   void start();
