@@ -17,6 +17,7 @@ struct KernelsOptions {
   std::string freq = "50MHz";
   std::string format = "md";
   std::string out;
+  std::string activity = "timed";
 };
 
 int run_kernels(KernelsOptions o, const GlobalOptions& global) {
@@ -24,6 +25,7 @@ int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   o.request.Ks = parse_unsigned_list(o.K, "--K");
   o.request.frequency = parse_frequency(o.freq);
   o.request.libs = split_list(o.lib);
+  o.request.activity = tech::parse_activity_mode(o.activity);
   const reports::Format format = reports::parse_format(o.format);
   const app::KernelsResult result = app::characterise_kernels(o.request, global.context("  "));
   emit(reports::write(result.table, format), o.out);
@@ -55,6 +57,12 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--seed", r.seed, "Operand seed")->capture_default_str();
   cmd->add_option("--format", o->format, "md, csv, json or tex")->capture_default_str();
   cmd->add_option("--out", o->out, "Write the table to this file instead of stdout");
+  cmd->add_option("--activity", o->activity,
+                  "zero-delay, timed (every cycle replayed with gate delays: glitches count) or timed:F (a fraction F "
+                  "of cycles, with a 95% interval)")
+      ->capture_default_str();
+  cmd->add_option("--sdf", r.sdf, "Gate delays from this SDF (IOPATH) instead of Liberty; one kernel and library");
+  cmd->add_flag("--allow-partial", r.allow_partial, "With --sdf: arcs the SDF lacks take Liberty delays");
   retire_option(*cmd, "--libs", "--lib");
   return [o, &global] { return run_kernels(*o, global); };
 }

@@ -2,10 +2,13 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
+#include "neuroppa/tech/sdf.hpp"
 
 namespace neuroppa::app {
 namespace {
@@ -28,15 +31,34 @@ std::vector<KernelParams> requested(const KernelsRequest& r) {
 
 }  // namespace
 
+std::string activity_note(const KernelsRequest& r) {
+  if (!r.activity.timed)
+    return "Activity: zero-delay (toggles between clock-edge states; glitches are not seen, so dynamic power is a "
+           "lower bound).";
+  return fmt::format(
+      "Activity: {} — {} replayed through the netlist with {} delays per timing arc, rise and fall apart, and "
+      "inertial pulse rejection, so glitches count; glitch share = timed / zero-delay toggles{}.",
+      r.activity.name(),
+      r.activity.sampled() ? fmt::format("a seeded {:g}% of the cycles", 100 * r.activity.fraction) : "every cycle",
+      r.sdf.empty() ? "Liberty NLDM (at each net's load and the driving input's transition)" : "SDF (" + r.sdf + ")",
+      r.activity.sampled() ? "; ± 95% is the confidence interval of the sampled power" : "");
+}
+
 reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
   std::set<std::string> libs;
   for (const auto& r : rows) libs.insert(r.lib);
   const bool lib_column = libs.size() > 1;
   reports::Table t;
   t.title = "Kernel cost";
+  const bool timed = !rows.empty() && rows.front().cost.activity.timed;
+  const bool sampled = !rows.empty() && rows.front().cost.activity.sampled();
   t.columns = {{"kernel", ""},  {"K", "", 3, true}, {"code bits", "", 2, true}, {"cells", "", 6, true},
                {"area", "µm²", 4},     {"f_max", "MHz", 4},    {"power", "µW", 4},          {"energy/op", "pJ", 4},
                {"power saving", "×", 3}, {"area saving", "×", 3}, {"energy/op saving", "×", 3}};
+  // Timed: the zero-delay power of the same run and the glitch share beside it.
+  if (timed)
+    t.columns.insert(t.columns.begin() + 7, {{"zero-delay power", "µW", 4}, {"glitch share", "×", 3}});
+  if (sampled) t.columns.insert(t.columns.begin() + 7, {"± 95%", "µW", 2});
   if (lib_column) t.columns.insert(t.columns.begin(), {"library", ""});
   for (const auto& r : rows) {
     const sim::KernelCost& c = r.cost;
@@ -51,6 +73,8 @@ reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
         mac ? mac->power.total.total() / c.power.total.total() : std::nan(""),
         mac ? mac->area.total / c.area.total : std::nan(""),
         mac ? mac->energy_per_synapse_op() / c.energy_per_synapse_op() : std::nan("")};
+    if (timed) row.insert(row.begin() + 7, {c.zero_delay_power.total.total() * 1e6, c.glitch_share});
+    if (sampled) row.insert(row.begin() + 7, c.power_half_width * 1e6);
     if (lib_column) row.insert(row.begin(), r.lib);
     t.rows.push_back(std::move(row));
   }
@@ -68,6 +92,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   cost_options.seed = r.seed;
   cost_options.operands.activation_sparsity = r.sparsity;
   cost_options.operands.beats_per_output = r.beats_per_output;
+  cost_options.activity = r.activity;
   if (!r.activations.empty()) cost_options.operands.activations = models::read_value_file(r.activations, r.XW, "activation");
 
   // Every input checked before the first (long) build.
@@ -79,13 +104,27 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
     if (!r.weights.empty())
       per_kernel[i].operands.weights = models::read_value_file(r.weights, kernels[i].code_bits(), "weight code");
 
+  // Delays from an SDF: for one netlist, so for one kernel on one library.
+  std::optional<tech::ArcDelays> sdf_delays;
+  if (!r.sdf.empty() && (kernels.size() != 1 || libraries.size() != 1 || !r.activity.timed))
+    throw Error(fmt::format("--sdf {}: an SDF describes one netlist: give one kernel (--kinds, --K), one --lib and a "
+                            "timed --activity",
+                            r.sdf));
+
   KernelsResult out;
   const std::size_t total = kernels.size() * libraries.size();
   for (const tech::Library& library : libraries)
     for (std::size_t i = 0; i < kernels.size(); ++i) {
       const KernelParams& p = kernels[i];
       context.say(fmt::format("kernels: [{}/{}] {} on {}\n", out.rows.size() + 1, total, p.describe(), library.name));
-      out.rows.push_back({library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, context.tools)});
+      sim::CostOptions options = per_kernel[i];
+      if (!r.sdf.empty()) {
+        const sim::KernelNetlist netlist = sim::synthesize_kernel(p, library, context.cache_dir, context.tools);
+        sdf_delays = tech::read_sdf(r.sdf, netlist.netlist);
+        options.timed.fixed = &*sdf_delays;
+        options.timed.allow_partial = r.allow_partial;
+      }
+      out.rows.push_back({library.name, sim::characterise_kernel(p, library, options, context.cache_dir, context.tools)});
     }
 
   reports::Table& table = out.table = kernel_cost_table(out.rows);
@@ -99,9 +138,9 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
                   "energy/op is energy per beat over K synapses.",
                   libs, r.frequency / 1e6, r.beats, r.beats_per_output, r.sparsity,
                   r.activations.empty() ? "uniform" : "sampled", r.weights.empty() ? "uniform" : "sampled", r.seed),
-      "Zero-delay simulation: glitches are not seen, so dynamic power is a lower bound, lowest for deep "
-      "arithmetic such as multipliers. f_max: OpenSTA's worst setup path, ideal clock, no wire load beyond the "
-      "library's. Savings are mac / kernel at the same K (greater than 1: cheaper than mac).",
+      activity_note(r),
+      "f_max: OpenSTA's worst setup path, ideal clock, no wire load beyond the library's. Savings are mac / kernel "
+      "at the same K (greater than 1: cheaper than mac).",
       "Command: " + context.command_line};
   std::string too_slow;
   for (const auto& row : out.rows) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <optional>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
@@ -12,6 +13,24 @@
 
 namespace neuroppa::sim {
 namespace fs = std::filesystem;
+
+namespace {
+
+// Toggles of `timed` over those of `zero_delay`, on the nets both count
+// (the clock network toggles twice a cycle in both).
+double toggle_ratio(const tech::Activity& timed, const tech::Activity& zero_delay) {
+  double t = 0, z = 0;
+  std::vector<bool> clock(timed.toggles.size(), false);
+  for (int net : zero_delay.clock_nets) clock[net] = true;
+  for (std::size_t net = 0; net < timed.toggles.size(); ++net) {
+    if (clock[net]) continue;
+    t += double(timed.toggles[net]);
+    z += double(zero_delay.toggles[net]);
+  }
+  return z > 0 ? t / z : 1;
+}
+
+}  // namespace
 
 KernelCost characterise_kernel(const models::KernelParams& params, const tech::Library& library,
                                const CostOptions& options, const fs::path& cache_dir, const ProgressFn& progress) {
@@ -34,19 +53,42 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   models::KernelGolden golden(params);
   models::OperandStream operands(params, options.operands, options.seed);
   tech::ToggleCounter toggles(dut.instance(), netlist, "clk_i");
+  std::optional<tech::TimedSampler> timed;
+  if (options.activity.timed)
+    timed.emplace(netlist, library, "clk_i", options.timed, options.activity, options.seed);
   toggles.sample();  // after reset: the reference values
+  std::vector<std::uint32_t> before;
   for (std::uint64_t beat = 0; beat < options.beats; ++beat) {
     const models::Beat& b = operands.next();
     cost.mismatches += !(dut.step(b) == golden.step(b));
+    if (timed) before = toggles.words();
     toggles.sample();
+    if (timed) timed->cycle(before.data(), toggles.words().data());
   }
   if (cost.mismatches)
     throw Error(fmt::format("gate-level {} on {} differs from the golden model in {} of {} cycles",
                             params.describe(), library.name, cost.mismatches, options.beats));
   cost.beats = options.beats;
+  cost.activity = options.activity;
   tech::PowerOptions power;
   power.frequency = options.frequency;
-  cost.power = tech::estimate_power(netlist, library, toggles.activity(), power);
+  const tech::Activity zero_delay = toggles.activity();
+  cost.zero_delay_power = tech::estimate_power(netlist, library, zero_delay, power);
+  cost.power = cost.zero_delay_power;
+  if (!timed) return cost;
+  if (timed->mismatched_cycles())
+    throw Error(fmt::format("timed replay of {} on {} settled elsewhere than the zero-delay model in {} cycles "
+                            "(please report)",
+                            params.describe(), library.name, timed->mismatched_cycles()));
+  const tech::Activity estimate = timed->estimate(zero_delay);
+  cost.power = tech::estimate_power(netlist, library, estimate, power);
+  cost.glitch_share = toggle_ratio(estimate, zero_delay);
+  if (options.activity.sampled()) {
+    std::vector<double> batches;
+    for (const tech::Activity& a : timed->batch_estimates(zero_delay))
+      batches.push_back(tech::estimate_power(netlist, library, a, power).total.total());
+    cost.power_half_width = tech::confidence_interval(batches).half_width;
+  }
   return cost;
 }
 

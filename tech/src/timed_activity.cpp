@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -39,28 +40,125 @@ std::string clock_pin_of(const LibertyCell& cell) {
   return vars.empty() ? std::string() : vars.front();
 }
 
+// Pending events of one replay, in (time, order of scheduling) order. Times
+// start at 0 each replay and gates have delays of picoseconds, so a calendar
+// of 8 ps buckets makes scheduling and taking events O(1); what lies beyond
+// its horizon waits in a heap.
+template <class Event>
+class EventQueue {
+ public:
+  using Time = std::int64_t;
+  static constexpr Time kBucket = 8000;             // fs
+  static constexpr std::size_t kBuckets = 1 << 14;  // 131 ns
+
+  EventQueue() : buckets_(kBuckets) {}
+
+  void push(const Event& e) {
+    const Time b = e.time / kBucket;
+    if (b < Time(kBuckets)) {
+      buckets_[b].push_back(e);
+      ++in_buckets_;
+    } else {
+      far_.push(e);
+    }
+  }
+  bool empty() const { return in_buckets_ == 0 && far_.empty(); }
+
+  // The events due at the earliest time pending, in scheduling order; they
+  // are removed. Events pushed while they are handled come later.
+  Time take_next(std::vector<Event>& due) {
+    due.clear();
+    if (in_buckets_ > 0) {
+      while (buckets_[current_].empty()) ++current_;
+      auto& bucket = buckets_[current_];
+      Time now = bucket.front().time;
+      for (const Event& e : bucket) now = std::min(now, e.time);
+      std::size_t kept = 0;
+      for (const Event& e : bucket) {
+        if (e.time == now) due.push_back(e);
+        else bucket[kept++] = e;
+      }
+      bucket.resize(kept);
+      in_buckets_ -= due.size();
+      if (in_buckets_ == 0) current_ = 0;
+      return now;
+    }
+    const Time now = far_.top().time;
+    while (!far_.empty() && far_.top().time == now) {
+      due.push_back(far_.top());
+      far_.pop();
+    }
+    return now;
+  }
+
+ private:
+  std::vector<std::vector<Event>> buckets_;
+  std::size_t in_buckets_ = 0, current_ = 0;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> far_;
+};
+
 }  // namespace
 
 struct TimedSimulator::Impl {
-  // One timing arc of a combinational output: a Liberty arc looked up per
-  // event, or fixed delays.
+  // A Liberty table at one output load, as a function of the input's
+  // transition: piecewise linear through the table's slew points (exactly
+  // what the 2-D interpolation gives at that load), extrapolated at the
+  // ends. The slew points are shared (libraries use a few templates) and the
+  // values sit in one pool, so a lookup touches a line or two of memory.
+  struct Curve {
+    std::uint32_t x = 0, y = 0;  // offsets into x_pool and y_pool
+    std::uint32_t n = 0;         // points; 1: a constant
+  };
+  std::vector<float> x_pool, y_pool;  // float: a millionth of a delay is far below any table's accuracy
+  std::map<std::vector<double>, std::uint32_t> x_offsets;
+
+  double at(const Curve& c, double slew) const {
+    const float* y = &y_pool[c.y];
+    if (c.n < 2) return c.n ? y[0] : 0;
+    const float* x = &x_pool[c.x];
+    std::uint32_t i = 1;
+    while (i + 1 < c.n && slew > x[i]) ++i;
+    return y[i - 1] + (y[i] - y[i - 1]) * (slew - x[i - 1]) / (x[i] - x[i - 1]);
+  }
+  Curve curve(const Table& t, double load) {
+    Curve c;
+    c.y = static_cast<std::uint32_t>(y_pool.size());
+    const Table::Axis* axis = nullptr;
+    for (const auto& a : t.axes)
+      if (a.variable == TableVariable::input_slew && a.index.size() >= 2) axis = &a;
+    if (!axis) {
+      c.n = 1;
+      y_pool.push_back(static_cast<float>(t.lookup(0, load)));
+      return c;
+    }
+    const auto [found, fresh] = x_offsets.try_emplace(axis->index, static_cast<std::uint32_t>(x_pool.size()));
+    if (fresh)
+      for (double x : axis->index) x_pool.push_back(static_cast<float>(x));
+    c.x = found->second;
+    c.n = static_cast<std::uint32_t>(axis->index.size());
+    for (double slew : axis->index) y_pool.push_back(static_cast<float>(t.lookup(slew, load)));
+    return c;
+  }
+  // One timing arc: Liberty curves at the driven net's load, or fixed delays.
   struct Arc {
-    const TimingArc* lib = nullptr;
-    bool fixed = false;
+    bool fixed = true;
+    bool inverting = false;  // negative unate: an input rise makes the output fall
     double rise = 0, fall = 0;  // fixed delays, s
+    Curve rise_delay, fall_delay, rise_transition, fall_transition;  // Liberty
   };
   // A combinational output: its truth table over the gate's inputs, an arc
   // per input, and the value its logic computes now (before the delay).
   struct Output {
     int net = 0;
     int gate = 0;
-    std::vector<std::uint64_t> truth;
-    std::vector<Arc> arcs;  // by gate input
+    std::uint32_t truth = 0;  // offset of its truth table in truth_pool
+    std::uint32_t arcs = 0;   // offset of its arcs (one per gate input) in arc_pool
     std::uint8_t internal = 0;
+    double slew = 0;          // transition of the change last scheduled
   };
   struct Gate {
-    std::vector<int> inputs;  // value slots (nets, or the two constant slots)
-    std::vector<int> outputs; // into outputs_
+    std::uint32_t inputs = 0, input_count = 0;    // value slots in input_pool (nets, or the constant slots)
+    std::uint32_t outputs = 0, output_count = 0;  // consecutive entries of `outputs`
     std::size_t instance = 0;
   };
   // A register output: switched at the clock's arrival plus clock-to-output.
@@ -72,13 +170,11 @@ struct TimedSimulator::Impl {
   // Event times are whole femtoseconds from the clock edge, so that delays
   // given to 10 ps (SDF) add up exactly and simultaneous events are seen as such.
   using Time = std::int64_t;
-  static Time to_time(double seconds) { return static_cast<Time>(std::llround(seconds * 1e15)); }
+  static Time to_time(double seconds) { return static_cast<Time>(seconds * 1e15 + 0.5); }  // seconds >= 0
   struct Event {
     Time time;
     std::uint32_t seq;
-    int target;  // >= 0: an output; < 0: -(net + 1), a source net
-    std::uint8_t value;  // sources: the value to take
-    double slew;         // of that transition
+    int target;  // >= 0: an output; < 0: -(net + 1), a source net that switches
     bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
 
@@ -99,15 +195,20 @@ struct TimedSimulator::Impl {
   std::vector<std::uint64_t> toggle_count;
   std::vector<Gate> gates;
   std::vector<Output> outputs;
+  std::vector<int> input_pool;
+  std::vector<std::uint64_t> truth_pool;
+  std::vector<Arc> arc_pool;
+  std::vector<double> source_slew;      // per net: transition of a scheduled source change
+  std::vector<std::uint8_t> target;     // per net: the settled state a replay heads for
   std::vector<int> fanout_start;  // CSR: per net, fanout entries [start[n], start[n+1])
   std::vector<std::pair<int, int>> fanout;  // (gate, input index)
   std::vector<int> primary_inputs;
   std::vector<RegisterOutput> registers;
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> queue;
+  EventQueue<Event> queue;
+  std::vector<Event> due;
   std::uint32_t next_seq = 1;
   std::uint64_t cycles = 0, mismatched = 0;
   std::size_t fallen_back = 0, without_delay = 0;
-  std::vector<std::uint32_t> after_scratch;
 
   Impl(const Netlist& n, const Library& library, const std::string& clock, const TimedOptions& o)
       : netlist(n), options(o), nets(n.net_count()) {
@@ -124,6 +225,8 @@ struct TimedSimulator::Impl {
     changed_at.assign(nets + 2, -1);
     changed_epoch.assign(nets + 2, 0);
     toggle_count.assign(nets, 0);
+    source_slew.assign(nets, o.input_slew);
+    target.assign(nets, 0);
     compile_gates();
     touched_stamp.assign(gates.size(), 0);
     order_or_throw();
@@ -145,23 +248,37 @@ struct TimedSimulator::Impl {
   }
 
   // The arc from input `from` to output pin `to` of instance `index`.
-  Arc arc_for(std::size_t index, const LibertyPin& to, const std::string& from, bool clocked) {
+  Arc arc_for(std::size_t index, const LibertyPin& to, const std::string& from, bool clocked, double out_load) {
     const auto& inst = netlist.instances[index];
     Arc arc;
+    const TimingArc* lib = nullptr;
+    for (const TimingArc& t : to.timing)
+      if (t.related_pin == from && (clocked ? is_clock_arc(t) : is_combinational_arc(t)) &&
+          !(t.cell_rise.empty() && t.cell_fall.empty())) {
+        lib = &t;
+        break;
+      }
+    arc.inverting = lib && lib->timing_sense == "negative_unate";
     if (const ArcDelay* f = fixed_arc(index, from, to.name)) {
-      arc.fixed = true;
       arc.rise = f->rise;
       arc.fall = f->fall;
       return arc;
     }
-    for (const TimingArc& t : to.timing)
-      if (t.related_pin == from && (clocked ? is_clock_arc(t) : is_combinational_arc(t)) &&
-          !(t.cell_rise.empty() && t.cell_fall.empty())) {
-        arc.lib = &t;
-        break;
-      }
-    if (options.fixed && arc.lib) ++fallen_back;
-    if (!arc.lib) {
+    if (lib) {
+      arc.fixed = false;
+      arc.rise_delay = curve(lib->cell_rise, out_load);
+      arc.fall_delay = curve(lib->cell_fall, out_load);
+      arc.rise_transition = curve(lib->rise_transition, out_load);
+      arc.fall_transition = curve(lib->fall_transition, out_load);
+    }
+    if (options.fixed) {
+      if (!options.allow_partial)
+        throw Error(fmt::format("instance {} ({}): the SDF gives no delay from {} to {}; give --allow-partial to take "
+                                "the library's",
+                                inst.name, inst.cell->name, from, to.name));
+      ++fallen_back;
+    }
+    if (!lib) {
       if (!options.allow_partial)
         throw Error(fmt::format("instance {} ({}): no timing arc from {} to {} in the library{}; give "
                                 "--allow-partial to take it as zero delay",
@@ -179,14 +296,18 @@ struct TimedSimulator::Impl {
       Gate g;
       g.instance = i;
       std::vector<std::string> input_names;
+      std::vector<int> inputs;
       bool on_clock = false;
       for (const auto& c : inst.connections)
         if (is_input(*c.pin)) {
           input_names.push_back(c.pin->name);
-          g.inputs.push_back(slot(c.net));
+          inputs.push_back(slot(c.net));
           on_clock |= c.net >= 0 && clock_net[c.net];
         }
       if (on_clock) continue;  // clock buffers: their nets are the clock network
+      g.inputs = static_cast<std::uint32_t>(input_pool.size());
+      g.input_count = static_cast<std::uint32_t>(inputs.size());
+      input_pool.insert(input_pool.end(), inputs.begin(), inputs.end());
       if (input_names.size() > 20)
         throw Error(fmt::format("instance {} ({}): {} inputs, more than the timed engine evaluates (20)", inst.name,
                                 inst.cell->name, input_names.size()));
@@ -196,12 +317,15 @@ struct TimedSimulator::Impl {
         Output out;
         out.net = c.net;
         out.gate = gate;
-        out.truth = truth_table(*inst.cell, *c.pin, input_names);
-        for (const auto& from : input_names) out.arcs.push_back(arc_for(i, *c.pin, from, false));
-        g.outputs.push_back(static_cast<int>(outputs.size()));
+        out.truth = static_cast<std::uint32_t>(truth_pool.size());
+        const auto table = truth_table(*inst.cell, *c.pin, input_names);
+        truth_pool.insert(truth_pool.end(), table.begin(), table.end());
+        out.arcs = static_cast<std::uint32_t>(arc_pool.size());
+        for (const auto& from : input_names) arc_pool.push_back(arc_for(i, *c.pin, from, false, load[c.net]));
+        if (g.output_count++ == 0) g.outputs = static_cast<std::uint32_t>(outputs.size());
         outputs.push_back(std::move(out));
       }
-      if (!g.outputs.empty()) gates.push_back(std::move(g));
+      if (g.output_count) gates.push_back(std::move(g));
     }
   }
 
@@ -226,7 +350,8 @@ struct TimedSimulator::Impl {
   void order_or_throw() const {
     std::vector<int> driver(nets, -1);
     for (std::size_t g = 0; g < gates.size(); ++g)
-      for (int o : gates[g].outputs) driver[outputs[o].net] = static_cast<int>(g);
+      for (std::uint32_t o = gates[g].outputs; o < gates[g].outputs + gates[g].output_count; ++o)
+        driver[outputs[o].net] = static_cast<int>(g);
     enum : char { fresh, active, finished };
     std::vector<char> state(gates.size(), fresh);
     for (std::size_t start = 0; start < gates.size(); ++start) {
@@ -235,12 +360,12 @@ struct TimedSimulator::Impl {
       state[start] = active;
       while (!stack.empty()) {
         auto& [g, next] = stack.back();
-        if (next == gates[g].inputs.size()) {
+        if (next == gates[g].input_count) {
           state[g] = finished;
           stack.pop_back();
           continue;
         }
-        const int in = gates[g].inputs[next++];
+        const int in = input_pool[gates[g].inputs + next++];
         const int d = in < nets ? driver[in] : -1;
         if (d < 0 || state[d] == finished) continue;
         if (state[d] == active) {
@@ -258,8 +383,10 @@ struct TimedSimulator::Impl {
   void build_fanout() {
     std::vector<std::vector<std::pair<int, int>>> lists(nets);
     for (std::size_t g = 0; g < gates.size(); ++g)
-      for (std::size_t i = 0; i < gates[g].inputs.size(); ++i)
-        if (gates[g].inputs[i] < nets) lists[gates[g].inputs[i]].push_back({static_cast<int>(g), static_cast<int>(i)});
+      for (std::uint32_t i = 0; i < gates[g].input_count; ++i) {
+        const int in = input_pool[gates[g].inputs + i];
+        if (in < nets) lists[in].push_back({static_cast<int>(g), static_cast<int>(i)});
+      }
     fanout_start.assign(nets + 1, 0);
     for (int n = 0; n < nets; ++n) {
       fanout_start[n + 1] = fanout_start[n] + static_cast<int>(lists[n].size());
@@ -297,9 +424,8 @@ struct TimedSimulator::Impl {
           if (c.net == net && is_input(*c.pin)) from = c.pin->name;
         for (const auto& c : inst.connections) {
           if (c.pin->direction != PinDirection::output || c.net < 0 || known[c.net]) continue;
-          const Arc arc = arc_for(i, *c.pin, from, false);
-          const bool inverting = arc.lib && arc.lib->timing_sense == "negative_unate";
-          const bool rising = edge[net].rising != inverting;
+          const Arc arc = arc_for(i, *c.pin, from, false, load[c.net]);
+          const bool rising = edge[net].rising != arc.inverting;
           edge[c.net] = {edge[net].time + delay(arc, rising, edge[net].slew, load[c.net]),
                          transition(arc, rising, edge[net].slew, load[c.net]), rising};
           known[c.net] = true;
@@ -324,7 +450,7 @@ struct TimedSimulator::Impl {
         RegisterOutput r;
         r.net = c.net;
         if (!clock_pin.empty()) {
-          const Arc arc = arc_for(i, *c.pin, clock_pin, true);
+          const Arc arc = arc_for(i, *c.pin, clock_pin, true, load[c.net]);
           r.rise_at = to_time(at.time) + to_time(delay(arc, true, at.slew, load[c.net]));
           r.fall_at = to_time(at.time) + to_time(delay(arc, false, at.slew, load[c.net]));
           r.rise_slew = transition(arc, true, at.slew, load[c.net]);
@@ -335,25 +461,20 @@ struct TimedSimulator::Impl {
     }
   }
 
-  static double delay(const Arc& arc, bool rising, double in_slew, double out_load) {
-    if (arc.fixed || !arc.lib) return rising ? arc.rise : arc.fall;
-    const Table& t = rising ? arc.lib->cell_rise : arc.lib->cell_fall;
-    return std::max(0.0, t.lookup(in_slew, out_load));
+  double delay(const Arc& arc, bool rising, double in_slew, double = 0) const {
+    if (arc.fixed) return rising ? arc.rise : arc.fall;
+    return std::max(0.0, at(rising ? arc.rise_delay : arc.fall_delay, in_slew));
   }
-  static double transition(const Arc& arc, bool rising, double in_slew, double out_load) {
-    if (!arc.lib) return 0;
-    const Table& t = rising ? arc.lib->rise_transition : arc.lib->fall_transition;
-    return std::max(0.0, t.lookup(in_slew, out_load));
+  double transition(const Arc& arc, bool rising, double in_slew, double = 0) const {
+    if (arc.fixed) return 0;
+    return std::max(0.0, at(rising ? arc.rise_transition : arc.fall_transition, in_slew));
   }
 
-  std::uint8_t evaluate(const Output& out) const {
-    const Gate& g = gates[out.gate];
-    std::size_t row = 0;
-    for (std::size_t i = 0; i < g.inputs.size(); ++i) row |= std::size_t{value[g.inputs[i]]} << i;
-    return static_cast<std::uint8_t>((out.truth[row / 64] >> (row % 64)) & 1);
+  std::uint8_t evaluate(const Output& out, std::size_t row) const {
+    return static_cast<std::uint8_t>((truth_pool[out.truth + row / 64] >> (row % 64)) & 1);
   }
 
-  void push(Time time, int target, std::uint8_t v, double s) { queue.push({time, next_seq++, target, v, s}); }
+  void push(Time time, int target) { queue.push({time, next_seq++, target}); }
 
   // Gate g's inputs changed at `time`: re-evaluate its outputs. A change of
   // an output's logic value schedules an event after the delay of the path
@@ -363,23 +484,28 @@ struct TimedSimulator::Impl {
   // then and is swallowed: inertial delay as Verilog path delays have it.
   void evaluate_gate(int g, Time time) {
     const Gate& gate = gates[g];
-    for (int o : gate.outputs) {
+    const int* inputs = &input_pool[gate.inputs];
+    std::size_t row = 0;
+    for (std::uint32_t i = 0; i < gate.input_count; ++i) row |= std::size_t{value[inputs[i]]} << i;
+    for (std::uint32_t o = gate.outputs; o < gate.outputs + gate.output_count; ++o) {
       Output& out = outputs[o];
-      const std::uint8_t v = evaluate(out);
+      const std::uint8_t v = evaluate(out, row);
       if (v == out.internal) continue;
       out.internal = v;
       double best = -1, best_slew = 0;
-      for (std::size_t i = 0; i < gate.inputs.size(); ++i) {
-        const int in = gate.inputs[i];
+      for (std::uint32_t i = 0; i < gate.input_count; ++i) {
+        const int in = inputs[i];
         if (changed_at[in] != time || changed_epoch[in] != epoch) continue;
+        const Arc& arc = arc_pool[out.arcs + i];
         const double in_slew = in < nets ? slew[in] : options.input_slew;
-        const double d = delay(out.arcs[i], v, in_slew, load[out.net]);
+        const double d = delay(arc, v, in_slew);
         if (best < 0 || d < best) {
           best = d;
-          best_slew = transition(out.arcs[i], v, in_slew, load[out.net]);
+          best_slew = transition(arc, v, in_slew);
         }
       }
-      push(time + to_time(std::max(best, 0.0)), o, v, best_slew);
+      out.slew = best_slew;
+      push(time + to_time(std::max(best, 0.0)), static_cast<int>(o));
     }
   }
 
@@ -409,31 +535,33 @@ struct TimedSimulator::Impl {
     for (std::size_t b = 0; b < exposed.size(); ++b) value[exposed[b]] = bit(before, b);
     for (Output& out : outputs) out.internal = value[out.net];
     // The settled state after: the sources take these values.
-    std::vector<std::uint8_t> target(nets, 0);
     for (std::size_t b = 0; b < exposed.size(); ++b) target[exposed[b]] = bit(after, b);
     for (int net : primary_inputs)
-      if (target[net] != value[net]) push(to_time(options.input_delay), -(net + 1), target[net], options.input_slew);
+      if (target[net] != value[net]) {
+        source_slew[net] = options.input_slew;
+        push(to_time(options.input_delay), -(net + 1));
+      }
     for (const RegisterOutput& r : registers)
-      if (target[r.net] != value[r.net])
-        push(target[r.net] ? r.rise_at : r.fall_at, -(r.net + 1), target[r.net], target[r.net] ? r.rise_slew : r.fall_slew);
+      if (target[r.net] != value[r.net]) {
+        source_slew[r.net] = target[r.net] ? r.rise_slew : r.fall_slew;
+        push(target[r.net] ? r.rise_at : r.fall_at, -(r.net + 1));
+      }
     std::uint64_t events = 0;
     const std::uint64_t limit = 1000 + 200 * std::uint64_t(nets);
     while (!queue.empty()) {
-      const Time now = queue.top().time;
+      const Time now = queue.take_next(due);
       ++step;
       touched.clear();
-      while (!queue.empty() && queue.top().time == now) {
-        const Event e = queue.top();
-        queue.pop();
+      for (const Event& e : due) {
         if (++events > limit)
           throw Error(fmt::format("timed replay: more than {} events in one cycle; the netlist oscillates", limit));
         if (e.target < 0) {
           const int net = -e.target - 1;
-          if (value[net] != e.value) change(net, e.value, e.slew, now);
+          if (value[net] != target[net]) change(net, target[net], source_slew[net], now);
           continue;
         }
         const Output& out = outputs[e.target];
-        if (value[out.net] != out.internal) change(out.net, out.internal, e.slew, now);
+        if (value[out.net] != out.internal) change(out.net, out.internal, out.slew, now);
       }
       for (int g : touched) evaluate_gate(g, now);
     }
@@ -498,6 +626,155 @@ std::size_t TimedSimulator::arcs_without_delay() const { return impl_->without_d
 void TimedSimulator::reset_counts() {
   std::fill(impl_->toggle_count.begin(), impl_->toggle_count.end(), 0);
   impl_->cycles = impl_->mismatched = 0;
+}
+
+}  // namespace neuroppa::tech
+
+namespace neuroppa::tech {
+
+std::string ActivityMode::name() const {
+  if (!timed) return "zero-delay";
+  if (fraction >= 1) return "timed";
+  return fmt::format("timed:{:g}", fraction);
+}
+
+ActivityMode parse_activity_mode(const std::string& text, const std::string& option) {
+  if (text == "zero-delay") return {false, 1};
+  if (text == "timed") return {true, 1};
+  if (text.rfind("timed:", 0) == 0) {
+    const std::string f = text.substr(6);
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(f, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == f.size() && used > 0 && v > 0 && v <= 1) return {true, v};
+  }
+  throw Error(fmt::format("{} {}: choose zero-delay, timed, or timed:F with a fraction 0 < F <= 1 of cycles "
+                          "(e.g. timed:0.05)",
+                          option, text));
+}
+
+struct TimedSampler::Impl {
+  TimedSimulator sim;
+  ActivityMode mode;
+  std::uint64_t state;  // splitmix64: the same cycles for the same seed everywhere
+  std::vector<int> exposed;
+  int nets = 0;
+  // Per bank, per batch, per net: timed minus zero-delay toggles of the
+  // replayed cycles; and how many cycles each batch replayed.
+  struct Bank {
+    std::vector<std::vector<std::int64_t>> excess;
+    std::vector<std::uint64_t> cycles;
+  };
+  std::vector<Bank> banks;
+  std::size_t bank = 0;
+  std::uint64_t replays = 0;
+
+  Impl(const Netlist& n, const Library& lib, const std::string& clock, const TimedOptions& o, const ActivityMode& m,
+       std::uint64_t seed)
+      : sim(n, lib, clock, o), mode(m), state(seed), exposed(exposed_nets(n, clock)), nets(n.net_count()) {
+    reset(1);
+  }
+
+  void reset(std::size_t count) {
+    banks.assign(count, Bank{std::vector<std::vector<std::int64_t>>(kBatches, std::vector<std::int64_t>(nets, 0)),
+                             std::vector<std::uint64_t>(kBatches, 0)});
+    bank = 0;
+  }
+
+  double uniform() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return double(z >> 11) * 0x1.0p-53;
+  }
+
+  void cycle(const std::uint32_t* before, const std::uint32_t* after) {
+    if (!mode.timed || (mode.fraction < 1 && uniform() >= mode.fraction)) return;
+    sim.reset_counts();
+    sim.replay(before, after);
+    Bank& b = banks[bank];
+    const std::size_t batch = replays++ % kBatches;
+    ++b.cycles[batch];
+    std::vector<std::int64_t>& excess = b.excess[batch];
+    const auto& timed = sim.toggles();
+    for (int net = 0; net < nets; ++net) excess[net] += std::int64_t(timed[net]);
+    for (std::size_t w = 0; w * 32 < exposed.size(); ++w) {
+      std::uint32_t changed = before[w] ^ after[w];
+      while (changed) {
+        const int bit = std::countr_zero(changed);
+        changed &= changed - 1;
+        --excess[exposed[w * 32 + bit]];
+      }
+    }
+  }
+
+  // zero_delay + excess * cycles / replayed, over the given batches.
+  Activity scaled(const Activity& zero_delay, const Bank& b, std::size_t first, std::size_t count) const {
+    Activity a = zero_delay;
+    std::uint64_t replayed = 0;
+    for (std::size_t k = first; k < first + count; ++k) replayed += b.cycles[k];
+    if (replayed == 0) return a;
+    const double scale = double(zero_delay.cycles) / double(replayed);
+    for (int net = 0; net < nets; ++net) {
+      std::int64_t e = 0;
+      for (std::size_t k = first; k < first + count; ++k) e += b.excess[k][net];
+      if (e == 0) continue;
+      const double est = double(a.toggles[net]) + double(e) * scale;
+      a.toggles[net] = static_cast<std::uint64_t>(std::llround(std::max(0.0, est)));
+    }
+    return a;
+  }
+};
+
+TimedSampler::TimedSampler(const Netlist& netlist, const Library& library, const std::string& clock,
+                           const TimedOptions& options, const ActivityMode& mode, std::uint64_t seed)
+    : impl_(std::make_unique<Impl>(netlist, library, clock, options, mode, seed)) {}
+TimedSampler::~TimedSampler() = default;
+TimedSampler::TimedSampler(TimedSampler&&) noexcept = default;
+
+void TimedSampler::cycle(const std::uint32_t* before, const std::uint32_t* after) { impl_->cycle(before, after); }
+void TimedSampler::use_banks(std::size_t count) { impl_->reset(count); }
+void TimedSampler::select_bank(std::size_t bank) { impl_->bank = bank; }
+
+Activity TimedSampler::estimate(const Activity& zero_delay, std::size_t bank) const {
+  return impl_->scaled(zero_delay, impl_->banks[bank], 0, kBatches);
+}
+
+std::vector<Activity> TimedSampler::batch_estimates(const Activity& zero_delay, std::size_t bank) const {
+  std::vector<Activity> out;
+  for (std::size_t k = 0; k < kBatches; ++k) out.push_back(impl_->scaled(zero_delay, impl_->banks[bank], k, 1));
+  return out;
+}
+
+std::uint64_t TimedSampler::replayed(std::size_t bank) const {
+  std::uint64_t n = 0;
+  for (auto c : impl_->banks[bank].cycles) n += c;
+  return n;
+}
+std::uint64_t TimedSampler::mismatched_cycles() const { return impl_->sim.mismatched_cycles(); }
+const TimedSimulator& TimedSampler::simulator() const { return impl_->sim; }
+
+Interval confidence_interval(const std::vector<double>& batches) {
+  Interval r;
+  const std::size_t n = batches.size();
+  if (n == 0) return r;
+  for (double v : batches) r.mean += v;
+  r.mean /= double(n);
+  if (n < 2) return r;
+  double ss = 0;
+  for (double v : batches) ss += (v - r.mean) * (v - r.mean);
+  // Student t, 97.5th percentile, for n - 1 degrees of freedom (n <= 30 tabulated).
+  static const double t975[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+                                2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  const double t = n - 1 <= 30 ? t975[n - 1] : 1.96;
+  r.half_width = t * std::sqrt(ss / double(n - 1)) / std::sqrt(double(n));
+  return r;
 }
 
 }  // namespace neuroppa::tech

@@ -98,7 +98,8 @@ TEST_CASE("kernels: invalid options, one clear line each") {
 }
 
 TEST_CASE("kernels: a table of measured costs, with mac as the baseline") {
-  const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,threshold", "--beats", "3000", "--format", "json"});
+  const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,threshold", "--beats", "3000", "--format", "json",
+                              "--activity", "zero-delay"});
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
   const auto doc = nlohmann::json::parse(r.out);
@@ -118,6 +119,24 @@ TEST_CASE("kernels: a table of measured costs, with mac as the baseline") {
   bool caveat = false;
   for (const auto& note : doc["notes"]) caveat |= note.get<std::string>().find("glitches are not seen") != std::string::npos;
   CHECK(caveat);
+}
+
+TEST_CASE("kernels: timed activity by default, beside zero-delay power and the glitch share") {
+  const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,spike", "--beats", "2000", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["rows"].size() == 2);
+  for (const auto& row : doc["rows"]) {
+    CHECK(row["glitch share"].get<double>() > 1.5);  // these adders glitch
+    CHECK(row["zero-delay power"].get<double>() < row["power"].get<double>());
+  }
+  bool note = false;
+  for (const auto& n : doc["notes"]) note |= n.get<std::string>().find("Activity: timed") == 0;
+  CHECK(note);
+  check_one_line_error({"kernels", "--activity", "timed:0"}, "--activity timed:0: choose zero-delay, timed, or timed:F");
+  check_one_line_error({"kernels", "--activity", "glitchy"}, "--activity glitchy");
+  check_one_line_error({"kernels", "--sdf", "x.sdf"}, "--sdf x.sdf: an SDF describes one netlist");
 }
 
 TEST_SUITE("shared") {

@@ -23,6 +23,9 @@ struct KernelsRequest {
   unsigned beats_per_output = 16;
   std::string activations, weights;  // value files to sample, or empty
   std::uint64_t seed = 1;
+  tech::ActivityMode activity{true, 1};  // timed
+  std::string sdf;  // SDF file of delays for one kernel's netlist (instead of Liberty), or empty
+  bool allow_partial = false;  // arcs the SDF lacks take Liberty delays (else an error)
 };
 
 struct KernelRow {
@@ -37,6 +40,9 @@ struct KernelsResult {
 
 // Every parameter is checked before the first (long) build.
 KernelsResult characterise_kernels(const KernelsRequest& request, const Context& context);
+
+// One line on how activity was counted, for the table's notes.
+std::string activity_note(const KernelsRequest& request);
 
 // The cost table of `rows`: savings are mac's figure over the kernel's on the
 // same library and K. A library column appears when there is more than one.

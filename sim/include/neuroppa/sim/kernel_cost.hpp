@@ -13,6 +13,7 @@
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
 
 namespace neuroppa::sim {
 
@@ -21,13 +22,19 @@ struct CostOptions {
   std::uint64_t beats = 20000;  // beats simulated at gate level
   std::uint64_t seed = 1;
   models::OperandSpec operands;
+  tech::ActivityMode activity{true, 1};  // timed by default: glitches are most of the transitions
+  tech::TimedOptions timed;              // delay source (Liberty, or SDF delays) and input timing
 };
 
 struct KernelCost {
   models::KernelParams params;
   tech::AreaReport area;
   tech::StaTimingReport timing;
-  tech::PowerReport power;
+  tech::PowerReport power;             // in the activity mode asked for
+  tech::PowerReport zero_delay_power;  // the same run, zero-delay activity
+  tech::ActivityMode activity;
+  double power_half_width = 0;         // W, 95% interval of `power` (timed:F; 0 when exact)
+  double glitch_share = 1;             // timed / zero-delay toggles (1 for zero-delay)
   std::uint64_t beats = 0;
   std::uint64_t mismatches = 0;  // gate-level outputs that differed from the golden model
   // Energy of one beat (K synapse operations) at the clock frequency, J.

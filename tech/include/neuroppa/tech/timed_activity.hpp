@@ -37,15 +37,17 @@ struct TimedOptions {
   double input_slew = 0;   // s, transition time at primary inputs (OpenSTA's default 0)
   double input_delay = 0;  // s after the clock edge at the clock port when primary inputs switch
   bool wire_load = true;   // loads as the power engine takes them
-  const ArcDelays* fixed = nullptr;  // SDF delays instead of Liberty; arcs it lacks fall back to Liberty
-  bool allow_partial = false;        // arcs with no delay anywhere get zero delay instead of an error
+  const ArcDelays* fixed = nullptr;  // SDF delays instead of Liberty
+  // Arcs the SDF lacks take Liberty's delays, arcs with none anywhere zero
+  // delay, counted, instead of an error naming the first.
+  bool allow_partial = false;
 };
 
 class TimedSimulator {
  public:
   // Throws neuroppa::Error naming the instance for a combinational loop or,
-  // unless allow_partial, an output with no timing arc from an input that
-  // drives it.
+  // unless allow_partial, an arc with no delay (none in the SDF, or none in
+  // the library).
   TimedSimulator(const Netlist& netlist, const Library& library, const std::string& clock,
                  const TimedOptions& options = {});
   ~TimedSimulator();
@@ -69,6 +71,59 @@ class TimedSimulator {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// How activity is counted: between clock-edge states only (zero-delay,
+// blind to glitches), by replaying every cycle with delays (timed), or by
+// replaying a seeded random fraction of the cycles and scaling each net's
+// glitch excess (timed:F, reported with a 95% confidence interval).
+struct ActivityMode {
+  bool timed = false;
+  double fraction = 1;  // of cycles replayed, (0, 1]
+  bool sampled() const { return timed && fraction < 1; }
+  std::string name() const;  // "zero-delay", "timed", "timed:0.05"
+};
+// "zero-delay", "timed" or "timed:F" with 0 < F <= 1; throws neuroppa::Error
+// naming `option` otherwise.
+ActivityMode parse_activity_mode(const std::string& text, const std::string& option = "--activity");
+
+// Timed activity alongside a ToggleCounter: call cycle() after each sample
+// with the words before and after; cycles are replayed according to the
+// mode, and counted in the bank selected (e.g. a network layer).
+class TimedSampler {
+ public:
+  TimedSampler(const Netlist& netlist, const Library& library, const std::string& clock, const TimedOptions& options,
+               const ActivityMode& mode, std::uint64_t seed = 1);
+  ~TimedSampler();
+  TimedSampler(TimedSampler&&) noexcept;
+
+  void cycle(const std::uint32_t* before, const std::uint32_t* after);
+  void use_banks(std::size_t count);  // resets the counts; bank 0 selected
+  void select_bank(std::size_t bank);
+
+  // The timed activity of a bank, given its zero-delay activity over every
+  // cycle: per net, the zero-delay toggles plus the glitch excess of the
+  // replayed cycles scaled to all cycles (exact when every cycle was
+  // replayed). Duties stay the zero-delay ones.
+  Activity estimate(const Activity& zero_delay, std::size_t bank = 0) const;
+  // The same from each of `kBatches` interleaved subsets of the replayed
+  // cycles: their spread gives the estimate's confidence interval.
+  static constexpr std::size_t kBatches = 20;
+  std::vector<Activity> batch_estimates(const Activity& zero_delay, std::size_t bank = 0) const;
+
+  std::uint64_t replayed(std::size_t bank = 0) const;
+  std::uint64_t mismatched_cycles() const;
+  const TimedSimulator& simulator() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Mean and 95% interval half-width (Student t) of batch values.
+struct Interval {
+  double mean = 0, half_width = 0;
+};
+Interval confidence_interval(const std::vector<double>& batches);
 
 // Fixed per-arc delays from Liberty NLDM at each instance's load and the
 // statically propagated input slews (worst over arcs, edges by unateness):
