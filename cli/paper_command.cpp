@@ -16,6 +16,7 @@ struct PaperOptions {
   std::string models;
   std::string kernel_freq = "25MHz";
   std::string freq = "50MHz";
+  std::string activity = "timed", network_activity = "timed:0.05";
 };
 
 int run_paper(PaperOptions o, const GlobalOptions& global) {
@@ -26,6 +27,8 @@ int run_paper(PaperOptions o, const GlobalOptions& global) {
   r.models = split_list(o.models);
   r.kernel_frequency = parse_frequency(o.kernel_freq, "--kernel-freq");
   r.frequency = parse_frequency(o.freq);
+  r.activity = tech::parse_activity_mode(o.activity);
+  r.network_activity = tech::parse_activity_mode(o.network_activity, "--network-activity");
   app::write_paper(r, global.context("  "));
   fmt::print("wrote {}: t1_kernels, t2_networks, t3a_energy_by_cell_group, t3b_energy_by_layer (.md .csv .json "
              ".tex), energy_vs_accuracy.svg, kernel_power.svg, kernel_area.svg, energy_breakdown.svg\n",
@@ -52,6 +55,10 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--beats", r.beats, "T1: beats of seeded operands per kernel")->capture_default_str();
   cmd->add_option("--seed", r.seed, "T1: operand seed")->capture_default_str();
   cmd->add_option("--lanes", r.lanes, "T2: kernel lanes per kind")->check(in_range("--lanes", 1, 4096))->capture_default_str();
+  cmd->add_option("--activity", o->activity, "T1: zero-delay, timed or timed:F (see kernels --activity)")
+      ->capture_default_str();
+  cmd->add_option("--network-activity", o->network_activity, "T2/T3: zero-delay, timed or timed:F")
+      ->capture_default_str();
   retire_option(*cmd, "--libs", "--lib");
   return [o, &global] { return run_paper(*o, global); };
 }

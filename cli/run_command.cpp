@@ -20,6 +20,7 @@ struct RunOptions {
   std::string freq = "50MHz";
   std::string mem_energy;
   std::string format = "md";
+  std::string activity = "auto";
 };
 
 // A progress bar on a terminal, a line every 10% otherwise.
@@ -58,6 +59,7 @@ int run_run(RunOptions o, const GlobalOptions& global) {
   r.frequency = parse_frequency(o.freq);
   const reports::Format format = reports::parse_format(o.format);
   r.memory = parse_memory_energy(o.mem_energy);
+  if (o.activity != "auto") r.activity = tech::parse_activity_mode(o.activity);
   ProgressBar bar(global.quiet);
   const app::RunResult result =
       app::run_network(r, global.context("  "), [&](std::uint64_t done, std::uint64_t total) { bar(done, total); });
@@ -110,6 +112,10 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
                   "Energy per memory access, e.g. weights=2pJ,act-read=1pJ,act-write=1pJ,membrane=1pJ "
                   "(default: accesses counted, not priced)");
   cmd->add_option("--format", o->format, "Output format: md, csv, json, tex")->capture_default_str();
+  cmd->add_option("--activity", o->activity,
+                  "Gate level: zero-delay, timed, timed:F, or auto (the cheapest timed:F whose 95% interval on the "
+                  "lanes' energy is within ±3%)")
+      ->capture_default_str();
   cmd->add_option("--data", r.data, "Folder of the Fashion-MNIST IDX files")->capture_default_str();
   return [o, &global] { return run_run(*o, global); };
 }

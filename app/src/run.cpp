@@ -13,6 +13,9 @@ namespace neuroppa::app {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr double kAutoStart = 0.02;   // replayed fraction the automatic mode starts from
+constexpr double kAutoTarget = 0.03;  // its goal: a 95% interval within ±3% of the lanes' energy
+
 reports::Table summary_table(const models::Network& net, const RunRequest& o, const sim::PlatformRun& run,
                              double accuracy, double frequency, const std::optional<sim::EnergyReport>& energy) {
   const double n = double(run.results.size());
@@ -48,6 +51,13 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
     t.rows.push_back({"  kernel lanes: switching", energy->total.kernels.switching / n * 1e9, "nJ"});
     t.rows.push_back({"  kernel lanes: leakage", energy->total.kernels.leakage / n * 1e9, "nJ"});
     t.rows.push_back({"  memories", energy->total.memory / n * 1e9, "nJ"});
+    if (energy->activity.sampled())
+      t.rows.push_back({"  kernel lanes: 95% interval, ±", energy->kernel_half_width / n * 1e9, "nJ"});
+    if (energy->activity.timed) {
+      t.rows.push_back({"  kernel lanes, zero-delay activity of the same run", energy->zero_delay_kernels / n * 1e9, "nJ"});
+      t.rows.push_back({"  glitch share (kernel lanes, timed / zero-delay energy)",
+                        energy->total.kernels.total() / energy->zero_delay_kernels, "×"});
+    }
     t.rows.push_back({"average power", e / (cycles / frequency) * 1e3, "mW"});
   }
   t.rows.push_back({"simulation speed", n / run.wall_seconds, "images/s"});
@@ -122,10 +132,32 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   config.K = o.K;
   config.level = gate ? sim::Level::gate : sim::Level::rtl;
   config.library = library ? &*library : nullptr;
+  const bool automatic = gate && !o.activity;
+  if (gate) config.activity = o.activity.value_or(tech::ActivityMode{true, kAutoStart});
   context.say(fmt::format("run: {} ({}) at {} level, {} lanes, K={}{}\n", net.name, model_path.string(),
                           gate ? "gate" : "rtl", o.lanes, o.K, gate ? ", cells " + library->name : ""));
   sim::Accelerator accelerator(net, config, context.cache_dir, context.tools);
-  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, images_done);
+  // Automatic activity: at every tenth of the images, widen the replayed
+  // fraction while the interval is wider than the target.
+  std::string choice;
+  bool target_met = false;
+  std::uint64_t next_check = std::max<std::uint64_t>(1, count / 10);
+  const auto progress = [&](std::uint64_t done, std::uint64_t total) {
+    if (images_done) images_done(done, total);
+    if (!automatic || target_met || done < next_check || done == total) return;
+    next_check += std::max<std::uint64_t>(1, count / 10);
+    const double fraction = accelerator.config().activity.fraction;
+    if (fraction >= 1) return;
+    const sim::EnergyReport e = accelerator.energy(frequency, {});
+    const double relative = e.kernel_half_width / e.total.kernels.total();
+    target_met = relative <= kAutoTarget;  // the interval only narrows from here
+    if (!target_met) {
+      accelerator.set_timed_fraction(std::min(1.0, fraction * 2.5));
+      choice += fmt::format("{}F {:g} -> {:g} after {} images (±{:.1f}%)", choice.empty() ? "" : "; ", fraction,
+                            accelerator.config().activity.fraction, done, 100 * relative);
+    }
+  };
+  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, progress);
 
   std::size_t correct = 0;
   for (std::size_t i = 0; i < count; ++i) correct += run.results[i].predicted == test.labels[i];
@@ -136,6 +168,14 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   }
   std::optional<sim::EnergyReport> energy;
   if (gate) energy = accelerator.energy(frequency, memory);
+  RunResult result;
+  if (energy) {
+    result.activity = energy->activity.name();
+    if (energy->activity.sampled())
+      result.activity += fmt::format(" (±{:.2f}% on the lanes' energy)",
+                                     100 * energy->kernel_half_width / energy->total.kernels.total());
+    if (automatic) result.activity += choice.empty() ? ", chosen automatically" : ", chosen automatically: " + choice;
+  }
 
   reports::Table summary = summary_table(net, o, run, double(correct) / double(count), frequency, energy);
   summary.notes.push_back(fmt::format("{}; {}", version_string(), context.command_line));
@@ -143,9 +183,11 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
                                       run.simulated_seconds, run.cycles));
   if (gate)
     summary.notes.push_back(fmt::format(
-        "Energy from per-net toggles of every lane's gate-level netlist on {} (zero-delay: glitches not seen); "
-        "idle lanes are clock-gated and only leak.",
-        library->name));
+        "Energy from per-net toggles of every lane's gate-level netlist on {}; activity {}{}; idle lanes are "
+        "clock-gated and only leak.",
+        library->name, result.activity,
+        energy->activity.timed ? " (cycles replayed with Liberty gate delays: glitches count)"
+                               : " (zero-delay: glitches not seen)"));
   if (o.check)
     summary.notes.push_back(mismatches ? fmt::format("CHECK FAILED: the platform differs from the reference "
                                                      "inference on {} of {} images (first: test image {})",
@@ -153,7 +195,6 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
                                        : fmt::format("Check: the platform equals the reference inference "
                                                      "(models::infer) on all {} images.",
                                                      count));
-  RunResult result;
   result.images = count;
   result.accuracy = double(correct) / double(count);
   result.mismatches = mismatches;

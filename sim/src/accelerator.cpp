@@ -58,6 +58,8 @@ struct Accelerator::Lane {
   vmodel::ModelInstance instance;
   KernelPorts ports;
   std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
+  std::unique_ptr<tech::TimedSampler> timed;     // gate level, timed activity
+  std::vector<std::uint32_t> before;             // the last sample, for the timed replay
 
   Lane(std::shared_ptr<const vmodel::LoadedModel> model, models::KernelKind kind)
       : instance(std::move(model)), ports(instance, kind) {
@@ -117,6 +119,12 @@ Accelerator::Accelerator(const models::Network& network, const AcceleratorConfig
         lane.toggles = std::make_unique<tech::ToggleCounter>(lane.instance, array->netlist->netlist, "clk_i");
         lane.toggles->use_banks(network_.layers.size());
         lane.toggles->sample();  // the state after reset is the reference
+        if (config_.activity.timed) {
+          // One seed a lane: a lane runs the same cycles whatever the thread count.
+          lane.timed = std::make_unique<tech::TimedSampler>(array->netlist->netlist, *config_.library, "clk_i",
+                                                            tech::TimedOptions{}, config_.activity, p + 1);
+          lane.timed->use_banks(network_.layers.size());
+        }
       }
     }
     array->x_words = array->lanes[0]->ports.x_i.words();
@@ -209,6 +217,7 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
   out.assign(layer.out.size(), 0);
   for (auto& lane : array.lanes) {
     if (lane->toggles) lane->toggles->select_bank(index);
+    if (lane->timed) lane->timed->select_bank(index);
     if (spike) lane->ports.vth_i.set(static_cast<std::uint64_t>(layer.vth));
     else lane->ports.shift_i.set(layer.shift);
   }
@@ -233,7 +242,9 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
             lane.ports.x_i.set_words(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw]);
             lane.ports.w_i.set_words(weights + std::size_t{b} * ww);
             lane.instance.tick();
+            if (lane.timed) lane.before = lane.toggles->words();
             if (lane.toggles) lane.toggles->sample();
+            if (lane.timed) lane.timed->cycle(lane.before.data(), lane.toggles->words().data());
           }
           if (lane.ports.valid_o.get() != 1)
             throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
@@ -324,20 +335,50 @@ void add_energy(EnergyParts& e, const tech::PowerReport& power, double dynamic_s
 
 }  // namespace
 
+void Accelerator::set_timed_fraction(double fraction) {
+  for (auto& array : arrays_)
+    for (auto& lane : array->lanes)
+      if (lane->timed) lane->timed->set_fraction(fraction);
+  config_.activity.fraction = fraction;
+}
+
 EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) const {
   if (config_.level != Level::gate) throw Error("energy needs a gate-level run (--level gate)");
   EnergyReport report;
   report.frequency = frequency;
+  report.activity = config_.activity;
   report.layers.resize(network_.layers.size());
   tech::PowerOptions options;
   options.frequency = frequency;
+  // Sampled timed activity: the lanes' dynamic energy from each batch of the
+  // replayed cycles, for the interval.
+  std::vector<double> batches(config_.activity.sampled() ? tech::TimedSampler::kBatches : 0, 0.0);
   for (const auto& array : arrays_) {
     std::optional<tech::PowerReport> one_lane;  // for its leakage, by group
+    const tech::Netlist& netlist = array->netlist->netlist;
+    const tech::Library& library = *array->netlist->library;
     for (std::size_t i = 0; i < network_.layers.size(); ++i) {
-      tech::Activity sum;
-      for (const auto& lane : array->lanes) add_activity(sum, lane->toggles->activity(i));
-      if (sum.cycles == 0) continue;
-      one_lane = estimate_power(array->netlist->netlist, *array->netlist->library, sum, options);
+      tech::Activity sum, zero;
+      std::vector<tech::Activity> batch_sums(batches.size());
+      for (const auto& lane : array->lanes) {
+        const tech::Activity zd = lane->toggles->activity(i);
+        add_activity(zero, zd);
+        if (!lane->timed) continue;
+        add_activity(sum, lane->timed->estimate(zd, i));
+        if (batches.empty()) continue;
+        const auto per_batch = lane->timed->batch_estimates(zd, i);
+        for (std::size_t b = 0; b < batches.size(); ++b) add_activity(batch_sums[b], per_batch[b]);
+      }
+      if (zero.cycles == 0) continue;
+      if (sum.toggles.empty()) sum = zero;
+      const double seconds = double(zero.cycles) / frequency;
+      const tech::PowerReport zd_power = estimate_power(netlist, library, zero, options);
+      report.zero_delay_kernels += (zd_power.total.internal + zd_power.total.switching) * seconds;
+      for (std::size_t b = 0; b < batches.size(); ++b) {
+        const tech::PowerReport p = estimate_power(netlist, library, batch_sums[b], options);
+        batches[b] += (p.total.internal + p.total.switching) * seconds;
+      }
+      one_lane = estimate_power(netlist, library, sum, options);
       // Dynamic energy of the lane-cycles worked; leakage is added below for
       // every lane of the array over the whole time.
       add_energy(report.layers[i], *one_lane, double(sum.cycles) / frequency, 0);
@@ -355,6 +396,8 @@ EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) c
     report.layers[i].memory = memory.total(stats_.layers[i]);
     report.total += report.layers[i];
   }
+  report.zero_delay_kernels += report.total.kernels.leakage;
+  if (!batches.empty()) report.kernel_half_width = tech::confidence_interval(batches).half_width;
   const LayerStats all = stats_.total();
   for (const auto& array : arrays_) {
     double e = 0;

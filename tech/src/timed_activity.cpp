@@ -664,9 +664,11 @@ struct TimedSampler::Impl {
   std::vector<int> exposed;
   int nets = 0;
   // Per bank, per batch, per net: timed minus zero-delay toggles of the
-  // replayed cycles; and how many cycles each batch replayed.
+  // replayed cycles, each weighted by 1 / the fraction replayed when it was
+  // (Horvitz-Thompson: unbiased even when the fraction changes during a
+  // run); and how many cycles each batch replayed.
   struct Bank {
-    std::vector<std::vector<std::int64_t>> excess;
+    std::vector<std::vector<double>> excess;
     std::vector<std::uint64_t> cycles;
   };
   std::vector<Bank> banks;
@@ -680,7 +682,7 @@ struct TimedSampler::Impl {
   }
 
   void reset(std::size_t count) {
-    banks.assign(count, Bank{std::vector<std::vector<std::int64_t>>(kBatches, std::vector<std::int64_t>(nets, 0)),
+    banks.assign(count, Bank{std::vector<std::vector<double>>(kBatches, std::vector<double>(nets, 0)),
                              std::vector<std::uint64_t>(kBatches, 0)});
     bank = 0;
   }
@@ -700,31 +702,31 @@ struct TimedSampler::Impl {
     Bank& b = banks[bank];
     const std::size_t batch = replays++ % kBatches;
     ++b.cycles[batch];
-    std::vector<std::int64_t>& excess = b.excess[batch];
+    std::vector<double>& excess = b.excess[batch];
+    const double weight = 1 / mode.fraction;
     const auto& timed = sim.toggles();
-    for (int net = 0; net < nets; ++net) excess[net] += std::int64_t(timed[net]);
+    for (int net = 0; net < nets; ++net)
+      if (timed[net]) excess[net] += weight * double(timed[net]);
     for (std::size_t w = 0; w * 32 < exposed.size(); ++w) {
       std::uint32_t changed = before[w] ^ after[w];
       while (changed) {
         const int bit = std::countr_zero(changed);
         changed &= changed - 1;
-        --excess[exposed[w * 32 + bit]];
+        excess[exposed[w * 32 + bit]] -= weight;
       }
     }
   }
 
-  // zero_delay + excess * cycles / replayed, over the given batches.
+  // zero_delay + the weighted excess of the given batches, scaled up by
+  // kBatches / count (each batch sees one in kBatches of the replays).
   Activity scaled(const Activity& zero_delay, const Bank& b, std::size_t first, std::size_t count) const {
     Activity a = zero_delay;
-    std::uint64_t replayed = 0;
-    for (std::size_t k = first; k < first + count; ++k) replayed += b.cycles[k];
-    if (replayed == 0) return a;
-    const double scale = double(zero_delay.cycles) / double(replayed);
+    const double scale = double(kBatches) / double(count);
     for (int net = 0; net < nets; ++net) {
-      std::int64_t e = 0;
+      double e = 0;
       for (std::size_t k = first; k < first + count; ++k) e += b.excess[k][net];
       if (e == 0) continue;
-      const double est = double(a.toggles[net]) + double(e) * scale;
+      const double est = double(a.toggles[net]) + e * scale;
       a.toggles[net] = static_cast<std::uint64_t>(std::llround(std::max(0.0, est)));
     }
     return a;
@@ -740,6 +742,8 @@ TimedSampler::TimedSampler(TimedSampler&&) noexcept = default;
 void TimedSampler::cycle(const std::uint32_t* before, const std::uint32_t* after) { impl_->cycle(before, after); }
 void TimedSampler::use_banks(std::size_t count) { impl_->reset(count); }
 void TimedSampler::select_bank(std::size_t bank) { impl_->bank = bank; }
+void TimedSampler::set_fraction(double fraction) { impl_->mode.fraction = std::clamp(fraction, 1e-6, 1.0); }
+const ActivityMode& TimedSampler::mode() const { return impl_->mode; }
 
 Activity TimedSampler::estimate(const Activity& zero_delay, std::size_t bank) const {
   return impl_->scaled(zero_delay, impl_->banks[bank], 0, kBatches);

@@ -10,6 +10,7 @@
 
 #include "neuroppa/app/context.hpp"
 #include "neuroppa/reports/table.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
 
 namespace neuroppa::app {
 
@@ -24,6 +25,8 @@ struct PaperRequest {
   std::uint64_t beats = 5000;                     // T1
   std::uint64_t seed = 1;                         // T1
   unsigned lanes = 16, net_K = 16;                // T2/T3
+  tech::ActivityMode activity{true, 1};           // T1: every cycle replayed with gate delays
+  tech::ActivityMode network_activity{true, 0.05};  // T2/T3: a sampled fraction (networks are long runs)
 };
 
 struct PaperResult {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,16 @@ struct RunRequest {
   unsigned threads = 1;
   bool check = false;  // compare every image with the reference inference
   sim::MemoryEnergy memory;
+  // Gate level: how activity is counted; none: automatic, the cheapest
+  // timed:F whose 95% interval on the lanes' energy is within ±3% (F starts at
+  // 0.02 and grows at checkpoints every tenth of the images).
+  std::optional<tech::ActivityMode> activity;
   std::filesystem::path data = models::kFashionMnistDir;
 };
 
 struct RunResult {
   std::size_t images = 0;
+  std::string activity;  // how it was counted, e.g. "timed:0.05 (automatic: ±1.8%)"
   double accuracy = 0;
   std::size_t mismatches = 0, first_mismatch = 0;  // with check
   std::vector<reports::Table> tables;  // summary, per layer, and at gate level energy by component

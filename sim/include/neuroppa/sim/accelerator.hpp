@@ -39,6 +39,7 @@
 #include "neuroppa/sim/lane_workers.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
 
 namespace neuroppa::sim {
 
@@ -50,6 +51,8 @@ struct AcceleratorConfig {
   Level level = Level::rtl;
   const tech::Library* library = nullptr;  // gate level: the cells the kernels are mapped to
   unsigned threads = 1;  // simulation threads sharing the lanes (results do not depend on it)
+  // Gate level: how activity is counted (timed replays cycles with gate delays, see tech/timed_activity.hpp).
+  tech::ActivityMode activity;
 };
 
 struct MemoryCounts {
@@ -108,6 +111,9 @@ struct EnergyParts {
 
 struct EnergyReport {
   double frequency = 0;
+  tech::ActivityMode activity;     // as counted (timed:F: the last fraction in force)
+  double kernel_half_width = 0;    // J, 95% interval of the lanes' energy (sampled timed activity)
+  double zero_delay_kernels = 0;   // J, the lanes' energy from the same run's zero-delay activity
   std::vector<EnergyParts> layers;                       // per network layer
   std::vector<std::pair<std::string, double>> components;  // e.g. "mac lanes", "weight memory"
   EnergyParts total;
@@ -133,6 +139,8 @@ class Accelerator {
   const AcceleratorConfig& config() const { return config_; }
   // Gate level only: energy of everything run so far at `frequency`.
   EnergyReport energy(double frequency, const MemoryEnergy& memory) const;
+  // Timed activity: replay this fraction of the cycles from now on.
+  void set_timed_fraction(double fraction);
 
  private:
   struct Lane;

@@ -99,11 +99,15 @@ class TimedSampler {
   void cycle(const std::uint32_t* before, const std::uint32_t* after);
   void use_banks(std::size_t count);  // resets the counts; bank 0 selected
   void select_bank(std::size_t bank);
+  // Replays from now on this fraction of the cycles (the estimate weights
+  // each replayed cycle by 1 / the fraction in force, so it stays unbiased).
+  void set_fraction(double fraction);
+  const ActivityMode& mode() const;
 
   // The timed activity of a bank, given its zero-delay activity over every
-  // cycle: per net, the zero-delay toggles plus the glitch excess of the
-  // replayed cycles scaled to all cycles (exact when every cycle was
-  // replayed). Duties stay the zero-delay ones.
+  // cycle: per net, the zero-delay toggles plus the glitch excess of each
+  // replayed cycle weighted by 1 / the fraction replayed (exact when every
+  // cycle was replayed). Duties stay the zero-delay ones.
   Activity estimate(const Activity& zero_delay, std::size_t bank = 0) const;
   // The same from each of `kBatches` interleaved subsets of the replayed
   // cycles: their spread gives the estimate's confidence interval.
