@@ -10,7 +10,7 @@ namespace {
 
 struct PowerOptions {
   app::PowerRequest request;
-  std::string vcd, saif, period, format = "md";
+  std::string vcd, saif, period, format = "md", input_nets = "include", x_transitions = "none";
   bool by_cell = false;
 };
 
@@ -18,6 +18,8 @@ int run_power(PowerOptions o, const GlobalOptions& global) {
   const reports::Format format = reports::parse_format(o.format);
   if (!o.period.empty()) o.request.period = parse_period(o.period);  // checked before any work
   o.request.vcd = o.vcd;
+  o.request.input_nets = o.input_nets == "include";
+  o.request.x_transitions = o.x_transitions == "half" ? tech::XTransitions::half : tech::XTransitions::none;
   o.request.saif = o.saif;
   const app::PowerResult result = app::price_activity(o.request, global.context());
   fmt::print("{}", reports::write(result.power, format));
@@ -46,6 +48,15 @@ Runner add_power_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--by-cell", o->by_cell, "Also print power by cell type (always in md and tex)");
   cmd->add_flag("--allow-partial", r.allow_partial,
                 "Price nets the activity file does not name as idle instead of stopping");
+  cmd->add_option("--input-nets", o->input_nets,
+                  "Nets driven by top-level inputs (clock port included): include (priced, its own line) or exclude "
+                  "(as OpenSTA)")
+      ->check(one_of("--input-nets", {"include", "exclude"}))
+      ->capture_default_str();
+  cmd->add_option("--x-transitions", o->x_transitions,
+                  "VCD changes from x/z to 0/1: none (no transition) or half (as OpenSTA's VCD reader)")
+      ->check(one_of("--x-transitions", {"none", "half"}))
+      ->capture_default_str();
   cmd->add_flag("--opensta-compatible", r.opensta_compatible,
                 "Price as Debian's OpenSTA 2019 does (for cross-checks)");
   return [o, &global] { return run_power(*o, global); };

@@ -10,7 +10,7 @@
 namespace neuroppa::app {
 namespace {
 
-reports::Table power_table(const tech::PowerReport& r) {
+reports::Table power_table(const tech::PowerReport& r, bool input_nets) {
   reports::Table t;
   t.title = "Power";
   t.columns = {{"group", ""}, {"internal", "µW", 4}, {"switching", "µW", 4}, {"leakage", "µW", 4}, {"total", "µW", 4}};
@@ -21,6 +21,7 @@ reports::Table power_table(const tech::PowerReport& r) {
   row("combinational", r.combinational);
   row("clock", r.clock);
   row("total", r.total);
+  if (input_nets) row("of which nets driven by top-level inputs", r.input_nets);
   return t;
 }
 
@@ -68,13 +69,15 @@ PowerResult price_activity(const PowerRequest& o, const Context& context) {
                               "give --period", file.path.string(), scope, o.clock));
   }
   tech::Annotation annotation;
-  const tech::Activity activity = tech::annotate(netlist, file, scope, o.clock, period, o.allow_partial, annotation);
+  const tech::Activity activity = tech::annotate(netlist, file, scope, o.clock, period, o.allow_partial, annotation,
+                                                  o.x_transitions);
   tech::PowerOptions options;
   options.frequency = 1 / period;
   options.opensta_2019_compatible = o.opensta_compatible;
+  options.input_nets = o.input_nets;
   const tech::PowerReport report = tech::estimate_power(netlist, library, activity, options);
 
-  reports::Table table = power_table(report);
+  reports::Table table = power_table(report, o.input_nets && !o.opensta_compatible);
   table.notes = {
       fmt::format("Activity: {} scope '{}', {:.6g} s = {:.1f} cycles of {:.6g} ns. Annotated {} of {} instance pins "
                   "({} tied to constants, {} not found in the file); {} of {} nets.",
@@ -87,6 +90,11 @@ PowerResult price_activity(const PowerRequest& o, const Context& context) {
                   o.opensta_compatible ? "as Debian OpenSTA 2019 prices activity" : "neuroppa's (see README)"),
       "Switching uses pin capacitances and the library's wire load, not the design's parasitics; the recorded "
       "activity is zero-delay unless the simulator that wrote it modelled delays.",
+      fmt::format("Nets driven by top-level inputs (clock port included): {}; x/z -> 0/1 in the file: {}.",
+                  o.input_nets && !o.opensta_compatible ? "priced (--input-nets exclude leaves them out, as OpenSTA does)"
+                                                        : "left out, as OpenSTA does",
+                  o.x_transitions == tech::XTransitions::half ? "half a transition each, as OpenSTA counts"
+                                                              : "no transition (--x-transitions half counts half, as OpenSTA)"),
       "Command: " + context.command_line};
   return {report, std::move(table), cell_table(report)};
 }

@@ -52,6 +52,7 @@ struct BitState {
   char value = 'x';
   std::uint64_t since = 0;  // time of the last change, in timescale units
   std::uint64_t toggles = 0;
+  std::uint64_t x_transitions = 0;  // x/z -> 0/1, the first value of the dump included
   std::uint64_t high = 0;
 };
 
@@ -98,6 +99,7 @@ ActivityFile read_vcd(const fs::path& path) {
       if (v == b.value) continue;
       if (b.value == '1') b.high += now - b.since;
       if ((b.value == '0' && v == '1') || (b.value == '1' && v == '0')) ++b.toggles;
+      else if ((b.value == 'x' || b.value == 'z') && (v == '0' || v == '1')) ++b.x_transitions;
       b.value = v;
       b.since = now;
     }
@@ -205,7 +207,7 @@ ActivityFile read_vcd(const fs::path& path) {
       const std::uint64_t high = b.high + (b.value == '1' ? now - b.since : 0);
       const int index = v.msb >= v.lsb ? v.lsb + int(i) : v.lsb - int(i);
       const std::string name = v.vector ? fmt::format("{}[{}]", v.name, index) : v.name;
-      signals[name] = SignalActivity{b.toggles, double(high) * timescale};
+      signals[name] = SignalActivity{b.toggles, b.x_transitions, double(high) * timescale};
     }
   }
   return file;
@@ -423,7 +425,7 @@ std::string choose_scope(const Netlist& netlist, const ActivityFile& file, const
 }
 
 Activity annotate(const Netlist& netlist, const ActivityFile& file, const std::string& scope, const std::string& clock,
-                  double period, bool allow_partial, Annotation& annotation) {
+                  double period, bool allow_partial, Annotation& annotation, XTransitions x_transitions) {
   if (!(period > 0)) throw Error(fmt::format("clock period {} s: must be positive", period));
   if (!(file.duration > 0)) throw Error(fmt::format("{}: records no time (duration 0)", file.path.string()));
   const std::string chosen = choose_scope(netlist, file, scope);
@@ -441,7 +443,12 @@ Activity annotate(const Netlist& netlist, const ActivityFile& file, const std::s
     annotated[net->second] = true;
     a.toggles[net->second] = s.toggles;
     a.high_cycles[net->second] = static_cast<std::uint64_t>(std::llround(s.high_time / period));
+    if (x_transitions == XTransitions::half) {
+      a.toggles[net->second] = 2 * s.toggles + s.x_transitions;
+      a.high_cycles[net->second] = static_cast<std::uint64_t>(std::llround(2 * s.high_time / period));
+    }
   }
+  if (x_transitions == XTransitions::half) a.cycles *= 2;
   if (const Netlist::Port* clk = netlist.find_port(clock))
     for (int net : clk->bits)
       if (net >= 0) a.clock_nets.push_back(net);

@@ -201,9 +201,10 @@ class PowerEstimator {
 
   void switching(int net) {
     const Driver& d = drivers_[net];
-    if (!d.instance && compat_) return;
+    if (!d.instance && (compat_ || !o_.input_nets)) return;
     const double v = lib_.nominal_voltage;
     const double power = rate(net) * 0.5 * loads_[net] * v * v * o_.frequency;
+    if (!d.instance) r_.input_nets.switching += power;
     r_.per_cell[d.instance ? d.instance->cell->name : std::string("(primary inputs)")].switching += power;
     if (d.instance) own(*d.instance).switching += power;
     (clock_net_[net] ? r_.clock : group_of(d.instance)).switching += power;

@@ -164,6 +164,38 @@ TEST_SUITE("shared") {
     CHECK(lines(r.err) == 1);
     CHECK(r.err.find("no scope 'gcd_tb/dut'; scopes: gcd_tb/gcd1, gcd_tb") != std::string::npos);
   }
+
+  TEST_CASE("power: nets driven by top-level inputs on their own line, left out on request; x transitions as OpenSTA") {
+    const auto dir = neuroppa::test::shared_dir() / "designs/gcd_sky130hd";
+    const auto total = [&](const std::vector<std::string>& extra, double* input_nets) {
+      std::vector<std::string> args = {
+          kBin, "-q", "power", "--lib", (neuroppa::test::shared_dir() / "libs/sky130_fd_sc_hd__tt_025C_1v80.lib.gz").string(),
+          "--netlist", (dir / "gcd_sky130hd.v").string(), "--top", "gcd", "--vcd", (dir / "gcd_sky130hd.vcd.gz").string(),
+          "--scope", "gcd_tb/gcd1", "--format", "json"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      const auto r = run_command(args);
+      CAPTURE(r.err);
+      REQUIRE(r.status == 0);
+      const auto doc = nlohmann::json::parse(r.out);
+      double t = 0;
+      *input_nets = 0;
+      for (const auto& row : doc["rows"]) {
+        if (row["group"] == "total") t = row["total"].get<double>();
+        if (row["group"] == "of which nets driven by top-level inputs") *input_nets = row["total"].get<double>();
+      }
+      return t;
+    };
+    double in_included = 0, in_excluded = 0, in_half = 0;
+    const double included = total({}, &in_included);
+    const double excluded = total({"--input-nets", "exclude"}, &in_excluded);
+    CHECK(in_included > 0);
+    CHECK(in_excluded == 0);  // no such line when they are left out
+    CHECK(excluded == doctest::Approx(included - in_included).epsilon(1e-3));
+    const double half = total({"--x-transitions", "half"}, &in_half);
+    CHECK(half > included);  // every net starts at x in the dump: half a transition more each
+    check_one_line_error({"power", "--lib", "osu018", "--netlist", "n.v", "--top", "t", "--vcd", "v", "--input-nets", "maybe"},
+                         "--input-nets maybe: choose include or exclude");
+  }
 }
 
 TEST_CASE("run and train: bad input gives one line and exit 2") {

@@ -77,6 +77,8 @@ TEST_CASE("VCD: toggles, time high, vectors, aliases, x values") {
   // An escaped name keeps its brackets; x -> 0 is not a toggle.
   CHECK(dut.at("odd.name[2]").toggles == 1);
   CHECK(dut.at("odd.name[2]").high_time == doctest::Approx(10e-9));
+  CHECK(dut.at("odd.name[2]").x_transitions == 1);  // counted apart, for OpenSTA's convention
+  CHECK(dut.at("clk").x_transitions == 1);  // its first value in the dump, from the unknown before it
   CHECK_FALSE(dut.count("r"));
 }
 

@@ -7,6 +7,7 @@
 
 #include "neuroppa/app/context.hpp"
 #include "neuroppa/reports/table.hpp"
+#include "neuroppa/tech/activity_file.hpp"
 #include "neuroppa/tech/power.hpp"
 
 namespace neuroppa::app {
@@ -21,6 +22,8 @@ struct PowerRequest {
   double period = 0;                    // s; 0: from the recorded clock
   bool opensta_compatible = false;
   bool allow_partial = false;
+  bool input_nets = true;  // price nets driven by top-level inputs (OpenSTA does not)
+  tech::XTransitions x_transitions = tech::XTransitions::none;  // VCD x/z -> 0/1 (OpenSTA: half)
 };
 
 struct PowerResult {

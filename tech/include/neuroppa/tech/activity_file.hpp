@@ -14,9 +14,15 @@
 namespace neuroppa::tech {
 
 struct SignalActivity {
-  std::uint64_t toggles = 0;  // 0<->1 transitions
-  double high_time = 0;       // s at 1
+  std::uint64_t toggles = 0;        // 0<->1 transitions
+  std::uint64_t x_transitions = 0;  // from x or z to 0 or 1 (VCD; not toggles)
+  double high_time = 0;             // s at 1
 };
+
+// How a change from x/z to 0/1 counts: not at all (neuroppa's convention: it
+// is no transition of a real signal) or as half a transition (OpenSTA's VCD
+// reader), for like-for-like comparisons.
+enum class XTransitions { none, half };
 
 // Per scope ("tb/dut", divider '/'), per bit ("w" or "w[3]"): what a file
 // recorded over `duration` seconds.
@@ -50,7 +56,11 @@ std::string choose_scope(const Netlist& netlist, const ActivityFile& file, const
 // listing the scopes worth trying; with `allow_partial`, nets the file does
 // not name keep zero activity and are counted in the Annotation. `clock`
 // names the clock port.
+// With XTransitions::half the activity counts half-cycles (cycles, toggles
+// and high cycles doubled, x transitions added once), which keeps rates and
+// duties exact in whole numbers.
 Activity annotate(const Netlist& netlist, const ActivityFile& file, const std::string& scope, const std::string& clock,
-                  double period, bool allow_partial, Annotation& annotation);
+                  double period, bool allow_partial, Annotation& annotation,
+                  XTransitions x_transitions = XTransitions::none);
 
 }  // namespace neuroppa::tech

@@ -46,6 +46,8 @@ struct PowerReport {
   std::uint64_t cycles = 0;
   PowerParts total;
   PowerParts sequential, combinational, clock;  // by group
+  PowerParts input_nets;  // switching of nets driven by top-level inputs (clock port included), in the totals
+                          // unless PowerOptions::input_nets is false
   std::map<std::string, PowerParts> per_cell;   // by cell type; "(primary inputs)" for nets
                                                 // driven by top-level inputs
   std::vector<PowerParts> per_instance;         // by netlist instance index
@@ -55,6 +57,9 @@ struct PowerOptions {
   double frequency = 100e6;   // Hz
   double input_slew = 0;      // s, at primary inputs (OpenSTA's default)
   bool wire_load = true;      // add the library's default wire load where it has one
+  // Price the nets driven by top-level input ports (the clock port included):
+  // neuroppa does; OpenSTA leaves them out (false, for like-for-like).
+  bool input_nets = true;
   // Price as Debian's OpenSTA (0~20191111gitc018cb2) does, for the
   // cross-check; read from its search/Power.cc. Where it differs from
   // neuroppa's own rules:
