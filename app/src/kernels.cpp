@@ -142,6 +142,11 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       "f_max: OpenSTA's worst setup path, ideal clock, no wire load beyond the library's. Savings are mac / kernel "
       "at the same K (greater than 1: cheaper than mac).",
       "Command: " + context.command_line};
+  if (!r.sdf.empty() && !out.rows.empty())
+    table.notes.insert(table.notes.end() - 1,
+                       fmt::format("SDF {}: {} timing arcs it does not give took Liberty's delays{}.", r.sdf,
+                                   out.rows.front().cost.arcs_fallen_back,
+                                   r.allow_partial ? " (--allow-partial)" : ""));
   std::string too_slow;
   for (const auto& row : out.rows) {
     const sim::KernelCost& c = row.cost;

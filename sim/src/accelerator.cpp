@@ -350,6 +350,12 @@ EnergyReport Accelerator::energy(double frequency, const MemoryEnergy& memory) c
   report.layers.resize(network_.layers.size());
   tech::PowerOptions options;
   options.frequency = frequency;
+  for (const auto& array : arrays_)
+    for (const auto& lane : array->lanes)
+      if (lane->timed && lane->timed->mismatched_cycles())
+        throw Error(fmt::format("timed replay of a {} lane settled elsewhere than the zero-delay model in {} cycles "
+                                "(please report)",
+                                models::to_string(array->params.kind), lane->timed->mismatched_cycles()));
   // Sampled timed activity: the lanes' dynamic energy from each batch of the
   // replayed cycles, for the interval.
   std::vector<double> batches(config_.activity.sampled() ? tech::TimedSampler::kBatches : 0, 0.0);

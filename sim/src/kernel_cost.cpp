@@ -80,6 +80,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
     throw Error(fmt::format("timed replay of {} on {} settled elsewhere than the zero-delay model in {} cycles "
                             "(please report)",
                             params.describe(), library.name, timed->mismatched_cycles()));
+  cost.arcs_fallen_back = timed->simulator().arcs_fallen_back();
   const tech::Activity estimate = timed->estimate(zero_delay);
   cost.power = tech::estimate_power(netlist, library, estimate, power);
   cost.glitch_share = toggle_ratio(estimate, zero_delay);

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "neuroppa/sim/kernel_models.hpp"
+#include "neuroppa/tech/sdf.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
 #include "support.hpp"
 
 using neuroppa::test::run_command;
@@ -137,6 +140,42 @@ TEST_CASE("kernels: timed activity by default, beside zero-delay power and the g
   check_one_line_error({"kernels", "--activity", "timed:0"}, "--activity timed:0: choose zero-delay, timed, or timed:F");
   check_one_line_error({"kernels", "--activity", "glitchy"}, "--activity glitchy");
   check_one_line_error({"kernels", "--sdf", "x.sdf"}, "--sdf x.sdf: an SDF describes one netlist");
+}
+
+TEST_CASE("kernels --sdf: delays of the kernel's own netlist; a missing arc is named, --allow-partial counts it") {
+  using namespace neuroppa;
+  const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
+  const models::KernelParams p{models::KernelKind::threshold, 9, 8, 9, 32};
+  const sim::KernelNetlist kernel = sim::synthesize_kernel(p, lib, test::model_cache_dir());
+  tech::ArcDelays delays = tech::liberty_arc_delays(kernel.netlist, lib);
+  const auto full = test::write_temp_file("full.sdf", tech::write_sdf(delays, kernel.netlist));
+  const std::vector<std::string> base = {kBin, "-q", "kernels", "--kinds", "threshold", "--beats", "1500", "--format", "json"};
+  auto args = base;
+  args.insert(args.end(), {"--sdf", full.string()});
+  auto r = run_command(args);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["rows"][0]["glitch share"].get<double>() > 1.5);
+  // One instance left out of the SDF.
+  std::size_t dropped = 0;
+  while (delays.per_instance[dropped].empty()) ++dropped;
+  delays.per_instance[dropped].clear();
+  const auto partial = test::write_temp_file("partial.sdf", tech::write_sdf(delays, kernel.netlist));
+  args = base;
+  args.insert(args.end(), {"--sdf", partial.string()});
+  r = run_command(args);
+  CHECK(r.status == 2);
+  CHECK(lines(r.err) == 1);
+  CHECK(r.err.find("instance " + kernel.netlist.instances[dropped].name + " (") != std::string::npos);
+  CHECK(r.err.find("the SDF gives no delay from") != std::string::npos);
+  args.push_back("--allow-partial");
+  r = run_command(args);
+  REQUIRE(r.status == 0);
+  doc = nlohmann::json::parse(r.out);
+  bool counted = false;
+  for (const auto& n : doc["notes"]) counted |= n.get<std::string>().find("timing arcs it does not give took Liberty's") != std::string::npos;
+  CHECK(counted);
 }
 
 TEST_SUITE("shared") {

@@ -35,6 +35,7 @@ struct KernelCost {
   tech::ActivityMode activity;
   double power_half_width = 0;         // W, 95% interval of `power` (timed:F; 0 when exact)
   double glitch_share = 1;             // timed / zero-delay toggles (1 for zero-delay)
+  std::size_t arcs_fallen_back = 0;    // SDF delays with allow_partial: arcs that took Liberty's
   std::uint64_t beats = 0;
   std::uint64_t mismatches = 0;  // gate-level outputs that differed from the golden model
   // Energy of one beat (K synapse operations) at the clock frequency, J.
