@@ -102,8 +102,18 @@ double icarus_flow(const tech::Netlist& n, const tech::Library& lib, const model
       base::run_logged({"vvp", "-n", "sim"}, dir / "log", dir))
     throw Error("icarus failed: see " + (dir / "log").string());
   const tech::ActivityFile vcd = tech::read_vcd(dir / "t.vcd");
-  tech::Annotation annotation;
-  const tech::Activity a = tech::annotate(n, vcd, "tb/dut", "clk_i", 20e-9, true, annotation);
+  // The structural netlist names net i "n<i>".
+  tech::Activity a;
+  a.cycles = beats.size();
+  a.toggles.assign(n.net_count(), 0);
+  a.high_cycles.assign(n.net_count(), 0);
+  const auto& signals = vcd.scopes.at("tb/dut");
+  for (int net = 0; net < n.net_count(); ++net)
+    if (const auto s = signals.find(fmt::format("n{}", net)); s != signals.end()) {
+      a.toggles[net] = s->second.toggles;
+      a.high_cycles[net] = static_cast<std::uint64_t>(s->second.high_time / 20e-9 + 0.5);
+    }
+  for (int net : n.find_port("clk_i")->bits) a.clock_nets.push_back(net);
   tech::PowerOptions options;
   options.frequency = 50e6;
   *power = tech::estimate_power(n, lib, a, options).total.total();
