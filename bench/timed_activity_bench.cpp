@@ -8,12 +8,13 @@
 //       `neuroppa power` reading it (budget: (c) at least 20x faster than (d)).
 // Prints cycles/s and the ratios.
 //
-//   bench/timed_activity_bench [--kind mac] [--lib osu018] [--beats 20000] [--fraction 0.02] [--icarus-beats 2000]
+//   bench/timed_activity_bench [--kind mac] [--lib osu018] [--beats 20000] [--fraction 0.02] [--icarus-beats N] [--no-icarus]
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
+#include <thread>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
@@ -44,7 +45,7 @@ double counted_run(sim::KernelHarness& dut, const tech::Netlist& n, const tech::
   const auto start = std::chrono::steady_clock::now();
   tech::ToggleCounter counter(dut.instance(), n, "clk_i");
   std::optional<tech::TimedSampler> timed;
-  if (mode.timed) timed.emplace(n, lib, "clk_i", tech::TimedOptions{}, mode, 1);
+  if (mode.timed) timed.emplace(n, lib, "clk_i", tech::TimedOptions{}, mode, 1, std::max(1u, std::thread::hardware_concurrency()));
   counter.sample();
   std::vector<std::uint32_t> before;
   for (const auto& b : beats) {
@@ -125,13 +126,15 @@ double icarus_flow(const tech::Netlist& n, const tech::Library& lib, const model
 int main(int argc, char** argv) {
   CLI::App app{"Cost of timed activity against zero-delay counting and against Icarus with delays"};
   std::string kind_name = "mac", lib_name = "osu018";
-  std::uint64_t beats = 20000, icarus_beats = 2000;
+  std::uint64_t beats = 20000, icarus_beats = 0;  // 0: as many as --beats
   double fraction = 0.02;
   app.add_option("--kind", kind_name, "mac, shift, threshold or spike");
   app.add_option("--lib", lib_name);
   app.add_option("--beats", beats);
   app.add_option("--fraction", fraction, "F of timed:F");
-  app.add_option("--icarus-beats", icarus_beats, "Beats for the Icarus flow (0: skip it)");
+  app.add_option("--icarus-beats", icarus_beats, "Beats for the Icarus flow (default: --beats)");
+  bool skip_icarus = false;
+  app.add_flag("--no-icarus", skip_icarus, "Leave the Icarus flow out");
   CLI11_PARSE(app, argc, argv);
   try {
     const models::KernelKind kind = kernels::parse_kinds(kind_name, "--kind").front();
@@ -156,7 +159,8 @@ int main(int argc, char** argv) {
                sampled, p_sampled * 1e3, zero / sampled);
     fmt::print("  (c) timed counted          {:>10.0f} cycles/s  power {:.4g} mW   cost (c)/(a) = {:.2f}x\n", timed,
                p_timed * 1e3, zero / timed);
-    if (icarus_beats > 0) {
+    if (icarus_beats == 0) icarus_beats = beats;
+    if (!skip_icarus) {
       std::vector<models::Beat> few(stimulus.begin(), stimulus.begin() + std::min<std::size_t>(icarus_beats, beats));
       const fs::path dir = fs::temp_directory_path() / fmt::format("neuroppa-timed-bench-{}", ::getpid());
       fs::create_directories(dir);

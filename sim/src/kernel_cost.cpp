@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <optional>
+#include <thread>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
@@ -55,7 +56,8 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   tech::ToggleCounter toggles(dut.instance(), netlist, "clk_i");
   std::optional<tech::TimedSampler> timed;
   if (options.activity.timed)
-    timed.emplace(netlist, library, "clk_i", options.timed, options.activity, options.seed);
+    timed.emplace(netlist, library, "clk_i", options.timed, options.activity, options.seed,
+                  std::max(1u, std::thread::hardware_concurrency()));
   toggles.sample();  // after reset: the reference values
   std::vector<std::uint32_t> before;
   for (std::uint64_t beat = 0; beat < options.beats; ++beat) {

@@ -7,7 +7,11 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <queue>
+#include <thread>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/tech/gate_model.hpp"
@@ -658,33 +662,72 @@ ActivityMode parse_activity_mode(const std::string& text, const std::string& opt
 }
 
 struct TimedSampler::Impl {
-  TimedSimulator sim;
+  // Replays run on `threads` simulators (worker threads when more than
+  // one); each sums its cycles' glitch excess as whole toggle counts per
+  // bank, batch and weight (1 / the fraction replayed then), so the totals
+  // do not depend on which worker replayed which cycle.
+  struct Bank {
+    std::vector<std::vector<std::vector<std::int64_t>>> excess;  // [weight class][batch][net]
+    std::vector<std::uint64_t> cycles;                           // per batch
+  };
+  struct Job {
+    std::vector<std::uint32_t> before, after;
+    std::size_t bank = 0, batch = 0, klass = 0;
+  };
+
+  std::vector<std::unique_ptr<TimedSimulator>> sims;
   ActivityMode mode;
   std::uint64_t state;  // splitmix64: the same cycles for the same seed everywhere
   std::vector<int> exposed;
   int nets = 0;
-  // Per bank, per batch, per net: timed minus zero-delay toggles of the
-  // replayed cycles, each weighted by 1 / the fraction replayed when it was
-  // (Horvitz-Thompson: unbiased even when the fraction changes during a
-  // run); and how many cycles each batch replayed.
-  struct Bank {
-    std::vector<std::vector<double>> excess;
-    std::vector<std::uint64_t> cycles;
-  };
+  std::size_t words = 0;
+  std::vector<double> weights;  // per weight class
   std::vector<Bank> banks;
   std::size_t bank = 0;
   std::uint64_t replays = 0;
 
+  std::mutex mutex;  // guards jobs, busy, stop and the banks while workers run
+  std::condition_variable work, done;
+  std::deque<Job> jobs;
+  int busy = 0;
+  bool stop = false;
+  std::vector<std::thread> workers;
+  static constexpr std::size_t kQueue = 64;
+
   Impl(const Netlist& n, const Library& lib, const std::string& clock, const TimedOptions& o, const ActivityMode& m,
-       std::uint64_t seed)
-      : sim(n, lib, clock, o), mode(m), state(seed), exposed(exposed_nets(n, clock)), nets(n.net_count()) {
+       std::uint64_t seed, unsigned threads)
+      : mode(m), state(seed), exposed(exposed_nets(n, clock)), nets(n.net_count()), words((exposed.size() + 31) / 32) {
+    threads = std::max(1u, threads);
+    for (unsigned t = 0; t < threads; ++t) sims.push_back(std::make_unique<TimedSimulator>(n, lib, clock, o));
     reset(1);
+    if (threads > 1)
+      for (unsigned t = 0; t < threads; ++t) workers.emplace_back([this, t] { serve(*sims[t]); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    work.notify_all();
+    for (auto& w : workers) w.join();
   }
 
   void reset(std::size_t count) {
-    banks.assign(count, Bank{std::vector<std::vector<double>>(kBatches, std::vector<double>(nets, 0)),
-                             std::vector<std::uint64_t>(kBatches, 0)});
+    drain();
+    banks.assign(count, Bank{{}, std::vector<std::uint64_t>(kBatches, 0)});
+    weights.clear();
     bank = 0;
+  }
+
+  std::size_t weight_class() {
+    const double w = 1 / mode.fraction;
+    for (std::size_t k = 0; k < weights.size(); ++k)
+      if (weights[k] == w) return k;
+    weights.push_back(w);
+    for (Bank& b : banks)
+      b.excess.emplace_back(kBatches, std::vector<std::int64_t>(nets, 0));
+    return weights.size() - 1;
   }
 
   double uniform() {
@@ -697,24 +740,63 @@ struct TimedSampler::Impl {
 
   void cycle(const std::uint32_t* before, const std::uint32_t* after) {
     if (!mode.timed || (mode.fraction < 1 && uniform() >= mode.fraction)) return;
+    std::unique_lock lock(mutex);
+    Job job{{}, {}, bank, replays++ % kBatches, weight_class()};
+    if (workers.empty()) {
+      lock.unlock();
+      run(*sims[0], before, after, job);
+      return;
+    }
+    job.before.assign(before, before + words);
+    job.after.assign(after, after + words);
+    done.wait(lock, [&] { return jobs.size() < kQueue; });
+    jobs.push_back(std::move(job));
+    lock.unlock();
+    work.notify_one();
+  }
+
+  void serve(TimedSimulator& sim) {
+    for (;;) {
+      std::unique_lock lock(mutex);
+      work.wait(lock, [&] { return stop || !jobs.empty(); });
+      if (jobs.empty()) return;
+      Job job = std::move(jobs.front());
+      jobs.pop_front();
+      ++busy;
+      lock.unlock();
+      done.notify_all();  // room in the queue
+      run(sim, job.before.data(), job.after.data(), job);
+      lock.lock();
+      --busy;
+      lock.unlock();
+      done.notify_all();
+    }
+  }
+
+  // Replays one cycle and adds timed minus zero-delay toggles to the job's bank.
+  void run(TimedSimulator& sim, const std::uint32_t* before, const std::uint32_t* after, const Job& job) {
     sim.reset_counts();
     sim.replay(before, after);
-    Bank& b = banks[bank];
-    const std::size_t batch = replays++ % kBatches;
-    ++b.cycles[batch];
-    std::vector<double>& excess = b.excess[batch];
-    const double weight = 1 / mode.fraction;
-    const auto& timed = sim.toggles();
-    for (int net = 0; net < nets; ++net)
-      if (timed[net]) excess[net] += weight * double(timed[net]);
-    for (std::size_t w = 0; w * 32 < exposed.size(); ++w) {
+    std::vector<std::int64_t> delta(sim.toggles().begin(), sim.toggles().end());
+    for (std::size_t w = 0; w < words; ++w) {
       std::uint32_t changed = before[w] ^ after[w];
       while (changed) {
         const int bit = std::countr_zero(changed);
         changed &= changed - 1;
-        excess[exposed[w * 32 + bit]] -= weight;
+        --delta[exposed[w * 32 + bit]];
       }
     }
+    std::lock_guard lock(mutex);
+    Bank& b = banks[job.bank];
+    ++b.cycles[job.batch];
+    std::vector<std::int64_t>& excess = b.excess[job.klass][job.batch];
+    for (int net = 0; net < nets; ++net) excess[net] += delta[net];
+  }
+
+  // Waits until every queued replay has been counted.
+  void drain() {
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return jobs.empty() && busy == 0; });
   }
 
   // zero_delay + the weighted excess of the given batches, scaled up by
@@ -724,7 +806,11 @@ struct TimedSampler::Impl {
     const double scale = double(kBatches) / double(count);
     for (int net = 0; net < nets; ++net) {
       double e = 0;
-      for (std::size_t k = first; k < first + count; ++k) e += b.excess[k][net];
+      for (std::size_t k = 0; k < weights.size(); ++k) {
+        std::int64_t sum = 0;
+        for (std::size_t batch = first; batch < first + count; ++batch) sum += b.excess[k][batch][net];
+        e += weights[k] * double(sum);
+      }
       if (e == 0) continue;
       const double est = double(a.toggles[net]) + e * scale;
       a.toggles[net] = static_cast<std::uint64_t>(std::llround(std::max(0.0, est)));
@@ -734,8 +820,8 @@ struct TimedSampler::Impl {
 };
 
 TimedSampler::TimedSampler(const Netlist& netlist, const Library& library, const std::string& clock,
-                           const TimedOptions& options, const ActivityMode& mode, std::uint64_t seed)
-    : impl_(std::make_unique<Impl>(netlist, library, clock, options, mode, seed)) {}
+                           const TimedOptions& options, const ActivityMode& mode, std::uint64_t seed, unsigned threads)
+    : impl_(std::make_unique<Impl>(netlist, library, clock, options, mode, seed, threads)) {}
 TimedSampler::~TimedSampler() = default;
 TimedSampler::TimedSampler(TimedSampler&&) noexcept = default;
 
@@ -746,22 +832,33 @@ void TimedSampler::set_fraction(double fraction) { impl_->mode.fraction = std::c
 const ActivityMode& TimedSampler::mode() const { return impl_->mode; }
 
 Activity TimedSampler::estimate(const Activity& zero_delay, std::size_t bank) const {
+  impl_->drain();
   return impl_->scaled(zero_delay, impl_->banks[bank], 0, kBatches);
 }
 
 std::vector<Activity> TimedSampler::batch_estimates(const Activity& zero_delay, std::size_t bank) const {
+  impl_->drain();
   std::vector<Activity> out;
   for (std::size_t k = 0; k < kBatches; ++k) out.push_back(impl_->scaled(zero_delay, impl_->banks[bank], k, 1));
   return out;
 }
 
 std::uint64_t TimedSampler::replayed(std::size_t bank) const {
+  impl_->drain();
   std::uint64_t n = 0;
   for (auto c : impl_->banks[bank].cycles) n += c;
   return n;
 }
-std::uint64_t TimedSampler::mismatched_cycles() const { return impl_->sim.mismatched_cycles(); }
-const TimedSimulator& TimedSampler::simulator() const { return impl_->sim; }
+std::uint64_t TimedSampler::mismatched_cycles() const {
+  impl_->drain();
+  std::uint64_t n = 0;
+  for (const auto& sim : impl_->sims) n += sim->mismatched_cycles();
+  return n;
+}
+const TimedSimulator& TimedSampler::simulator() const {
+  impl_->drain();
+  return *impl_->sims.front();
+}
 
 Interval confidence_interval(const std::vector<double>& batches) {
   Interval r;

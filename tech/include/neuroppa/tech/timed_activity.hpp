@@ -88,11 +88,14 @@ ActivityMode parse_activity_mode(const std::string& text, const std::string& opt
 
 // Timed activity alongside a ToggleCounter: call cycle() after each sample
 // with the words before and after; cycles are replayed according to the
-// mode, and counted in the bank selected (e.g. a network layer).
+// mode, and counted in the bank selected (e.g. a network layer). With more
+// than one thread the replays run on worker threads while the caller goes
+// on (each cycle's replay depends only on its two states); the results do
+// not depend on the thread count.
 class TimedSampler {
  public:
   TimedSampler(const Netlist& netlist, const Library& library, const std::string& clock, const TimedOptions& options,
-               const ActivityMode& mode, std::uint64_t seed = 1);
+               const ActivityMode& mode, std::uint64_t seed = 1, unsigned threads = 1);
   ~TimedSampler();
   TimedSampler(TimedSampler&&) noexcept;
 
@@ -116,7 +119,7 @@ class TimedSampler {
 
   std::uint64_t replayed(std::size_t bank = 0) const;
   std::uint64_t mismatched_cycles() const;
-  const TimedSimulator& simulator() const;
+  const TimedSimulator& simulator() const;  // the first one's (arc counts are the same in all)
 
  private:
   struct Impl;
