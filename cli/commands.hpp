@@ -13,7 +13,7 @@
 namespace neuroppa::cli {
 
 struct GlobalOptions {
-  std::filesystem::path cache_dir;  // empty: vmodel::default_cache_dir()
+  std::filesystem::path cache_dir;  // empty: app::resolve_cache_dir decides
   bool quiet = false;               // no progress lines
   std::string command_line;         // as typed, for reports
 

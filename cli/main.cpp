@@ -7,7 +7,6 @@
 #include "commands.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
-#include "neuroppa/vmodel/model_build.hpp"
 #include "options.hpp"
 
 // libsystemc.so carries a main() that calls sc_main(); neuroppa has its own
@@ -19,7 +18,7 @@ namespace neuroppa::cli {
 
 app::Context GlobalOptions::context(const std::string& tool_indent) const {
   app::Context c;
-  c.cache_dir = cache_dir.empty() ? vmodel::default_cache_dir() : cache_dir;
+  c.cache_dir = app::resolve_cache_dir(cache_dir);
   c.command_line = command_line;
   if (quiet) return c;
   c.status = [](std::string_view text) { fmt::print(stderr, "{}", text); };

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/app/run.hpp"
 
 namespace neuroppa::cli {
 

@@ -23,4 +23,8 @@ struct Context {
 // "neuroppa 0.1.0"
 std::string version_string();
 
+// The folder of built models: `given`, else $NEUROPPA_CACHE_DIR, else
+// $XDG_CACHE_HOME/neuroppa, else ~/.cache/neuroppa.
+std::filesystem::path resolve_cache_dir(const std::filesystem::path& given);
+
 }  // namespace neuroppa::app
