@@ -110,10 +110,12 @@ struct TimedSimulator::Impl {
   // ends. The slew points are shared (libraries use a few templates) and the
   // values sit in one pool, so a lookup touches a line or two of memory.
   struct Curve {
-    std::uint32_t x = 0, y = 0;  // offsets into x_pool and y_pool
+    std::uint32_t x = 0, y = 0;  // offsets into x_pool (and x_step) and y_pool
     std::uint32_t n = 0;         // points; 1: a constant
   };
-  std::vector<float> x_pool, y_pool;  // float: a millionth of a delay is far below any table's accuracy
+  // float: a millionth of a delay is far below any table's accuracy.
+  std::vector<float> x_pool, y_pool;
+  std::vector<float> x_step;  // 1 / (x[i] - x[i-1]), at i: interpolation without a division
   std::map<std::vector<double>, std::uint32_t> x_offsets;
 
   double at(const Curve& c, double slew) const {
@@ -122,7 +124,7 @@ struct TimedSimulator::Impl {
     const float* x = &x_pool[c.x];
     std::uint32_t i = 1;
     while (i + 1 < c.n && slew > x[i]) ++i;
-    return y[i - 1] + (y[i] - y[i - 1]) * (slew - x[i - 1]) / (x[i] - x[i - 1]);
+    return y[i - 1] + (y[i] - y[i - 1]) * (slew - x[i - 1]) * x_step[c.x + i];
   }
   Curve curve(const Table& t, double load) {
     Curve c;
@@ -137,7 +139,10 @@ struct TimedSimulator::Impl {
     }
     const auto [found, fresh] = x_offsets.try_emplace(axis->index, static_cast<std::uint32_t>(x_pool.size()));
     if (fresh)
-      for (double x : axis->index) x_pool.push_back(static_cast<float>(x));
+      for (std::size_t i = 0; i < axis->index.size(); ++i) {
+        x_pool.push_back(static_cast<float>(axis->index[i]));
+        x_step.push_back(i ? static_cast<float>(1 / (axis->index[i] - axis->index[i - 1])) : 0.0f);
+      }
     c.x = found->second;
     c.n = static_cast<std::uint32_t>(axis->index.size());
     for (double slew : axis->index) y_pool.push_back(static_cast<float>(t.lookup(slew, load)));
@@ -198,6 +203,7 @@ struct TimedSimulator::Impl {
   std::uint32_t step = 0;
   std::vector<std::uint64_t> toggle_count;
   std::vector<Gate> gates;
+  std::vector<std::uint32_t> gate_row;  // per gate: its input values as bits (kept up to date by change())
   std::vector<Output> outputs;
   std::vector<int> input_pool;
   std::vector<std::uint64_t> truth_pool;
@@ -233,6 +239,7 @@ struct TimedSimulator::Impl {
     target.assign(nets, 0);
     compile_gates();
     touched_stamp.assign(gates.size(), 0);
+    gate_row.assign(gates.size(), 0);
     order_or_throw();
     build_fanout();
     for (const auto& port : n.ports)
@@ -489,8 +496,7 @@ struct TimedSimulator::Impl {
   void evaluate_gate(int g, Time time) {
     const Gate& gate = gates[g];
     const int* inputs = &input_pool[gate.inputs];
-    std::size_t row = 0;
-    for (std::uint32_t i = 0; i < gate.input_count; ++i) row |= std::size_t{value[inputs[i]]} << i;
+    const std::size_t row = gate_row[g];
     for (std::uint32_t o = gate.outputs; o < gate.outputs + gate.output_count; ++o) {
       Output& out = outputs[o];
       const std::uint8_t v = evaluate(out, row);
@@ -525,6 +531,7 @@ struct TimedSimulator::Impl {
     ++toggle_count[net];
     for (int f = fanout_start[net]; f < fanout_start[net + 1]; ++f) {
       const int g = fanout[f].first;
+      gate_row[g] ^= 1u << fanout[f].second;
       if (touched_stamp[g] != step) {
         touched_stamp[g] = step;
         touched.push_back(g);
@@ -538,6 +545,11 @@ struct TimedSimulator::Impl {
     ++epoch;
     for (std::size_t b = 0; b < exposed.size(); ++b) value[exposed[b]] = bit(before, b);
     for (Output& out : outputs) out.internal = value[out.net];
+    for (std::size_t g = 0; g < gates.size(); ++g) {
+      std::uint32_t row = 0;
+      for (std::uint32_t i = 0; i < gates[g].input_count; ++i) row |= std::uint32_t{value[input_pool[gates[g].inputs + i]]} << i;
+      gate_row[g] = row;
+    }
     // The settled state after: the sources take these values.
     for (std::size_t b = 0; b < exposed.size(); ++b) target[exposed[b]] = bit(after, b);
     for (int net : primary_inputs)
