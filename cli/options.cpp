@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/number.hpp"
 
 namespace neuroppa::cli {
 
@@ -15,12 +16,7 @@ namespace {
 double parse_quantity(const std::string& text, std::initializer_list<std::pair<std::string_view, double>> units,
                       const std::string& option, const std::string& example, bool allow_zero = false) {
   std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
+  const double value = base::leading_number(text, used);
   std::string unit = text.substr(used);
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const auto& [name, scale] : units)
@@ -121,13 +117,8 @@ CLI::Validator one_of(const std::string& option, std::initializer_list<std::stri
 CLI::Validator in_range(const std::string& option, double lo, double hi) {
   return CLI::Validator(
       [option, lo, hi](std::string& value) -> std::string {
-        double v = 0;
         std::size_t used = 0;
-        try {
-          v = std::stod(value, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
+        const double v = base::leading_number(value, used);
         if (used != value.size() || !(v >= lo && v <= hi))
           throw Error(fmt::format("{} {}: choose {}..{}", option, value, lo, hi));
         return "";

@@ -8,6 +8,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
+#include "neuroppa/base/number.hpp"
 
 namespace neuroppa::tech {
 
@@ -152,12 +153,7 @@ class Reader {
     std::string text;
     for (std::size_t i = 1; i < n.items.size(); ++i) text += n.items[i].atom;
     std::size_t used = 0;
-    double number = 0;
-    try {
-      number = std::stod(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
+    const double number = base::leading_number(text, used);
     const std::string unit = text.substr(used);
     const double scale = unit == "s" ? 1 : unit == "ms" ? 1e-3 : unit == "us" ? 1e-6 : unit == "ns" ? 1e-9
                        : unit == "ps" ? 1e-12 : unit == "fs" ? 1e-15 : 0;
@@ -243,12 +239,7 @@ class Reader {
     if (typ.empty() && parts.size() == 3) typ = !parts[0].empty() ? parts[0] : parts[2];
     if (typ.empty()) return std::nullopt;
     std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(typ, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
+    const double v = base::leading_number(typ, used);
     if (used != typ.size() || !std::isfinite(v)) fail(n, fmt::format("delay value '{}' is not a number", text));
     return std::max(0.0, v) * seconds_;
   }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/number.hpp"
 #include "neuroppa/tech/gate_model.hpp"
 #include "neuroppa/tech/liberty_function.hpp"
 #include "neuroppa/tech/power.hpp"
@@ -660,12 +661,7 @@ ActivityMode parse_activity_mode(const std::string& text, const std::string& opt
   if (text.rfind("timed:", 0) == 0) {
     const std::string f = text.substr(6);
     std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(f, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
+    const double v = base::leading_number(f, used);
     if (used == f.size() && used > 0 && v > 0 && v <= 1) return {true, v};
   }
   throw Error(fmt::format("{} {}: choose zero-delay, timed, or timed:F with a fraction 0 < F <= 1 of cycles "

@@ -1,0 +1,13 @@
+// Numbers in text a user wrote (options, files): no exceptions, no locale.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace neuroppa::base {
+
+// The number at the start of `text` (as std::stod reads it) and how many
+// characters it took; `used` is 0 when there is none (or it overflows).
+double leading_number(const std::string& text, std::size_t& used);
+
+}  // namespace neuroppa::base
