@@ -252,6 +252,28 @@ TEST_CASE("run and train: bad input gives one line and exit 2") {
   check_one_line_error({"train", "--data", "/nonexistent"}, "install the Debian package dataset-fashion-mnist");
 }
 
+TEST_CASE("run --level gate: timed activity chosen automatically, beside zero-delay energy") {
+  check_one_line_error({"run", "--model", "mac-mlp", "--level", "gate", "--activity", "glitchy"}, "--activity glitchy");
+  const auto r = run_command({kBin, "-q", "run", "--model", "shift-mlp", "--level", "gate", "--images", "20", "--format",
+                              "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto tables = nlohmann::json::parse(r.out);
+  double energy = 0, zero_delay = 0, share = 0, interval = -1;
+  for (const auto& row : tables[0]["rows"]) {
+    const std::string q = row["quantity"];
+    if (q == "energy per inference") energy = row["value"];
+    if (q.find("zero-delay activity of the same run") != std::string::npos) zero_delay = row["value"];
+    if (q.find("glitch share") != std::string::npos) share = row["value"];
+    if (q.find("95% interval") != std::string::npos) interval = row["value"];
+  }
+  CHECK(zero_delay > 0);
+  CHECK(energy > 1.5 * zero_delay);
+  CHECK(share > 1.5);
+  CHECK(interval >= 0);
+  CHECK(tables[0]["notes"].dump().find("chosen automatically") != std::string::npos);
+}
+
 TEST_CASE("run: a bundled model on the platform prints accuracy, cycles and the check") {
   const auto r = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--images", "50", "--check", "--format", "json"});
   CAPTURE(r.err);
