@@ -47,12 +47,10 @@ double counted_run(sim::KernelHarness& dut, const tech::Netlist& n, const tech::
   std::optional<tech::TimedSampler> timed;
   if (mode.timed) timed.emplace(n, lib, "clk_i", tech::TimedOptions{}, mode, 1, std::max(1u, std::thread::hardware_concurrency()));
   counter.sample();
-  std::vector<std::uint32_t> before;
   for (const auto& b : beats) {
     dut.step(b);
-    if (timed) before = counter.words();
     counter.sample();
-    if (timed) timed->cycle(before.data(), counter.words().data());
+    if (timed) timed->cycle(counter.previous_words().data(), counter.words().data());
   }
   tech::PowerOptions options;
   options.frequency = 50e6;

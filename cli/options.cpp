@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
-#include "neuroppa/base/number.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::cli {
 
@@ -59,17 +59,6 @@ sim::MemoryEnergy parse_memory_energy(const std::string& text) {
                               key));
   }
   return e;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(',', start), text.size());
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
 }
 
 std::vector<unsigned> parse_unsigned_list(const std::string& text, const std::string& option) {

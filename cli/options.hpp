@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "neuroppa/app/run.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::cli {
+
+using base::split_list;  // "a,b,c" -> {"a", "b", "c"}
 
 // "100MHz", "1.5GHz", "250kHz", "1e8" (Hz) -> Hz.
 double parse_frequency(const std::string& text, const std::string& option = "--freq");
@@ -26,9 +29,6 @@ sim::MemoryEnergy parse_memory_energy(const std::string& text);
 
 // "9,25,49" -> {9, 25, 49}.
 std::vector<unsigned> parse_unsigned_list(const std::string& text, const std::string& option);
-
-// "a,b,c" -> {"a", "b", "c"}.
-std::vector<std::string> split_list(const std::string& text);
 
 // The command line as typed, for reports ("neuroppa kernels --K 9").
 std::string command_line(int argc, char** argv);

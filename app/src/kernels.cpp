@@ -2,13 +2,9 @@
 
 #include <cmath>
 #include <fmt/format.h>
-#include <optional>
 #include <set>
 
 #include "neuroppa/base/error.hpp"
-#include "neuroppa/kernels/catalogue.hpp"
-#include "neuroppa/sim/kernel_models.hpp"
-#include "neuroppa/tech/sdf.hpp"
 
 namespace neuroppa::app {
 namespace {
@@ -18,7 +14,8 @@ using models::KernelParams;
 
 std::vector<KernelParams> requested(const KernelsRequest& r) {
   const std::vector<KernelKind> kinds =
-      r.kinds.empty() ? kernels::parse_kinds("all", "--kinds") : r.kinds;
+      r.kinds.empty() ? std::vector<KernelKind>(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds))
+                      : r.kinds;
   std::vector<KernelParams> out;
   for (unsigned K : r.Ks)
     for (KernelKind kind : kinds) {
@@ -93,6 +90,8 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   cost_options.operands.activation_sparsity = r.sparsity;
   cost_options.operands.beats_per_output = r.beats_per_output;
   cost_options.activity = r.activity;
+  cost_options.sdf = r.sdf;
+  cost_options.timed.allow_partial = r.allow_partial;
   if (!r.activations.empty()) cost_options.operands.activations = models::read_value_file(r.activations, r.XW, "activation");
 
   // Every input checked before the first (long) build.
@@ -105,7 +104,6 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       per_kernel[i].operands.weights = models::read_value_file(r.weights, kernels[i].code_bits(), "weight code");
 
   // Delays from an SDF: for one netlist, so for one kernel on one library.
-  std::optional<tech::ArcDelays> sdf_delays;
   if (!r.sdf.empty() && (kernels.size() != 1 || libraries.size() != 1 || !r.activity.timed))
     throw Error(fmt::format("--sdf {}: an SDF describes one netlist: give one kernel (--kinds, --K), one --lib and a "
                             "timed --activity",
@@ -117,14 +115,8 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
     for (std::size_t i = 0; i < kernels.size(); ++i) {
       const KernelParams& p = kernels[i];
       context.say(fmt::format("kernels: [{}/{}] {} on {}\n", out.rows.size() + 1, total, p.describe(), library.name));
-      sim::CostOptions options = per_kernel[i];
-      if (!r.sdf.empty()) {
-        const sim::KernelNetlist netlist = sim::synthesize_kernel(p, library, context.cache_dir, context.tools);
-        sdf_delays = tech::read_sdf(r.sdf, netlist.netlist);
-        options.timed.fixed = &*sdf_delays;
-        options.timed.allow_partial = r.allow_partial;
-      }
-      out.rows.push_back({library.name, sim::characterise_kernel(p, library, options, context.cache_dir, context.tools)});
+      out.rows.push_back(
+          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, context.tools)});
     }
 
   reports::Table& table = out.table = kernel_cost_table(out.rows);

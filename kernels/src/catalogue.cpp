@@ -7,6 +7,7 @@
 
 #include "neuroppa/base/embedded.hpp"
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::kernels {
 
@@ -52,12 +53,7 @@ std::string kind_names() {
 
 std::vector<KernelKind> parse_kinds(std::string_view list, std::string_view option) {
   std::vector<KernelKind> kinds;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t end = std::min(list.find(',', start), list.size());
-    const std::string_view name = list.substr(start, end - start);
-    start = end + 1;
-    if (name.empty()) continue;
+  for (const std::string& name : base::split_list(list)) {
     if (name == "all") {
       for (const KernelTraits& t : kCatalogue) kinds.push_back(t.kind);
       continue;

@@ -59,7 +59,6 @@ struct Accelerator::Lane {
   KernelPorts ports;
   std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
   std::unique_ptr<tech::TimedSampler> timed;     // gate level, timed activity
-  std::vector<std::uint32_t> before;             // the last sample, for the timed replay
 
   Lane(std::shared_ptr<const vmodel::LoadedModel> model, models::KernelKind kind)
       : instance(std::move(model)), ports(instance, kind) {
@@ -242,9 +241,8 @@ void Accelerator::compute_layer(std::size_t index, const std::vector<std::uint32
             lane.ports.x_i.set_words(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw]);
             lane.ports.w_i.set_words(weights + std::size_t{b} * ww);
             lane.instance.tick();
-            if (lane.timed) lane.before = lane.toggles->words();
             if (lane.toggles) lane.toggles->sample();
-            if (lane.timed) lane.timed->cycle(lane.before.data(), lane.toggles->words().data());
+            if (lane.timed) lane.timed->cycle(lane.toggles->previous_words().data(), lane.toggles->words().data());
           }
           if (lane.ports.valid_o.get() != 1)
             throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));

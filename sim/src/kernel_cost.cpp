@@ -8,6 +8,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
+#include "neuroppa/tech/sdf.hpp"
 #include "neuroppa/tech/toggle_counter.hpp"
 #include "neuroppa/tech/gate_model.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
@@ -55,17 +56,21 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   models::OperandStream operands(params, options.operands, options.seed);
   tech::ToggleCounter toggles(dut.instance(), netlist, "clk_i");
   std::optional<tech::TimedSampler> timed;
+  std::optional<tech::ArcDelays> sdf;  // read against this netlist's instance names
+  tech::TimedOptions timed_options = options.timed;
+  if (!options.sdf.empty()) {
+    sdf = tech::read_sdf(options.sdf, netlist);
+    timed_options.fixed = &*sdf;
+  }
   if (options.activity.timed)
-    timed.emplace(netlist, library, "clk_i", options.timed, options.activity, options.seed,
+    timed.emplace(netlist, library, "clk_i", timed_options, options.activity, options.seed,
                   std::max(1u, std::thread::hardware_concurrency()));
   toggles.sample();  // after reset: the reference values
-  std::vector<std::uint32_t> before;
   for (std::uint64_t beat = 0; beat < options.beats; ++beat) {
     const models::Beat& b = operands.next();
     cost.mismatches += !(dut.step(b) == golden.step(b));
-    if (timed) before = toggles.words();
     toggles.sample();
-    if (timed) timed->cycle(before.data(), toggles.words().data());
+    if (timed) timed->cycle(toggles.previous_words().data(), toggles.words().data());
   }
   if (cost.mismatches)
     throw Error(fmt::format("gate-level {} on {} differs from the golden model in {} of {} cycles",

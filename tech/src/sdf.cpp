@@ -8,7 +8,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
-#include "neuroppa/base/number.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::tech {
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "neuroppa/base/error.hpp"
-#include "neuroppa/base/number.hpp"
+#include "neuroppa/base/text.hpp"
 #include "neuroppa/tech/gate_model.hpp"
 #include "neuroppa/tech/liberty_function.hpp"
 #include "neuroppa/tech/power.hpp"
@@ -160,7 +160,6 @@ struct TimedSimulator::Impl {
   // per input, and the value its logic computes now (before the delay).
   struct Output {
     int net = 0;
-    int gate = 0;
     std::uint32_t truth = 0;  // offset of its truth table in truth_pool
     std::uint32_t arcs = 0;   // offset of its arcs (one per gate input) in arc_pool
     std::uint8_t internal = 0;
@@ -323,12 +322,10 @@ struct TimedSimulator::Impl {
       if (input_names.size() > 20)
         throw Error(fmt::format("instance {} ({}): {} inputs, more than the timed engine evaluates (20)", inst.name,
                                 inst.cell->name, input_names.size()));
-      const int gate = static_cast<int>(gates.size());
       for (const auto& c : inst.connections) {
         if (c.pin->direction != PinDirection::output || c.net < 0 || c.pin->function.empty()) continue;
         Output out;
         out.net = c.net;
-        out.gate = gate;
         out.truth = static_cast<std::uint32_t>(truth_pool.size());
         const auto table = truth_table(*inst.cell, *c.pin, input_names);
         truth_pool.insert(truth_pool.end(), table.begin(), table.end());
@@ -438,8 +435,8 @@ struct TimedSimulator::Impl {
           if (c.pin->direction != PinDirection::output || c.net < 0 || known[c.net]) continue;
           const Arc arc = arc_for(i, *c.pin, from, false, load[c.net]);
           const bool rising = edge[net].rising != arc.inverting;
-          edge[c.net] = {edge[net].time + delay(arc, rising, edge[net].slew, load[c.net]),
-                         transition(arc, rising, edge[net].slew, load[c.net]), rising};
+          edge[c.net] = {edge[net].time + delay(arc, rising, edge[net].slew),
+                         transition(arc, rising, edge[net].slew), rising};
           known[c.net] = true;
           work.push_back(c.net);
         }
@@ -463,21 +460,21 @@ struct TimedSimulator::Impl {
         r.net = c.net;
         if (!clock_pin.empty()) {
           const Arc arc = arc_for(i, *c.pin, clock_pin, true, load[c.net]);
-          r.rise_at = to_time(at.time) + to_time(delay(arc, true, at.slew, load[c.net]));
-          r.fall_at = to_time(at.time) + to_time(delay(arc, false, at.slew, load[c.net]));
-          r.rise_slew = transition(arc, true, at.slew, load[c.net]);
-          r.fall_slew = transition(arc, false, at.slew, load[c.net]);
+          r.rise_at = to_time(at.time) + to_time(delay(arc, true, at.slew));
+          r.fall_at = to_time(at.time) + to_time(delay(arc, false, at.slew));
+          r.rise_slew = transition(arc, true, at.slew);
+          r.fall_slew = transition(arc, false, at.slew);
         }
         registers.push_back(r);
       }
     }
   }
 
-  double delay(const Arc& arc, bool rising, double in_slew, double = 0) const {
+  double delay(const Arc& arc, bool rising, double in_slew) const {
     if (arc.fixed) return rising ? arc.rise : arc.fall;
     return std::max(0.0, at(rising ? arc.rise_delay : arc.fall_delay, in_slew));
   }
-  double transition(const Arc& arc, bool rising, double in_slew, double = 0) const {
+  double transition(const Arc& arc, bool rising, double in_slew) const {
     if (arc.fixed) return 0;
     return std::max(0.0, at(rising ? arc.rise_transition : arc.fall_transition, in_slew));
   }
@@ -785,7 +782,8 @@ struct TimedSampler::Impl {
   void run(TimedSimulator& sim, const std::uint32_t* before, const std::uint32_t* after, const Job& job) {
     sim.reset_counts();
     sim.replay(before, after);
-    std::vector<std::int64_t> delta(sim.toggles().begin(), sim.toggles().end());
+    thread_local std::vector<std::int64_t> delta;  // scratch: no allocation per replay
+    delta.assign(sim.toggles().begin(), sim.toggles().end());
     for (std::size_t w = 0; w < words; ++w) {
       std::uint32_t changed = before[w] ^ after[w];
       while (changed) {

@@ -42,6 +42,7 @@ void ToggleCounter::use_banks(std::size_t count) {
 
 void ToggleCounter::start() {
   for (std::size_t w = 0; w < ports_.size(); ++w) last_[w] = static_cast<std::uint32_t>(ports_[w].get());
+  previous_ = last_;
   started_ = true;
 }
 

@@ -38,43 +38,6 @@ std::string literal(unsigned width, std::uint64_t value) {
   return fmt::format("{}'h{:x}", width, value);
 }
 
-// A test bench that resets the kernel as KernelHarness does, then applies
-// the beats one clock cycle each and writes every net after every cycle.
-std::string testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats) {
-  std::string tb = "`timescale 1ns/1ps\nmodule tb;\n";
-  std::string connections;
-  for (const auto& port : n.ports) {
-    tb += fmt::format("  {} [{}:0] {};\n", port.output ? "wire" : "reg", port.bits.size() - 1, port.name);
-    connections += fmt::format("{}.{}({})", connections.empty() ? "" : ", ", port.name, port.name);
-  }
-  tb += fmt::format("  {} dut({});\n  integer f;\n  task sample; $fdisplay(f, \"%b\", {{", n.top, connections);
-  for (int net = n.net_count() - 1; net >= 0; --net) tb += fmt::format("dut.n{}{}", net, net ? ", " : "");
-  tb += "}); endtask\n";
-  // neuroppa samples every net at the rising edge, before it (inputs of
-  // this cycle, registers of the last): the state a design whose inputs are
-  // registered on the same clock really settles in. Icarus samples there too.
-  tb += "  task cycle; begin #1 sample; clk_i = 1; #5 clk_i = 0; end endtask\n";
-  tb += "  initial begin\n    f = $fopen(\"nets.txt\");\n    clk_i = 0; valid_i = 0; first_i = 0; last_i = 0;\n";
-  const auto* x = n.find_port("x_i");
-  const auto* w = n.find_port("w_i");
-  tb += fmt::format("    x_i = 0; w_i = 0; bias_i = 0; {};\n", p.kind == models::KernelKind::spike ? "v_i = 0; vth_i = 0" : "shift_i = 0");
-  tb += "    rst_ni = 1; #1 rst_ni = 0; #1 sample; clk_i = 1; #1 clk_i = 0; #1 rst_ni = 1;\n";
-  for (const auto& b : beats) {
-    std::vector<std::uint32_t> xw(x->bits.size() / 32 + 2), ww(w->bits.size() / 32 + 2);
-    sim::pack_bits(b.x, p.activation_bits(), xw);
-    sim::pack_bits(b.w, p.code_bits(), ww);
-    xw.resize((x->bits.size() + 31) / 32);
-    ww.resize((w->bits.size() + 31) / 32);
-    tb += fmt::format("    valid_i = {}; first_i = {}; last_i = {}; x_i = {}; w_i = {}; bias_i = {}; ", int(b.valid), int(b.first),
-                      int(b.last), literal(x->bits.size(), xw), literal(w->bits.size(), ww), literal(p.AW, b.bias));
-    if (p.kind == models::KernelKind::spike)
-      tb += fmt::format("v_i = {}; vth_i = {}; cycle;\n", literal(p.AW, b.v), literal(p.AW, b.vth));
-    else
-      tb += fmt::format("shift_i = {}; cycle;\n", b.shift);
-  }
-  return tb + "    $fclose(f);\n    $finish;\n  end\nendmodule\n";
-}
-
 // Port assignments of one beat, e.g. "valid_i = 1; ...; shift_i = 3;".
 std::string apply(const Netlist& n, const models::KernelParams& p, const models::Beat& b) {
   const auto* x = n.find_port("x_i");
@@ -91,19 +54,42 @@ std::string apply(const Netlist& n, const models::KernelParams& p, const models:
   return out + fmt::format("shift_i = {};", b.shift);
 }
 
-// A test bench for the timed cross-check: the vendor cells with the SDF's
-// delays, reset as KernelHarness does, then one beat a 20 ns clock cycle with
-// the inputs switching 1 ns after the rising edge, dumping every net of the
-// netlist from the reset state (the zero-delay reference sample) until the
-// last beat has settled (before the edge that would take it in).
-std::string timed_testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats) {
+// The test bench's module header: a reg or wire per port of the netlist and
+// the netlist instantiated as `dut`.
+std::string bench_header(const Netlist& n) {
   std::string tb = "`timescale 1ns/1ps\nmodule tb;\n";
   std::string connections;
   for (const auto& port : n.ports) {
     tb += fmt::format("  {} [{}:0] {};\n", port.output ? "wire" : "reg", port.bits.size() - 1, port.name);
     connections += fmt::format("{}.{}({})", connections.empty() ? "" : ", ", port.name, port.name);
   }
-  tb += fmt::format("  {} dut({});\n  initial begin\n    $sdf_annotate(\"d.sdf\", tb.dut);\n", n.top, connections);
+  return tb + fmt::format("  {} dut({});\n", n.top, connections);
+}
+
+// A test bench that resets the kernel as KernelHarness does, then applies
+// the beats one clock cycle each and writes every net after every cycle.
+std::string testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats) {
+  std::string tb = bench_header(n) + "  integer f;\n  task sample; $fdisplay(f, \"%b\", {";
+  for (int net = n.net_count() - 1; net >= 0; --net) tb += fmt::format("dut.n{}{}", net, net ? ", " : "");
+  tb += "}); endtask\n";
+  // neuroppa samples every net at the rising edge, before it (inputs of
+  // this cycle, registers of the last): the state a design whose inputs are
+  // registered on the same clock really settles in. Icarus samples there too.
+  tb += "  task cycle; begin #1 sample; clk_i = 1; #5 clk_i = 0; end endtask\n";
+  tb += "  initial begin\n    f = $fopen(\"nets.txt\");\n    clk_i = 0; valid_i = 0; first_i = 0; last_i = 0;\n";
+  tb += fmt::format("    x_i = 0; w_i = 0; bias_i = 0; {};\n", models::has_membrane(p.kind) ? "v_i = 0; vth_i = 0" : "shift_i = 0");
+  tb += "    rst_ni = 1; #1 rst_ni = 0; #1 sample; clk_i = 1; #1 clk_i = 0; #1 rst_ni = 1;\n";
+  for (const auto& b : beats) tb += "    " + apply(n, p, b) + " cycle;\n";
+  return tb + "    $fclose(f);\n    $finish;\n  end\nendmodule\n";
+}
+
+// A test bench for the timed cross-check: the vendor cells with the SDF's
+// delays, reset as KernelHarness does, then one beat a 20 ns clock cycle with
+// the inputs switching 1 ns after the rising edge, dumping every net of the
+// netlist from the reset state (the zero-delay reference sample) until the
+// last beat has settled (before the edge that would take it in).
+std::string timed_testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats) {
+  std::string tb = bench_header(n) + "  initial begin\n    $sdf_annotate(\"d.sdf\", tb.dut);\n";
   tb += fmt::format("    clk_i = 0; valid_i = 0; first_i = 0; last_i = 0; x_i = 0; w_i = 0; bias_i = 0; {};\n",
                     models::has_membrane(p.kind) ? "v_i = 0; vth_i = 0" : "shift_i = 0");
   tb += "    rst_ni = 1; #1 rst_ni = 0; #1 clk_i = 1; #10 clk_i = 0; #10\n";
@@ -206,10 +192,9 @@ TEST_CASE("timed: Icarus with the vendor cells and the same SDF counts the same 
     TimedSimulator timed(n, lib, "clk_i", options);
     counter.sample();
     for (const auto& b : beats) {
-      const std::vector<std::uint32_t> before = counter.words();
       dut.step(b);
       counter.sample();
-      timed.replay(before.data(), counter.words().data());
+      timed.replay(counter.previous_words().data(), counter.words().data());
     }
     CHECK(timed.mismatched_cycles() == 0);
     CHECK(timed.arcs_fallen_back() == 0);

@@ -23,7 +23,8 @@ struct CostOptions {
   std::uint64_t seed = 1;
   models::OperandSpec operands;
   tech::ActivityMode activity{true, 1};  // timed by default: glitches are most of the transitions
-  tech::TimedOptions timed;              // delay source (Liberty, or SDF delays) and input timing
+  tech::TimedOptions timed;              // input timing; allow_partial for the SDF
+  std::filesystem::path sdf;             // delays of the synthesised netlist from this SDF instead of Liberty
 };
 
 struct KernelCost {

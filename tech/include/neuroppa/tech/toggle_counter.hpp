@@ -60,9 +60,10 @@ class ToggleCounter {
     }
     Bank& bank = *bank_;
     ++bank.cycles;
+    previous_.swap(last_);  // the sample before stays readable (timed replay)
     for (std::size_t w = 0; w < ports_.size(); ++w) {
       const std::uint32_t now = word_[w] ? *word_[w] : static_cast<std::uint32_t>(ports_[w].get());
-      bank.toggles.add(w, now ^ last_[w]);
+      bank.toggles.add(w, now ^ previous_[w]);
       bank.high.add(w, now);
       last_[w] = now;
     }
@@ -79,9 +80,10 @@ class ToggleCounter {
   void restart();
   // Counts so far, of one bank.
   Activity activity(std::size_t bank = 0);
-  // The last sample: bit b of the words is net exposed_nets(netlist, clock)[b]
-  // (what a timed replay starts from and settles to).
+  // The last sample and the one before it: bit b of the words is net
+  // exposed_nets(netlist, clock)[b] (what a timed replay settles to and starts from).
   const std::vector<std::uint32_t>& words() const { return last_; }
+  const std::vector<std::uint32_t>& previous_words() const { return previous_; }
 
  private:
   void start();
@@ -89,7 +91,8 @@ class ToggleCounter {
   std::vector<vmodel::Port> ports_;          // one per 32 exposed nets
   std::vector<const std::uint32_t*> word_;  // direct storage of the 32-bit ones
   std::vector<int> net_of_bit_;      // exposed bit -> net id
-  std::vector<std::uint32_t> last_;  // last sampled words
+  std::vector<std::uint32_t> last_;      // last sampled words
+  std::vector<std::uint32_t> previous_;  // the sample before
   struct Bank {
     LaneCounter toggles, high;
     std::uint64_t cycles = 0;

@@ -1,13 +1,18 @@
-// Numbers in text a user wrote (options, files): no exceptions, no locale.
+// Reading text a user wrote (options, files): no exceptions, no locale.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace neuroppa::base {
 
 // The number at the start of `text` (as std::stod reads it) and how many
 // characters it took; `used` is 0 when there is none (or it overflows).
 double leading_number(const std::string& text, std::size_t& used);
+
+// "a,b,,c" -> {"a", "b", "c"}: the non-empty items of a comma-separated list.
+std::vector<std::string> split_list(std::string_view text);
 
 }  // namespace neuroppa::base

@@ -1,0 +1,30 @@
+#include "neuroppa/base/text.hpp"
+
+#include <algorithm>
+
+#include <stdexcept>
+
+namespace neuroppa::base {
+
+double leading_number(const std::string& text, std::size_t& used) {
+  used = 0;
+  try {
+    return std::stod(text, &used);
+  } catch (const std::exception&) {  // invalid_argument, out_of_range
+    used = 0;
+    return 0;
+  }
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace neuroppa::base
