@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <numeric>
 #include <fmt/format.h>
 #include <thread>
 
@@ -40,7 +41,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // Cycles/s of the counted gate-level run with `mode`, pricing included.
 double counted_run(sim::KernelHarness& dut, const tech::Netlist& n, const tech::Library& lib,
-                   const std::vector<models::Beat>& beats, const tech::ActivityMode& mode, double* power) {
+                   const std::vector<models::Beat>& beats, const tech::ActivityMode& mode, double* power,
+                   std::uint64_t* toggles) {
   dut.reset();
   const auto start = std::chrono::steady_clock::now();
   tech::ToggleCounter counter(dut.instance(), n, "clk_i");
@@ -55,7 +57,9 @@ double counted_run(sim::KernelHarness& dut, const tech::Netlist& n, const tech::
   tech::PowerOptions options;
   options.frequency = 50e6;
   const tech::Activity zero = counter.activity();
-  *power = tech::estimate_power(n, lib, timed ? timed->estimate(zero) : zero, options).total.total();
+  const tech::Activity counted = timed ? timed->estimate(zero) : zero;
+  *power = tech::estimate_power(n, lib, counted, options).total.total();
+  *toggles = std::accumulate(counted.toggles.begin(), counted.toggles.end(), std::uint64_t{0});
   return double(beats.size()) / seconds_since(start);
 }
 
@@ -148,15 +152,22 @@ int main(int argc, char** argv) {
     for (std::uint64_t i = 0; i < beats; ++i) stimulus.push_back(operands.next());
 
     double p_zero = 0, p_sampled = 0, p_timed = 0;
-    const double zero = counted_run(dut, kernel.netlist, lib, stimulus, {false, 1}, &p_zero);
-    const double sampled = counted_run(dut, kernel.netlist, lib, stimulus, {true, fraction}, &p_sampled);
-    const double timed = counted_run(dut, kernel.netlist, lib, stimulus, {true, 1}, &p_timed);
-    fmt::print("{} on {} ({} cells), {} beats\n", p.describe(), lib.name, kernel.netlist.instances.size(), beats);
+    std::uint64_t t_zero = 0, t_sampled = 0, t_timed = 0;
+    const double zero = counted_run(dut, kernel.netlist, lib, stimulus, {false, 1}, &p_zero, &t_zero);
+    const double sampled = counted_run(dut, kernel.netlist, lib, stimulus, {true, fraction}, &p_sampled, &t_sampled);
+    const double timed = counted_run(dut, kernel.netlist, lib, stimulus, {true, 1}, &p_timed, &t_timed);
+    const auto compile_start = std::chrono::steady_clock::now();
+    { const tech::TimedSimulator compiled(kernel.netlist, lib, "clk_i"); }
+    const double compile_seconds = seconds_since(compile_start);
+    fmt::print("{} on {} ({} cells), {} beats; the timed simulator compiles in {:.1f} ms\n", p.describe(), lib.name,
+               kernel.netlist.instances.size(), beats, compile_seconds * 1e3);
     fmt::print("  (a) zero-delay counted     {:>10.0f} cycles/s  power {:.4g} mW\n", zero, p_zero * 1e3);
     fmt::print("  (b) timed:{:<4g} counted     {:>10.0f} cycles/s  power {:.4g} mW   cost (b)/(a) = {:.2f}x\n", fraction,
                sampled, p_sampled * 1e3, zero / sampled);
     fmt::print("  (c) timed counted          {:>10.0f} cycles/s  power {:.4g} mW   cost (c)/(a) = {:.2f}x\n", timed,
                p_timed * 1e3, zero / timed);
+    fmt::print("      toggles per cycle: zero-delay {:.1f}, timed {:.1f} (every net, input ports included; {} in all)\n",
+               double(t_zero) / double(beats), double(t_timed) / double(beats), t_timed);
     if (icarus_beats == 0) icarus_beats = beats;
     if (!skip_icarus) {
       std::vector<models::Beat> few(stimulus.begin(), stimulus.begin() + std::min<std::size_t>(icarus_beats, beats));

@@ -127,6 +127,16 @@ struct TimedSimulator::Impl {
     while (i + 1 < c.n && slew > x[i]) ++i;
     return y[i - 1] + (y[i] - y[i - 1]) * (slew - x[i - 1]) * x_step[c.x + i];
   }
+  // Where these slew points sit in x_pool (added once).
+  std::uint32_t x_offset(const std::vector<double>& points) {
+    const auto [found, fresh] = x_offsets.try_emplace(points, static_cast<std::uint32_t>(x_pool.size()));
+    if (fresh)
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        x_pool.push_back(static_cast<float>(points[i]));
+        x_step.push_back(i ? static_cast<float>(1 / (points[i] - points[i - 1])) : 0.0f);
+      }
+    return found->second;
+  }
   Curve curve(const Table& t, double load) {
     Curve c;
     c.y = static_cast<std::uint32_t>(y_pool.size());
@@ -138,13 +148,7 @@ struct TimedSimulator::Impl {
       y_pool.push_back(static_cast<float>(t.lookup(0, load)));
       return c;
     }
-    const auto [found, fresh] = x_offsets.try_emplace(axis->index, static_cast<std::uint32_t>(x_pool.size()));
-    if (fresh)
-      for (std::size_t i = 0; i < axis->index.size(); ++i) {
-        x_pool.push_back(static_cast<float>(axis->index[i]));
-        x_step.push_back(i ? static_cast<float>(1 / (axis->index[i] - axis->index[i - 1])) : 0.0f);
-      }
-    c.x = found->second;
+    c.x = x_offset(axis->index);
     c.n = static_cast<std::uint32_t>(axis->index.size());
     for (double slew : axis->index) y_pool.push_back(static_cast<float>(t.lookup(slew, load)));
     return c;
@@ -156,11 +160,58 @@ struct TimedSimulator::Impl {
     double rise = 0, fall = 0;  // fixed delays, s
     Curve rise_delay, fall_delay, rise_transition, fall_transition;  // Liberty
   };
+  // The same arc as the replay reads it, 16 bytes: its four curves resampled
+  // onto the union of their slew points (exact: piecewise linear through
+  // every knot of each, extrapolated alike), delay and transition
+  // interleaved per point, so that an event finds its segment once and
+  // reads one stretch of memory.
+  struct HotArc {
+    std::uint32_t x = 0;  // slew points in x_pool
+    std::uint32_t n = 0;  // points; 1: constant; 0: fixed delays, in fixed_pool
+    std::uint32_t rise = 0, fall = 0;  // offsets of each edge's (delay, transition) pairs in hot_pool
+  };
+  std::vector<float> hot_pool;
+  std::vector<double> fixed_pool;
+
+  // A curve's value at one of the union's points: its own knots exactly.
+  float sample(const Curve& c, float slew) const {
+    for (std::uint32_t i = 0; c.n >= 2 && i < c.n; ++i)
+      if (x_pool[c.x + i] == slew) return y_pool[c.y + i];
+    return static_cast<float>(at(c, slew));
+  }
+  HotArc hot(const Arc& arc) {
+    HotArc h;
+    if (arc.fixed) {
+      h.rise = static_cast<std::uint32_t>(fixed_pool.size());
+      fixed_pool.push_back(arc.rise);
+      h.fall = static_cast<std::uint32_t>(fixed_pool.size());
+      fixed_pool.push_back(arc.fall);
+      return h;
+    }
+    const Curve* curves[] = {&arc.rise_delay, &arc.rise_transition, &arc.fall_delay, &arc.fall_transition};
+    std::vector<double> xs;
+    for (const Curve* c : curves)
+      for (std::uint32_t i = 0; c->n >= 2 && i < c->n; ++i) xs.push_back(x_pool[c->x + i]);
+    std::sort(xs.begin(), xs.end());
+    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+    if (xs.empty()) xs.push_back(0);
+    h.n = static_cast<std::uint32_t>(xs.size());
+    if (h.n >= 2) h.x = x_offset(xs);
+    for (int edge = 0; edge < 2; ++edge) {
+      (edge ? h.fall : h.rise) = static_cast<std::uint32_t>(hot_pool.size());
+      for (double x : xs) {
+        hot_pool.push_back(sample(*curves[2 * edge], static_cast<float>(x)));
+        hot_pool.push_back(sample(*curves[2 * edge + 1], static_cast<float>(x)));
+      }
+    }
+    return h;
+  }
   // A combinational output: its truth table over the gate's inputs, an arc
   // per input, and the value its logic computes now (before the delay).
   struct Output {
     int net = 0;
-    std::uint32_t truth = 0;  // offset of its truth table in truth_pool
+    std::uint64_t truth_rows = 0;  // rows 0-63 of its truth table, the whole of it up to 6 inputs
+    std::uint32_t truth = 0;       // offset of its truth table in truth_pool
     std::uint32_t arcs = 0;   // offset of its arcs (one per gate input) in arc_pool
     std::uint8_t internal = 0;
     double slew = 0;          // transition of the change last scheduled
@@ -195,19 +246,21 @@ struct TimedSimulator::Impl {
   std::vector<double> load;       // per net, F
   std::vector<std::uint8_t> value;  // per value slot: nets, then const0, const1
   std::vector<double> slew;       // per net: transition time of its last change
-  std::vector<Time> changed_at;            // per value slot: time of its last change ...
-  std::vector<std::uint32_t> changed_epoch;  // ... in which replay
-  std::uint32_t epoch = 0;                 // replays so far
-  std::vector<std::uint32_t> touched_stamp;  // per gate: the step that last touched it
-  std::vector<int> touched;                  // gates to re-evaluate at the end of a time step
-  std::uint32_t step = 0;
+  std::vector<int> touched;  // gates to re-evaluate at the end of a time step
   std::vector<std::uint64_t> toggle_count;
+  std::vector<int> toggled;  // nets whose count is not zero, each once
   std::vector<Gate> gates;
-  std::vector<std::uint32_t> gate_row;  // per gate: its input values as bits (kept up to date by change())
+  // Per gate, kept up to date by change(): its input values as bits, and
+  // which inputs changed in the current time step (non-zero: in `touched`).
+  struct GateState {
+    std::uint32_t row = 0, changed = 0;
+  };
+  std::vector<GateState> gate_state;
   std::vector<Output> outputs;
   std::vector<int> input_pool;
   std::vector<std::uint64_t> truth_pool;
-  std::vector<Arc> arc_pool;
+  std::map<std::pair<const LibertyPin*, std::vector<std::string>>, std::vector<std::uint64_t>> truth_tables;
+  std::vector<HotArc> arc_pool;
   std::vector<double> source_slew;      // per net: transition of a scheduled source change
   std::vector<std::uint8_t> target;     // per net: the settled state a replay heads for
   std::vector<int> fanout_start;  // CSR: per net, fanout entries [start[n], start[n+1])
@@ -232,14 +285,11 @@ struct TimedSimulator::Impl {
     value.assign(nets + 2, 0);
     value[nets + 1] = 1;
     slew.assign(nets, o.input_slew);
-    changed_at.assign(nets + 2, -1);
-    changed_epoch.assign(nets + 2, 0);
     toggle_count.assign(nets, 0);
     source_slew.assign(nets, o.input_slew);
     target.assign(nets, 0);
     compile_gates();
-    touched_stamp.assign(gates.size(), 0);
-    gate_row.assign(gates.size(), 0);
+    gate_state.assign(gates.size(), {});
     order_or_throw();
     build_fanout();
     for (const auto& port : n.ports)
@@ -327,10 +377,12 @@ struct TimedSimulator::Impl {
         Output out;
         out.net = c.net;
         out.truth = static_cast<std::uint32_t>(truth_pool.size());
-        const auto table = truth_table(*inst.cell, *c.pin, input_names);
+        auto& table = truth_tables.try_emplace({c.pin, input_names}).first->second;
+        if (table.empty()) table = truth_table(*inst.cell, *c.pin, input_names);  // once per cell pin
         truth_pool.insert(truth_pool.end(), table.begin(), table.end());
+        out.truth_rows = table[0];
         out.arcs = static_cast<std::uint32_t>(arc_pool.size());
-        for (const auto& from : input_names) arc_pool.push_back(arc_for(i, *c.pin, from, false, load[c.net]));
+        for (const auto& from : input_names) arc_pool.push_back(hot(arc_for(i, *c.pin, from, false, load[c.net])));
         if (g.output_count++ == 0) g.outputs = static_cast<std::uint32_t>(outputs.size());
         outputs.push_back(std::move(out));
       }
@@ -478,8 +530,30 @@ struct TimedSimulator::Impl {
     if (arc.fixed) return 0;
     return std::max(0.0, at(rising ? arc.rise_transition : arc.fall_transition, in_slew));
   }
+  // An event's delay and output transition through a compiled arc.
+  void delay_and_transition(const HotArc& arc, bool rising, double in_slew, double& d, double& t) const {
+    const std::uint32_t at = rising ? arc.rise : arc.fall;
+    if (arc.n == 0) {
+      d = fixed_pool[at];
+      t = 0;
+      return;
+    }
+    const float* p = &hot_pool[at];
+    if (arc.n == 1) {
+      d = std::max(0.0f, p[0]);
+      t = std::max(0.0f, p[1]);
+      return;
+    }
+    const float* x = &x_pool[arc.x];
+    std::uint32_t i = 1;
+    while (i + 1 < arc.n && in_slew > x[i]) ++i;
+    const double dx = in_slew - x[i - 1], step = x_step[arc.x + i];
+    d = std::max(0.0, p[2 * i - 2] + (p[2 * i] - p[2 * i - 2]) * dx * step);
+    t = std::max(0.0, p[2 * i - 1] + (p[2 * i + 1] - p[2 * i - 1]) * dx * step);
+  }
 
   std::uint8_t evaluate(const Output& out, std::size_t row) const {
+    if (row < 64) return static_cast<std::uint8_t>((out.truth_rows >> row) & 1);
     return static_cast<std::uint8_t>((truth_pool[out.truth + row / 64] >> (row % 64)) & 1);
   }
 
@@ -494,22 +568,24 @@ struct TimedSimulator::Impl {
   void evaluate_gate(int g, Time time) {
     const Gate& gate = gates[g];
     const int* inputs = &input_pool[gate.inputs];
-    const std::size_t row = gate_row[g];
+    const std::size_t row = gate_state[g].row;
+    const std::uint32_t changed = gate_state[g].changed;
+    gate_state[g].changed = 0;
     for (std::uint32_t o = gate.outputs; o < gate.outputs + gate.output_count; ++o) {
       Output& out = outputs[o];
       const std::uint8_t v = evaluate(out, row);
       if (v == out.internal) continue;
       out.internal = v;
       double best = -1, best_slew = 0;
-      for (std::uint32_t i = 0; i < gate.input_count; ++i) {
-        const int in = inputs[i];
-        if (changed_at[in] != time || changed_epoch[in] != epoch) continue;
-        const Arc& arc = arc_pool[out.arcs + i];
-        const double in_slew = in < nets ? slew[in] : options.input_slew;
-        const double d = delay(arc, v, in_slew);
+      for (std::uint32_t rest = changed; rest; rest &= rest - 1) {
+        const int i = std::countr_zero(rest);
+        const HotArc& arc = arc_pool[out.arcs + i];
+        const double in_slew = slew[inputs[i]];  // inputs that change are nets, never constants
+        double d, t;
+        delay_and_transition(arc, v, in_slew, d, t);
         if (best < 0 || d < best) {
           best = d;
-          best_slew = transition(arc, v, in_slew);
+          best_slew = t;
         }
       }
       out.slew = best_slew;
@@ -521,32 +597,29 @@ struct TimedSimulator::Impl {
   // instant has happened (an output due now takes the value its logic had
   // before this instant's changes reach it, as an event-driven simulator's
   // delta cycles have it).
-  void change(int net, std::uint8_t v, double s, Time time) {
+  void change(int net, std::uint8_t v, double s) {
     value[net] = v;
     slew[net] = s;
-    changed_at[net] = time;
-    changed_epoch[net] = epoch;
-    ++toggle_count[net];
+    if (toggle_count[net]++ == 0) toggled.push_back(net);
     for (int f = fanout_start[net]; f < fanout_start[net + 1]; ++f) {
       const int g = fanout[f].first;
-      gate_row[g] ^= 1u << fanout[f].second;
-      if (touched_stamp[g] != step) {
-        touched_stamp[g] = step;
-        touched.push_back(g);
-      }
+      GateState& state = gate_state[g];
+      const std::uint32_t pin = 1u << fanout[f].second;
+      state.row ^= pin;
+      if (state.changed == 0) touched.push_back(g);
+      state.changed |= pin;
     }
   }
 
   bool bit(const std::uint32_t* words, std::size_t b) const { return (words[b / 32] >> (b % 32)) & 1; }
 
   bool replay(const std::uint32_t* before, const std::uint32_t* after) {
-    ++epoch;
     for (std::size_t b = 0; b < exposed.size(); ++b) value[exposed[b]] = bit(before, b);
     for (Output& out : outputs) out.internal = value[out.net];
     for (std::size_t g = 0; g < gates.size(); ++g) {
       std::uint32_t row = 0;
       for (std::uint32_t i = 0; i < gates[g].input_count; ++i) row |= std::uint32_t{value[input_pool[gates[g].inputs + i]]} << i;
-      gate_row[g] = row;
+      gate_state[g] = {row, 0};
     }
     // The settled state after: the sources take these values.
     for (std::size_t b = 0; b < exposed.size(); ++b) target[exposed[b]] = bit(after, b);
@@ -564,18 +637,17 @@ struct TimedSimulator::Impl {
     const std::uint64_t limit = 1000 + 200 * std::uint64_t(nets);
     while (!queue.empty()) {
       const Time now = queue.take_next(due);
-      ++step;
       touched.clear();
       for (const Event& e : due) {
         if (++events > limit)
           throw Error(fmt::format("timed replay: more than {} events in one cycle; the netlist oscillates", limit));
         if (e.target < 0) {
           const int net = -e.target - 1;
-          if (value[net] != target[net]) change(net, target[net], source_slew[net], now);
+          if (value[net] != target[net]) change(net, target[net], source_slew[net]);
           continue;
         }
         const Output& out = outputs[e.target];
-        if (value[out.net] != out.internal) change(out.net, out.internal, out.slew, now);
+        if (value[out.net] != out.internal) change(out.net, out.internal, out.slew);
       }
       for (int g : touched) evaluate_gate(g, now);
     }
@@ -628,6 +700,7 @@ TimedSimulator::TimedSimulator(const Netlist& netlist, const Library& library, c
                                const TimedOptions& options)
     : impl_(std::make_unique<Impl>(netlist, library, clock, options)) {}
 TimedSimulator::~TimedSimulator() = default;
+TimedSimulator::TimedSimulator(const TimedSimulator& other) : impl_(std::make_unique<Impl>(*other.impl_)) {}
 
 bool TimedSimulator::replay(const std::uint32_t* before, const std::uint32_t* after) {
   return impl_->replay(before, after);
@@ -635,10 +708,12 @@ bool TimedSimulator::replay(const std::uint32_t* before, const std::uint32_t* af
 std::uint64_t TimedSimulator::cycles() const { return impl_->cycles; }
 std::uint64_t TimedSimulator::mismatched_cycles() const { return impl_->mismatched; }
 const std::vector<std::uint64_t>& TimedSimulator::toggles() const { return impl_->toggle_count; }
+const std::vector<int>& TimedSimulator::toggled_nets() const { return impl_->toggled; }
 std::size_t TimedSimulator::arcs_fallen_back() const { return impl_->fallen_back; }
 std::size_t TimedSimulator::arcs_without_delay() const { return impl_->without_delay; }
 void TimedSimulator::reset_counts() {
-  std::fill(impl_->toggle_count.begin(), impl_->toggle_count.end(), 0);
+  for (int net : impl_->toggled) impl_->toggle_count[net] = 0;
+  impl_->toggled.clear();
   impl_->cycles = impl_->mismatched = 0;
 }
 
@@ -676,9 +751,15 @@ struct TimedSampler::Impl {
     std::vector<std::uint64_t> cycles;                           // per batch
   };
   struct Job {
-    std::vector<std::uint32_t> before, after;
     std::size_t bank = 0, batch = 0, klass = 0;
   };
+  // Cycles handed to a worker together (one lock and wake-up per chunk, not
+  // per cycle): job i replays states[2i] -> states[2i+1].
+  struct Chunk {
+    std::vector<Job> jobs;
+    std::vector<std::uint32_t> states;
+  };
+  static constexpr std::size_t kChunk = 32;
 
   std::vector<std::unique_ptr<TimedSimulator>> sims;
   ActivityMode mode;
@@ -693,17 +774,19 @@ struct TimedSampler::Impl {
 
   std::mutex mutex;  // guards jobs, busy, stop and the banks while workers run
   std::condition_variable work, done;
-  std::deque<Job> jobs;
+  std::deque<Chunk> jobs;
+  Chunk filling;  // the caller's, not yet handed over
   int busy = 0;
   bool stop = false;
   std::vector<std::thread> workers;
-  static constexpr std::size_t kQueue = 64;
+  static constexpr std::size_t kQueue = 8;  // chunks waiting
 
   Impl(const Netlist& n, const Library& lib, const std::string& clock, const TimedOptions& o, const ActivityMode& m,
        std::uint64_t seed, unsigned threads)
       : mode(m), state(seed), exposed(exposed_nets(n, clock)), nets(n.net_count()), words((exposed.size() + 31) / 32) {
     threads = std::max(1u, threads);
-    for (unsigned t = 0; t < threads; ++t) sims.push_back(std::make_unique<TimedSimulator>(n, lib, clock, o));
+    sims.push_back(std::make_unique<TimedSimulator>(n, lib, clock, o));
+    while (sims.size() < threads) sims.push_back(std::make_unique<TimedSimulator>(*sims.front()));
     reset(1);
     if (threads > 1)
       for (unsigned t = 0; t < threads; ++t) workers.emplace_back([this, t] { serve(*sims[t]); });
@@ -729,6 +812,7 @@ struct TimedSampler::Impl {
     const double w = 1 / mode.fraction;
     for (std::size_t k = 0; k < weights.size(); ++k)
       if (weights[k] == w) return k;
+    std::lock_guard lock(mutex);  // workers may be adding to the banks
     weights.push_back(w);
     for (Bank& b : banks)
       b.excess.emplace_back(kBatches, std::vector<std::int64_t>(nets, 0));
@@ -745,19 +829,25 @@ struct TimedSampler::Impl {
 
   void cycle(const std::uint32_t* before, const std::uint32_t* after) {
     if (!mode.timed || (mode.fraction < 1 && uniform() >= mode.fraction)) return;
-    std::unique_lock lock(mutex);
-    Job job{{}, {}, bank, replays++ % kBatches, weight_class()};
+    const Job job{bank, replays++ % kBatches, weight_class()};
     if (workers.empty()) {
-      lock.unlock();
       run(*sims[0], before, after, job);
       return;
     }
-    job.before.assign(before, before + words);
-    job.after.assign(after, after + words);
+    filling.jobs.push_back(job);
+    filling.states.insert(filling.states.end(), before, before + words);
+    filling.states.insert(filling.states.end(), after, after + words);
+    if (filling.jobs.size() == kChunk) hand_over();
+  }
+
+  void hand_over() {
+    if (filling.jobs.empty()) return;
+    std::unique_lock lock(mutex);
     done.wait(lock, [&] { return jobs.size() < kQueue; });
-    jobs.push_back(std::move(job));
+    jobs.push_back(std::move(filling));
     lock.unlock();
     work.notify_one();
+    filling = Chunk{};
   }
 
   void serve(TimedSimulator& sim) {
@@ -765,12 +855,15 @@ struct TimedSampler::Impl {
       std::unique_lock lock(mutex);
       work.wait(lock, [&] { return stop || !jobs.empty(); });
       if (jobs.empty()) return;
-      Job job = std::move(jobs.front());
+      Chunk chunk = std::move(jobs.front());
       jobs.pop_front();
       ++busy;
       lock.unlock();
       done.notify_all();  // room in the queue
-      run(sim, job.before.data(), job.after.data(), job);
+      for (std::size_t i = 0; i < chunk.jobs.size(); ++i) {
+        const std::uint32_t* before = &chunk.states[2 * i * words];
+        run(sim, before, before + words, chunk.jobs[i]);
+      }
       lock.lock();
       --busy;
       lock.unlock();
@@ -782,25 +875,20 @@ struct TimedSampler::Impl {
   void run(TimedSimulator& sim, const std::uint32_t* before, const std::uint32_t* after, const Job& job) {
     sim.reset_counts();
     sim.replay(before, after);
-    thread_local std::vector<std::int64_t> delta;  // scratch: no allocation per replay
-    delta.assign(sim.toggles().begin(), sim.toggles().end());
-    for (std::size_t w = 0; w < words; ++w) {
-      std::uint32_t changed = before[w] ^ after[w];
-      while (changed) {
-        const int bit = std::countr_zero(changed);
-        changed &= changed - 1;
-        --delta[exposed[w * 32 + bit]];
-      }
-    }
+    const std::vector<std::uint64_t>& toggles = sim.toggles();
     std::lock_guard lock(mutex);
     Bank& b = banks[job.bank];
     ++b.cycles[job.batch];
     std::vector<std::int64_t>& excess = b.excess[job.klass][job.batch];
-    for (int net = 0; net < nets; ++net) excess[net] += delta[net];
+    for (int net : sim.toggled_nets()) excess[net] += static_cast<std::int64_t>(toggles[net]);
+    for (std::size_t w = 0; w < words; ++w)  // less the zero-delay toggles
+      for (std::uint32_t changed = before[w] ^ after[w]; changed; changed &= changed - 1)
+        --excess[exposed[w * 32 + std::countr_zero(changed)]];
   }
 
   // Waits until every queued replay has been counted.
   void drain() {
+    hand_over();
     std::unique_lock lock(mutex);
     done.wait(lock, [&] { return jobs.empty() && busy == 0; });
   }

@@ -51,7 +51,8 @@ class TimedSimulator {
   TimedSimulator(const Netlist& netlist, const Library& library, const std::string& clock,
                  const TimedOptions& options = {});
   ~TimedSimulator();
-  TimedSimulator(const TimedSimulator&) = delete;
+  // A copy replays independently (compiling the netlist again costs more).
+  TimedSimulator(const TimedSimulator& other);
   TimedSimulator& operator=(const TimedSimulator&) = delete;
 
   // Replays one clock cycle from the settled values `before` to `after`:
@@ -63,6 +64,7 @@ class TimedSimulator {
   std::uint64_t cycles() const;                        // cycles replayed
   std::uint64_t mismatched_cycles() const;             // replays that settled elsewhere
   const std::vector<std::uint64_t>& toggles() const;   // per net id: transitions, glitches included
+  const std::vector<int>& toggled_nets() const;        // the nets toggles() counts for, each once
   std::size_t arcs_fallen_back() const;                // arcs of fixed delays taken from Liberty (or zero)
   std::size_t arcs_without_delay() const;              // arcs given zero delay (allow_partial)
   void reset_counts();
