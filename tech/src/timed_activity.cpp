@@ -244,9 +244,18 @@ struct TimedSimulator::Impl {
   std::vector<int> exposed;       // exposed bit -> net
   std::vector<bool> clock_net;    // the clock network: not simulated, not counted
   std::vector<double> load;       // per net, F
-  std::vector<std::uint8_t> value;  // per value slot: nets, then const0, const1
-  std::vector<double> slew;       // per net: transition time of its last change
+  // Per value slot (nets, then const0, const1): what a change touches, in
+  // one place.
+  struct NetState {
+    double slew = 0;                // transition time of its last change
+    std::uint32_t fanout = 0;       // its loads: fanout[fanout, fanout + loads)
+    std::uint16_t loads = 0;
+    std::uint8_t value = 0;
+  };
+  std::vector<NetState> net_state;
   std::vector<int> touched;  // gates to re-evaluate at the end of a time step
+  bool settled = false;                  // every net holds the values of settled_at
+  std::vector<std::uint32_t> settled_at;  // (exposed-net words)
   std::vector<std::uint64_t> toggle_count;
   std::vector<int> toggled;  // nets whose count is not zero, each once
   std::vector<Gate> gates;
@@ -263,8 +272,13 @@ struct TimedSimulator::Impl {
   std::vector<HotArc> arc_pool;
   std::vector<double> source_slew;      // per net: transition of a scheduled source change
   std::vector<std::uint8_t> target;     // per net: the settled state a replay heads for
-  std::vector<int> fanout_start;  // CSR: per net, fanout entries [start[n], start[n+1])
-  std::vector<std::pair<int, int>> fanout;  // (gate, input index)
+  // A load of a net: the gate, which of its inputs, and where the first
+  // output's arc from that input and its curves are (fetched ahead).
+  struct Load {
+    int gate = 0, input = 0;
+    std::uint32_t arc = 0, rise = 0;
+  };
+  std::vector<Load> fanout;
   std::vector<int> primary_inputs;
   std::vector<RegisterOutput> registers;
   EventQueue<Event> queue;
@@ -282,9 +296,8 @@ struct TimedSimulator::Impl {
         if (net >= 0) roots.push_back(net);
     clock_net = clock_network(n, roots);
     load = net_loads(n, library, o.wire_load);
-    value.assign(nets + 2, 0);
-    value[nets + 1] = 1;
-    slew.assign(nets, o.input_slew);
+    net_state.assign(nets + 2, NetState{o.input_slew, 0, 0, 0});
+    net_state[nets + 1].value = 1;
     toggle_count.assign(nets, 0);
     source_slew.assign(nets, o.input_slew);
     target.assign(nets, 0);
@@ -442,15 +455,18 @@ struct TimedSimulator::Impl {
   }
 
   void build_fanout() {
-    std::vector<std::vector<std::pair<int, int>>> lists(nets);
+    std::vector<std::vector<Load>> lists(nets);
     for (std::size_t g = 0; g < gates.size(); ++g)
       for (std::uint32_t i = 0; i < gates[g].input_count; ++i) {
         const int in = input_pool[gates[g].inputs + i];
-        if (in < nets) lists[in].push_back({static_cast<int>(g), static_cast<int>(i)});
+        const std::uint32_t arc = outputs[gates[g].outputs].arcs + i;
+        if (in < nets) lists[in].push_back({static_cast<int>(g), static_cast<int>(i), arc, arc_pool[arc].rise});
       }
-    fanout_start.assign(nets + 1, 0);
     for (int n = 0; n < nets; ++n) {
-      fanout_start[n + 1] = fanout_start[n] + static_cast<int>(lists[n].size());
+      if (lists[n].size() > 0xffff)
+        throw Error(fmt::format("net {} has {} loads, more than the timed engine takes (65535)", n, lists[n].size()));
+      net_state[n].fanout = static_cast<std::uint32_t>(fanout.size());
+      net_state[n].loads = static_cast<std::uint16_t>(lists[n].size());
       fanout.insert(fanout.end(), lists[n].begin(), lists[n].end());
     }
   }
@@ -580,7 +596,7 @@ struct TimedSimulator::Impl {
       for (std::uint32_t rest = changed; rest; rest &= rest - 1) {
         const int i = std::countr_zero(rest);
         const HotArc& arc = arc_pool[out.arcs + i];
-        const double in_slew = slew[inputs[i]];  // inputs that change are nets, never constants
+        const double in_slew = net_state[inputs[i]].slew;  // inputs that change are nets, never constants
         double d, t;
         delay_and_transition(arc, v, in_slew, d, t);
         if (best < 0 || d < best) {
@@ -598,38 +614,53 @@ struct TimedSimulator::Impl {
   // before this instant's changes reach it, as an event-driven simulator's
   // delta cycles have it).
   void change(int net, std::uint8_t v, double s) {
-    value[net] = v;
-    slew[net] = s;
+    NetState& state = net_state[net];
+    state.value = v;
+    state.slew = s;
     if (toggle_count[net]++ == 0) toggled.push_back(net);
-    for (int f = fanout_start[net]; f < fanout_start[net + 1]; ++f) {
-      const int g = fanout[f].first;
-      GateState& state = gate_state[g];
-      const std::uint32_t pin = 1u << fanout[f].second;
-      state.row ^= pin;
-      if (state.changed == 0) touched.push_back(g);
-      state.changed |= pin;
+    for (std::uint32_t f = state.fanout; f < state.fanout + state.loads; ++f) {
+      const Load& l = fanout[f];
+      const int g = l.gate;
+      __builtin_prefetch(&arc_pool[l.arc]);
+      __builtin_prefetch(&hot_pool[l.rise]);
+      GateState& gate = gate_state[g];
+      const std::uint32_t pin = 1u << l.input;
+      gate.row ^= pin;
+      if (gate.changed == 0) touched.push_back(g);
+      gate.changed |= pin;
     }
   }
 
   bool bit(const std::uint32_t* words, std::size_t b) const { return (words[b / 32] >> (b % 32)) & 1; }
 
-  bool replay(const std::uint32_t* before, const std::uint32_t* after) {
-    for (std::size_t b = 0; b < exposed.size(); ++b) value[exposed[b]] = bit(before, b);
-    for (Output& out : outputs) out.internal = value[out.net];
+  // Every net at the values its drivers give from `before` (the
+  // exposed nets), unless the last replay settled there already.
+  void start_from(const std::uint32_t* before) {
+    const std::size_t words = (exposed.size() + 31) / 32;
+    const bool continues = settled && std::equal(before, before + words, settled_at.begin());
+    settled = false;
+    if (continues) return;
+    for (std::size_t b = 0; b < exposed.size(); ++b) net_state[exposed[b]].value = bit(before, b);
+    for (Output& out : outputs) out.internal = net_state[out.net].value;
     for (std::size_t g = 0; g < gates.size(); ++g) {
       std::uint32_t row = 0;
-      for (std::uint32_t i = 0; i < gates[g].input_count; ++i) row |= std::uint32_t{value[input_pool[gates[g].inputs + i]]} << i;
+      for (std::uint32_t i = 0; i < gates[g].input_count; ++i)
+        row |= std::uint32_t{net_state[input_pool[gates[g].inputs + i]].value} << i;
       gate_state[g] = {row, 0};
     }
+  }
+
+  bool replay(const std::uint32_t* before, const std::uint32_t* after) {
+    start_from(before);
     // The settled state after: the sources take these values.
     for (std::size_t b = 0; b < exposed.size(); ++b) target[exposed[b]] = bit(after, b);
     for (int net : primary_inputs)
-      if (target[net] != value[net]) {
+      if (target[net] != net_state[net].value) {
         source_slew[net] = options.input_slew;
         push(to_time(options.input_delay), -(net + 1));
       }
     for (const RegisterOutput& r : registers)
-      if (target[r.net] != value[r.net]) {
+      if (target[r.net] != net_state[r.net].value) {
         source_slew[r.net] = target[r.net] ? r.rise_slew : r.fall_slew;
         push(target[r.net] ? r.rise_at : r.fall_at, -(r.net + 1));
       }
@@ -643,22 +674,24 @@ struct TimedSimulator::Impl {
           throw Error(fmt::format("timed replay: more than {} events in one cycle; the netlist oscillates", limit));
         if (e.target < 0) {
           const int net = -e.target - 1;
-          if (value[net] != target[net]) change(net, target[net], source_slew[net]);
+          if (net_state[net].value != target[net]) change(net, target[net], source_slew[net]);
           continue;
         }
         const Output& out = outputs[e.target];
-        if (value[out.net] != out.internal) change(out.net, out.internal, out.slew);
+        if (net_state[out.net].value != out.internal) change(out.net, out.internal, out.slew);
       }
       for (int g : touched) evaluate_gate(g, now);
     }
     ++cycles;
     for (std::size_t b = 0; b < exposed.size(); ++b) {
       const int net = exposed[b];
-      if (!clock_net[net] && value[net] != target[net]) {
+      if (!clock_net[net] && net_state[net].value != target[net]) {
         ++mismatched;
         return false;
       }
     }
+    settled = true;  // the next replay may start from here
+    settled_at.assign(after, after + (exposed.size() + 31) / 32);
     return true;
   }
 };
