@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <condition_variable>
 #include <deque>
@@ -45,45 +46,65 @@ std::string clock_pin_of(const LibertyCell& cell) {
   return vars.empty() ? std::string() : vars.front();
 }
 
-// Pending events of one replay, in (time, order of scheduling) order. Times
-// start at 0 each replay and gates have delays of picoseconds, so a calendar
-// of 8 ps buckets makes scheduling and taking events O(1); what lies beyond
-// its horizon waits in a heap.
+// Pending events of one replay, taken in time order (events of the same
+// instant commute: each sets a net to a value fixed when it was scheduled).
+// Times start at 0 each replay and gates have delays of picoseconds, so a
+// calendar of 0.5 ps buckets makes scheduling and taking events O(1): each
+// bucket is a list threaded through one pool of nodes (reused, so it stays
+// in cache), and a bitmap finds the next bucket that holds any. What lies
+// beyond the calendar's horizon waits in a heap.
 template <class Event>
 class EventQueue {
  public:
   using Time = std::int64_t;
-  static constexpr Time kBucket = 8000;             // fs
-  static constexpr std::size_t kBuckets = 1 << 14;  // 131 ns
+  static constexpr Time kBucket = 500;              // fs
+  static constexpr std::size_t kBuckets = 1 << 18;  // 131 ns
 
-  EventQueue() : buckets_(kBuckets) {}
+  EventQueue() : head_(kBuckets, kNone), occupied_(kBuckets / 64, 0) {}
 
   void push(const Event& e) {
     const Time b = e.time / kBucket;
-    if (b < Time(kBuckets)) {
-      buckets_[b].push_back(e);
-      ++in_buckets_;
-    } else {
+    if (b >= Time(kBuckets)) {
       far_.push(e);
+      return;
     }
+    std::uint32_t node = free_;
+    if (node == kNone) {
+      node = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back({});
+    } else {
+      free_ = nodes_[node].next;
+    }
+    nodes_[node] = {e, head_[b]};
+    head_[b] = node;
+    occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
+    ++in_buckets_;
   }
   bool empty() const { return in_buckets_ == 0 && far_.empty(); }
 
-  // The events due at the earliest time pending, in scheduling order; they
-  // are removed. Events pushed while they are handled come later.
+  // The events due at the earliest time pending; they are removed.
   Time take_next(std::vector<Event>& due) {
     due.clear();
     if (in_buckets_ > 0) {
-      while (buckets_[current_].empty()) ++current_;
-      auto& bucket = buckets_[current_];
-      Time now = bucket.front().time;
-      for (const Event& e : bucket) now = std::min(now, e.time);
-      std::size_t kept = 0;
-      for (const Event& e : bucket) {
-        if (e.time == now) due.push_back(e);
-        else bucket[kept++] = e;
+      std::size_t word = current_ / 64;
+      std::uint64_t bits = occupied_[word] & (~std::uint64_t{0} << (current_ % 64));
+      while (bits == 0) bits = occupied_[++word];
+      current_ = word * 64 + std::countr_zero(bits);
+      Time now = std::numeric_limits<Time>::max();
+      for (std::uint32_t n = head_[current_]; n != kNone; n = nodes_[n].next) now = std::min(now, nodes_[n].event.time);
+      for (std::uint32_t* link = &head_[current_]; *link != kNone;) {
+        Node& node = nodes_[*link];
+        if (node.event.time != now) {
+          link = &node.next;
+          continue;
+        }
+        due.push_back(node.event);
+        const std::uint32_t taken = *link;
+        *link = node.next;
+        node.next = free_;
+        free_ = taken;
       }
-      bucket.resize(kept);
+      if (head_[current_] == kNone) occupied_[current_ / 64] &= ~(std::uint64_t{1} << (current_ % 64));
       in_buckets_ -= due.size();
       if (in_buckets_ == 0) current_ = 0;
       return now;
@@ -97,7 +118,15 @@ class EventQueue {
   }
 
  private:
-  std::vector<std::vector<Event>> buckets_;
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  struct Node {
+    Event event;
+    std::uint32_t next = kNone;
+  };
+  std::vector<Node> nodes_;
+  std::uint32_t free_ = kNone;
+  std::vector<std::uint32_t> head_;     // per bucket: its first node
+  std::vector<std::uint64_t> occupied_; // per bucket: a bit, set while it holds events
   std::size_t in_buckets_ = 0, current_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> far_;
 };
