@@ -7,7 +7,8 @@ module np_params_check #(
   parameter int unsigned XW    = 8,
   parameter int unsigned WW    = 8,
   parameter int unsigned MinWW = 1,
-  parameter int unsigned AW    = 32
+  parameter int unsigned AW    = 32,
+  parameter int unsigned ARCH  = np_pkg::ArchChain
 ) ();
   if (K < 1 || K > np_pkg::MaxK) begin : g_bad_k
     $error("np kernel: parameter K out of range 1..MaxK");
@@ -20,5 +21,8 @@ module np_params_check #(
   end
   if (AW < 2 || AW > np_pkg::MaxAW) begin : g_bad_aw
     $error("np kernel: parameter AW out of range 2..MaxAW");
+  end
+  if (ARCH > np_pkg::ArchCsa) begin : g_bad_arch
+    $error("np kernel: parameter ARCH is not one of np_pkg::ArchChain, ArchTree, ArchCsa");
   end
 endmodule

@@ -8,4 +8,12 @@ package np_pkg;
   localparam int unsigned MaxXW = 16;
   localparam int unsigned MaxWW = 16;
   localparam int unsigned MaxAW = 64;
+  // How a kernel adds its K terms (parameter ARCH): a serial chain of
+  // AW-bit adders (the baseline), a balanced tree of minimal widths, or
+  // carry-save compression and one carry-propagate adder. The tree and csa
+  // kernels also isolate the output stage: its operands are held at zero
+  // except on the beat whose result is kept.
+  localparam int unsigned ArchChain = 0;
+  localparam int unsigned ArchTree  = 1;
+  localparam int unsigned ArchCsa   = 2;
 endpackage

@@ -6,7 +6,8 @@ module np_shift_kernel #(
   parameter int unsigned K  = 9,
   parameter int unsigned XW = 8,
   parameter int unsigned WW = 4,
-  parameter int unsigned AW = 32
+  parameter int unsigned AW = 32,
+  parameter int unsigned ARCH = np_pkg::ArchChain  // how the K terms are added (np_pkg)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -20,24 +21,42 @@ module np_shift_kernel #(
   output logic            valid_o,
   output logic [XW-1:0]   y_o
 );
-  np_params_check #(.K(K), .XW(XW), .WW(WW), .MinWW(2), .AW(AW)) u_check ();
+  np_params_check #(.K(K), .XW(XW), .WW(WW), .MinWW(2), .AW(AW), .ARCH(ARCH)) u_check ();
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
   logic [XW-1:0] y_d, y_q;
   logic          capture;
 
-  always_comb begin
-    logic          sign;
-    logic [WW-2:0] m;
-    logic [AW-1:0] magnitude;
-    beat_sum = '0;
-    for (int unsigned k = 0; k < K; k++) begin
-      sign      = w_i[k*WW+WW-1];
-      m         = w_i[k*WW+:WW-1];
-      magnitude = (m == '0) ? '0 : (AW'(x_i[k*XW+:XW]) << (m - 1'b1));
-      beat_sum  = sign ? (beat_sum - magnitude) : (beat_sum + magnitude);
+  if (ARCH == np_pkg::ArchChain) begin : g_chain
+    always_comb begin
+      logic          sign;
+      logic [WW-2:0] m;
+      logic [AW-1:0] magnitude;
+      beat_sum = '0;
+      for (int unsigned k = 0; k < K; k++) begin
+        sign      = w_i[k*WW+WW-1];
+        m         = w_i[k*WW+:WW-1];
+        magnitude = (m == '0) ? '0 : (AW'(x_i[k*XW+:XW]) << (m - 1'b1));
+        beat_sum  = sign ? (beat_sum - magnitude) : (beat_sum + magnitude);
+      end
     end
+  end else begin : g_reduce
+    // A term is +-(x << (m - 1)): XW bits shifted by at most 2^(WW-1) - 2,
+    // and a sign; wider than AW it wraps like the accumulator.
+    localparam int unsigned Full = XW + (1 << (WW - 1)) - 2 + 1;
+    localparam int unsigned TW = (Full < AW) ? Full : AW;
+    logic [K*TW-1:0] terms;
+    for (genvar k = 0; k < K; k++) begin : g_term
+      logic          sign;
+      logic [WW-2:0] m;
+      logic [TW-1:0] magnitude;
+      assign sign      = w_i[k*WW+WW-1];
+      assign m         = w_i[k*WW+:WW-1];
+      assign magnitude = (m == '0) ? '0 : (TW'(x_i[k*XW+:XW]) << (m - 1'b1));
+      assign terms[k*TW+:TW] = sign ? -magnitude : magnitude;
+    end
+    np_reduce #(.K(K), .TW(TW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
   np_accumulator #(.AW(AW)) u_acc (
@@ -52,11 +71,12 @@ module np_shift_kernel #(
     .valid_o
   );
 
-  np_output_stage #(.XW(XW), .AW(AW)) u_out (
-    .acc_i  (acc_d),
-    .bias_i (bias_i),
-    .shift_i(shift_i),
-    .y_o    (y_d)
+  np_output_stage #(.XW(XW), .AW(AW), .ISOLATE(ARCH != np_pkg::ArchChain)) u_out (
+    .acc_i   (acc_d),
+    .bias_i  (bias_i),
+    .shift_i (shift_i),
+    .enable_i(capture),
+    .y_o     (y_d)
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -8,7 +8,8 @@
 module np_spike_kernel #(
   parameter int unsigned K  = 9,
   parameter int unsigned WW = 8,
-  parameter int unsigned AW = 32
+  parameter int unsigned AW = 32,
+  parameter int unsigned ARCH = np_pkg::ArchChain  // how the K terms are added (np_pkg)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -24,18 +25,26 @@ module np_spike_kernel #(
   output logic            spike_o,
   output logic [AW-1:0]   v_o
 );
-  np_params_check #(.K(K), .XW(1), .WW(WW), .MinWW(1), .AW(AW)) u_check ();
+  np_params_check #(.K(K), .XW(1), .WW(WW), .MinWW(1), .AW(AW), .ARCH(ARCH)) u_check ();
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
   logic [AW-1:0] v_integrated, v_d, v_q;
   logic          fire, spike_q, capture;
 
-  always_comb begin
-    beat_sum = '0;
-    for (int unsigned k = 0; k < K; k++) begin
-      if (x_i[k]) beat_sum = beat_sum + AW'($signed(w_i[k*WW+:WW]));
+  if (ARCH == np_pkg::ArchChain) begin : g_chain
+    always_comb begin
+      beat_sum = '0;
+      for (int unsigned k = 0; k < K; k++) begin
+        if (x_i[k]) beat_sum = beat_sum + AW'($signed(w_i[k*WW+:WW]));
+      end
     end
+  end else begin : g_reduce
+    logic [K*WW-1:0] terms;
+    for (genvar k = 0; k < K; k++) begin : g_term
+      assign terms[k*WW+:WW] = x_i[k] ? w_i[k*WW+:WW] : '0;
+    end
+    np_reduce #(.K(K), .TW(WW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
   np_accumulator #(.AW(AW)) u_acc (
@@ -50,9 +59,16 @@ module np_spike_kernel #(
     .valid_o
   );
 
-  assign v_integrated = v_i + acc_d + bias_i;
-  assign fire         = $signed(v_integrated) >= $signed(vth_i);
-  assign v_d          = fire ? (v_integrated - vth_i) : v_integrated;
+  // The membrane update; tree and csa isolate its operands (np_output_stage).
+  logic [AW-1:0] v_in, acc_in, bias_in, vth_in;
+  if (ARCH == np_pkg::ArchChain) begin : g_direct
+    assign {v_in, acc_in, bias_in, vth_in} = {v_i, acc_d, bias_i, vth_i};
+  end else begin : g_isolate
+    assign {v_in, acc_in, bias_in, vth_in} = capture ? {v_i, acc_d, bias_i, vth_i} : '0;
+  end
+  assign v_integrated = v_in + acc_in + bias_in;
+  assign fire         = $signed(v_integrated) >= $signed(vth_in);
+  assign v_d          = fire ? (v_integrated - vth_in) : v_integrated;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -7,7 +7,8 @@
 module np_threshold_kernel #(
   parameter int unsigned K  = 9,
   parameter int unsigned XW = 8,
-  parameter int unsigned AW = 32
+  parameter int unsigned AW = 32,
+  parameter int unsigned ARCH = np_pkg::ArchChain  // how the K terms are added (np_pkg)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -23,24 +24,39 @@ module np_threshold_kernel #(
 );
   localparam int unsigned CW = XW + 1;  // weight code width
 
-  np_params_check #(.K(K), .XW(XW), .WW(XW + 1), .MinWW(1), .AW(AW)) u_check ();
+  np_params_check #(.K(K), .XW(XW), .WW(XW + 1), .MinWW(1), .AW(AW), .ARCH(ARCH)) u_check ();
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
   logic [XW-1:0] y_d, y_q;
   logic          capture;
 
-  always_comb begin
-    logic [XW-1:0] x, theta, excess;
-    logic          inhibitory;
-    beat_sum = '0;
-    for (int unsigned k = 0; k < K; k++) begin
-      x          = x_i[k*XW+:XW];
-      theta      = w_i[k*CW+:XW];
-      inhibitory = w_i[k*CW+XW];
-      excess     = (x > theta) ? (x - theta) : '0;
-      beat_sum   = inhibitory ? (beat_sum - AW'(excess)) : (beat_sum + AW'(excess));
+  if (ARCH == np_pkg::ArchChain) begin : g_chain
+    always_comb begin
+      logic [XW-1:0] x, theta, excess;
+      logic          inhibitory;
+      beat_sum = '0;
+      for (int unsigned k = 0; k < K; k++) begin
+        x          = x_i[k*XW+:XW];
+        theta      = w_i[k*CW+:XW];
+        inhibitory = w_i[k*CW+XW];
+        excess     = (x > theta) ? (x - theta) : '0;
+        beat_sum   = inhibitory ? (beat_sum - AW'(excess)) : (beat_sum + AW'(excess));
+      end
     end
+  end else begin : g_reduce
+    localparam int unsigned TW = XW + 1;  // +-excess, excess < 2^XW
+    logic [K*TW-1:0] terms;
+    for (genvar k = 0; k < K; k++) begin : g_term
+      logic [XW-1:0] x, theta, excess;
+      logic [TW-1:0] magnitude;
+      assign x         = x_i[k*XW+:XW];
+      assign theta     = w_i[k*CW+:XW];
+      assign excess    = (x > theta) ? (x - theta) : '0;
+      assign magnitude = {1'b0, excess};
+      assign terms[k*TW+:TW] = w_i[k*CW+XW] ? -magnitude : magnitude;
+    end
+    np_reduce #(.K(K), .TW(TW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
   np_accumulator #(.AW(AW)) u_acc (
@@ -55,11 +71,12 @@ module np_threshold_kernel #(
     .valid_o
   );
 
-  np_output_stage #(.XW(XW), .AW(AW)) u_out (
-    .acc_i  (acc_d),
-    .bias_i (bias_i),
-    .shift_i(shift_i),
-    .y_o    (y_d)
+  np_output_stage #(.XW(XW), .AW(AW), .ISOLATE(ARCH != np_pkg::ArchChain)) u_out (
+    .acc_i   (acc_d),
+    .bias_i  (bias_i),
+    .shift_i (shift_i),
+    .enable_i(capture),
+    .y_o     (y_d)
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
