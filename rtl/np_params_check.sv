@@ -23,6 +23,6 @@ module np_params_check #(
     $error("np kernel: parameter AW out of range 2..MaxAW");
   end
   if (ARCH > np_pkg::ArchCsa) begin : g_bad_arch
-    $error("np kernel: parameter ARCH is not one of np_pkg::ArchChain, ArchTree, ArchCsa");
+    $error("np kernel: parameter ARCH out of range: np_pkg::ArchChain, ArchTree or ArchCsa");
   end
 endmodule

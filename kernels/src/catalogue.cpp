@@ -32,7 +32,7 @@ constexpr std::array kCatalogue = {
 // Modules every kernel uses, in compilation order; the output stage only
 // where the kind has one.
 constexpr std::string_view kPackage = "np_pkg.sv";
-constexpr std::string_view kShared[] = {"np_params_check.sv", "np_accumulator.sv"};
+constexpr std::string_view kShared[] = {"np_params_check.sv", "np_accumulator.sv", "np_reduce.sv"};
 constexpr std::string_view kOutputStage = "np_output_stage.sv";
 
 }  // namespace
@@ -93,6 +93,7 @@ std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::Ke
   if (t.rtl_takes_XW) out.emplace_back("XW", std::to_string(p.XW));
   if (t.rtl_takes_WW) out.emplace_back("WW", std::to_string(p.WW));
   out.emplace_back("AW", std::to_string(p.AW));
+  if (p.arch != models::KernelArch::chain) out.emplace_back("ARCH", std::to_string(static_cast<int>(p.arch)));
   return out;
 }
 

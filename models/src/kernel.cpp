@@ -22,6 +22,21 @@ std::optional<KernelKind> parse_kernel_kind(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view to_string(KernelArch arch) {
+  switch (arch) {
+    case KernelArch::chain: return "chain";
+    case KernelArch::tree: return "tree";
+    case KernelArch::csa: return "csa";
+  }
+  return "?";
+}
+
+std::optional<KernelArch> parse_kernel_arch(std::string_view name) {
+  for (KernelArch arch : kAllKernelArchs)
+    if (to_string(arch) == name) return arch;
+  return std::nullopt;
+}
+
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
   switch (kind) {
     case KernelKind::shift: return 4;
@@ -92,10 +107,11 @@ unsigned KernelParams::required_accumulator_bits() const {
 }
 
 std::string KernelParams::describe() const {
+  const std::string suffix = arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch));
   switch (kind) {
-    case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}", K, XW, AW);
-    case KernelKind::spike: return fmt::format("spike K={} WW={} AW={}", K, WW, AW);
-    default: return fmt::format("{} K={} XW={} WW={} AW={}", to_string(kind), K, XW, WW, AW);
+    case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);
+    case KernelKind::spike: return fmt::format("spike K={} WW={} AW={}{}", K, WW, AW, suffix);
+    default: return fmt::format("{} K={} XW={} WW={} AW={}{}", to_string(kind), K, XW, WW, AW, suffix);
   }
 }
 

@@ -45,6 +45,9 @@ TEST_CASE("catalogue: the RTL package's widths equal the golden models'") {
   CHECK(value("MaxXW") == models::kMaxXW);
   CHECK(value("MaxWW") == models::kMaxWW);
   CHECK(value("MaxAW") == models::kMaxAW);
+  CHECK(value("ArchChain") == unsigned(models::KernelArch::chain));
+  CHECK(value("ArchTree") == unsigned(models::KernelArch::tree));
+  CHECK(value("ArchCsa") == unsigned(models::KernelArch::csa));
 }
 
 TEST_CASE("catalogue: ports and parameters follow the kind") {

@@ -13,15 +13,17 @@ lint() {  # kernel, parameters...
     echo "lint clean: $top $*"
   fi
 }
+for arch in 0 1 2; do  # np_pkg::ArchChain, ArchTree, ArchCsa
 for k in 1 9 25; do
-  lint mac -GK=$k -GXW=4 -GWW=4 -GAW=16
-  lint mac -GK=$k -GXW=8 -GWW=8 -GAW=32
-  lint shift -GK=$k -GXW=8 -GWW=4 -GAW=24
-  lint shift -GK=$k -GXW=4 -GWW=6 -GAW=48
-  lint threshold -GK=$k -GXW=4 -GAW=16
-  lint threshold -GK=$k -GXW=8 -GAW=32
-  lint spike -GK=$k -GWW=4 -GAW=16
-  lint spike -GK=$k -GWW=8 -GAW=64
+  lint mac -GK=$k -GXW=4 -GWW=4 -GAW=16 -GARCH=$arch
+  lint mac -GK=$k -GXW=8 -GWW=8 -GAW=32 -GARCH=$arch
+  lint shift -GK=$k -GXW=8 -GWW=4 -GAW=24 -GARCH=$arch
+  lint shift -GK=$k -GXW=4 -GWW=6 -GAW=48 -GARCH=$arch
+  lint threshold -GK=$k -GXW=4 -GAW=16 -GARCH=$arch
+  lint threshold -GK=$k -GXW=8 -GAW=32 -GARCH=$arch
+  lint spike -GK=$k -GWW=4 -GAW=16 -GARCH=$arch
+  lint spike -GK=$k -GWW=8 -GAW=64 -GARCH=$arch
+done
 done
 # Illegal parameters stop elaboration with a message (np_params_check).
 bad() {  # kernel, parameters...
@@ -38,4 +40,5 @@ bad mac -GK=2000
 bad shift -GWW=1
 bad threshold -GXW=17
 bad spike -GAW=65
+bad threshold -GARCH=3
 exit $fail

@@ -20,6 +20,19 @@ inline constexpr KernelKind kAllKernelKinds[] = {KernelKind::mac, KernelKind::sh
 std::string_view to_string(KernelKind kind);
 std::optional<KernelKind> parse_kernel_kind(std::string_view name);
 
+// How a kernel adds the K terms of a beat (its micro-architecture; every
+// arch computes the same function, so the golden models ignore it):
+//   chain: a serial chain of AW-bit adders (the baseline);
+//   tree:  a balanced adder tree of minimal widths, sign-extended once;
+//   csa:   carry-save compression of all terms, one carry-propagate adder.
+// tree and csa also isolate the output stage (its operands held at zero
+// except on the beat whose result is kept). The values are the RTL's
+// np_pkg::ArchChain, ArchTree, ArchCsa.
+enum class KernelArch { chain = 0, tree = 1, csa = 2 };
+inline constexpr KernelArch kAllKernelArchs[] = {KernelArch::chain, KernelArch::tree, KernelArch::csa};
+std::string_view to_string(KernelArch arch);
+std::optional<KernelArch> parse_kernel_arch(std::string_view name);
+
 // Width of the output-shift operand of the mac/shift/threshold output stage.
 inline constexpr unsigned kShiftBits = 6;
 inline constexpr unsigned kMaxK = 1024;
@@ -33,6 +46,7 @@ struct KernelParams {
   unsigned XW = 8;   // activation bits (unused by spike: its inputs are 1-bit spikes)
   unsigned WW = 8;   // weight-code bits (unused by threshold: its code is 1 + XW bits)
   unsigned AW = 32;  // accumulator bits, two's complement, wraps
+  KernelArch arch = KernelArch::chain;
 
   // Bits of one activation as the kernel sees it: XW, or 1 for spike.
   unsigned activation_bits() const;
@@ -40,7 +54,8 @@ struct KernelParams {
   unsigned code_bits() const;
   // Accumulator bits needed to hold K terms of either sign without wrapping.
   unsigned required_accumulator_bits() const;
-  // Compact identifier, e.g. "mac K=9 XW=8 WW=8 AW=32" (unused widths omitted).
+  // Compact identifier, e.g. "mac K=9 XW=8 WW=8 AW=32" (unused widths
+  // omitted; " arch=tree" appended unless chain).
   std::string describe() const;
 
   bool operator==(const KernelParams&) const = default;
