@@ -14,6 +14,7 @@ struct KernelsOptions {
   std::string lib = "osu018";
   std::string kinds = "all";
   std::string K = "9";
+  std::string arch = "chain";
   std::string freq = "50MHz";
   std::string format = "md";
   std::string out;
@@ -23,6 +24,7 @@ struct KernelsOptions {
 int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
   o.request.Ks = parse_unsigned_list(o.K, "--K");
+  o.request.archs = kernels::parse_archs(o.arch, "--arch");
   o.request.frequency = parse_frequency(o.freq);
   o.request.libs = split_list(o.lib);
   o.request.activity = tech::parse_activity_mode(o.activity);
@@ -46,6 +48,12 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
       ->capture_default_str();
   cmd->add_option("--K", o->K, "Comma-separated synapses per beat")->capture_default_str();
+  cmd->add_option("--arch", o->arch,
+                  "Comma-separated micro-architectures (" + kernels::arch_names() +
+                      ") or all: how the K terms are added (chain: serial AW-bit adders; tree: balanced adder tree of "
+                      "minimal widths; csa: carry-save compression and one adder; tree and csa isolate the output "
+                      "stage)")
+      ->capture_default_str();
   cmd->add_option("--XW", r.XW, "Activation bits")->capture_default_str();
   cmd->add_option("--AW", r.AW, "Accumulator bits")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Clock frequency power is priced at")->capture_default_str();

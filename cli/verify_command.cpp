@@ -12,6 +12,7 @@ namespace {
 
 struct VerifyOptions {
   std::string kinds = "all";
+  std::string arch = "chain";
   app::VerifyRequest request;
   std::optional<unsigned> WW;
   std::string level = "rtl";
@@ -19,6 +20,7 @@ struct VerifyOptions {
 
 int run_verify(VerifyOptions o, const GlobalOptions& global) {
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
+  o.request.archs = kernels::parse_archs(o.arch, "--arch");
   o.request.WW = o.WW;
   o.request.gate_level = o.level == "gate";
   const app::Context context = global.context();
@@ -43,6 +45,9 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
       "verify", "Regress the kernels (RTL, or with --level gate their synthesised netlists) against the C++ golden "
                 "models, cycle by cycle, on random and corner-case beats. Exit status 1 on any mismatch.");
   cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
+      ->capture_default_str();
+  cmd->add_option("--arch", o->arch,
+                  "Comma-separated micro-architectures (" + kernels::arch_names() + ") or all")
       ->capture_default_str();
   cmd->add_option("--K", o->request.K, "Synapses per beat")->capture_default_str();
   cmd->add_option("--XW", o->request.XW, "Activation bits (spike: unused)")->capture_default_str();

@@ -17,12 +17,14 @@ std::vector<KernelParams> requested(const KernelsRequest& r) {
       r.kinds.empty() ? std::vector<KernelKind>(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds))
                       : r.kinds;
   std::vector<KernelParams> out;
+  if (r.archs.empty()) throw Error("--arch: give at least one micro-architecture");
   for (unsigned K : r.Ks)
-    for (KernelKind kind : kinds) {
-      KernelParams p{kind, K, r.XW, models::default_code_bits(kind, r.XW), r.AW};
-      if (auto error = models::validate(p)) throw Error(*error);
-      out.push_back(p);
-    }
+    for (models::KernelArch arch : r.archs)
+      for (KernelKind kind : kinds) {
+        KernelParams p{kind, K, r.XW, models::default_code_bits(kind, r.XW), r.AW, arch};
+        if (auto error = models::validate(p)) throw Error(*error);
+        out.push_back(p);
+      }
   return out;
 }
 
@@ -43,8 +45,13 @@ std::string activity_note(const KernelsRequest& r) {
 
 reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
   std::set<std::string> libs;
-  for (const auto& r : rows) libs.insert(r.lib);
+  std::set<models::KernelArch> archs;
+  for (const auto& r : rows) {
+    libs.insert(r.lib);
+    archs.insert(r.cost.params.arch);
+  }
   const bool lib_column = libs.size() > 1;
+  const bool arch_column = archs.size() > 1 || (archs.size() == 1 && *archs.begin() != models::KernelArch::chain);
   reports::Table t;
   t.title = "Kernel cost";
   const bool timed = !rows.empty() && rows.front().cost.activity.timed;
@@ -56,13 +63,16 @@ reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
   if (timed)
     t.columns.insert(t.columns.begin() + 7, {{"zero-delay power", "µW", 4}, {"glitch share", "×", 3}});
   if (sampled) t.columns.insert(t.columns.begin() + 7, {"± 95%", "µW", 2});
+  if (arch_column) t.columns.insert(t.columns.begin() + 1, {"arch", ""});
   if (lib_column) t.columns.insert(t.columns.begin(), {"library", ""});
   for (const auto& r : rows) {
     const sim::KernelCost& c = r.cost;
-    // The mac kernel with the same K on the same library is the baseline of the savings.
+    // The mac kernel with the same K and arch on the same library is the baseline of the savings.
     const sim::KernelCost* mac = nullptr;
     for (const auto& m : rows)
-      if (m.lib == r.lib && m.cost.params.kind == KernelKind::mac && m.cost.params.K == c.params.K) mac = &m.cost;
+      if (m.lib == r.lib && m.cost.params.kind == KernelKind::mac && m.cost.params.K == c.params.K &&
+          m.cost.params.arch == c.params.arch)
+        mac = &m.cost;
     std::vector<reports::Cell> row = {
         std::string(models::to_string(c.params.kind)), double(c.params.K), double(c.params.code_bits()),
         double(c.area.cells), c.area.total, c.timing.fmax() / 1e6, c.power.total.total() * 1e6,
@@ -72,6 +82,7 @@ reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
         mac ? mac->energy_per_synapse_op() / c.energy_per_synapse_op() : std::nan("")};
     if (timed) row.insert(row.begin() + 7, {c.zero_delay_power.total.total() * 1e6, c.glitch_share});
     if (sampled) row.insert(row.begin() + 7, c.power_half_width * 1e6);
+    if (arch_column) row.insert(row.begin() + 1, std::string(models::to_string(c.params.arch)));
     if (lib_column) row.insert(row.begin(), r.lib);
     t.rows.push_back(std::move(row));
   }
@@ -132,7 +143,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
                   r.activations.empty() ? "uniform" : "sampled", r.weights.empty() ? "uniform" : "sampled", r.seed),
       activity_note(r),
       "f_max: OpenSTA's worst setup path, ideal clock, no wire load beyond the library's. Savings are mac / kernel "
-      "at the same K (greater than 1: cheaper than mac).",
+      "at the same K and micro-architecture (greater than 1: cheaper than mac).",
       "Command: " + context.command_line};
   if (!r.sdf.empty() && !out.rows.empty())
     table.notes.insert(table.notes.end() - 1,

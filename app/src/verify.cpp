@@ -46,11 +46,12 @@ std::string VerifyResult::summary() const {
 
 std::vector<KernelParams> verify_params(const VerifyRequest& r) {
   std::vector<KernelParams> out;
-  for (models::KernelKind kind : r.kinds) {
-    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW};
-    if (auto error = models::validate(p)) throw Error(*error);
-    out.push_back(p);
-  }
+  for (models::KernelArch arch : r.archs)
+    for (models::KernelKind kind : r.kinds) {
+      KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW, arch};
+      if (auto error = models::validate(p)) throw Error(*error);
+      out.push_back(p);
+    }
   return out;
 }
 

@@ -67,6 +67,30 @@ std::vector<KernelKind> parse_kinds(std::string_view list, std::string_view opti
   return kinds;
 }
 
+std::string arch_names() {
+  std::string out;
+  for (const models::KernelArch a : models::kAllKernelArchs)
+    out += fmt::format("{}{}", out.empty() ? "" : ", ", models::to_string(a));
+  return out;
+}
+
+std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_view option) {
+  std::vector<models::KernelArch> archs;
+  for (const std::string& name : base::split_list(list)) {
+    if (name == "all") {
+      archs.insert(archs.end(), std::begin(models::kAllKernelArchs), std::end(models::kAllKernelArchs));
+      continue;
+    }
+    const auto arch = models::parse_kernel_arch(name);
+    if (!arch)
+      throw Error(fmt::format("{} {}: unknown micro-architecture '{}'; choose from {} or all", option, list, name,
+                              arch_names()));
+    archs.push_back(*arch);
+  }
+  if (archs.empty()) throw Error(fmt::format("{}: give at least one micro-architecture ({})", option, arch_names()));
+  return archs;
+}
+
 std::string top_module(KernelKind kind) {
   const std::string_view file = traits(kind).rtl_file;
   return std::string(file.substr(0, file.rfind('.')));

@@ -50,6 +50,22 @@ TEST_CASE("catalogue: the RTL package's widths equal the golden models'") {
   CHECK(value("ArchCsa") == unsigned(models::KernelArch::csa));
 }
 
+TEST_CASE("catalogue: micro-architectures by name, in the RTL parameters and the description") {
+  CHECK(kernels::arch_names() == "chain, tree, csa");
+  CHECK(kernels::parse_archs("all", "--arch").size() == 3);
+  CHECK(kernels::parse_archs("csa,tree", "--arch") ==
+        std::vector<models::KernelArch>{models::KernelArch::csa, models::KernelArch::tree});
+  CHECK_THROWS_WITH(kernels::parse_archs("tree,wallace", "--arch"),
+                    "--arch tree,wallace: unknown micro-architecture 'wallace'; choose from chain, tree, csa or all");
+  CHECK_THROWS_WITH(kernels::parse_archs("", "--arch"), "--arch: give at least one micro-architecture (chain, tree, csa)");
+  models::KernelParams p{KernelKind::threshold, 9, 8, 9, 32};
+  CHECK(p.describe() == "threshold K=9 XW=8 AW=32");  // chain: as before
+  CHECK(kernels::rtl_parameters(p).size() == 3);       // chain is the RTL's default
+  p.arch = models::KernelArch::csa;
+  CHECK(p.describe() == "threshold K=9 XW=8 AW=32 arch=csa");
+  CHECK(kernels::rtl_parameters(p).back() == std::pair<std::string, std::string>{"ARCH", "2"});
+}
+
 TEST_CASE("catalogue: ports and parameters follow the kind") {
   const models::KernelParams thr{KernelKind::threshold, 9, 8, 9, 32};
   const auto params = kernels::rtl_parameters(thr);

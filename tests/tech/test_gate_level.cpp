@@ -120,6 +120,25 @@ TEST_CASE("gate level equals golden, >= 100,000 beats per kernel, with toggles c
   }
 }
 
+TEST_CASE("gate level of every micro-architecture equals golden (K = 9, osu018)") {
+  const auto progress = [](std::string_view s) { std::fputs(std::string(s).c_str(), stderr); };
+  ModelCache cache(test::model_cache_dir(), progress);
+  for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
+    for (KernelKind kind : models::kAllKernelKinds) {
+      KernelParams p = default_params(kind);
+      p.arch = arch;
+      CAPTURE(p.describe());
+      const KernelNetlist k = synthesize_kernel(p, osu("osu018"), test::model_cache_dir(), progress);
+      sim::KernelHarness dut(cache.load(kernel_gate_spec(k, false)), p);
+      models::KernelGolden golden(p);
+      models::BeatStream stream(p, 4);
+      const auto r = sim::run_regression(dut, golden, stream, 20000);
+      INFO((r.first ? sim::describe(*r.first, p) : "none"));
+      CHECK(r.mismatches == 0);
+      CHECK(r.outputs > 1000);
+    }
+}
+
 TEST_CASE("toggle counts equal a plain per-net count of every sampled value") {
   const GateKernel& g = gate_kernel(KernelKind::mac, "osu018");
   const KernelParams p = default_params(KernelKind::mac);

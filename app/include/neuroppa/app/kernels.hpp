@@ -16,6 +16,7 @@ struct KernelsRequest {
   std::vector<std::string> libs = {"osu018"};  // names (osu018, ...) or Liberty files
   std::vector<models::KernelKind> kinds;       // default: every kind
   std::vector<unsigned> Ks = {9};
+  std::vector<models::KernelArch> archs = {models::KernelArch::chain};
   unsigned XW = 8, AW = 32;
   double frequency = 50e6;  // every default (K=9, osu018) kernel meets it
   std::uint64_t beats = 20000;
@@ -45,7 +46,8 @@ KernelsResult characterise_kernels(const KernelsRequest& request, const Context&
 std::string activity_note(const KernelsRequest& request);
 
 // The cost table of `rows`: savings are mac's figure over the kernel's on the
-// same library and K. A library column appears when there is more than one.
+// same library, K and micro-architecture. An arch column appears when more
+// than one is in the rows. A library column appears when there is more than one.
 reports::Table kernel_cost_table(const std::vector<KernelRow>& rows);
 
 }  // namespace neuroppa::app

@@ -35,6 +35,9 @@ std::string kind_names();
 // Comma-separated kinds ("all" for every one) as `option` was given them;
 // throws neuroppa::Error naming the option, the unknown kind and the choices.
 std::vector<models::KernelKind> parse_kinds(std::string_view list, std::string_view option);
+// The same for micro-architectures: "chain, tree, csa".
+std::string arch_names();
+std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_view option);
 
 // Top module of a kind, e.g. "np_mac_kernel".
 std::string top_module(models::KernelKind kind);
