@@ -132,6 +132,10 @@ ActivityFile read_vcd(const fs::path& path) {
         } catch (const std::exception&) {
           throw error(fmt::format("$var size '{}' is not a number", size_text));
         }
+        // Bounded before anything is allocated from it.
+        constexpr int kMaxVarBits = 1 << 20;
+        if (size < 1 || size > kMaxVarBits)
+          throw error(fmt::format("$var size {} is out of range (1..{} bits)", size, kMaxVarBits));
         VcdVar v;
         v.name = strip_escape(name);
         std::string joined;

@@ -180,6 +180,9 @@ class Parser {
   }
 
  private:
+  static constexpr int kMaxNesting = 256;
+  int depth_ = 0;  // groups open around the current statement
+
   void advance() { tok_ = lex_.next(); }
   void skip_newlines() {
     while (tok_.kind == Tok::newline) advance();
@@ -266,12 +269,19 @@ class Parser {
     advance();  // ')'
     while (tok_.kind == Tok::newline) advance();
     if (tok_.kind == Tok::lbrace) {
+      // The parser recurses once per level: a limit far above any real
+      // library (they nest 6 or 7 deep) keeps a malformed file from
+      // overflowing the stack.
+      if (depth_ == kMaxNesting)
+        throw lex_.error(line, fmt::format("group '{}' is nested more than {} deep", name, kMaxNesting));
       advance();
       Group g;
       g.type = std::move(name);
       g.args = std::move(args);
       g.line = line;
+      ++depth_;
       parse_body(g);
+      --depth_;
       parent.groups.push_back(std::move(g));
       return true;
     }

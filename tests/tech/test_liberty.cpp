@@ -109,6 +109,11 @@ TEST_CASE("malformed Liberty: one clear error naming file and line") {
         std::string::npos);
   CHECK(liberty_error("library (x) {\n /* open\n}\n", "cmt.lib").find("cmt.lib:2: comment is not closed") !=
         std::string::npos);
+  // Deep nesting (a fuzzer's 200,000 levels overflowed the stack): an error at the level past the limit.
+  std::string deep = "library (x) {\n";
+  for (int i = 0; i < 200000; ++i) deep += "g() {\n";
+  msg = liberty_error(deep, "deep.lib");
+  CHECK(msg.find("deep.lib:257: group 'g' is nested more than 256 deep") != std::string::npos);
   try {
     read_liberty("/nonexistent/none.lib");
     FAIL("expected an error");
