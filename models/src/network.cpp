@@ -354,10 +354,20 @@ Network read_network(const fs::path& path) {
   const std::string text = base::read_file(path);
   Reader r{path.string()};
   json j;
+  // A model nests four levels deep; a bound far above that keeps a
+  // malformed file from exhausting the stack of whatever walks it.
+  constexpr int kMaxDepth = 64;
+  const auto bounded = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth)
+      throw Error(fmt::format("{}: not a neuroppa model file: JSON nested more than {} deep", path.string(), kMaxDepth));
+    return true;
+  };
   try {
-    j = json::parse(text);
+    j = json::parse(text, bounded);
   } catch (const json::parse_error& e) {
     throw Error(fmt::format("{}: not a neuroppa model file: malformed JSON at byte {}", path.string(), e.byte));
+  } catch (const json::exception& e) {  // e.g. a number out of range (1e400)
+    throw Error(fmt::format("{}: not a neuroppa model file: {}", path.string(), e.what()));
   }
   if (!j.is_object() || !j.contains("format") || j["format"] != "neuroppa-model")
     throw Error(fmt::format("{}: not a neuroppa model file (no \"format\": \"neuroppa-model\")", path.string()));

@@ -112,6 +112,15 @@ TEST_CASE("malformed model files give one error naming the file and the fault") 
   const auto truncated = test::write_temp_file("truncated.json", good.dump().substr(0, 200));
   CHECK(error_of([&] { read_network(truncated); }).find("malformed JSON at byte") != std::string::npos);
   CHECK(error_of([&] { read_network(dir / "absent.json.gz"); }).find("absent.json.gz") != std::string::npos);
+  // What a mutation run found escaping as exceptions of the JSON library or
+  // as a stack overflow: a number beyond double, and deep nesting.
+  std::string huge = good.dump();
+  huge.replace(huge.find("\"version\":") + 10, 1, "1e400");
+  CHECK(error_of([&] { read_network(test::write_temp_file("huge.json", huge)); }).find("not a neuroppa model file") !=
+        std::string::npos);
+  const std::string deep = "{\"format\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  CHECK(error_of([&] { read_network(test::write_temp_file("deep.json", deep)); })
+            .find("JSON nested more than 64 deep") != std::string::npos);
 }
 
 TEST_CASE("the reference inference computes each neuron as the kernel golden model does") {
