@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "neuroppa/app/kernels.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "options.hpp"
 
@@ -29,6 +30,7 @@ int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   o.request.libs = split_list(o.lib);
   o.request.activity = tech::parse_activity_mode(o.activity);
   const reports::Format format = reports::parse_format(o.format);
+  if (!o.out.empty()) base::check_writable_file(o.out, "--out");  // before the first (long) build
   const app::KernelsResult result = app::characterise_kernels(o.request, global.context("  "));
   emit(reports::write(result.table, format), o.out);
   return 0;

@@ -1,5 +1,6 @@
 // neuroppa: argument parsing and dispatch; the work lives in app/.
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <memory>
@@ -82,5 +83,16 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     fmt::print(stderr, "neuroppa: error: {}\n", e.what());
     return 2;
+  } catch (const std::filesystem::filesystem_error& e) {  // a path the user gave, as the system saw it
+    std::fflush(stdout);
+    fmt::print(stderr, "neuroppa: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // Never a crash: anything else is neuroppa's fault. One line, and what
+    // a report needs.
+    std::fflush(stdout);
+    fmt::print(stderr, "neuroppa: internal error: {} (please report it with this command line: {})\n", e.what(),
+               global.command_line);
+    return 3;
   }
 }

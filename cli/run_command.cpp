@@ -93,7 +93,8 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--level", o->level, "Kernel lanes at rtl or gate level (gate level prices energy)")
       ->check(one_of("--level", {"rtl", "gate"}))
       ->capture_default_str();
-  cmd->add_option("--images", r.images, "Test images to run (default: all 10,000 at rtl, 1,000 at gate level)");
+  cmd->add_option("--images", r.images, "Test images to run (default: all 10,000 at rtl, 1,000 at gate level)")
+      ->check(in_range("--images", 1, 10000));
   cmd->add_option("--lib", r.lib, "Cell library at gate level: osu018, osu035, osu050 or a Liberty file")
       ->capture_default_str();
   cmd->add_option("--freq", o->freq, "Platform clock, e.g. 50MHz")->capture_default_str();

@@ -253,6 +253,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   const double kernel_freq = o.kernel_frequency, freq = o.frequency;
   if (Ks.empty()) throw Error("--K: give at least one value");
   if (o.images == 0 || o.images > 10000) throw Error(fmt::format("--images {}: choose 1..10000", o.images));
+  base::prepare_output_folder(o.out, "--out");  // before the first (long) build
   std::vector<tech::Library> libraries;
   for (const auto& name : o.libs) libraries.push_back(tech::read_liberty(tech::resolve_library(name)));
   if (libraries.empty()) throw Error("--lib: give at least one library");
@@ -260,7 +261,6 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   std::vector<std::pair<std::string, models::Network>> networks;
   for (const auto& name : model_names) networks.emplace_back(name, models::read_network(resolve_model(name)));
   const models::LabelledImages test = models::load_fashion_mnist(false);
-  fs::create_directories(o.out);
   const fs::path& cache_dir = context.cache_dir;
   const auto say = [&](const std::string& line) { context.say("paper: " + line + "\n"); };
   const ProgressFn& tool_progress = context.tools;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "neuroppa/base/file.hpp"
+
 namespace neuroppa::app {
 
 std::string TrainResult::summary() const {
@@ -14,6 +16,7 @@ TrainResult train(const TrainRequest& r, const Context& context) {
   out.written = r.out.empty() ? std::filesystem::path(fmt::format("{}-{}.json.gz", models::to_string(r.train.kind), r.train.arch))
                               : r.out;
   models::parse_arch(r.train.arch);  // option errors before the data are read
+  base::check_writable_file(out.written, "--out");  // before the (long) training
   const models::LabelledImages train = models::load_fashion_mnist(true, r.data);
   const models::LabelledImages test = models::load_fashion_mnist(false, r.data);
   context.say(fmt::format("Fashion-MNIST from {}: {} training, {} test images\n", r.data.string(), train.labels.size(),

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <unistd.h>
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
@@ -32,6 +33,35 @@ void write_file(const std::filesystem::path& path, std::string_view text) {
   if (!out) throw Error(fmt::format("{}: cannot write: {}", path.string(), std::strerror(errno)));
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   if (!out.flush()) throw Error(fmt::format("{}: cannot write (disk full?)", path.string()));
+}
+
+void check_writable_file(const std::filesystem::path& path, std::string_view option) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (fs::exists(status)) {
+    if (!fs::is_regular_file(status))
+      throw Error(fmt::format("{} {}: exists and is not a regular file", option, path.string()));
+    if (::access(path.c_str(), W_OK) != 0)
+      throw Error(fmt::format("{} {}: cannot be written: {}", option, path.string(), std::strerror(errno)));
+    return;
+  }
+  const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  if (!fs::is_directory(folder, ec))
+    throw Error(fmt::format("{} {}: the folder {} does not exist", option, path.string(), folder.string()));
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw Error(fmt::format("{} {}: cannot write in {}: {}", option, path.string(), folder.string(),
+                            std::strerror(errno)));
+}
+
+void prepare_output_folder(const std::filesystem::path& path, std::string_view option) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) throw Error(fmt::format("{} {}: cannot create the folder: {}", option, path.string(), ec.message()));
+  if (!fs::is_directory(path, ec)) throw Error(fmt::format("{} {}: is not a folder", option, path.string()));
+  if (::access(path.c_str(), W_OK) != 0)
+    throw Error(fmt::format("{} {}: cannot write in it: {}", option, path.string(), std::strerror(errno)));
 }
 
 }  // namespace neuroppa::base

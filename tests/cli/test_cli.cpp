@@ -237,6 +237,17 @@ TEST_SUITE("shared") {
   }
 }
 
+TEST_CASE("output paths are checked before any work starts") {
+  check_one_line_error({"kernels", "--out", "/proc/forbidden/x"},
+                       "--out /proc/forbidden/x: the folder /proc/forbidden does not exist");
+  check_one_line_error({"kernels", "--out", "/tmp"}, "--out /tmp: exists and is not a regular file");
+  check_one_line_error({"paper", "--out", "/proc/forbidden/x"}, "--out /proc/forbidden/x: cannot create the folder");
+  check_one_line_error({"train", "--out", "/nonexistent/dir/m.json.gz"},
+                       "--out /nonexistent/dir/m.json.gz: the folder /nonexistent/dir does not exist");
+  check_one_line_error({"kernels", "--arch", "chain,wallace"}, "--arch chain,wallace: unknown micro-architecture 'wallace'");
+  check_one_line_error({"verify", "--arch", "booth"}, "--arch booth: unknown micro-architecture 'booth'");
+}
+
 TEST_CASE("run and train: bad input gives one line and exit 2") {
   const auto bad_json = neuroppa::test::write_temp_file("bad-model.json", "{\"format\": \"neuroppa-model\", \"version\": 1,");
   check_one_line_error({"run", "--model", bad_json.string()}, "malformed JSON");
@@ -244,7 +255,8 @@ TEST_CASE("run and train: bad input gives one line and exit 2") {
   check_one_line_error({"run", "--model", "mac-mlp", "--data", "/nonexistent"},
                        "install the Debian package dataset-fashion-mnist");
   check_one_line_error({"run", "--model", "mac-mlp", "--level", "switch"}, "--level switch");
-  check_one_line_error({"run", "--model", "mac-mlp", "--images", "10001"}, "the test set has 10000 images");
+  check_one_line_error({"run", "--model", "mac-mlp", "--images", "10001"}, "--images 10001: choose 1..10000");
+  check_one_line_error({"run", "--model", "mac-mlp", "--images", "0"}, "--images 0: choose 1..10000");
   check_one_line_error({"run", "--model", "mac-mlp", "--mem-energy", "weights=2"}, "--mem-energy 'weights=2'");
   check_one_line_error({"run", "--model", "mac-mlp", "--lanes", "0"}, "--lanes 0");
   check_one_line_error({"train", "--kind", "mult"}, "--kind mult: unknown kind");

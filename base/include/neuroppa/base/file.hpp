@@ -15,4 +15,13 @@ std::string read_file(const std::filesystem::path& path);
 // file if it cannot be written completely.
 void write_file(const std::filesystem::path& path, std::string_view text);
 
+// Checks, before any work starts, that `option`'s file could be written: an
+// existing regular file that is writable, or a new name in an existing,
+// writable folder. Nothing is created or changed. Throws neuroppa::Error
+// naming the option and the path.
+void check_writable_file(const std::filesystem::path& path, std::string_view option);
+// The same for an output folder: created if missing (with its parents),
+// then it must be a writable folder.
+void prepare_output_folder(const std::filesystem::path& path, std::string_view option);
+
 }  // namespace neuroppa::base
