@@ -111,7 +111,7 @@ ActivityFile read_vcd(const fs::path& path) {
         while (words.next(w) && w != "$end") spec += std::string(w);
         std::size_t digits = 0;
         while (digits < spec.size() && std::isdigit(static_cast<unsigned char>(spec[digits]))) ++digits;
-        if (digits == 0) throw error(fmt::format("bad $timescale '{}'", spec));
+        if (digits == 0 || digits > 4) throw error(fmt::format("bad $timescale '{}'", spec));  // 1, 10, 100
         timescale = std::stod(spec.substr(0, digits)) * time_unit(spec.substr(digits), path, words.line());
       } else if (w == "$scope") {
         std::string_view kind, name;
