@@ -1,3 +1,4 @@
+#include <cmath>
 #include "neuroppa/tech/liberty.hpp"
 
 #include <algorithm>
@@ -135,6 +136,7 @@ class Builder {
     }
     for (const Group& g : root.groups) {
       if (g.type == "lu_table_template" || g.type == "power_lut_template") read_template(g);
+      else if (g.type == "type") read_bus_type(g);
       else if (g.type == "wire_load") lib.wire_loads.push_back(read_wire_load(g));
       else if (g.type == "operating_conditions" && lib.nominal_voltage == 0) {
         if (const Attribute* v = g.find("voltage")) lib.nominal_voltage = number(*v, 0) * units_.voltage;
@@ -349,6 +351,63 @@ class Builder {
     throw error(a.line, fmt::format("unknown pin direction '{}'", d));
   }
 
+  struct BusType {
+    long from = 0, to = 0;
+  };
+  // A library-level `type (name) { bit_from : 9; bit_to : 0; ... }`: the
+  // bits of the buses that name it.
+  void read_bus_type(const Group& g) {
+    BusType t;
+    bool from = false, to = false;
+    for (const Attribute& a : g.attributes) {
+      if (a.name == "bit_from") t.from = bit_index(a), from = true;
+      else if (a.name == "bit_to") t.to = bit_index(a), to = true;
+    }
+    if (!from || !to) throw error(g.line, fmt::format("type '{}' needs bit_from and bit_to", g.name()));
+    bus_types_[g.name()] = t;
+  }
+  long bit_index(const Attribute& a) const {
+    const double v = number(a, 0);
+    if (!(v >= 0 && v < kMaxBusBits) || v != std::floor(v))
+      throw error(a.line, fmt::format("'{}' {} is not a bit index (0..{})", a.name, text(a, 0), kMaxBusBits - 1));
+    return static_cast<long>(v);
+  }
+  static constexpr long kMaxBusBits = 1 << 16;
+
+  // The bit pins a pin or bus name stands for: "A[9:0]" -> A[9] .. A[0],
+  // "A[3]" -> itself, a bus group's own name -> the bits of its bus_type.
+  std::vector<std::string> bit_names(const std::string& name, const Group& g, const BusType* type) const {
+    const std::size_t open = name.find('[');
+    const std::size_t colon = name.find(':', open == std::string::npos ? name.size() : open);
+    if (open != std::string::npos && colon != std::string::npos && name.back() == ']') {
+      const std::string base = name.substr(0, open);
+      long msb = 0, lsb = 0;
+      try {
+        msb = std::stol(name.substr(open + 1, colon - open - 1));
+        lsb = std::stol(name.substr(colon + 1, name.size() - colon - 2));
+      } catch (const std::exception&) {
+        throw error(g.line, fmt::format("pin '{}': the bit range is not two numbers", name));
+      }
+      if (msb < 0 || lsb < 0 || std::labs(msb - lsb) >= kMaxBusBits)
+        throw error(g.line, fmt::format("pin '{}': bit range out of bounds (0..{})", name, kMaxBusBits - 1));
+      std::vector<std::string> bits;
+      for (long i = msb;; i += msb > lsb ? -1 : 1) {
+        bits.push_back(fmt::format("{}[{}]", base, i));
+        if (i == lsb) break;
+      }
+      return bits;
+    }
+    if (g.type == "bus" && type) {
+      std::vector<std::string> bits;
+      for (long i = type->from;; i += type->from > type->to ? -1 : 1) {
+        bits.push_back(fmt::format("{}[{}]", name, i));
+        if (i == type->to) break;
+      }
+      return bits;
+    }
+    return {name};
+  }
+
   // One pin group; `defaults` carries what an enclosing bus group set.
   void read_pins(const Group& g, const LibertyPin& defaults, std::vector<LibertyPin>& out) const {
     LibertyPin pin = defaults;
@@ -370,6 +429,15 @@ class Builder {
       if (sub.type == "timing") pin.timing.push_back(read_timing(sub));
       else if (sub.type == "internal_power") pin.internal_power.push_back(read_internal_power(sub));
     }
+    const BusType* type = nullptr;
+    if (g.type == "bus") {
+      const Attribute* bus_type = g.find("bus_type");
+      if (!bus_type) throw error(g.line, fmt::format("bus '{}' has no bus_type", g.name()));
+      const auto found = bus_types_.find(text(*bus_type, 0));
+      if (found == bus_types_.end())
+        throw error(bus_type->line, fmt::format("bus '{}': undefined bus_type '{}'", g.name(), text(*bus_type, 0)));
+      type = &found->second;
+    }
     if (g.type == "bus" || g.type == "bundle") {
       bool has_members = false;
       for (const Group& sub : g.groups) {
@@ -381,10 +449,11 @@ class Builder {
       if (has_members) return;
     }
     if (g.args.empty()) throw error(g.line, fmt::format("{} group without a name", g.type));
-    for (const auto& name : g.args) {  // pin (A, B) { ... } declares both
-      pin.name = name.text;
-      out.push_back(pin);
-    }
+    for (const auto& name : g.args)  // pin (A, B) { ... } declares both
+      for (std::string& bit : bit_names(name.text, g, type)) {
+        pin.name = std::move(bit);
+        out.push_back(pin);
+      }
   }
 
   Sequential read_sequential(const Group& g) const {
@@ -437,6 +506,7 @@ class Builder {
   std::string source_;
   LibertyUnits units_;
   std::map<std::string, Template, std::less<>> templates_;
+  std::map<std::string, BusType, std::less<>> bus_types_;
 };
 
 }  // namespace

@@ -65,9 +65,13 @@ class Lexer {
       default: break;
     }
     const std::size_t start = pos_;
-    while (pos_ < text_.size() && !is_delimiter(text_[pos_])) {
-      if (text_[pos_] == '/' && pos_ + 1 < text_.size() && (text_[pos_ + 1] == '*' || text_[pos_ + 1] == '/'))
-        break;
+    int brackets = 0;  // inside [..] a colon is part of the word: a bus range such as A[9:0]
+    while (pos_ < text_.size()) {
+      const char ch = text_[pos_];
+      if (ch == '[') ++brackets;
+      else if (ch == ']' && brackets > 0) --brackets;
+      else if (!(ch == ':' && brackets > 0) && is_delimiter(ch)) break;
+      if (ch == '/' && pos_ + 1 < text_.size() && (text_[pos_ + 1] == '*' || text_[pos_ + 1] == '/')) break;
       ++pos_;
     }
     t.kind = Tok::word;

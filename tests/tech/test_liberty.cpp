@@ -2,7 +2,10 @@
 // and on malformed input.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "neuroppa/base/error.hpp"
@@ -120,6 +123,40 @@ TEST_CASE("malformed Liberty: one clear error naming file and line") {
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("/nonexistent/none.lib: cannot open") == 0);
   }
+}
+
+TEST_CASE("bus pins: bit ranges in pin names, or the bits of the bus_type") {
+  const std::string text = R"(library (buses) {
+  time_unit : "1ns"; capacitive_load_unit (1, pf);
+  type (b4) { base_type : array; data_type : bit; bit_width : 4; bit_from : 3; bit_to : 0; }
+  type (b2) { base_type : array; data_type : bit; bit_width : 2; bit_from : 0; bit_to : 1; }
+  cell (regs) {
+    area : 10;
+    bus (D) { bus_type : b4; direction : input; capacitance : 0.01; }
+    bus (Q) { bus_type : b2; direction : output;
+      pin (Q[1:0]) { function : "D[0]"; }
+    }
+  }
+})";
+  const Library lib = read_liberty(test::write_temp_file("buses.lib", text));
+  const LibertyCell* c = lib.find_cell("regs");
+  REQUIRE(c);
+  std::vector<std::string> names;
+  for (const auto& p : c->pins) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"D[3]", "D[2]", "D[1]", "D[0]", "Q[1]", "Q[0]"});
+  CHECK(c->find_pin("D[2]")->capacitance == doctest::Approx(0.01e-12));
+  CHECK(c->find_pin("Q[0]")->direction == PinDirection::output);
+  CHECK(c->find_pin("Q[0]")->function == "D[0]");
+  std::string bad = text;
+  bad.replace(bad.find("bus_type : b4"), 13, "bus_type : b9");
+  CHECK(liberty_error(bad, "bustype.lib").find("bustype.lib:7: bus 'D': undefined bus_type 'b9'") != std::string::npos);
+  bad = text;
+  bad.replace(bad.find("Q[1:0]"), 6, "Q[1:x]");
+  CHECK(liberty_error(bad, "range.lib").find("range.lib:9: pin 'Q[1:x]': the bit range is not two numbers") !=
+        std::string::npos);
+  bad = text;
+  bad.replace(bad.find("Q[1:0]"), 6, "Q[99999:0]");
+  CHECK(liberty_error(bad, "wide.lib").find("bit range out of bounds") != std::string::npos);
 }
 
 TEST_CASE("fuzzed Liberty text parses or fails with neuroppa::Error, never anything else") {
@@ -242,6 +279,43 @@ TEST_SUITE("shared") {
     bool found_latch = false;
     for (const auto& c : latch.cells) found_latch |= c.sequential && c.sequential->latch;
     CHECK(found_latch);
+  }
+
+  TEST_CASE("SRAM macros: bus pins with bit ranges expand into bit pins with the bus's attributes") {
+    struct Expect {
+      const char* file;
+      int data_bits, addr_bits;
+    };
+    for (const Expect e : {Expect{"sky130_sram_1kbyte_1rw1r_32x256_8_TT_1p8V_25C.lib.gz", 32, 8},
+                           Expect{"sky130_sram_1kbyte_1rw1r_8x1024_8_TT_1p8V_25C.lib.gz", 8, 10},
+                           Expect{"sky130_sram_2kbyte_1rw1r_32x512_8_TT_1p8V_25C.lib.gz", 32, 9}}) {
+      CAPTURE(e.file);
+      const Library lib = read_liberty(test::shared_dir() / "libs/sram" / e.file);
+      REQUIRE(lib.cells.size() == 1);
+      const LibertyCell& sram = lib.cells.front();
+      std::map<std::string, int> bits;  // per bus: its bit pins
+      for (const LibertyPin& p : sram.pins)
+        if (const auto open = p.name.find('['); open != std::string::npos) ++bits[p.name.substr(0, open)];
+      MESSAGE(fmt::format("{}: cell {}, area {} µm², leakage {:.4g} µW, buses {}", e.file, sram.name, sram.area,
+                          sram.cell_leakage_power.value_or(0) * 1e6, fmt::join(bits, ", ")));
+      CHECK(sram.area > 0);
+      CHECK(sram.cell_leakage_power.value_or(0) > 0);
+      CHECK(bits["din0"] == e.data_bits);
+      CHECK(bits["dout0"] == e.data_bits);
+      CHECK(bits["dout1"] == e.data_bits);
+      CHECK(bits["addr0"] == e.addr_bits);
+      CHECK(bits["addr1"] == e.addr_bits);
+      const LibertyPin* din = sram.find_pin("din0[0]");
+      REQUIRE(din);
+      CHECK(din->direction == PinDirection::input);
+      CHECK(din->capacitance > 0);            // from the bus group
+      CHECK(din->timing.size() == 2);         // setup and hold, from the pin group
+      const LibertyPin* dout = sram.find_pin(fmt::format("dout0[{}]", e.data_bits - 1));
+      REQUIRE(dout);
+      CHECK(dout->direction == PinDirection::output);
+      CHECK_FALSE(dout->timing.empty());
+      CHECK(sram.find_pin("clk0"));
+    }
   }
 
   TEST_CASE("a truncated gzip file is an error naming the file") {
