@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -12,19 +13,30 @@
 
 namespace neuroppa::base {
 
-std::string read_file(const std::filesystem::path& path) {
+InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
   gzFile f = ::gzopen(path.c_str(), "rb");  // reads plain files unchanged too
   if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-  std::string text;
-  char buf[1 << 16];
-  int n = 0;
-  while ((n = ::gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::gzbuffer(f, 1 << 17);
+  file_ = f;
+}
+
+InputFile::~InputFile() { ::gzclose(static_cast<gzFile>(file_)); }
+
+std::size_t InputFile::read(char* buffer, std::size_t size) {
+  gzFile f = static_cast<gzFile>(file_);
+  const int n = ::gzread(f, buffer, static_cast<unsigned>(std::min<std::size_t>(size, 1u << 30)));
   int err = Z_OK;
   const char* msg = ::gzerror(f, &err);
-  const std::string error_text = (n < 0 || (err != Z_OK && err != Z_STREAM_END)) ? msg : "";
-  ::gzclose(f);
-  if (!error_text.empty())
-    throw Error(fmt::format("{}: cannot read (corrupt or truncated gzip data?): {}", path.string(), error_text));
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+    throw Error(fmt::format("{}: cannot read (corrupt or truncated gzip data?): {}", path_.string(), msg));
+  return static_cast<std::size_t>(n);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  InputFile in(path);
+  std::string text;
+  char buf[1 << 16];
+  while (const std::size_t n = in.read(buf, sizeof buf)) text.append(buf, n);
   return text;
 }
 

@@ -15,24 +15,43 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whitespace-separated words with line numbers.
+// Whitespace-separated words of a file read piece by piece (a VCD may be
+// gigabytes), with line numbers.
 class Words {
  public:
-  explicit Words(std::string_view text) : text_(text) {}
-  bool next(std::string_view& word) {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) line_ += text_[pos_++] == '\n';
-    if (pos_ >= text_.size()) return false;
-    const std::size_t start = pos_;
-    while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-    word = text_.substr(start, pos_ - start);
-    return true;
+  explicit Words(const fs::path& path) : in_(path), buffer_(1 << 20, '\0') {}
+  bool next(std::string& word) {
+    word.clear();
+    for (;;) {  // blanks
+      if (pos_ == end_ && !fill()) return false;
+      const char c = buffer_[pos_];
+      if (!std::isspace(static_cast<unsigned char>(c))) break;
+      line_ += c == '\n';
+      ++pos_;
+    }
+    for (;;) {  // the word, perhaps across pieces
+      std::size_t stop = pos_;
+      while (stop < end_ && !std::isspace(static_cast<unsigned char>(buffer_[stop]))) ++stop;
+      word.append(buffer_, pos_, stop - pos_);
+      pos_ = stop;
+      if (word.size() > kMaxWord)
+        throw Error(fmt::format("{}:{}: a word of more than {} characters", in_.path().string(), line_, kMaxWord));
+      if (pos_ < end_ || !fill()) return true;
+    }
   }
-  int line() const { return line_; }
+  std::int64_t line() const { return line_; }
 
  private:
-  std::string_view text_;
-  std::size_t pos_ = 0;
-  int line_ = 1;
+  static constexpr std::size_t kMaxWord = (1 << 20) + 64;  // a value of the widest $var, and its prefix
+  bool fill() {
+    end_ = in_.read(buffer_.data(), buffer_.size());
+    pos_ = 0;
+    return end_ > 0;
+  }
+  base::InputFile in_;
+  std::string buffer_;
+  std::size_t pos_ = 0, end_ = 0;
+  std::int64_t line_ = 1;
 };
 
 double time_unit(std::string_view unit, const fs::path& path, int line) {
@@ -66,8 +85,7 @@ struct VcdVar {
 }  // namespace
 
 ActivityFile read_vcd(const fs::path& path) {
-  const std::string text = base::read_file(path);
-  Words words(text);
+  Words words(path);
   ActivityFile file;
   file.path = path;
   double timescale = 1e-9;
@@ -78,13 +96,14 @@ ActivityFile read_vcd(const fs::path& path) {
     return Error(fmt::format("{}:{}: {}", path.string(), words.line(), what));
   };
   const auto skip_to_end = [&] {
-    std::string_view w;
+    std::string w;
     while (words.next(w))
       if (w == "$end") return;
     throw error("a $ section is not closed by $end");
   };
-  std::string_view w;
+  std::string w;
   bool definitions = true;
+  std::string value;
   std::uint64_t now = 0, start = 0;
   bool started = false;
   const auto change = [&](std::string_view id, std::string_view value) {
@@ -114,7 +133,7 @@ ActivityFile read_vcd(const fs::path& path) {
         if (digits == 0 || digits > 4) throw error(fmt::format("bad $timescale '{}'", spec));  // 1, 10, 100
         timescale = std::stod(spec.substr(0, digits)) * time_unit(spec.substr(digits), path, words.line());
       } else if (w == "$scope") {
-        std::string_view kind, name;
+        std::string kind, name;
         if (!words.next(kind) || !words.next(name)) throw error("$scope without a name");
         scope.push_back(strip_escape(name));
         skip_to_end();
@@ -123,12 +142,12 @@ ActivityFile read_vcd(const fs::path& path) {
         scope.pop_back();
         skip_to_end();
       } else if (w == "$var") {
-        std::string_view type, size_text, id, name, range;
+        std::string type, size_text, id, name, range;
         if (!words.next(type) || !words.next(size_text) || !words.next(id) || !words.next(name))
           throw error("$var needs a type, size, identifier and name");
         int size = 0;
         try {
-          size = std::stoi(std::string(size_text));
+          size = std::stoi(size_text);
         } catch (const std::exception&) {
           throw error(fmt::format("$var size '{}' is not a number", size_text));
         }
@@ -155,9 +174,9 @@ ActivityFile read_vcd(const fs::path& path) {
         }
         if (type == "real" || type == "string" || type == "event") continue;
         if (v.vector && std::abs(v.msb - v.lsb) + 1 != size) throw error(fmt::format("$var {} range does not match its size {}", v.name, size));
-        auto& bits = bits_of[std::string(id)];
+        auto& bits = bits_of[id];
         if (bits.empty()) bits.resize(static_cast<std::size_t>(std::max(size, 1)));
-        vars.emplace_back(std::string(id), v);
+        vars.emplace_back(id, v);
       } else if (w == "$enddefinitions") {
         skip_to_end();
         definitions = false;
@@ -181,17 +200,16 @@ ActivityFile read_vcd(const fs::path& path) {
         break;
       }
       case '0': case '1': case 'x': case 'X': case 'z': case 'Z':
-        change(w.substr(1), w.substr(0, 1));
+        change(std::string_view(w).substr(1), std::string_view(w).substr(0, 1));
         break;
       case 'b': case 'B': {
-        std::string_view id;
-        if (!words.next(id)) throw error("vector value without an identifier");
-        change(id, w.substr(1));
+        value = w;  // w is reused for the identifier
+        if (!words.next(w)) throw error("vector value without an identifier");
+        change(w, std::string_view(value).substr(1));
         break;
       }
       case 'r': case 'R': {
-        std::string_view id;
-        if (!words.next(id)) throw error("real value without an identifier");
+        if (!words.next(w)) throw error("real value without an identifier");
         break;
       }
       case '$':

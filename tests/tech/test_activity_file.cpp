@@ -1,5 +1,8 @@
 // VCD and SAIF readers, annotation of a netlist, and the gcd reference case.
 #include <doctest/doctest.h>
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/tech/activity_file.hpp"
@@ -94,6 +97,60 @@ TEST_CASE("VCD errors name the file and line") {
         std::string::npos);
   CHECK(error_of("$var wire 0 ! clk $end\n").find("$var size 0 is out of range") != std::string::npos);
   CHECK(error_of("$var wire -3 ! clk $end\n").find("$var size -3 is out of range") != std::string::npos);
+}
+
+namespace {
+// This process's resident set and its peak since the last reset, in bytes.
+std::uint64_t status_bytes(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1)) * 1024;
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("a VCD is read as a stream: a 200 MB file takes a bounded amount of memory") {
+  const auto path = test::temp_dir("big-vcd") / "big.vcd";
+  std::uint64_t changes = 0;
+  {
+    std::ofstream out(path);
+    out << "$timescale 1ps $end\n$scope module top $end\n";
+    for (int i = 0; i < 200; ++i) out << "$var wire 1 s" << i << " n" << i << " $end\n";
+    out << "$var wire 16 v bus [15:0] $end\n$upscope $end\n$enddefinitions $end\n";
+    std::string block;
+    for (std::uint64_t t = 0; block.size() < (1u << 20); ++t) {  // 1 MB of changes, repeated with rising times
+      block += "#" + std::to_string(t) + "\n";
+      for (int i = 0; i < 200; i += 3) block += std::string(1, "01"[(t + i) & 1]) + "s" + std::to_string(i) + "\n";
+      block += "b" + std::string(16, "01"[t & 1]) + " v\n";
+    }
+    const std::uint64_t steps = std::count(block.begin(), block.end(), '#');
+    for (std::uint64_t rep = 0; rep < 200; ++rep) {
+      std::string shifted;  // the same changes, later
+      std::size_t pos = 0;
+      while (pos < block.size()) {
+        const std::size_t eol = block.find('\n', pos);
+        if (block[pos] == '#') shifted += "#" + std::to_string(rep * steps + std::stoull(block.substr(pos + 1, eol - pos - 1)));
+        else shifted += block.substr(pos, eol - pos);
+        shifted += '\n';
+        pos = eol + 1;
+      }
+      out << shifted;
+    }
+    changes = steps * 200;
+  }
+  const std::uint64_t size = std::filesystem::file_size(path);
+  REQUIRE(size > 200'000'000);
+  { std::ofstream("/proc/self/clear_refs") << "5"; }  // the peak starts again from here
+  const std::uint64_t before = status_bytes("VmRSS");
+  const ActivityFile f = read_vcd(path);
+  const std::uint64_t growth = status_bytes("VmHWM") - before;
+  MESSAGE(fmt::format("{} MB of VCD read with {} MB more resident at the peak", size >> 20, growth >> 20));
+  CHECK(growth < 64ull << 20);
+  const auto& top = f.scopes.at("top");
+  CHECK(top.at("n0").toggles == changes - 1);     // every step flips it
+  CHECK(top.at("bus[15]").toggles == changes - 1);
+  std::filesystem::remove(path);
 }
 
 TEST_CASE("SAIF: toggle counts and time high per instance, escapes") {

@@ -11,6 +11,23 @@ namespace neuroppa::base {
 // opened or its compressed data are corrupt or truncated.
 std::string read_file(const std::filesystem::path& path);
 
+// A file read piece by piece, gunzipped if it is gzip-compressed: for inputs
+// too big to hold whole (a VCD of gigabytes). Errors as read_file's.
+class InputFile {
+ public:
+  explicit InputFile(const std::filesystem::path& path);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  // Up to `size` bytes into `buffer`; 0 at the end of the file.
+  std::size_t read(char* buffer, std::size_t size);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  void* file_ = nullptr;  // gzFile
+};
+
 // Writes `text` to `path` (replacing it); throws neuroppa::Error naming the
 // file if it cannot be written completely.
 void write_file(const std::filesystem::path& path, std::string_view text);
