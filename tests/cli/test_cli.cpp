@@ -248,6 +248,22 @@ TEST_CASE("output paths are checked before any work starts") {
   check_one_line_error({"verify", "--arch", "booth"}, "--arch booth: unknown micro-architecture 'booth'");
 }
 
+TEST_CASE("a model build killed with SIGKILL leaves nothing that a later run trusts") {
+  const auto cache = neuroppa::test::temp_dir("killed-cache");
+  const std::vector<std::string> verify = {kBin,      "-q",          "--cache-dir", cache.string(), "verify", "--kinds",
+                                           "threshold", "--K",       "5",           "--beats",      "2000"};
+  std::vector<std::string> killed = {"timeout", "-s", "KILL", "1.5"};
+  killed.insert(killed.end(), verify.begin(), verify.end());
+  auto r = run_command(killed);
+  CHECK(r.status == 137);  // killed in the middle of the Verilator build
+  r = run_command(verify);
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("model built") != std::string::npos);  // built again, not taken from the half-built entry
+  r = run_command(verify);
+  CHECK(r.out.find("model cached") != std::string::npos);
+}
+
 TEST_CASE("run and train: bad input gives one line and exit 2") {
   const auto bad_json = neuroppa::test::write_temp_file("bad-model.json", "{\"format\": \"neuroppa-model\", \"version\": 1,");
   check_one_line_error({"run", "--model", bad_json.string()}, "malformed JSON");
