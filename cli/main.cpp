@@ -79,18 +79,15 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "paper") return paper();
     }
     return 2;
-  } catch (const neuroppa::Error& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "neuroppa: error: {}\n", e.what());
-    return 2;
-  } catch (const std::filesystem::filesystem_error& e) {  // a path the user gave, as the system saw it
-    std::fflush(stdout);
-    fmt::print(stderr, "neuroppa: error: {}\n", e.what());
-    return 2;
   } catch (const std::exception& e) {
+    std::fflush(stdout);
+    // A user error: ours, or a path the user gave as the system saw it.
+    if (dynamic_cast<const neuroppa::Error*>(&e) || dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+      fmt::print(stderr, "neuroppa: error: {}\n", e.what());
+      return 2;
+    }
     // Never a crash: anything else is neuroppa's fault. One line, and what
     // a report needs.
-    std::fflush(stdout);
     fmt::print(stderr, "neuroppa: internal error: {} (please report it with this command line: {})\n", e.what(),
                global.command_line);
     return 3;

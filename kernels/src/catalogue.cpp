@@ -45,50 +45,48 @@ const KernelTraits& traits(KernelKind kind) {
   throw std::logic_error("kernel kind missing from the catalogue");
 }
 
-std::string kind_names() {
+namespace {
+
+// The names of `all`, comma-separated.
+template <class E, std::size_t N>
+std::string names_of(const E (&all)[N]) {
   std::string out;
-  for (const KernelTraits& t : kCatalogue) out += fmt::format("{}{}", out.empty() ? "" : ", ", t.name);
+  for (const E e : all) out += fmt::format("{}{}", out.empty() ? "" : ", ", models::to_string(e));
   return out;
 }
+
+// A comma-separated list of names of `all` (or "all") as `option` gave it;
+// `what` names one ("kernel") in the errors.
+template <class E, std::size_t N>
+std::vector<E> parse_list(std::string_view list, std::string_view option, std::string_view what, const E (&all)[N],
+                          std::optional<E> (*parse)(std::string_view)) {
+  std::vector<E> out;
+  for (const std::string& name : base::split_list(list)) {
+    if (name == "all") {
+      out.insert(out.end(), std::begin(all), std::end(all));
+      continue;
+    }
+    const std::optional<E> e = parse(name);
+    if (!e)
+      throw Error(fmt::format("{} {}: unknown {} '{}'; choose from {} or all", option, list, what, name, names_of(all)));
+    out.push_back(*e);
+  }
+  if (out.empty()) throw Error(fmt::format("{}: give at least one {} ({})", option, what, names_of(all)));
+  return out;
+}
+
+}  // namespace
+
+std::string kind_names() { return names_of(models::kAllKernelKinds); }
 
 std::vector<KernelKind> parse_kinds(std::string_view list, std::string_view option) {
-  std::vector<KernelKind> kinds;
-  for (const std::string& name : base::split_list(list)) {
-    if (name == "all") {
-      for (const KernelTraits& t : kCatalogue) kinds.push_back(t.kind);
-      continue;
-    }
-    const auto kind = models::parse_kernel_kind(name);
-    if (!kind)
-      throw Error(fmt::format("{} {}: unknown kernel '{}'; choose from {} or all", option, list, name, kind_names()));
-    kinds.push_back(*kind);
-  }
-  if (kinds.empty()) throw Error(fmt::format("{}: give at least one kernel ({})", option, kind_names()));
-  return kinds;
+  return parse_list(list, option, "kernel", models::kAllKernelKinds, models::parse_kernel_kind);
 }
 
-std::string arch_names() {
-  std::string out;
-  for (const models::KernelArch a : models::kAllKernelArchs)
-    out += fmt::format("{}{}", out.empty() ? "" : ", ", models::to_string(a));
-  return out;
-}
+std::string arch_names() { return names_of(models::kAllKernelArchs); }
 
 std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_view option) {
-  std::vector<models::KernelArch> archs;
-  for (const std::string& name : base::split_list(list)) {
-    if (name == "all") {
-      archs.insert(archs.end(), std::begin(models::kAllKernelArchs), std::end(models::kAllKernelArchs));
-      continue;
-    }
-    const auto arch = models::parse_kernel_arch(name);
-    if (!arch)
-      throw Error(fmt::format("{} {}: unknown micro-architecture '{}'; choose from {} or all", option, list, name,
-                              arch_names()));
-    archs.push_back(*arch);
-  }
-  if (archs.empty()) throw Error(fmt::format("{}: give at least one micro-architecture ({})", option, arch_names()));
-  return archs;
+  return parse_list(list, option, "micro-architecture", models::kAllKernelArchs, models::parse_kernel_arch);
 }
 
 std::string top_module(KernelKind kind) {

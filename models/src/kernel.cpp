@@ -16,11 +16,17 @@ std::string_view to_string(KernelKind kind) {
   return "?";
 }
 
-std::optional<KernelKind> parse_kernel_kind(std::string_view name) {
-  for (KernelKind kind : kAllKernelKinds)
-    if (to_string(kind) == name) return kind;
+namespace {
+// The member of `all` that to_string names `name`.
+template <class E, std::size_t N>
+std::optional<E> by_name(const E (&all)[N], std::string_view name) {
+  for (const E e : all)
+    if (to_string(e) == name) return e;
   return std::nullopt;
 }
+}  // namespace
+
+std::optional<KernelKind> parse_kernel_kind(std::string_view name) { return by_name(kAllKernelKinds, name); }
 
 std::string_view to_string(KernelArch arch) {
   switch (arch) {
@@ -31,11 +37,7 @@ std::string_view to_string(KernelArch arch) {
   return "?";
 }
 
-std::optional<KernelArch> parse_kernel_arch(std::string_view name) {
-  for (KernelArch arch : kAllKernelArchs)
-    if (to_string(arch) == name) return arch;
-  return std::nullopt;
-}
+std::optional<KernelArch> parse_kernel_arch(std::string_view name) { return by_name(kAllKernelArchs, name); }
 
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
   switch (kind) {

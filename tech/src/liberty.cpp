@@ -379,33 +379,29 @@ class Builder {
   std::vector<std::string> bit_names(const std::string& name, const Group& g, const BusType* type) const {
     const std::size_t open = name.find('[');
     const std::size_t colon = name.find(':', open == std::string::npos ? name.size() : open);
+    std::string base = name;
+    BusType range;
     if (open != std::string::npos && colon != std::string::npos && name.back() == ']') {
-      const std::string base = name.substr(0, open);
-      long msb = 0, lsb = 0;
+      base = name.substr(0, open);
       try {
-        msb = std::stol(name.substr(open + 1, colon - open - 1));
-        lsb = std::stol(name.substr(colon + 1, name.size() - colon - 2));
+        range.from = std::stol(name.substr(open + 1, colon - open - 1));
+        range.to = std::stol(name.substr(colon + 1, name.size() - colon - 2));
       } catch (const std::exception&) {
         throw error(g.line, fmt::format("pin '{}': the bit range is not two numbers", name));
       }
-      if (msb < 0 || lsb < 0 || std::labs(msb - lsb) >= kMaxBusBits)
+      if (range.from < 0 || range.to < 0 || std::labs(range.from - range.to) >= kMaxBusBits)
         throw error(g.line, fmt::format("pin '{}': bit range out of bounds (0..{})", name, kMaxBusBits - 1));
-      std::vector<std::string> bits;
-      for (long i = msb;; i += msb > lsb ? -1 : 1) {
-        bits.push_back(fmt::format("{}[{}]", base, i));
-        if (i == lsb) break;
-      }
-      return bits;
+    } else if (g.type == "bus" && type) {
+      range = *type;
+    } else {
+      return {name};
     }
-    if (g.type == "bus" && type) {
-      std::vector<std::string> bits;
-      for (long i = type->from;; i += type->from > type->to ? -1 : 1) {
-        bits.push_back(fmt::format("{}[{}]", name, i));
-        if (i == type->to) break;
-      }
-      return bits;
+    std::vector<std::string> bits;
+    for (long i = range.from;; i += range.from > range.to ? -1 : 1) {
+      bits.push_back(fmt::format("{}[{}]", base, i));
+      if (i == range.to) break;
     }
-    return {name};
+    return bits;
   }
 
   // One pin group; `defaults` carries what an enclosing bus group set.

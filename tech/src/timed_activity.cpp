@@ -365,6 +365,7 @@ struct TimedSimulator::Impl {
     curves.clear();
     hot_arcs.clear();
     truth_tables.clear();
+    x_offsets.clear();
   }
 
   int slot(int net) const { return net >= 0 ? net : net == Netlist::kConst1 ? nets + 1 : nets; }
@@ -558,8 +559,8 @@ struct TimedSimulator::Impl {
           if (c.pin->direction != PinDirection::output || c.net < 0 || known[c.net]) continue;
           const Arc arc = arc_for(i, *c.pin, from, false, load[c.net]);
           const bool rising = edge[net].rising != arc.inverting;
-          edge[c.net] = {edge[net].time + delay(arc, rising, edge[net].slew),
-                         transition(arc, rising, edge[net].slew), rising};
+          const auto [d, t] = delay_and_transition(arc, rising, edge[net].slew);
+          edge[c.net] = {edge[net].time + d, t, rising};
           known[c.net] = true;
           work.push_back(c.net);
         }
@@ -583,23 +584,23 @@ struct TimedSimulator::Impl {
         r.net = c.net;
         if (!clock_pin.empty()) {
           const Arc arc = arc_for(i, *c.pin, clock_pin, true, load[c.net]);
-          r.rise_at = to_time(at.time) + to_time(delay(arc, true, at.slew));
-          r.fall_at = to_time(at.time) + to_time(delay(arc, false, at.slew));
-          r.rise_slew = transition(arc, true, at.slew);
-          r.fall_slew = transition(arc, false, at.slew);
+          const auto [rise, rise_slew] = delay_and_transition(arc, true, at.slew);
+          const auto [fall, fall_slew] = delay_and_transition(arc, false, at.slew);
+          r.rise_at = to_time(at.time) + to_time(rise);
+          r.fall_at = to_time(at.time) + to_time(fall);
+          r.rise_slew = rise_slew;
+          r.fall_slew = fall_slew;
         }
         registers.push_back(r);
       }
     }
   }
 
-  double delay(const Arc& arc, bool rising, double in_slew) const {
-    if (arc.fixed) return rising ? arc.rise : arc.fall;
-    return std::max(0.0, at(rising ? arc.rise_delay : arc.fall_delay, in_slew));
-  }
-  double transition(const Arc& arc, bool rising, double in_slew) const {
-    if (arc.fixed) return 0;
-    return std::max(0.0, at(rising ? arc.rise_transition : arc.fall_transition, in_slew));
+  // The same for an arc used once while compiling (clock tree, registers).
+  std::pair<double, double> delay_and_transition(const Arc& arc, bool rising, double in_slew) {
+    double d = 0, t = 0;
+    delay_and_transition(hot(arc), rising, in_slew, d, t);
+    return {d, t};
   }
   // An event's delay and output transition through a compiled arc.
   void delay_and_transition(const HotArc& arc, bool rising, double in_slew, double& d, double& t) const {
