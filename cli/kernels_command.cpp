@@ -16,6 +16,7 @@ struct KernelsOptions {
   std::string kinds = "all";
   std::string K = "9";
   std::string arch = "chain";
+  std::string reset = "async";
   std::string freq = "50MHz";
   std::string format = "md";
   std::string out;
@@ -26,6 +27,7 @@ int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
   o.request.Ks = parse_unsigned_list(o.K, "--K");
   o.request.archs = kernels::parse_archs(o.arch, "--arch");
+  o.request.reset = kernels::parse_reset(o.reset, "--reset");
   o.request.frequency = parse_frequency(o.freq);
   o.request.libs = split_list(o.lib);
   o.request.activity = tech::parse_activity_mode(o.activity);
@@ -53,8 +55,13 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() +
                       ") or all: how the K terms are added (chain: serial AW-bit adders; tree: balanced adder tree of "
-                      "minimal widths; csa: carry-save compression and one adder; tree and csa isolate the output "
-                      "stage)")
+                      "minimal widths; csa: carry-save compression and one adder; booth-csa, mac only: radix-4 Booth "
+                      "partial products compressed as in csa; all but chain isolate the output stage). A kernel "
+                      "without the arch is left out")
+      ->capture_default_str();
+  cmd->add_option("--reset", o->reset,
+                  "async or sync: how rst_ni clears every register (sync: for libraries whose flops have no reset "
+                  "pin, such as ASAP7)")
       ->capture_default_str();
   cmd->add_option("--XW", r.XW, "Activation bits")->capture_default_str();
   cmd->add_option("--AW", r.AW, "Accumulator bits")->capture_default_str();

@@ -13,6 +13,7 @@ namespace {
 struct VerifyOptions {
   std::string kinds = "all";
   std::string arch = "chain";
+  std::string reset = "async";
   app::VerifyRequest request;
   std::optional<unsigned> WW;
   std::string level = "rtl";
@@ -21,6 +22,7 @@ struct VerifyOptions {
 int run_verify(VerifyOptions o, const GlobalOptions& global) {
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
   o.request.archs = kernels::parse_archs(o.arch, "--arch");
+  o.request.reset = kernels::parse_reset(o.reset, "--reset");
   o.request.WW = o.WW;
   o.request.gate_level = o.level == "gate";
   const app::Context context = global.context();
@@ -47,8 +49,10 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
       ->capture_default_str();
   cmd->add_option("--arch", o->arch,
-                  "Comma-separated micro-architectures (" + kernels::arch_names() + ") or all")
+                  "Comma-separated micro-architectures (" + kernels::arch_names() +
+                      ") or all; a kernel without the arch is left out")
       ->capture_default_str();
+  cmd->add_option("--reset", o->reset, "async or sync: how rst_ni clears every register")->capture_default_str();
   cmd->add_option("--K", o->request.K, "Synapses per beat")->capture_default_str();
   cmd->add_option("--XW", o->request.XW, "Activation bits (spike: unused)")->capture_default_str();
   cmd->add_option("--WW", o->WW,

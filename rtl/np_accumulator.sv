@@ -5,7 +5,8 @@
 // (valid and last) whose result the kernel registers; valid_o pulses one
 // cycle later, with that result.
 module np_accumulator #(
-  parameter int unsigned AW = 32
+  parameter int unsigned AW = 32,
+  parameter int unsigned SYNC_RESET = 0  // np_register
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -23,15 +24,12 @@ module np_accumulator #(
   assign acc_o     = (first_i ? '0 : acc_q) + beat_sum_i;
   assign capture_o = valid_i && last_i;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      acc_q   <= '0;
-      valid_q <= 1'b0;
-    end else begin
-      valid_q <= capture_o;
-      if (valid_i) acc_q <= acc_o;
-    end
-  end
+  np_register #(.W(AW), .SYNC_RESET(SYNC_RESET)) u_acc_q (
+    .clk_i, .rst_ni, .en_i(valid_i), .d_i(acc_o), .q_o(acc_q)
+  );
+  np_register #(.W(1), .SYNC_RESET(SYNC_RESET)) u_valid_q (
+    .clk_i, .rst_ni, .en_i(1'b1), .d_i(capture_o), .q_o(valid_q)
+  );
 
   assign valid_o = valid_q;
 endmodule

@@ -8,7 +8,8 @@ module np_mac_kernel #(
   parameter int unsigned XW = 8,
   parameter int unsigned WW = 8,
   parameter int unsigned AW = 32,
-  parameter int unsigned ARCH = np_pkg::ArchChain  // how the K terms are added (np_pkg)
+  parameter int unsigned ARCH = np_pkg::ArchChain,  // how the K terms are added (np_pkg)
+  parameter int unsigned SYNC_RESET = 0  // reset style of every register (np_register)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -22,7 +23,9 @@ module np_mac_kernel #(
   output logic            valid_o,
   output logic [XW-1:0]   y_o
 );
-  np_params_check #(.K(K), .XW(XW), .WW(WW), .MinWW(1), .AW(AW), .ARCH(ARCH)) u_check ();
+  np_params_check #(
+    .K(K), .XW(XW), .WW(WW), .MinWW(1), .AW(AW), .ARCH(ARCH), .MaxArch(np_pkg::ArchBoothCsa)
+  ) u_check ();
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
@@ -42,6 +45,45 @@ module np_mac_kernel #(
         beat_sum = beat_sum + AW'(product);
       end
     end
+  end else if (ARCH == np_pkg::ArchBoothCsa) begin : g_booth
+    // Radix-4 Booth: the weight's digits d_j in {-2..2} (bits w[2j+1],
+    // w[2j], w[2j-1]) select 0, x or 2x; a negative digit inverts the row,
+    // and its +1 goes into one row of negation bits per synapse. All rows
+    // are compressed together with the other synapses' (np_reduce, csa).
+    localparam int unsigned TW = XW + WW;       // a product's width
+    localparam int unsigned ND = (WW + 1) / 2;  // digits per weight
+    localparam int unsigned NR = ND + 1;        // rows per synapse
+    localparam int unsigned WE = 2 * ND;        // the weight sign-extended to whole digits
+    logic [K*NR*TW-1:0] rows;
+    for (genvar k = 0; k < K; k++) begin : g_synapse
+      logic [XW-1:0] x;
+      logic [WE:0]   w;  // with a 0 below bit 0
+      logic [ND-1:0] negative;
+      logic [TW-1:0] negations;
+      assign x = x_i[k*XW+:XW];
+      assign w = {WE'($signed(w_i[k*WW+:WW])), 1'b0};
+      for (genvar j = 0; j < ND; j++) begin : g_digit
+        logic [2:0]  b;
+        logic        one, two;
+        logic [XW:0] magnitude;  // |d_j| * x
+        assign b           = w[2*j+:3];
+        assign one         = b[0] ^ b[1];
+        assign two         = (b[2] & ~b[1] & ~b[0]) | (~b[2] & b[1] & b[0]);
+        assign negative[j] = b[2];
+        assign magnitude   = two ? {x, 1'b0} : (one ? {1'b0, x} : '0);
+        // d_j * x * 4^j = (magnitude ^ -negative) * 4^j + negative * 4^j
+        assign rows[(k*NR+j)*TW+:TW] = (TW'(magnitude) ^ {TW{negative[j]}}) << (2 * j);
+      end
+      always_comb begin
+        negations = '0;
+        for (int j = 0; j < ND; j++) negations[2*j] = negative[j];
+      end
+      assign rows[(k*NR+ND)*TW+:TW] = negations;
+    end
+    np_reduce #(.K(K * NR), .TW(TW), .AW(AW), .ARCH(np_pkg::ArchCsa), .RANGE_K(K)) u_reduce (
+      .terms_i(rows),
+      .sum_o  (beat_sum)
+    );
   end else begin : g_reduce
     localparam int unsigned TW = XW + WW;  // a product's width
     logic [K*TW-1:0] terms;
@@ -51,7 +93,7 @@ module np_mac_kernel #(
     np_reduce #(.K(K), .TW(TW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
-  np_accumulator #(.AW(AW)) u_acc (
+  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
     .clk_i,
     .rst_ni,
     .valid_i,
@@ -71,13 +113,9 @@ module np_mac_kernel #(
     .y_o     (y_d)
   );
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      y_q <= '0;
-    end else if (capture) begin
-      y_q <= y_d;
-    end
-  end
+  np_register #(.W(XW), .SYNC_RESET(SYNC_RESET)) u_y_q (
+    .clk_i, .rst_ni, .en_i(capture), .d_i(y_d), .q_o(y_q)
+  );
 
   assign y_o = y_q;
 endmodule

@@ -8,7 +8,8 @@ module np_params_check #(
   parameter int unsigned WW    = 8,
   parameter int unsigned MinWW = 1,
   parameter int unsigned AW    = 32,
-  parameter int unsigned ARCH  = np_pkg::ArchChain
+  parameter int unsigned ARCH  = np_pkg::ArchChain,
+  parameter int unsigned MaxArch = np_pkg::ArchCsa  // ArchBoothCsa where the kind has it (mac)
 ) ();
   if (K < 1 || K > np_pkg::MaxK) begin : g_bad_k
     $error("np kernel: parameter K out of range 1..MaxK");
@@ -22,7 +23,7 @@ module np_params_check #(
   if (AW < 2 || AW > np_pkg::MaxAW) begin : g_bad_aw
     $error("np kernel: parameter AW out of range 2..MaxAW");
   end
-  if (ARCH > np_pkg::ArchCsa) begin : g_bad_arch
-    $error("np kernel: parameter ARCH out of range: np_pkg::ArchChain, ArchTree or ArchCsa");
+  if (ARCH > MaxArch || MaxArch > np_pkg::ArchBoothCsa) begin : g_bad_arch
+    $error("np kernel: parameter ARCH out of range for this kernel kind (np_pkg::ArchChain .. ArchBoothCsa)");
   end
 endmodule

@@ -16,4 +16,7 @@ package np_pkg;
   localparam int unsigned ArchChain = 0;
   localparam int unsigned ArchTree  = 1;
   localparam int unsigned ArchCsa   = 2;
+  // mac only: radix-4 Booth partial products (ceil(WW/2) rows and one row
+  // of negation bits per synapse) compressed with all others as in csa.
+  localparam int unsigned ArchBoothCsa = 3;
 endpackage

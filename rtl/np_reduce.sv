@@ -10,7 +10,11 @@ module np_reduce #(
   parameter int unsigned K    = 9,
   parameter int unsigned TW   = 16,
   parameter int unsigned AW   = 32,
-  parameter int unsigned ARCH = np_pkg::ArchTree
+  parameter int unsigned ARCH = np_pkg::ArchTree,
+  // The sum is bounded like a sum of RANGE_K terms: fewer than K where
+  // several rows make up one product (Booth partial products, csa only).
+  // Carry-save rows wrap at the sum's width, so only the sum must fit.
+  parameter int unsigned RANGE_K = K
 ) (
   input  logic [K*TW-1:0] terms_i,
   output logic [AW-1:0]   sum_o
@@ -22,7 +26,7 @@ module np_reduce #(
   function automatic int unsigned width(input int unsigned l);
     width = (TW + l < AW) ? TW + l : AW;
   endfunction
-  localparam int unsigned OW = width(Levels);
+  localparam int unsigned OW = width((RANGE_K > 1) ? $clog2(RANGE_K) : 0);
 
   // tree: nodes at level l.
   function automatic int unsigned count(input int unsigned l);

@@ -7,7 +7,8 @@ module np_shift_kernel #(
   parameter int unsigned XW = 8,
   parameter int unsigned WW = 4,
   parameter int unsigned AW = 32,
-  parameter int unsigned ARCH = np_pkg::ArchChain  // how the K terms are added (np_pkg)
+  parameter int unsigned ARCH = np_pkg::ArchChain,  // how the K terms are added (np_pkg)
+  parameter int unsigned SYNC_RESET = 0  // reset style of every register (np_register)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -59,7 +60,7 @@ module np_shift_kernel #(
     np_reduce #(.K(K), .TW(TW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
-  np_accumulator #(.AW(AW)) u_acc (
+  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
     .clk_i,
     .rst_ni,
     .valid_i,
@@ -79,13 +80,9 @@ module np_shift_kernel #(
     .y_o     (y_d)
   );
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      y_q <= '0;
-    end else if (capture) begin
-      y_q <= y_d;
-    end
-  end
+  np_register #(.W(XW), .SYNC_RESET(SYNC_RESET)) u_y_q (
+    .clk_i, .rst_ni, .en_i(capture), .d_i(y_d), .q_o(y_q)
+  );
 
   assign y_o = y_q;
 endmodule

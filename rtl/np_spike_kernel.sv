@@ -9,7 +9,8 @@ module np_spike_kernel #(
   parameter int unsigned K  = 9,
   parameter int unsigned WW = 8,
   parameter int unsigned AW = 32,
-  parameter int unsigned ARCH = np_pkg::ArchChain  // how the K terms are added (np_pkg)
+  parameter int unsigned ARCH = np_pkg::ArchChain,  // how the K terms are added (np_pkg)
+  parameter int unsigned SYNC_RESET = 0  // reset style of every register (np_register)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -29,7 +30,7 @@ module np_spike_kernel #(
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
-  logic [AW-1:0] v_integrated, v_d, v_q;
+  logic [AW-1:0] v_d, v_q;
   logic          fire, spike_q, capture;
 
   if (ARCH == np_pkg::ArchChain) begin : g_chain
@@ -47,7 +48,7 @@ module np_spike_kernel #(
     np_reduce #(.K(K), .TW(WW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
-  np_accumulator #(.AW(AW)) u_acc (
+  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
     .clk_i,
     .rst_ni,
     .valid_i,
@@ -59,26 +60,19 @@ module np_spike_kernel #(
     .valid_o
   );
 
-  // The membrane update; tree and csa isolate its operands (np_output_stage).
-  logic [AW-1:0] v_in, acc_in, bias_in, vth_in;
-  if (ARCH == np_pkg::ArchChain) begin : g_direct
-    assign {v_in, acc_in, bias_in, vth_in} = {v_i, acc_d, bias_i, vth_i};
-  end else begin : g_isolate
-    assign {v_in, acc_in, bias_in, vth_in} = capture ? {v_i, acc_d, bias_i, vth_i} : '0;
-  end
-  assign v_integrated = v_in + acc_in + bias_in;
-  assign fire         = $signed(v_integrated) >= $signed(vth_in);
-  assign v_d          = fire ? (v_integrated - vth_in) : v_integrated;
+  np_membrane #(.AW(AW), .ISOLATE(ARCH != np_pkg::ArchChain)) u_membrane (
+    .acc_i   (acc_d),
+    .bias_i  (bias_i),
+    .v_i     (v_i),
+    .vth_i   (vth_i),
+    .enable_i(capture),
+    .v_o     (v_d),
+    .fire_o  (fire)
+  );
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      v_q     <= '0;
-      spike_q <= 1'b0;
-    end else if (capture) begin
-      v_q     <= v_d;
-      spike_q <= fire;
-    end
-  end
+  np_register #(.W(AW + 1), .SYNC_RESET(SYNC_RESET)) u_v_q (
+    .clk_i, .rst_ni, .en_i(capture), .d_i({fire, v_d}), .q_o({spike_q, v_q})
+  );
 
   assign spike_o = spike_q;
   assign v_o     = v_q;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 
 namespace neuroppa::app {
 namespace {
@@ -18,13 +19,13 @@ std::vector<KernelParams> requested(const KernelsRequest& r) {
                       : r.kinds;
   std::vector<KernelParams> out;
   if (r.archs.empty()) throw Error("--arch: give at least one micro-architecture");
+  const auto pairs = kernels::arch_kind_pairs(r.archs, kinds, "--arch");
   for (unsigned K : r.Ks)
-    for (models::KernelArch arch : r.archs)
-      for (KernelKind kind : kinds) {
-        KernelParams p{kind, K, r.XW, models::default_code_bits(kind, r.XW), r.AW, arch};
-        if (auto error = models::validate(p)) throw Error(*error);
-        out.push_back(p);
-      }
+    for (const auto& [arch, kind] : pairs) {
+      KernelParams p{kind, K, r.XW, models::default_code_bits(kind, r.XW), r.AW, arch, r.reset};
+      if (auto error = models::validate(p)) throw Error(*error);
+      out.push_back(p);
+    }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -46,12 +47,11 @@ std::string VerifyResult::summary() const {
 
 std::vector<KernelParams> verify_params(const VerifyRequest& r) {
   std::vector<KernelParams> out;
-  for (models::KernelArch arch : r.archs)
-    for (models::KernelKind kind : r.kinds) {
-      KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW, arch};
-      if (auto error = models::validate(p)) throw Error(*error);
-      out.push_back(p);
-    }
+  for (const auto& [arch, kind] : kernels::arch_kind_pairs(r.archs, r.kinds, "--arch")) {
+    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW, arch, r.reset};
+    if (auto error = models::validate(p)) throw Error(*error);
+    out.push_back(p);
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -29,11 +30,12 @@ constexpr std::array kCatalogue = {
                  "np_spike_kernel.sv", false, true},
 };
 
-// Modules every kernel uses, in compilation order; the output stage only
-// where the kind has one.
+// Modules every kernel uses, in compilation order; then the output stage or,
+// where the kind keeps a membrane, the membrane update.
 constexpr std::string_view kPackage = "np_pkg.sv";
-constexpr std::string_view kShared[] = {"np_params_check.sv", "np_accumulator.sv", "np_reduce.sv"};
+constexpr std::string_view kShared[] = {"np_params_check.sv", "np_register.sv", "np_accumulator.sv", "np_reduce.sv"};
 constexpr std::string_view kOutputStage = "np_output_stage.sv";
+constexpr std::string_view kMembrane = "np_membrane.sv";
 
 }  // namespace
 
@@ -89,6 +91,33 @@ std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_v
   return parse_list(list, option, "micro-architecture", models::kAllKernelArchs, models::parse_kernel_arch);
 }
 
+std::vector<std::pair<models::KernelArch, KernelKind>> arch_kind_pairs(std::span<const models::KernelArch> archs,
+                                                                        std::span<const KernelKind> kinds,
+                                                                        std::string_view option) {
+  std::vector<std::pair<models::KernelArch, KernelKind>> out;
+  // Every arch ("all"): each kind takes those it has, without complaint.
+  const bool every_arch = std::ranges::all_of(models::kAllKernelArchs, [&](models::KernelArch a) {
+    return std::ranges::find(archs, a) != archs.end();
+  });
+  for (const models::KernelArch arch : archs) {
+    std::string exists_for;
+    for (const KernelKind kind : models::kAllKernelKinds)
+      if (models::arch_exists(kind, arch)) exists_for += fmt::format("{}{}", exists_for.empty() ? "" : ", ", models::to_string(kind));
+    const std::size_t before = out.size();
+    for (const KernelKind kind : kinds)
+      if (models::arch_exists(kind, arch)) out.emplace_back(arch, kind);
+    if (out.size() == before && !every_arch)
+      throw Error(fmt::format("{} {}: no such micro-architecture for the kernels asked for; it exists for {}", option,
+                              models::to_string(arch), exists_for));
+  }
+  return out;
+}
+
+models::ResetStyle parse_reset(std::string_view name, std::string_view option) {
+  if (const auto reset = models::parse_reset_style(name)) return *reset;
+  throw Error(fmt::format("{} {}: unknown reset style; choose from {}", option, name, names_of(models::kAllResetStyles)));
+}
+
 std::string top_module(KernelKind kind) {
   const std::string_view file = traits(kind).rtl_file;
   return std::string(file.substr(0, file.rfind('.')));
@@ -101,7 +130,7 @@ std::string_view rtl_text(std::string_view file) {
 std::vector<RtlSource> rtl_sources(KernelKind kind) {
   std::vector<std::string_view> files = {kPackage};
   files.insert(files.end(), std::begin(kShared), std::end(kShared));
-  if (!models::has_membrane(kind)) files.push_back(kOutputStage);
+  files.push_back(models::has_membrane(kind) ? kMembrane : kOutputStage);
   files.push_back(traits(kind).rtl_file);
   std::vector<RtlSource> out;
   for (const std::string_view f : files) out.push_back({std::string(f), std::string(rtl_text(f))});
@@ -116,6 +145,7 @@ std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::Ke
   if (t.rtl_takes_WW) out.emplace_back("WW", std::to_string(p.WW));
   out.emplace_back("AW", std::to_string(p.AW));
   if (p.arch != models::KernelArch::chain) out.emplace_back("ARCH", std::to_string(static_cast<int>(p.arch)));
+  if (p.reset != models::ResetStyle::async) out.emplace_back("SYNC_RESET", "1");
   return out;
 }
 

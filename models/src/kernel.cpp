@@ -33,11 +33,18 @@ std::string_view to_string(KernelArch arch) {
     case KernelArch::chain: return "chain";
     case KernelArch::tree: return "tree";
     case KernelArch::csa: return "csa";
+    case KernelArch::booth_csa: return "booth-csa";
   }
   return "?";
 }
 
 std::optional<KernelArch> parse_kernel_arch(std::string_view name) { return by_name(kAllKernelArchs, name); }
+
+bool arch_exists(KernelKind kind, KernelArch arch) { return arch != KernelArch::booth_csa || kind == KernelKind::mac; }
+
+std::string_view to_string(ResetStyle reset) { return reset == ResetStyle::sync ? "sync" : "async"; }
+
+std::optional<ResetStyle> parse_reset_style(std::string_view name) { return by_name(kAllResetStyles, name); }
 
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
   switch (kind) {
@@ -109,7 +116,8 @@ unsigned KernelParams::required_accumulator_bits() const {
 }
 
 std::string KernelParams::describe() const {
-  const std::string suffix = arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch));
+  const std::string suffix = (arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch))) +
+                             (reset == ResetStyle::async ? "" : " reset=sync");
   switch (kind) {
     case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);
     case KernelKind::spike: return fmt::format("spike K={} WW={} AW={}{}", K, WW, AW, suffix);
@@ -118,6 +126,9 @@ std::string KernelParams::describe() const {
 }
 
 std::optional<std::string> validate(const KernelParams& p) {
+  if (!arch_exists(p.kind, p.arch))
+    return fmt::format("arch {} does not exist for {}: Booth recodes a multiplier (mac only); {} has chain, tree, csa",
+                       to_string(p.arch), to_string(p.kind), to_string(p.kind));
   if (p.K < 1 || p.K > kMaxK)
     return fmt::format("K={} is out of range: synapses per beat must be 1..{}", p.K, kMaxK);
   if (!has_membrane(p.kind) && (p.XW < 1 || p.XW > kMaxXW))

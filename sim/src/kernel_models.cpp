@@ -27,6 +27,8 @@ tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& para
 
 KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
                                 const std::filesystem::path& cache_root, const ProgressFn& progress) {
+  if (auto gap = tech::mapping_gap(library, params.reset == models::ResetStyle::async))
+    throw Error(fmt::format("{}: cannot synthesise {}: {}", library.name, params.describe(), *gap));
   KernelNetlist k{params, &library, tech::synthesize(kernel_synthesis_request(params, library.path), cache_root, progress), {}};
   k.netlist = tech::read_yosys_json(k.synthesis.netlist_json, kernels::top_module(params.kind), library);
   return k;

@@ -9,6 +9,7 @@
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/content_store.hpp"
+#include "neuroppa/tech/liberty_function.hpp"
 #include "neuroppa/tech/liberty_syntax.hpp"
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
@@ -53,7 +54,46 @@ std::string yosys_script(const SynthesisRequest& r) {
   return script;
 }
 
+// A usable single-output combinational cell whose output is 1 with every
+// input 0 and 0 with every input 1 (an inverter, NAND or NOR).
+bool is_inverting(const LibertyCell& cell) {
+  if (cell.is_sequential() || cell.dont_use) return false;
+  const LibertyPin* out = nullptr;
+  for (const LibertyPin& pin : cell.pins)
+    if (pin.direction == PinDirection::output && !pin.function.empty()) {
+      if (out) return false;
+      out = &pin;
+    }
+  if (!out || !out->three_state.empty()) return false;
+  const BoolExpr f = parse_liberty_function(out->function, fmt::format("cell {} pin {}", cell.name, out->name));
+  if (f.variables().empty()) return false;
+  return f.evaluate([](std::string_view) { return false; }) && !f.evaluate([](std::string_view) { return true; });
+}
+
 }  // namespace
+
+std::optional<std::string> mapping_gap(const Library& library, bool async_reset) {
+  bool flop = false, async_flop = false, inverting = false;
+  for (const LibertyCell& cell : library.cells) {
+    if (cell.dont_use) continue;
+    if (cell.sequential && !cell.sequential->latch && !cell.sequential->clocked_on.empty()) {
+      flop = true;
+      async_flop |= !cell.sequential->clear.empty() || !cell.sequential->preset.empty();
+    }
+    inverting |= is_inverting(cell);
+  }
+  const std::string name = library.path.filename().string();
+  if (!flop) return fmt::format("library {} has no flip-flop (an ff group): registers cannot be mapped onto it", name);
+  if (async_reset && !async_flop)
+    return fmt::format("library {} has no flip-flop with an asynchronous clear or preset: give --reset sync (the "
+                       "reset then becomes logic in front of plain flops)",
+                       name);
+  if (!inverting)
+    return fmt::format("library {} has no inverting combinational cell (inverter, NAND or NOR): abc cannot map "
+                       "logic onto it, and no option avoids that; use a complete library",
+                       name);
+  return std::nullopt;
+}
 
 void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::string, long>& cells) {
   const std::size_t start = log_text.rfind("Number of cells:");

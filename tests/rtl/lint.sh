@@ -25,6 +25,18 @@ for k in 1 9 25; do
   lint spike -GK=$k -GWW=8 -GAW=64 -GARCH=$arch
 done
 done
+# Booth (mac only, np_pkg::ArchBoothCsa): odd and even weight widths, one-bit
+# weights; and a synchronous reset on every kind.
+for k in 1 9 25; do
+  for ww in 1 4 5 8; do lint mac -GK=$k -GXW=8 -GWW=$ww -GAW=32 -GARCH=3; done
+done
+for arch in 0 1 2; do
+  lint mac -GK=9 -GARCH=$arch -GSYNC_RESET=1
+  lint shift -GK=9 -GWW=4 -GAW=24 -GARCH=$arch -GSYNC_RESET=1
+  lint threshold -GK=9 -GARCH=$arch -GSYNC_RESET=1
+  lint spike -GK=9 -GARCH=$arch -GSYNC_RESET=1
+done
+lint mac -GK=9 -GARCH=3 -GSYNC_RESET=1
 # Illegal parameters stop elaboration with a message (np_params_check).
 bad() {  # kernel, parameters...
   local top=np_$1_kernel; shift
@@ -41,4 +53,6 @@ bad shift -GWW=1
 bad threshold -GXW=17
 bad spike -GAW=65
 bad threshold -GARCH=3
+bad spike -GARCH=3
+bad mac -GARCH=4
 exit $fail

@@ -17,6 +17,7 @@ struct KernelsRequest {
   std::vector<models::KernelKind> kinds;       // default: every kind
   std::vector<unsigned> Ks = {9};
   std::vector<models::KernelArch> archs = {models::KernelArch::chain};
+  models::ResetStyle reset = models::ResetStyle::async;
   unsigned XW = 8, AW = 32;
   double frequency = 50e6;  // every default (K=9, osu018) kernel meets it
   std::uint64_t beats = 20000;

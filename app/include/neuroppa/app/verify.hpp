@@ -16,6 +16,7 @@ namespace neuroppa::app {
 struct VerifyRequest {
   std::vector<models::KernelKind> kinds;
   std::vector<models::KernelArch> archs = {models::KernelArch::chain};
+  models::ResetStyle reset = models::ResetStyle::async;
   unsigned K = 9, XW = 8, AW = 32;
   std::optional<unsigned> WW;  // default: per kind (models::default_code_bits)
   std::uint64_t beats = 100000;

@@ -35,9 +35,17 @@ std::string kind_names();
 // Comma-separated kinds ("all" for every one) as `option` was given them;
 // throws neuroppa::Error naming the option, the unknown kind and the choices.
 std::vector<models::KernelKind> parse_kinds(std::string_view list, std::string_view option);
-// The same for micro-architectures: "chain, tree, csa".
+// The same for micro-architectures: "chain, tree, csa, booth-csa".
 std::string arch_names();
 std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_view option);
+// The (kind, arch) pairs that exist (models::arch_exists), arch-major: an
+// arch that exists for none of `kinds` is an error naming `option`, the arch
+// and the kinds it exists for; one that exists for some is built for those
+// (and with every arch, "all", each kind takes those it has).
+std::vector<std::pair<models::KernelArch, models::KernelKind>> arch_kind_pairs(
+    std::span<const models::KernelArch> archs, std::span<const models::KernelKind> kinds, std::string_view option);
+// One reset style, "async" or "sync", as `option` gave it.
+models::ResetStyle parse_reset(std::string_view name, std::string_view option);
 
 // Top module of a kind, e.g. "np_mac_kernel".
 std::string top_module(models::KernelKind kind);

@@ -22,16 +22,28 @@ std::optional<KernelKind> parse_kernel_kind(std::string_view name);
 
 // How a kernel adds the K terms of a beat (its micro-architecture; every
 // arch computes the same function, so the golden models ignore it):
-//   chain: a serial chain of AW-bit adders (the baseline);
-//   tree:  a balanced adder tree of minimal widths, sign-extended once;
-//   csa:   carry-save compression of all terms, one carry-propagate adder.
-// tree and csa also isolate the output stage (its operands held at zero
+//   chain:     a serial chain of AW-bit adders (the baseline);
+//   tree:      a balanced adder tree of minimal widths, sign-extended once;
+//   csa:       carry-save compression of all terms, one carry-propagate adder;
+//   booth_csa: mac only: radix-4 Booth partial products compressed as in csa.
+// All but chain also isolate the output stage (its operands held at zero
 // except on the beat whose result is kept). The values are the RTL's
-// np_pkg::ArchChain, ArchTree, ArchCsa.
-enum class KernelArch { chain = 0, tree = 1, csa = 2 };
-inline constexpr KernelArch kAllKernelArchs[] = {KernelArch::chain, KernelArch::tree, KernelArch::csa};
+// np_pkg::ArchChain, ArchTree, ArchCsa, ArchBoothCsa.
+enum class KernelArch { chain = 0, tree = 1, csa = 2, booth_csa = 3 };
+inline constexpr KernelArch kAllKernelArchs[] = {KernelArch::chain, KernelArch::tree, KernelArch::csa,
+                                                 KernelArch::booth_csa};
 std::string_view to_string(KernelArch arch);
 std::optional<KernelArch> parse_kernel_arch(std::string_view name);
+// Whether `kind` can be built as `arch` (Booth recodes a multiplier: mac only).
+bool arch_exists(KernelKind kind, KernelArch arch);
+
+// How every register of a kernel is cleared by rst_ni (RTL parameter
+// SYNC_RESET): asynchronously (flops with a reset pin) or synchronously
+// (logic in front of plain flops, for libraries without reset flops).
+enum class ResetStyle { async = 0, sync = 1 };
+inline constexpr ResetStyle kAllResetStyles[] = {ResetStyle::async, ResetStyle::sync};
+std::string_view to_string(ResetStyle reset);
+std::optional<ResetStyle> parse_reset_style(std::string_view name);
 
 // Width of the output-shift operand of the mac/shift/threshold output stage.
 inline constexpr unsigned kShiftBits = 6;
@@ -47,6 +59,7 @@ struct KernelParams {
   unsigned WW = 8;   // weight-code bits (unused by threshold: its code is 1 + XW bits)
   unsigned AW = 32;  // accumulator bits, two's complement, wraps
   KernelArch arch = KernelArch::chain;
+  ResetStyle reset = ResetStyle::async;
 
   // Bits of one activation as the kernel sees it: XW, or 1 for spike.
   unsigned activation_bits() const;
@@ -55,7 +68,7 @@ struct KernelParams {
   // Accumulator bits needed to hold K terms of either sign without wrapping.
   unsigned required_accumulator_bits() const;
   // Compact identifier, e.g. "mac K=9 XW=8 WW=8 AW=32" (unused widths
-  // omitted; " arch=tree" appended unless chain).
+  // omitted; " arch=tree" appended unless chain, " reset=sync" unless async).
   std::string describe() const;
 
   bool operator==(const KernelParams&) const = default;

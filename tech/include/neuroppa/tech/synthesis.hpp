@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "neuroppa/base/progress.hpp"
+#include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/vmodel/model_build.hpp"
 
 namespace neuroppa::tech {
@@ -45,6 +47,13 @@ std::filesystem::path netlist_json_from_verilog(const std::filesystem::path& ver
                                                 const std::filesystem::path& liberty,
                                                 const std::filesystem::path& cache_root,
                                                 const ProgressFn& progress = {});
+
+// What keeps yosys from mapping onto `library` (one line naming the library,
+// the cell kind it lacks and, where there is one, the option that avoids
+// it), or nothing: no flip-flop; no flip-flop with an asynchronous clear or
+// preset when `async_reset`; no inverting combinational cell (INV, NAND,
+// NOR...), without which abc cannot map logic at all.
+std::optional<std::string> mapping_gap(const Library& library, bool async_reset);
 
 // Reads the last `stat` report of a yosys log: chip area and cells per type.
 void parse_yosys_stat(const std::string& log_text, double& area, std::map<std::string, long>& cells);
