@@ -15,7 +15,7 @@ struct KernelsOptions {
   std::string lib = "osu018";
   std::string kinds = "all";
   std::string K = "9";
-  std::string arch = "chain";
+  std::string arch = "default";
   std::string reset = "async";
   std::string freq = "50MHz";
   std::string format = "md";
@@ -34,7 +34,10 @@ int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   const reports::Format format = reports::parse_format(o.format);
   if (!o.out.empty()) base::check_writable_file(o.out, "--out");  // before the first (long) build
   const app::KernelsResult result = app::characterise_kernels(o.request, global.context("  "));
-  emit(reports::write(result.table, format), o.out);
+  if (o.request.by_block)
+    emit(reports::write(std::vector<reports::Table>{result.table, result.blocks}, format), o.out);
+  else
+    emit(reports::write(result.table, format), o.out);
   return 0;
 }
 
@@ -54,10 +57,15 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--K", o->K, "Comma-separated synapses per beat")->capture_default_str();
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() +
-                      ") or all: how the K terms are added (chain: serial AW-bit adders; tree: balanced adder tree of "
+                      "), all, or default (" + kernels::default_archs() +
+                      "): how the K terms are added (chain: serial AW-bit adders; tree: balanced adder tree of "
                       "minimal widths; csa: carry-save compression and one adder; booth-csa, mac only: radix-4 Booth "
                       "partial products compressed as in csa; all but chain isolate the output stage). A kernel "
                       "without the arch is left out")
+      ->capture_default_str();
+  cmd->add_option("--pipeline", r.pipeline,
+                  "0, or 1: a register between the synapse datapath and the accumulator (shorter critical path, "
+                  "one cycle more latency, which the golden model adds too)")
       ->capture_default_str();
   cmd->add_option("--reset", o->reset,
                   "async or sync: how rst_ni clears every register (sync: for libraries whose flops have no reset "
@@ -80,6 +88,9 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--sdf", r.sdf, "Gate delays from this SDF (IOPATH) instead of Liberty; one kernel and library");
   cmd->add_flag("--allow-partial", r.allow_partial, "With --sdf: arcs the SDF lacks take Liberty delays");
+  cmd->add_flag("--by-block", r.by_block,
+                "Also a table of area and power by block (synapses, adders, accumulator, output stage, output "
+                "register, control), from netlists synthesised keeping the hierarchy");
   retire_option(*cmd, "--libs", "--lib");
   return [o, &global] { return run_kernels(*o, global); };
 }

@@ -12,7 +12,7 @@ namespace {
 
 struct VerifyOptions {
   std::string kinds = "all";
-  std::string arch = "chain";
+  std::string arch = "default";
   std::string reset = "async";
   app::VerifyRequest request;
   std::optional<unsigned> WW;
@@ -49,8 +49,12 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
       ->capture_default_str();
   cmd->add_option("--arch", o->arch,
-                  "Comma-separated micro-architectures (" + kernels::arch_names() +
-                      ") or all; a kernel without the arch is left out")
+                  "Comma-separated micro-architectures (" + kernels::arch_names() + "), all, or default (" +
+                      kernels::default_archs() + "); a kernel without the arch is left out")
+      ->capture_default_str();
+  cmd->add_option("--pipeline", o->request.pipeline,
+                  "0, or 1: a register between the synapse datapath and the accumulator (shorter critical path, "
+                  "one cycle more latency, which the golden model adds too)")
       ->capture_default_str();
   cmd->add_option("--reset", o->reset, "async or sync: how rst_ni clears every register")->capture_default_str();
   cmd->add_option("--K", o->request.K, "Synapses per beat")->capture_default_str();

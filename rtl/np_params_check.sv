@@ -9,7 +9,8 @@ module np_params_check #(
   parameter int unsigned MinWW = 1,
   parameter int unsigned AW    = 32,
   parameter int unsigned ARCH  = np_pkg::ArchChain,
-  parameter int unsigned MaxArch = np_pkg::ArchCsa  // ArchBoothCsa where the kind has it (mac)
+  parameter int unsigned MaxArch = np_pkg::ArchCsa,  // ArchBoothCsa where the kind has it (mac)
+  parameter int unsigned PIPELINE = 0
 ) ();
   if (K < 1 || K > np_pkg::MaxK) begin : g_bad_k
     $error("np kernel: parameter K out of range 1..MaxK");
@@ -25,5 +26,8 @@ module np_params_check #(
   end
   if (ARCH > MaxArch || MaxArch > np_pkg::ArchBoothCsa) begin : g_bad_arch
     $error("np kernel: parameter ARCH out of range for this kernel kind (np_pkg::ArchChain .. ArchBoothCsa)");
+  end
+  if (PIPELINE > 1) begin : g_bad_pipeline
+    $error("np kernel: parameter PIPELINE out of range 0..1");
   end
 endmodule

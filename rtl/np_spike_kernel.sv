@@ -10,7 +10,8 @@ module np_spike_kernel #(
   parameter int unsigned WW = 8,
   parameter int unsigned AW = 32,
   parameter int unsigned ARCH = np_pkg::ArchChain,  // how the K terms are added (np_pkg)
-  parameter int unsigned SYNC_RESET = 0  // reset style of every register (np_register)
+  parameter int unsigned SYNC_RESET = 0,  // reset style of every register (np_register)
+  parameter int unsigned PIPELINE = 0     // 1: a register after the synapse datapath (np_beat_stage)
 ) (
   input  logic            clk_i,
   input  logic            rst_ni,
@@ -26,7 +27,7 @@ module np_spike_kernel #(
   output logic            spike_o,
   output logic [AW-1:0]   v_o
 );
-  np_params_check #(.K(K), .XW(1), .WW(WW), .MinWW(1), .AW(AW), .ARCH(ARCH)) u_check ();
+  np_params_check #(.K(K), .XW(1), .WW(WW), .MinWW(1), .AW(AW), .ARCH(ARCH), .PIPELINE(PIPELINE)) u_check ();
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
@@ -48,13 +49,32 @@ module np_spike_kernel #(
     np_reduce #(.K(K), .TW(WW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
-  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
+  // The beat as the accumulator sees it: now, or a cycle later (PIPELINE).
+  logic          s_valid, s_first, s_last;
+  logic [AW-1:0] s_sum;
+  logic [AW-1:0] s_v, s_vth, s_bias;
+  np_beat_stage #(.AW(AW), .OW(3 * AW), .PIPELINE(PIPELINE), .SYNC_RESET(SYNC_RESET)) u_stage (
     .clk_i,
     .rst_ni,
     .valid_i,
     .first_i,
     .last_i,
-    .beat_sum_i(beat_sum),
+    .sum_i     (beat_sum),
+    .operands_i({v_i, vth_i, bias_i}),
+    .valid_o   (s_valid),
+    .first_o   (s_first),
+    .last_o    (s_last),
+    .sum_o     (s_sum),
+    .operands_o({s_v, s_vth, s_bias})
+  );
+
+  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
+    .clk_i,
+    .rst_ni,
+    .valid_i   (s_valid),
+    .first_i   (s_first),
+    .last_i    (s_last),
+    .beat_sum_i(s_sum),
     .acc_o     (acc_d),
     .capture_o (capture),
     .valid_o
@@ -62,9 +82,9 @@ module np_spike_kernel #(
 
   np_membrane #(.AW(AW), .ISOLATE(ARCH != np_pkg::ArchChain)) u_membrane (
     .acc_i   (acc_d),
-    .bias_i  (bias_i),
-    .v_i     (v_i),
-    .vth_i   (vth_i),
+    .bias_i  (s_bias),
+    .v_i     (s_v),
+    .vth_i   (s_vth),
     .enable_i(capture),
     .v_o     (v_d),
     .fire_o  (fire)

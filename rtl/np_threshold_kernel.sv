@@ -9,7 +9,8 @@ module np_threshold_kernel #(
   parameter int unsigned XW = 8,
   parameter int unsigned AW = 32,
   parameter int unsigned ARCH = np_pkg::ArchChain,  // how the K terms are added (np_pkg)
-  parameter int unsigned SYNC_RESET = 0  // reset style of every register (np_register)
+  parameter int unsigned SYNC_RESET = 0,  // reset style of every register (np_register)
+  parameter int unsigned PIPELINE = 0     // 1: a register after the synapse datapath (np_beat_stage)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -25,7 +26,7 @@ module np_threshold_kernel #(
 );
   localparam int unsigned CW = XW + 1;  // weight code width
 
-  np_params_check #(.K(K), .XW(XW), .WW(XW + 1), .MinWW(1), .AW(AW), .ARCH(ARCH)) u_check ();
+  np_params_check #(.K(K), .XW(XW), .WW(XW + 1), .MinWW(1), .AW(AW), .ARCH(ARCH), .PIPELINE(PIPELINE)) u_check ();
 
   logic [AW-1:0] beat_sum;
   logic [AW-1:0] acc_d;
@@ -60,13 +61,33 @@ module np_threshold_kernel #(
     np_reduce #(.K(K), .TW(TW), .AW(AW), .ARCH(ARCH)) u_reduce (.terms_i(terms), .sum_o(beat_sum));
   end
 
-  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
+  // The beat as the accumulator sees it: now, or a cycle later (PIPELINE).
+  logic          s_valid, s_first, s_last;
+  logic [AW-1:0] s_sum;
+  logic [AW-1:0] s_bias;
+  logic [np_pkg::ShiftW-1:0] s_shift;
+  np_beat_stage #(.AW(AW), .OW(AW + np_pkg::ShiftW), .PIPELINE(PIPELINE), .SYNC_RESET(SYNC_RESET)) u_stage (
     .clk_i,
     .rst_ni,
     .valid_i,
     .first_i,
     .last_i,
-    .beat_sum_i(beat_sum),
+    .sum_i     (beat_sum),
+    .operands_i({bias_i, shift_i}),
+    .valid_o   (s_valid),
+    .first_o   (s_first),
+    .last_o    (s_last),
+    .sum_o     (s_sum),
+    .operands_o({s_bias, s_shift})
+  );
+
+  np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (
+    .clk_i,
+    .rst_ni,
+    .valid_i   (s_valid),
+    .first_i   (s_first),
+    .last_i    (s_last),
+    .beat_sum_i(s_sum),
     .acc_o     (acc_d),
     .capture_o (capture),
     .valid_o
@@ -74,8 +95,8 @@ module np_threshold_kernel #(
 
   np_output_stage #(.XW(XW), .AW(AW), .ISOLATE(ARCH != np_pkg::ArchChain)) u_out (
     .acc_i   (acc_d),
-    .bias_i  (bias_i),
-    .shift_i (shift_i),
+    .bias_i  (s_bias),
+    .shift_i (s_shift),
     .enable_i(capture),
     .y_o     (y_d)
   );

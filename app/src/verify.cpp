@@ -48,7 +48,8 @@ std::string VerifyResult::summary() const {
 std::vector<KernelParams> verify_params(const VerifyRequest& r) {
   std::vector<KernelParams> out;
   for (const auto& [arch, kind] : kernels::arch_kind_pairs(r.archs, r.kinds, "--arch")) {
-    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW, arch, r.reset};
+    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW, arch, r.reset,
+                   r.pipeline};
     if (auto error = models::validate(p)) throw Error(*error);
     out.push_back(p);
   }

@@ -33,7 +33,8 @@ constexpr std::array kCatalogue = {
 // Modules every kernel uses, in compilation order; then the output stage or,
 // where the kind keeps a membrane, the membrane update.
 constexpr std::string_view kPackage = "np_pkg.sv";
-constexpr std::string_view kShared[] = {"np_params_check.sv", "np_register.sv", "np_accumulator.sv", "np_reduce.sv"};
+constexpr std::string_view kShared[] = {"np_params_check.sv", "np_register.sv", "np_beat_stage.sv", "np_accumulator.sv",
+                                         "np_reduce.sv"};
 constexpr std::string_view kOutputStage = "np_output_stage.sv";
 constexpr std::string_view kMembrane = "np_membrane.sv";
 
@@ -87,7 +88,15 @@ std::vector<KernelKind> parse_kinds(std::string_view list, std::string_view opti
 
 std::string arch_names() { return names_of(models::kAllKernelArchs); }
 
+std::string default_archs() {
+  std::string out;
+  for (const KernelTraits& t : kCatalogue)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", t.name, models::to_string(models::default_arch(t.kind)));
+  return out;
+}
+
 std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_view option) {
+  if (list == "default") return {};
   return parse_list(list, option, "micro-architecture", models::kAllKernelArchs, models::parse_kernel_arch);
 }
 
@@ -95,6 +104,10 @@ std::vector<std::pair<models::KernelArch, KernelKind>> arch_kind_pairs(std::span
                                                                         std::span<const KernelKind> kinds,
                                                                         std::string_view option) {
   std::vector<std::pair<models::KernelArch, KernelKind>> out;
+  if (archs.empty()) {
+    for (const KernelKind kind : kinds) out.emplace_back(models::default_arch(kind), kind);
+    return out;
+  }
   // Every arch ("all"): each kind takes those it has, without complaint.
   const bool every_arch = std::ranges::all_of(models::kAllKernelArchs, [&](models::KernelArch a) {
     return std::ranges::find(archs, a) != archs.end();
@@ -146,6 +159,7 @@ std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::Ke
   out.emplace_back("AW", std::to_string(p.AW));
   if (p.arch != models::KernelArch::chain) out.emplace_back("ARCH", std::to_string(static_cast<int>(p.arch)));
   if (p.reset != models::ResetStyle::async) out.emplace_back("SYNC_RESET", "1");
+  if (p.pipeline != 0) out.emplace_back("PIPELINE", std::to_string(p.pipeline));
   return out;
 }
 

@@ -42,6 +42,16 @@ std::optional<KernelArch> parse_kernel_arch(std::string_view name) { return by_n
 
 bool arch_exists(KernelKind kind, KernelArch arch) { return arch != KernelArch::booth_csa || kind == KernelKind::mac; }
 
+KernelArch default_arch(KernelKind kind) {
+  switch (kind) {
+    case KernelKind::mac: return KernelArch::csa;
+    case KernelKind::shift: return KernelArch::csa;
+    case KernelKind::threshold: return KernelArch::tree;
+    case KernelKind::spike: return KernelArch::tree;
+  }
+  return KernelArch::chain;
+}
+
 std::string_view to_string(ResetStyle reset) { return reset == ResetStyle::sync ? "sync" : "async"; }
 
 std::optional<ResetStyle> parse_reset_style(std::string_view name) { return by_name(kAllResetStyles, name); }
@@ -117,7 +127,8 @@ unsigned KernelParams::required_accumulator_bits() const {
 
 std::string KernelParams::describe() const {
   const std::string suffix = (arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch))) +
-                             (reset == ResetStyle::async ? "" : " reset=sync");
+                             (reset == ResetStyle::async ? "" : " reset=sync") +
+                             (pipeline == 0 ? "" : fmt::format(" pipeline={}", pipeline));
   switch (kind) {
     case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);
     case KernelKind::spike: return fmt::format("spike K={} WW={} AW={}{}", K, WW, AW, suffix);
@@ -126,6 +137,10 @@ std::string KernelParams::describe() const {
 }
 
 std::optional<std::string> validate(const KernelParams& p) {
+  if (p.pipeline > kMaxPipeline)
+    return fmt::format("pipeline={} is out of range: 0 (none) or 1 (a register between the synapse datapath and the "
+                       "accumulator)",
+                       p.pipeline);
   if (!arch_exists(p.kind, p.arch))
     return fmt::format("arch {} does not exist for {}: Booth recodes a multiplier (mac only); {} has chain, tree, csa",
                        to_string(p.arch), to_string(p.kind), to_string(p.kind));
@@ -202,6 +217,7 @@ KernelGolden::KernelGolden(const KernelParams& params) : params_(params) {}
 void KernelGolden::reset() {
   acc_ = 0;
   out_ = {};
+  delayed_ = {};
 }
 
 std::int64_t KernelGolden::beat_sum(std::span<const std::uint32_t> x,
@@ -213,6 +229,15 @@ std::int64_t KernelGolden::beat_sum(std::span<const std::uint32_t> x,
 }
 
 const KernelOutputs& KernelGolden::step(const Beat& beat) {
+  if (params_.pipeline == 0) return update(beat);
+  // One pipeline register: the kernel shows what it would have shown a cycle earlier.
+  const KernelOutputs shown = out_;
+  update(beat);
+  delayed_ = shown;
+  return delayed_;
+}
+
+const KernelOutputs& KernelGolden::update(const Beat& beat) {
   const bool fire_output = beat.valid && beat.last;
   out_.valid = fire_output;
   if (!beat.valid) return out_;

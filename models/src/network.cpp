@@ -50,7 +50,8 @@ std::string Layer::describe() const {
 }
 
 KernelParams Network::kernel_params(const Layer& layer, unsigned K) const {
-  return KernelParams{layer.kind, K, XW, layer.kind == KernelKind::threshold ? 8u : layer.code_bits, AW};
+  return KernelParams{layer.kind, K,  XW, layer.kind == KernelKind::threshold ? 8u : layer.code_bits, AW,
+                      default_arch(layer.kind)};
 }
 
 std::vector<KernelKind> Network::kinds() const {

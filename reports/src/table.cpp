@@ -95,7 +95,7 @@ std::string csv(const Table& t) {
   return out;
 }
 
-std::string json(const Table& t) {
+nlohmann::ordered_json json_document(const Table& t) {
   nlohmann::ordered_json doc;
   doc["title"] = t.title;
   doc["columns"] = nlohmann::json::array();
@@ -111,8 +111,10 @@ std::string json(const Table& t) {
   }
   doc["notes"] = t.notes;
   if (!t.provenance.empty()) doc["provenance"] = t.provenance;
-  return doc.dump(2) + "\n";
+  return doc;
 }
+
+std::string json(const Table& t) { return json_document(t).dump(2) + "\n"; }
 
 std::string latex(const Table& t) {
   std::string spec;
@@ -144,6 +146,17 @@ std::string write(const Table& table, Format format) {
     case Format::latex: return latex(table);
   }
   return "";
+}
+
+std::string write(const std::vector<Table>& tables, Format format) {
+  if (format == Format::json) {
+    nlohmann::ordered_json doc = nlohmann::json::array();
+    for (const Table& t : tables) doc.push_back(json_document(t));
+    return doc.dump(2) + "\n";
+  }
+  std::string out;
+  for (const Table& t : tables) out += (out.empty() ? "" : "\n") + write(t, format);
+  return out;
 }
 
 }  // namespace neuroppa::reports

@@ -40,7 +40,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   if (options.beats == 0) throw Error("--beats 0: give at least one beat");
   KernelCost cost;
   cost.params = params;
-  const sim::KernelNetlist kernel = sim::synthesize_kernel(params, library, cache_dir, progress);
+  const sim::KernelNetlist kernel = sim::synthesize_kernel(params, library, cache_dir, progress, options.by_block);
   const tech::Netlist& netlist = kernel.netlist;
   cost.area = tech::area_of(netlist);
 
@@ -82,7 +82,10 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   const tech::Activity zero_delay = toggles.activity();
   cost.zero_delay_power = tech::estimate_power(netlist, library, zero_delay, power);
   cost.power = cost.zero_delay_power;
-  if (!timed) return cost;
+  if (!timed) {
+    if (options.by_block) cost.blocks = kernel_blocks(netlist, params, cost.power, cost.zero_delay_power);
+    return cost;
+  }
   if (timed->mismatched_cycles())
     throw Error(fmt::format("timed replay of {} on {} settled elsewhere than the zero-delay model in {} cycles "
                             "(please report)",
@@ -97,6 +100,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
       batches.push_back(tech::estimate_power(netlist, library, a, power).total.total());
     cost.power_half_width = tech::confidence_interval(batches).half_width;
   }
+  if (options.by_block) cost.blocks = kernel_blocks(netlist, params, cost.power, cost.zero_delay_power);
   return cost;
 }
 

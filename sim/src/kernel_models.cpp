@@ -19,17 +19,21 @@ vmodel::ModelSpec kernel_rtl_spec(const models::KernelParams& p) {
   return spec;
 }
 
-tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty) {
+tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty,
+                                                bool keep_hierarchy) {
   const vmodel::ModelSpec rtl = kernel_rtl_spec(params);
   return tech::SynthesisRequest{rtl.top, rtl.sources, rtl.parameters, liberty,
-                          fmt::format("{} on {}", params.describe(), liberty.filename().string())};
+                                fmt::format("{} on {}{}", params.describe(), liberty.filename().string(),
+                                            keep_hierarchy ? " (hierarchy kept)" : ""),
+                                keep_hierarchy};
 }
 
 KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
-                                const std::filesystem::path& cache_root, const ProgressFn& progress) {
+                                const std::filesystem::path& cache_root, const ProgressFn& progress,
+                                bool keep_hierarchy) {
   if (auto gap = tech::mapping_gap(library, params.reset == models::ResetStyle::async))
     throw Error(fmt::format("{}: cannot synthesise {}: {}", library.name, params.describe(), *gap));
-  KernelNetlist k{params, &library, tech::synthesize(kernel_synthesis_request(params, library.path), cache_root, progress), {}};
+  KernelNetlist k{params, &library, tech::synthesize(kernel_synthesis_request(params, library.path, keep_hierarchy), cache_root, progress), {}};
   k.netlist = tech::read_yosys_json(k.synthesis.netlist_json, kernels::top_module(params.kind), library);
   return k;
 }

@@ -42,15 +42,16 @@ std::string yosys_script(const SynthesisRequest& r) {
     script += " " + r.top + "\n";
   }
   script += fmt::format(
-      "synth -flatten -top {}\n"
+      "synth {}-top {}\n"
       "dfflibmap -liberty library.lib\n"
       "abc -liberty library.lib\n"
       "opt_clean -purge\n"
+      "{}"
       "check -assert\n"
       "stat -liberty library.lib\n"
       "write_json netlist.json\n"
       "write_verilog -noattr netlist.v\n",
-      r.top);
+      r.keep_hierarchy ? "" : "-flatten ", r.top, r.keep_hierarchy ? "flatten\nopt_clean -purge\n" : "");
   return script;
 }
 

@@ -48,22 +48,60 @@ TEST_CASE("catalogue: the RTL package's widths equal the golden models'") {
   CHECK(value("ArchChain") == unsigned(models::KernelArch::chain));
   CHECK(value("ArchTree") == unsigned(models::KernelArch::tree));
   CHECK(value("ArchCsa") == unsigned(models::KernelArch::csa));
+  CHECK(value("ArchBoothCsa") == unsigned(models::KernelArch::booth_csa));
 }
 
 TEST_CASE("catalogue: micro-architectures by name, in the RTL parameters and the description") {
-  CHECK(kernels::arch_names() == "chain, tree, csa");
-  CHECK(kernels::parse_archs("all", "--arch").size() == 3);
+  CHECK(kernels::arch_names() == "chain, tree, csa, booth-csa");
+  CHECK(kernels::parse_archs("all", "--arch").size() == 4);
+  CHECK(kernels::parse_archs("default", "--arch").empty());
   CHECK(kernels::parse_archs("csa,tree", "--arch") ==
         std::vector<models::KernelArch>{models::KernelArch::csa, models::KernelArch::tree});
-  CHECK_THROWS_WITH(kernels::parse_archs("tree,wallace", "--arch"),
-                    "--arch tree,wallace: unknown micro-architecture 'wallace'; choose from chain, tree, csa or all");
-  CHECK_THROWS_WITH(kernels::parse_archs("", "--arch"), "--arch: give at least one micro-architecture (chain, tree, csa)");
+  CHECK_THROWS_WITH(
+      kernels::parse_archs("tree,wallace", "--arch"),
+      "--arch tree,wallace: unknown micro-architecture 'wallace'; choose from chain, tree, csa, booth-csa or all");
+  CHECK_THROWS_WITH(kernels::parse_archs("", "--arch"),
+                    "--arch: give at least one micro-architecture (chain, tree, csa, booth-csa)");
   models::KernelParams p{KernelKind::threshold, 9, 8, 9, 32};
   CHECK(p.describe() == "threshold K=9 XW=8 AW=32");  // chain: as before
   CHECK(kernels::rtl_parameters(p).size() == 3);       // chain is the RTL's default
   p.arch = models::KernelArch::csa;
   CHECK(p.describe() == "threshold K=9 XW=8 AW=32 arch=csa");
   CHECK(kernels::rtl_parameters(p).back() == std::pair<std::string, std::string>{"ARCH", "2"});
+  p.reset = models::ResetStyle::sync;
+  p.pipeline = 1;
+  CHECK(p.describe() == "threshold K=9 XW=8 AW=32 arch=csa reset=sync pipeline=1");
+  CHECK(kernels::rtl_parameters(p) == std::vector<std::pair<std::string, std::string>>{
+                                          {"K", "9"}, {"XW", "8"}, {"AW", "32"}, {"ARCH", "2"}, {"SYNC_RESET", "1"},
+                                          {"PIPELINE", "1"}});
+  p.pipeline = 2;
+  CHECK(models::validate(p) ==
+        "pipeline=2 is out of range: 0 (none) or 1 (a register between the synapse datapath and the accumulator)");
+}
+
+TEST_CASE("catalogue: Booth exists for mac only; each kind has a default arch; reset styles by name") {
+  using models::KernelArch;
+  const std::vector<KernelKind> all(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds));
+  const std::vector<KernelArch> booth = {KernelArch::booth_csa};
+  CHECK(kernels::arch_kind_pairs(booth, all, "--arch") ==
+        std::vector<std::pair<KernelArch, KernelKind>>{{KernelArch::booth_csa, KernelKind::mac}});
+  CHECK_THROWS_WITH(kernels::arch_kind_pairs(booth, std::vector<KernelKind>{KernelKind::threshold}, "--arch"),
+                    "--arch booth-csa: no such micro-architecture for the kernels asked for; it exists for mac");
+  // "all": each kind takes the archs it has, without complaint.
+  const auto every = kernels::parse_archs("all", "--arch");
+  CHECK(kernels::arch_kind_pairs(every, std::vector<KernelKind>{KernelKind::spike}, "--arch").size() == 3);
+  // No arch: each kind's default, which exists for it.
+  const auto defaults = kernels::arch_kind_pairs(std::vector<KernelArch>{}, all, "--arch");
+  REQUIRE(defaults.size() == 4);
+  for (const auto& [arch, kind] : defaults) {
+    CHECK(arch == models::default_arch(kind));
+    CHECK(models::arch_exists(kind, arch));
+  }
+  CHECK(kernels::default_archs().starts_with("mac "));
+  models::KernelParams p{KernelKind::shift, 9, 8, 4, 32, KernelArch::booth_csa};
+  CHECK(models::validate(p).value_or("").starts_with("arch booth-csa does not exist for shift"));
+  CHECK(kernels::parse_reset("sync", "--reset") == models::ResetStyle::sync);
+  CHECK_THROWS_WITH(kernels::parse_reset("both", "--reset"), "--reset both: unknown reset style; choose from async, sync");
 }
 
 TEST_CASE("catalogue: ports and parameters follow the kind") {

@@ -37,6 +37,14 @@ for arch in 0 1 2; do
   lint spike -GK=9 -GARCH=$arch -GSYNC_RESET=1
 done
 lint mac -GK=9 -GARCH=3 -GSYNC_RESET=1
+# The pipeline register after the synapse datapath (np_beat_stage).
+for arch in 0 1 2; do
+  lint mac -GK=9 -GARCH=$arch -GPIPELINE=1
+  lint shift -GK=9 -GWW=4 -GAW=24 -GARCH=$arch -GPIPELINE=1
+  lint threshold -GK=9 -GARCH=$arch -GPIPELINE=1 -GSYNC_RESET=1
+  lint spike -GK=9 -GARCH=$arch -GPIPELINE=1
+done
+lint mac -GK=9 -GARCH=3 -GPIPELINE=1
 # Illegal parameters stop elaboration with a message (np_params_check).
 bad() {  # kernel, parameters...
   local top=np_$1_kernel; shift
@@ -55,4 +63,5 @@ bad spike -GAW=65
 bad threshold -GARCH=3
 bad spike -GARCH=3
 bad mac -GARCH=4
+bad shift -GPIPELINE=2
 exit $fail

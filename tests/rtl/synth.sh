@@ -5,11 +5,15 @@
 set -euo pipefail
 rtl=$1
 fail=0
-for arch in 0 1 2; do  # np_pkg::ArchChain, ArchTree, ArchCsa
+# np_pkg::ArchChain, ArchTree, ArchCsa, ArchBoothCsa (mac only); extra
+# parameters per arch: ArchTree also pipelined, ArchCsa with a synchronous reset.
+extra=("" "-set PIPELINE 1" "-set SYNC_RESET 1" "")
+for arch in 0 1 2 3; do
 for kind in mac shift threshold spike; do
+  [ $arch = 3 ] && [ $kind != mac ] && continue
   top=np_${kind}_kernel
   files="$rtl/np_pkg.sv $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$' | tr '\n' ' ')"
-  log=$(yosys -p "read_verilog -sv $files; chparam -set K 9 -set ARCH $arch $top; synth -flatten -top $top; check -assert; select -assert-none t:\$dlatch t:\$_DLATCH_*; stat" 2>&1) || {
+  log=$(yosys -p "read_verilog -sv $files; chparam -set K 9 -set ARCH $arch ${extra[$arch]} $top; synth -flatten -top $top; check -assert; select -assert-none t:\$dlatch t:\$_DLATCH_*; stat" 2>&1) || {
     echo "synthesis failed: $top"; echo "$log" | tail -20; fail=1; continue; }
   if grep -qi "warning" <<<"$log"; then
     echo "yosys warned on $top:"; grep -i warning <<<"$log"; fail=1
@@ -18,7 +22,7 @@ for kind in mac shift threshold spike; do
     echo "latch inferred in $top"; fail=1
   fi
   cells=$(grep -m1 "Number of cells:" <<<"$(sed -n '/Printing statistics/,$p' <<<"$log")" | awk '{print $4}')
-  echo "synthesised $top (K=9, ARCH=$arch): $cells generic cells, no latch, no warning"
+  echo "synthesised $top (K=9, ARCH=$arch ${extra[$arch]}): $cells generic cells, no latch, no warning"
 done
 done
 exit $fail

@@ -155,8 +155,10 @@ TEST_CASE("kernel specs refuse invalid parameters") {
   CHECK_THROWS_AS(sim::kernel_rtl_spec({models::KernelKind::mac, 0, 8, 8, 32}), Error);
   const auto spike = sim::kernel_rtl_spec({models::KernelKind::spike, 4, 0, 6, 16});
   CHECK(spike.top == "np_spike_kernel");
-  // The package, the shared accumulator, reduction and parameter checks, the kernel; no output stage.
-  REQUIRE(spike.sources.size() == 5);
+  // The package, the shared parameter checks, register, beat stage,
+  // accumulator and reduction, the membrane update, the kernel; no output stage.
+  REQUIRE(spike.sources.size() == 8);
+  CHECK(spike.sources[6].name == "np_membrane.sv");
   CHECK(spike.sources.front().name == "np_pkg.sv");
   CHECK(spike.sources.back().name == "np_spike_kernel.sv");
   for (const auto& s : spike.sources) CHECK(s.name != "np_output_stage.sv");

@@ -16,8 +16,9 @@ struct KernelsRequest {
   std::vector<std::string> libs = {"osu018"};  // names (osu018, ...) or Liberty files
   std::vector<models::KernelKind> kinds;       // default: every kind
   std::vector<unsigned> Ks = {9};
-  std::vector<models::KernelArch> archs = {models::KernelArch::chain};
+  std::vector<models::KernelArch> archs;  // empty: each kind's default (models::default_arch)
   models::ResetStyle reset = models::ResetStyle::async;
+  unsigned pipeline = 0;  // models::KernelParams::pipeline
   unsigned XW = 8, AW = 32;
   double frequency = 50e6;  // every default (K=9, osu018) kernel meets it
   std::uint64_t beats = 20000;
@@ -28,6 +29,7 @@ struct KernelsRequest {
   tech::ActivityMode activity{true, 1};  // timed
   std::string sdf;  // SDF file of delays for one kernel's netlist (instead of Liberty), or empty
   bool allow_partial = false;  // arcs the SDF lacks take Liberty delays (else an error)
+  bool by_block = false;       // synthesise keeping hierarchy; KernelsResult::blocks
 };
 
 struct KernelRow {
@@ -38,6 +40,7 @@ struct KernelRow {
 struct KernelsResult {
   std::vector<KernelRow> rows;
   reports::Table table;
+  reports::Table blocks;  // with by_block: area and power by block
 };
 
 // Every parameter is checked before the first (long) build.
@@ -46,9 +49,18 @@ KernelsResult characterise_kernels(const KernelsRequest& request, const Context&
 // One line on how activity was counted, for the table's notes.
 std::string activity_note(const KernelsRequest& request);
 
+// The baseline of a row's savings: mac on the same library and K, with the
+// row's arch if mac was built so, else mac's default arch (or any mac).
+const sim::KernelCost* baseline_mac(const std::vector<KernelRow>& rows, const KernelRow& row);
+
 // The cost table of `rows`: savings are mac's figure over the kernel's on the
 // same library, K and micro-architecture. An arch column appears when more
 // than one is in the rows. A library column appears when there is more than one.
 reports::Table kernel_cost_table(const std::vector<KernelRow>& rows);
+
+// Area and power of each kernel's blocks (sim::kernel_blocks) with their
+// shares of the kernel and savings against the same block of mac (same
+// library, K and micro-architecture).
+reports::Table kernel_block_table(const std::vector<KernelRow>& rows);
 
 }  // namespace neuroppa::app

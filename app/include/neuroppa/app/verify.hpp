@@ -15,8 +15,9 @@ namespace neuroppa::app {
 
 struct VerifyRequest {
   std::vector<models::KernelKind> kinds;
-  std::vector<models::KernelArch> archs = {models::KernelArch::chain};
+  std::vector<models::KernelArch> archs;  // empty: each kind's default (models::default_arch)
   models::ResetStyle reset = models::ResetStyle::async;
+  unsigned pipeline = 0;  // models::KernelParams::pipeline
   unsigned K = 9, XW = 8, AW = 32;
   std::optional<unsigned> WW;  // default: per kind (models::default_code_bits)
   std::uint64_t beats = 100000;

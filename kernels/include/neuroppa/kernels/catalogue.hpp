@@ -37,11 +37,15 @@ std::string kind_names();
 std::vector<models::KernelKind> parse_kinds(std::string_view list, std::string_view option);
 // The same for micro-architectures: "chain, tree, csa, booth-csa".
 std::string arch_names();
+// "default" gives no arch: each kind takes models::default_arch.
 std::vector<models::KernelArch> parse_archs(std::string_view list, std::string_view option);
+// Each kind's default arch: "mac csa, shift csa, threshold tree, spike tree".
+std::string default_archs();
 // The (kind, arch) pairs that exist (models::arch_exists), arch-major: an
 // arch that exists for none of `kinds` is an error naming `option`, the arch
 // and the kinds it exists for; one that exists for some is built for those
-// (and with every arch, "all", each kind takes those it has).
+// (and with every arch, "all", each kind takes those it has). No arch: each
+// kind's default.
 std::vector<std::pair<models::KernelArch, models::KernelKind>> arch_kind_pairs(
     std::span<const models::KernelArch> archs, std::span<const models::KernelKind> kinds, std::string_view option);
 // One reset style, "async" or "sync", as `option` gave it.

@@ -36,6 +36,11 @@ std::string_view to_string(KernelArch arch);
 std::optional<KernelArch> parse_kernel_arch(std::string_view name);
 // Whether `kind` can be built as `arch` (Booth recodes a multiplier: mac only).
 bool arch_exists(KernelKind kind, KernelArch arch);
+// The arch a kind is built as unless told otherwise: the one with the lowest
+// timed energy per synapse operation at K = 9 that meets the clock, on
+// osu018 and SKY130 (README.md, "Micro-architectures", has the table that
+// decided it).
+KernelArch default_arch(KernelKind kind);
 
 // How every register of a kernel is cleared by rst_ni (RTL parameter
 // SYNC_RESET): asynchronously (flops with a reset pin) or synchronously
@@ -51,6 +56,7 @@ inline constexpr unsigned kMaxK = 1024;
 inline constexpr unsigned kMaxXW = 16;
 inline constexpr unsigned kMaxWW = 16;
 inline constexpr unsigned kMaxAW = 64;
+inline constexpr unsigned kMaxPipeline = 1;
 
 struct KernelParams {
   KernelKind kind = KernelKind::mac;
@@ -60,6 +66,10 @@ struct KernelParams {
   unsigned AW = 32;  // accumulator bits, two's complement, wraps
   KernelArch arch = KernelArch::chain;
   ResetStyle reset = ResetStyle::async;
+  // Pipeline registers between the synapse datapath and the accumulator
+  // (0 or 1, RTL parameter PIPELINE): each adds a cycle of latency, which
+  // the golden model adds too.
+  unsigned pipeline = 0;
 
   // Bits of one activation as the kernel sees it: XW, or 1 for spike.
   unsigned activation_bits() const;
@@ -68,7 +78,8 @@ struct KernelParams {
   // Accumulator bits needed to hold K terms of either sign without wrapping.
   unsigned required_accumulator_bits() const;
   // Compact identifier, e.g. "mac K=9 XW=8 WW=8 AW=32" (unused widths
-  // omitted; " arch=tree" appended unless chain, " reset=sync" unless async).
+  // omitted; " arch=tree" appended unless chain, " reset=sync" unless async,
+  // " pipeline=1" unless 0).
   std::string describe() const;
 
   bool operator==(const KernelParams&) const = default;
@@ -145,7 +156,7 @@ class KernelGolden {
 
   void reset();
   const KernelOutputs& step(const Beat& beat);
-  const KernelOutputs& outputs() const { return out_; }
+  const KernelOutputs& outputs() const { return params_.pipeline ? delayed_ : out_; }
   std::int64_t accumulator() const { return acc_; }
   const KernelParams& params() const { return params_; }
 
@@ -155,9 +166,12 @@ class KernelGolden {
                                 std::span<const std::uint32_t> w) const;
 
  private:
+  const KernelOutputs& update(const Beat& beat);  // one edge, without pipeline latency
+
   KernelParams params_;
   std::int64_t acc_ = 0;
-  KernelOutputs out_;
+  KernelOutputs out_;      // the registers after this edge, without pipeline latency
+  KernelOutputs delayed_;  // with params.pipeline: the outputs as the pipelined kernel shows them
 };
 
 }  // namespace neuroppa::models

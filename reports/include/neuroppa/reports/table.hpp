@@ -35,5 +35,8 @@ Format parse_format(const std::string& name);
 
 std::string format_number(double value, int precision);
 std::string write(const Table& table, Format format);
+// Several tables in one text: one after the other with a blank line between
+// (Markdown, CSV, LaTeX), or a JSON array of the tables.
+std::string write(const std::vector<Table>& tables, Format format);
 
 }  // namespace neuroppa::reports

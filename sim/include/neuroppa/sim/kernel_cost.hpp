@@ -9,6 +9,7 @@
 
 #include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/operands.hpp"
+#include "neuroppa/sim/kernel_blocks.hpp"
 #include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
@@ -25,6 +26,7 @@ struct CostOptions {
   tech::ActivityMode activity{true, 1};  // timed by default: glitches are most of the transitions
   tech::TimedOptions timed;              // input timing; allow_partial for the SDF
   std::filesystem::path sdf;             // delays of the synthesised netlist from this SDF instead of Liberty
+  bool by_block = false;                 // synthesise keeping hierarchy and fill KernelCost::blocks
 };
 
 struct KernelCost {
@@ -39,6 +41,7 @@ struct KernelCost {
   std::size_t arcs_fallen_back = 0;    // SDF delays with allow_partial: arcs that took Liberty's
   std::uint64_t beats = 0;
   std::uint64_t mismatches = 0;  // gate-level outputs that differed from the golden model
+  std::vector<BlockCost> blocks;  // with CostOptions::by_block
   // Energy of one beat (K synapse operations) at the clock frequency, J.
   double energy_per_beat() const { return power.total.total() / power.frequency * power.cycles / double(beats); }
   double energy_per_synapse_op() const { return energy_per_beat() / params.K; }

@@ -18,7 +18,8 @@ namespace neuroppa::sim {
 vmodel::ModelSpec kernel_rtl_spec(const models::KernelParams& params);
 
 // The kernel's RTL and parameters as a synthesis request onto `liberty`.
-tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty);
+tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& params, const std::filesystem::path& liberty,
+                                                bool keep_hierarchy = false);
 
 // A kernel synthesised onto a library and read back. The netlist points
 // into `library`, which must outlive it.
@@ -31,7 +32,8 @@ struct KernelNetlist {
 
 // Synthesis (cached under cache_root) and the mapped netlist of a kernel.
 KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
-                                const std::filesystem::path& cache_root, const ProgressFn& progress = {});
+                                const std::filesystem::path& cache_root, const ProgressFn& progress = {},
+                                bool keep_hierarchy = false);
 
 // The gate-level model spec of a synthesised kernel (clock clk_i); with
 // `expose_nets`, the form toggle counting reads.

@@ -23,6 +23,11 @@ struct SynthesisRequest {
   std::vector<std::pair<std::string, std::string>> parameters;  // chparam on the top
   std::filesystem::path liberty;  // .lib or .lib.gz
   std::string label;              // for progress lines
+  // Map each module on its own (abc never crosses a module boundary), then
+  // flatten: every cell keeps its instance path ("$flatten\\u_acc.…"), so
+  // area and power can be told apart by block, at the price of the
+  // optimisation across boundaries that the flat default has.
+  bool keep_hierarchy = false;
 };
 
 struct SynthesisResult {
