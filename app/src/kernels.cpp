@@ -104,6 +104,8 @@ reports::Table kernel_block_table(const std::vector<KernelRow>& rows) {
                {"cells", "", 6, true}, {"area", "µm²", 4},      {"area share", "%", 3}, {"power", "µW", 4},
                {"power share", "%", 3}, {"zero-delay power", "µW", 4}, {"power saving", "×", 3},
                {"area saving", "×", 3}};
+  const bool timed = !rows.empty() && rows.front().cost.activity.timed;
+  if (!timed) t.columns.erase(t.columns.begin() + 9);  // zero-delay power: the power column itself
   if (lib_column) t.columns.insert(t.columns.begin(), {"library", ""});
   for (const auto& r : rows) {
     const sim::KernelCost& c = r.cost;
@@ -121,6 +123,7 @@ reports::Table kernel_block_table(const std::vector<KernelRow>& rows) {
           b.zero_delay_power.total() * 1e6,
           mac_block ? ratio(mac_block->power.total(), b.power.total()) : std::nan(""),
           mac_block ? ratio(mac_block->area, b.area) : std::nan("")};
+      if (!timed) row.erase(row.begin() + 9);
       if (lib_column) row.insert(row.begin(), r.lib);
       t.rows.push_back(std::move(row));
     }
@@ -206,8 +209,9 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   for (const auto& row : out.rows) {
     const sim::KernelCost& c = row.cost;
     if (c.timing.fmax() < r.frequency)
-      too_slow += fmt::format("{}{} K={}{} ({:.4g} MHz)", too_slow.empty() ? "" : ", ", models::to_string(c.params.kind),
-                              c.params.K, libraries.size() > 1 ? " on " + row.lib : "", c.timing.fmax() / 1e6);
+      too_slow += fmt::format("{}{} K={} {}{} ({:.4g} MHz)", too_slow.empty() ? "" : ", ",
+                              models::to_string(c.params.kind), c.params.K, models::to_string(c.params.arch),
+                              libraries.size() > 1 ? " on " + row.lib : "", c.timing.fmax() / 1e6);
   }
   if (r.by_block) {
     out.blocks = kernel_block_table(out.rows);

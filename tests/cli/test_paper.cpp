@@ -193,6 +193,18 @@ TEST_CASE("paper: tables in four formats with the same numbers, byte-identical r
   }
   const std::string t1 = neuroppa::base::read_file(a / "t1_kernels.md");
   CHECK(t1.find("7.51–8.19× lower power and 3.89–4.33× lower area") != std::string::npos);
+  CHECK(t1.find("its synapse datapath alone") != std::string::npos);
+  // The synapse datapath's own savings: measured for every kind (none is built as chain by default),
+  // 1 for mac against itself, and larger than the whole kernel's for threshold (the shared blocks dilute).
+  const auto t1_json = nlohmann::json::parse(neuroppa::base::read_file(a / "t1_kernels.json"));
+  for (const auto& row : t1_json["rows"]) {
+    CAPTURE(row.dump());
+    REQUIRE(row["synapse power saving"].is_number());
+    REQUIRE(row["synapse area saving"].is_number());
+    if (row["kernel"] == "mac") CHECK(row["synapse area saving"].get<double>() == doctest::Approx(1));
+    if (row["kernel"] == "threshold")
+      CHECK(row["synapse area saving"].get<double>() > row["area saving"].get<double>());
+  }
   const std::string t2 = neuroppa::base::read_file(a / "t2_networks.md");
   CHECK(t2.find("more energy-efficient (claimed ≥ 1.4×)") != std::string::npos);
   CHECK(t2.find("27× less power, only 5× less energy") != std::string::npos);

@@ -120,23 +120,57 @@ TEST_CASE("gate level equals golden, >= 100,000 beats per kernel, with toggles c
   }
 }
 
-TEST_CASE("gate level of every micro-architecture equals golden (K = 9, osu018)") {
+namespace {
+
+// The netlist of `p` on osu018 against the golden model for 20,000 beats.
+void regress_gate(const KernelParams& p, std::uint64_t seed, KernelNetlist* netlist = nullptr) {
   const auto progress = [](std::string_view s) { std::fputs(std::string(s).c_str(), stderr); };
-  ModelCache cache(test::model_cache_dir(), progress);
+  static ModelCache cache(test::model_cache_dir(), progress);
+  CAPTURE(p.describe());
+  const KernelNetlist k = synthesize_kernel(p, osu("osu018"), test::model_cache_dir(), progress);
+  sim::KernelHarness dut(cache.load(kernel_gate_spec(k, false)), p);
+  models::KernelGolden golden(p);
+  models::BeatStream stream(p, seed);
+  const auto r = sim::run_regression(dut, golden, stream, 20000);
+  INFO((r.first ? sim::describe(*r.first, p) : "none"));
+  CHECK(r.mismatches == 0);
+  CHECK(r.outputs > 1000);
+  if (netlist) *netlist = k;
+}
+
+}  // namespace
+
+TEST_CASE("gate level of every micro-architecture equals golden (K = 9, osu018)") {
   for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
     for (KernelKind kind : models::kAllKernelKinds) {
       KernelParams p = default_params(kind);
       p.arch = arch;
-      CAPTURE(p.describe());
-      const KernelNetlist k = synthesize_kernel(p, osu("osu018"), test::model_cache_dir(), progress);
-      sim::KernelHarness dut(cache.load(kernel_gate_spec(k, false)), p);
-      models::KernelGolden golden(p);
-      models::BeatStream stream(p, 4);
-      const auto r = sim::run_regression(dut, golden, stream, 20000);
-      INFO((r.first ? sim::describe(*r.first, p) : "none"));
-      CHECK(r.mismatches == 0);
-      CHECK(r.outputs > 1000);
+      regress_gate(p, 4);
     }
+}
+
+TEST_CASE("gate level of Booth, the pipeline register and a synchronous reset equals golden (K = 9, osu018)") {
+  KernelParams booth = default_params(KernelKind::mac);
+  booth.arch = models::KernelArch::booth_csa;
+  KernelParams threshold = default_params(KernelKind::threshold);
+  threshold.arch = models::KernelArch::tree;
+  threshold.pipeline = 1;
+  threshold.reset = models::ResetStyle::sync;
+  KernelParams spike = default_params(KernelKind::spike);
+  spike.arch = models::KernelArch::csa;
+  spike.pipeline = 1;
+  for (const KernelParams& p : {booth, threshold, spike}) {
+    KernelNetlist k;
+    regress_gate(p, 6, &k);
+    // A synchronous reset leaves no flop with a clear or preset pin.
+    long async_flops = 0;
+    for (const auto& inst : k.netlist.instances)
+      if (inst.cell->sequential && (!inst.cell->sequential->clear.empty() || !inst.cell->sequential->preset.empty()))
+        ++async_flops;
+    CAPTURE(p.describe());
+    if (p.reset == models::ResetStyle::sync) CHECK(async_flops == 0);
+    else CHECK(async_flops > 0);
+  }
 }
 
 TEST_CASE("toggle counts equal a plain per-net count of every sampled value") {
