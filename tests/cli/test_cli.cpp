@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "neuroppa/sim/kernel_models.hpp"
@@ -96,6 +97,13 @@ TEST_CASE("kernels: invalid options, one clear line each") {
   check_one_line_error({"kernels", "--format", "xml"}, "--format xml");
   check_one_line_error({"kernels", "--lib", "/nonexistent/x.lib"}, "library '/nonexistent/x.lib' not found");
   check_one_line_error({"kernels", "--sparsity", "1.5", "--kinds", "mac"}, "--sparsity 1.5");
+  check_one_line_error({"kernels", "--arch", "tree,wallace"},
+                       "unknown micro-architecture 'wallace'; choose from chain, tree, csa, booth-csa or all");
+  check_one_line_error({"kernels", "--kinds", "threshold,spike", "--arch", "booth-csa"},
+                       "--arch booth-csa: no such micro-architecture for the kernels asked for; it exists for mac");
+  check_one_line_error({"kernels", "--pipeline", "2"}, "pipeline=2 is out of range: 0 (none) or 1");
+  check_one_line_error({"verify", "--pipeline", "7"}, "pipeline=7 is out of range");
+  check_one_line_error({"kernels", "--reset", "both"}, "--reset both: unknown reset style; choose from async, sync");
   const auto bad = neuroppa::test::write_temp_file("acts.txt", "1 2 3\n4 300\n");
   check_one_line_error({"kernels", "--kinds", "mac", "--activations", bad.string()}, "acts.txt:2: activation value '300'");
 }
@@ -178,7 +186,52 @@ TEST_CASE("kernels --sdf: delays of the kernel's own netlist; a missing arc is n
   CHECK(counted);
 }
 
+TEST_CASE("kernels --by-block: a second table whose blocks add up to each kernel") {
+  const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,threshold", "--by-block", "--beats", "2000",
+                              "--activity", "zero-delay", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc.is_array());
+  REQUIRE(doc.size() == 2);
+  const auto& kernels = doc[0]["rows"];
+  const auto& blocks = doc[1]["rows"];
+  REQUIRE(kernels.size() == 2);
+  for (const auto& k : kernels) {
+    double area = 0, power = 0;
+    std::set<std::string> names;
+    for (const auto& b : blocks)
+      if (b["kernel"] == k["kernel"]) {
+        area += b["area"].get<double>();
+        power += b["power"].get<double>();
+        names.insert(b["block"].get<std::string>());
+      }
+    CAPTURE(k.dump());
+    CHECK(area == doctest::Approx(k["area"].get<double>()).epsilon(1e-3));
+    CHECK(power == doctest::Approx(k["power"].get<double>()).epsilon(1e-3));
+    CHECK(names == std::set<std::string>{"synapses", "adders", "accumulator adder", "accumulator register",
+                                         "output stage", "output register", "control", "input nets"});
+  }
+  // threshold's synapses against mac's: the block saving the table reports.
+  double mac_synapses = 0, threshold_synapses = 0, saving = 0;
+  for (const auto& b : blocks)
+    if (b["block"] == "synapses") {
+      (b["kernel"] == "mac" ? mac_synapses : threshold_synapses) = b["area"].get<double>();
+      if (b["kernel"] == "threshold") saving = b["area saving"].get<double>();
+    }
+  CHECK(saving == doctest::Approx(mac_synapses / threshold_synapses));
+  CHECK(saving > 2);
+}
+
 TEST_SUITE("shared") {
+  TEST_CASE("kernels on the ASAP7 subset: one line naming what the library lacks and the option that avoids it") {
+    const std::string asap7 = (neuroppa::test::shared_dir() / "libs/asap7_small_ff.lib.gz").string();
+    check_one_line_error({"kernels", "--lib", asap7, "--kinds", "threshold"},
+                         "has no flip-flop with an asynchronous clear or preset: give --reset sync");
+    check_one_line_error({"kernels", "--lib", asap7, "--kinds", "threshold", "--reset", "sync"},
+                         "has no inverting combinational cell (inverter, NAND or NOR)");
+  }
+
   TEST_CASE("power: gcd on SKY130 from its VCD; a wrong scope is an error") {
     const auto dir = neuroppa::test::shared_dir() / "designs/gcd_sky130hd";
     const std::vector<std::string> base = {
