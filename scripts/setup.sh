@@ -5,6 +5,7 @@
 #   bash scripts/setup.sh run      ... then run the main job on the bundled defaults
 #   bash scripts/setup.sh test     ... then the default test run (long tests excluded)
 #   bash scripts/setup.sh long     ... then only the long regressions
+#   bash scripts/setup.sh fuzz     ... with clang-15 and libFuzzer too, then scripts/fuzz.sh
 #
 # A second run only checks: packages already installed are not touched and the
 # build is incremental. Needs root (or sudo) only when a package is missing.
@@ -24,6 +25,8 @@ packages=(
   dataset-fashion-mnist
   librsvg2-bin
 )
+# Fuzzing the parsers (scripts/fuzz.sh) needs clang and libFuzzer; nothing else does.
+if [ "$mode" = fuzz ]; then packages+=(clang-15 libfuzzer-15-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -59,5 +62,6 @@ case "$mode" in
     ;;
   test) ctest --test-dir "$build" --label-exclude long --output-on-failure -j "$(nproc)" ;;
   long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
-  *) echo "setup: unknown mode '$mode' (build, run, test or long)" >&2; exit 2 ;;
+  fuzz) bash "$root/scripts/fuzz.sh" "${@:2}" ;;
+  *) echo "setup: unknown mode '$mode' (build, run, test, long or fuzz)" >&2; exit 2 ;;
 esac
