@@ -74,12 +74,12 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--XW", r.XW, "Activation bits")->capture_default_str();
   cmd->add_option("--AW", r.AW, "Accumulator bits")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Clock frequency power is priced at")->capture_default_str();
-  cmd->add_option("--beats", r.beats, "Beats simulated at gate level per kernel")->capture_default_str();
+  cmd->add_option("--beats", r.beats, "Beats simulated at gate level per kernel")->check(whole_number("--beats"))->capture_default_str();
   cmd->add_option("--sparsity", r.sparsity, "Fraction of zero activations")->capture_default_str();
   cmd->add_option("--beats-per-output", r.beats_per_output, "Beats from first to last")->capture_default_str();
   cmd->add_option("--activations", r.activations, "File of activation values to sample (integers)");
   cmd->add_option("--weights", r.weights, "File of weight codes to sample (integers)");
-  cmd->add_option("--seed", r.seed, "Operand seed")->capture_default_str();
+  cmd->add_option("--seed", r.seed, "Operand seed")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--format", o->format, "md, csv, json or tex")->capture_default_str();
   cmd->add_option("--out", o->out, "Write the table to this file instead of stdout");
   cmd->add_option("--activity", o->activity,

@@ -115,6 +115,16 @@ CLI::Validator in_range(const std::string& option, double lo, double hi) {
       fmt::format("{}..{}", lo, hi));
 }
 
+CLI::Validator whole_number(const std::string& option) {
+  return CLI::Validator(
+      [option](std::string& value) -> std::string {
+        if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos)
+          throw Error(fmt::format("{} {}: give a whole number 0..9999999999999999999", option, value));
+        return "";
+      },
+      "N");
+}
+
 void retire_option(CLI::App& cmd, const std::string& old_name, const std::string& new_name) {
   cmd.add_option(old_name)->group("")->each([old_name, new_name](const std::string&) {
     throw Error(fmt::format("{} is no longer an option: use {}", old_name, new_name));

@@ -37,6 +37,8 @@ std::string command_line(int argc, char** argv);
 // "--level fpga: choose rtl or gate", "--images 0: choose 1..10000".
 CLI::Validator one_of(const std::string& option, std::initializer_list<std::string> choices);
 CLI::Validator in_range(const std::string& option, double lo, double hi);
+// Digits only (CLI11 would take "-1" for an unsigned option as 2^64 - 1).
+CLI::Validator whole_number(const std::string& option);
 
 // An option that was renamed: using it is an error naming the new spelling.
 void retire_option(CLI::App& cmd, const std::string& old_name, const std::string& new_name);

@@ -52,8 +52,8 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--kernel-freq", o->kernel_freq, "Clock T1 prices the kernels at")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Platform clock for T2/T3")->capture_default_str();
-  cmd->add_option("--beats", r.beats, "T1: beats of seeded operands per kernel")->capture_default_str();
-  cmd->add_option("--seed", r.seed, "T1: operand seed")->capture_default_str();
+  cmd->add_option("--beats", r.beats, "T1: beats of seeded operands per kernel")->check(whole_number("--beats"))->capture_default_str();
+  cmd->add_option("--seed", r.seed, "T1: operand seed")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--lanes", r.lanes, "T2: kernel lanes per kind")->check(in_range("--lanes", 1, 4096))->capture_default_str();
   cmd->add_option("--activity", o->activity, "T1: zero-delay, timed or timed:F (see kernels --activity)")
       ->capture_default_str();

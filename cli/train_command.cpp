@@ -5,6 +5,7 @@
 #include "neuroppa/app/train.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "options.hpp"
 
 namespace neuroppa::cli {
 namespace {
@@ -37,10 +38,12 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--epochs", t.epochs, "Float training epochs (quantised kinds add half as many)")
       ->capture_default_str();
-  cmd->add_option("--seed", t.seed, "Seed of initialisation and shuffling")->capture_default_str();
+  cmd->add_option("--seed", t.seed, "Seed of initialisation and shuffling")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--timesteps", t.timesteps, "spike: timesteps per inference")->capture_default_str();
   cmd->add_option("--batch", t.batch, "Images per training step")->capture_default_str();
-  cmd->add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--lr", t.learning_rate, "Adam learning rate")
+      ->check(in_range("--lr", 1e-9, 10))
+      ->capture_default_str();
   cmd->add_option("--train-images", t.train_images, "Use only the first N training images (0: all)")
       ->capture_default_str();
   cmd->add_option("-o,--out", o->request.out,

@@ -62,8 +62,8 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--WW", o->WW,
                   "Weight-code bits (default: 8 for mac and spike, 4 for shift; threshold codes are XW+1 bits)");
   cmd->add_option("--AW", o->request.AW, "Accumulator bits")->capture_default_str();
-  cmd->add_option("--beats", o->request.beats, "Valid beats per kernel")->capture_default_str();
-  cmd->add_option("--seed", o->request.seed, "Stimulus seed")->capture_default_str();
+  cmd->add_option("--beats", o->request.beats, "Valid beats per kernel")->check(whole_number("--beats"))->capture_default_str();
+  cmd->add_option("--seed", o->request.seed, "Stimulus seed")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--level", o->level, "rtl, or gate: the netlist synthesised onto --lib")
       ->check(one_of("--level", {"rtl", "gate"}))
       ->capture_default_str();

@@ -51,6 +51,9 @@ TEST_CASE("invalid parameters: one clear line each, exit 2") {
   check_one_line_error({"verify", "--kinds", "shift", "--WW", "8"}, "WW=8");
   check_one_line_error({"verify", "--kinds", "mult"}, "unknown kernel");
   check_one_line_error({"verify", "--beats", "0"}, "--beats");
+  check_one_line_error({"verify", "--seed", "-1"}, "--seed -1: give a whole number");
+  check_one_line_error({"kernels", "--beats", "2e4"}, "--beats 2e4: give a whole number");
+  check_one_line_error({"train", "--kind", "mac", "--lr", "-0.1"}, "--lr -0.1: choose");
 }
 
 TEST_CASE("renamed options are refused with the new spelling") {
