@@ -70,9 +70,18 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
 
   const reports::Table& t1 = result.tables[0].second;
   REQUIRE(t1.rows.size() == 4);  // four kinds at K=9 on one library
+  const auto column = [&](std::string_view name) {
+    for (std::size_t c = 0; c < t1.columns.size(); ++c)
+      if (t1.columns[c].name == name) return c;
+    FAIL("T1 has no column ", name);
+    return std::size_t{0};
+  };
   for (const auto& row : t1.rows) {
-    const std::string kind = std::get<std::string>(row[2]);
-    const double power_saving = std::get<double>(row[8]), area_saving = std::get<double>(row[9]);
+    const std::string kind = std::get<std::string>(row[column("kernel")]);
+    const double power_saving = std::get<double>(row[column("power saving")]);
+    const double area_saving = std::get<double>(row[column("area saving")]);
+    CHECK(std::get<std::string>(row[column("arch")]) == models::to_string(models::default_arch(
+                                                             *models::parse_kernel_kind(kind))));
     CAPTURE(kind);
     if (kind == "mac") {
       CHECK(power_saving == doctest::Approx(1.0));
