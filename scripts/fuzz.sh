@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for $seconds s"
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a parser must not balloon.
   if ! "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-       -artifact_prefix="$root/fuzz/corpus/$t/crash-" "$corpus" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
+       -artifact_prefix="$root/fuzz/corpus/$t/" "$corpus" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz: $t FAILED; log: $build/fuzz_$t.log"; tail -30 "$build/fuzz_$t.log"; status=1
   else
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz_$t.log" | sed "s/^/fuzz: $t /"

@@ -379,6 +379,8 @@ class SaifReader {
         if (tok_.kind != SaifToken::open) throw error(fmt::format("expected '(' in net {}", name));
         const std::string field = expect_atom();
         const double value = number(expect_atom());
+        if ((field == "TC" || field == "T1") && !(value >= 0 && value < 1e19))
+          throw error(fmt::format("net {}: {} {} is out of range (0 .. 1e19)", name, field, value));
         if (field == "TC") s.toggles = static_cast<std::uint64_t>(value);
         else if (field == "T1") s.high_time = value;
         skip_group();

@@ -121,31 +121,44 @@ class FunctionParser {
     }
     return e;
   }
+  // Nesting (parentheses and negations) is bounded: the parser and every
+  // walk of the tree recurse once per level, and fuzzing overflowed the stack.
+  static constexpr int kMaxDepth = 256;
+  void deeper() {
+    if (++depth_ > kMaxDepth) throw error(fmt::format("nested more than {} deep", kMaxDepth));
+  }
   BoolExpr parse_unary() {
     if (peek() == '!') {
       ++pos_;
+      deeper();
       BoolExpr e;
       e.op = BoolExpr::Op::negate;
       e.operands.push_back(parse_unary());
+      --depth_;
       return e;
     }
+    const int depth = depth_;
     BoolExpr e = parse_primary();
     while (peek() == '\'') {
+      deeper();
       ++pos_;
       BoolExpr n;
       n.op = BoolExpr::Op::negate;
       n.operands.push_back(std::move(e));
       e = std::move(n);
     }
+    depth_ = depth;
     return e;
   }
   BoolExpr parse_primary() {
     const char c = peek();
     if (c == '(') {
       ++pos_;
+      deeper();
       BoolExpr e = parse_or();
       if (peek() != ')') throw error("missing ')'");
       ++pos_;
+      --depth_;
       return e;
     }
     if (c == '\0') throw error("expression ends early");
@@ -171,6 +184,7 @@ class FunctionParser {
   std::string_view text_;
   const std::string& context_;
   std::size_t pos_ = 0;
+  int depth_ = 0;  // current nesting (deeper())
 };
 
 }  // namespace

@@ -72,14 +72,16 @@ Netlist read_yosys_json(const fs::path& path, const std::string& top, const Libr
   n.top = top;
   NetIds ids;
   try {
-    for (const auto& [name, port] : (*module)["ports"].items()) {
+    // .at, never const operator[]: a missing key there is undefined behaviour
+    // in nlohmann::json (fuzzing found it reading freed memory).
+    for (const auto& [name, port] : module->at("ports").items()) {
       Netlist::Port p;
       p.name = name;
       p.output = port.at("direction").get<std::string>() == "output";
       for (const auto& bit : port.at("bits")) p.bits.push_back(ids.id(bit));
       n.ports.push_back(std::move(p));
     }
-    for (const auto& [name, cell] : (*module)["cells"].items()) {
+    for (const auto& [name, cell] : module->at("cells").items()) {
       const std::string type = cell.at("type").get<std::string>();
       Netlist::Instance inst;
       inst.name = name;
@@ -103,7 +105,9 @@ Netlist read_yosys_json(const fs::path& path, const std::string& top, const Libr
       }
       n.instances.push_back(std::move(inst));
     }
-    for (const auto& [name, wire] : (*module)["netnames"].items()) {
+    static const json no_netnames = json::object();
+    const json& netnames = module->contains("netnames") ? module->at("netnames") : no_netnames;
+    for (const auto& [name, wire] : netnames.items()) {
       const bool hidden = wire.value("hide_name", 0) != 0;
       const auto& bits = wire.at("bits");
       const long offset = wire.value("offset", 0L);

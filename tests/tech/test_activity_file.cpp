@@ -182,6 +182,11 @@ TEST_CASE("SAIF: toggle counts and time high per instance, escapes") {
   CHECK(f.scopes.at("tb/dut").count("ctrl.state"));
   CHECK(error_of("(SAIFILE (TIMESCALE 1 ns) (INSTANCE tb (NET (a (TC 1)", true).find("bad.saif:1:") != std::string::npos);
   CHECK(error_of("(NOTSAIF)", true).find("not a SAIF file") != std::string::npos);
+  // A count no 64-bit integer holds (fuzzing: the conversion was undefined behaviour).
+  CHECK(error_of("(SAIFILE (TIMESCALE 1 ns) (DURATION 10) (INSTANCE tb (NET (a (TC 1e30)))))", true)
+            .find("net a: TC 1e+30 is out of range") != std::string::npos);
+  CHECK(error_of("(SAIFILE (TIMESCALE 1 ns) (DURATION 10) (INSTANCE tb (NET (a (T1 -5)))))", true)
+            .find("net a: T1 -5 is out of range") != std::string::npos);
 }
 
 TEST_SUITE("shared") {

@@ -67,6 +67,24 @@ TEST_CASE("Liberty functions: precedence, implicit and, postfix not, constants")
                        doctest::Contains("cell X pin Y: cannot read function"), Error);
   CHECK_THROWS_AS(parse_liberty_function("A & ", "f"), Error);
   CHECK_THROWS_AS(parse_liberty_function("A # B", "f"), Error);
+  // Nesting is bounded (fuzzing overflowed the stack with parentheses): 256 levels parse, 257 do not.
+  const auto nested = [](int levels, std::string_view open, std::string_view close) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += open;
+    text += "A";
+    for (int i = 0; i < levels; ++i) text += close;
+    return text;
+  };
+  CHECK(parse_liberty_function(nested(256, "(", ")"), "f").variables() == std::vector<std::string>{"A"});
+  CHECK_THROWS_WITH_AS(parse_liberty_function(nested(257, "(", ")"), "f"), doctest::Contains("nested more than 256 deep"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_liberty_function(nested(100000, "!", ""), "f"), doctest::Contains("nested more than 256"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_liberty_function(nested(0, "", "") + std::string(300, '\''), "f"),
+                       doctest::Contains("nested more than 256"), Error);
+  CHECK(parse_liberty_function(nested(0, "", "") + std::string(256, '\''), "f").evaluate([](std::string_view) {
+    return true;
+  }));  // an even number of negations
 }
 
 TEST_CASE("a netlist with a cell the library lacks is an error naming both") {
@@ -78,6 +96,10 @@ TEST_CASE("a netlist with a cell the library lacks is an error naming both") {
                        doctest::Contains("instance 'u1' uses cell 'FOO', which library osu018_stdcells does not have"),
                        Error);
   CHECK_THROWS_WITH_AS(read_yosys_json(path, "other", osu("osu018")), doctest::Contains("no module 'other'"), Error);
+  // A module without "ports" (fuzzing: nlohmann's const operator[] read freed memory here).
+  const auto portless = test::write_temp_file("portless.json", R"({"modules": {"top": {"cells": {}}}})");
+  CHECK_THROWS_WITH_AS(read_yosys_json(portless, "top", osu("osu018")),
+                       doctest::Contains("malformed yosys netlist: [json.exception.out_of_range.403] key 'ports'"), Error);
   const auto broken = test::write_temp_file("broken.json", "{\"modules\": ");
   CHECK_THROWS_WITH_AS(read_yosys_json(broken, "top", osu("osu018")), doctest::Contains("not a yosys JSON netlist"),
                        Error);
