@@ -6,7 +6,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
-#include "neuroppa/tech/synthesis.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
 
 namespace neuroppa::app {
 namespace {
@@ -168,11 +168,9 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
     if (!r.weights.empty())
       per_kernel[i].operands.weights = models::read_value_file(r.weights, kernels[i].code_bits(), "weight code");
 
-  // A library that cannot take a kernel at all (sim::synthesize_kernel checks again).
-  for (const tech::Library& library : libraries)
-    for (const KernelParams& p : kernels)
-      if (auto gap = tech::mapping_gap(library, p.reset == models::ResetStyle::async))
-        throw Error(fmt::format("{}: cannot synthesise {}: {}", library.name, p.describe(), *gap));
+  // A library that cannot take the kernels at all (every kernel has the
+  // request's reset style, so the first stands for all).
+  for (const tech::Library& library : libraries) sim::require_mappable(kernels.front(), library);
 
   // Delays from an SDF: for one netlist, so for one kernel on one library.
   if (!r.sdf.empty() && (kernels.size() != 1 || libraries.size() != 1 || !r.activity.timed))

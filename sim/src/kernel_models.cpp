@@ -28,11 +28,15 @@ tech::SynthesisRequest kernel_synthesis_request(const models::KernelParams& para
                                 keep_hierarchy};
 }
 
+void require_mappable(const models::KernelParams& params, const tech::Library& library) {
+  if (auto gap = tech::mapping_gap(library, params.reset == models::ResetStyle::async))
+    throw Error(fmt::format("{}: cannot synthesise {}: {}", library.name, params.describe(), *gap));
+}
+
 KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
                                 const std::filesystem::path& cache_root, const ProgressFn& progress,
                                 bool keep_hierarchy) {
-  if (auto gap = tech::mapping_gap(library, params.reset == models::ResetStyle::async))
-    throw Error(fmt::format("{}: cannot synthesise {}: {}", library.name, params.describe(), *gap));
+  require_mappable(params, library);
   KernelNetlist k{params, &library, tech::synthesize(kernel_synthesis_request(params, library.path, keep_hierarchy), cache_root, progress), {}};
   k.netlist = tech::read_yosys_json(k.synthesis.netlist_json, kernels::top_module(params.kind), library);
   return k;

@@ -30,6 +30,10 @@ struct KernelNetlist {
   tech::Netlist netlist;
 };
 
+// Throws neuroppa::Error, one line naming the library, the kernel and the
+// cell kind it lacks (tech::mapping_gap), if `library` cannot take `params`.
+void require_mappable(const models::KernelParams& params, const tech::Library& library);
+
 // Synthesis (cached under cache_root) and the mapped netlist of a kernel.
 KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::Library& library,
                                 const std::filesystem::path& cache_root, const ProgressFn& progress = {},
