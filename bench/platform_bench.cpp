@@ -21,7 +21,7 @@
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/base/error.hpp"
-#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/sim/datapath.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
       const models::Network net =
           models::read_network(app::resolve_model(name));
       fmt::print("{} ({}):\n", name, net.name);
-      sim::AcceleratorConfig config;
+      sim::DatapathConfig config;
       config.lanes = P;
       config.K = K;
       if (!net.spiking() && net.kinds().size() == 1) {
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
         const double a = seconds_since(start);
         // (b) the accelerator, one thread
         config.threads = 1;
-        sim::Accelerator accelerator(net, config, cache);
+        sim::Datapath accelerator(net, config, cache);
         start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < images; ++i) accelerator.run(test.images.image(i));
         const double b = seconds_since(start);
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
       }
       if (full) {
         config.threads = threads;
-        sim::Accelerator accelerator(net, config, cache);
+        sim::Datapath accelerator(net, config, cache);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < full; ++i) accelerator.run(test.images.image(i));
         fmt::print("  rtl, {} threads: {} images in {:.1f} s (budget 60 s for 10,000)\n", threads, full,
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
         config.threads = threads;
         config.level = sim::Level::gate;
         config.library = &library;
-        sim::Accelerator accelerator(net, config, cache);
+        sim::Datapath accelerator(net, config, cache);
         const auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < 1000; ++i) accelerator.run(test.images.image(i));
         const sim::EnergyReport energy = accelerator.energy(50e6, {});

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "neuroppa/app/run.hpp"
 #include "options.hpp"
+#include "neuroppa/sim/memories.hpp"
 
 namespace neuroppa::cli {
 namespace {
@@ -112,6 +113,10 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--mem-energy", o->mem_energy,
                   "Energy per memory access, e.g. weights=2pJ,act-read=1pJ,act-write=1pJ,membrane=1pJ "
                   "(default: accesses counted, not priced)");
+  cmd->add_option("--mem", r.memories,
+                  "The accelerator's memories: standard, ideal, then key=value changes, e.g. "
+                  "standard,weights.width=64,system.bandwidth=200MB/s (keys: " + sim::memory_config_keys() + ")")
+      ->capture_default_str();
   cmd->add_option("--format", o->format, "Output format: md, csv, json, tex")->capture_default_str();
   cmd->add_option("--activity", o->activity,
                   "Gate level: zero-delay, timed, timed:F, or auto (the cheapest timed:F whose 95% interval on the "

@@ -15,7 +15,7 @@
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/reports/plot.hpp"
-#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/sim/datapath.hpp"
 #include "neuroppa/sim/kernel_cost.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -323,14 +323,14 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   std::vector<NetworkRow> rows;
   for (auto& [name, net] : networks) {
     say(fmt::format("T2 {} on {}, {} images", name, libraries.front().name, o.images));
-    sim::AcceleratorConfig config;
+    sim::DatapathConfig config;
     config.lanes = o.lanes;
     config.K = o.net_K;
     config.level = sim::Level::gate;
     config.library = &libraries.front();
     config.threads = std::max(1u, std::thread::hardware_concurrency());
     config.activity = o.network_activity;
-    sim::Accelerator accelerator(net, config, cache_dir, tool_progress);
+    sim::Datapath accelerator(net, config, cache_dir, tool_progress);
     std::size_t correct = 0;
     for (std::size_t i = 0; i < o.images; ++i)
       correct += accelerator.run(test.images.image(i)).predicted == test.labels[i];

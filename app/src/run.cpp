@@ -6,6 +6,7 @@
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/models/network.hpp"
+#include "neuroppa/sim/memories.hpp"
 #include "neuroppa/sim/platform.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -32,6 +33,7 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
   for (const auto& ref : models::published_accuracies())
     t.rows.push_back({"published reference: " + ref.model, ref.accuracy, ""});
   t.rows.push_back({"cycles per inference", cycles, "cycles"});
+  t.rows.push_back({"  of them stalled, waiting for operands", double(run.stall_cycles) / n, "cycles"});
   t.rows.push_back({"latency", cycles / frequency * 1e6, "µs"});
   t.rows.push_back({"throughput", frequency / cycles, "inferences/s"});
   if (net.spiking()) {
@@ -60,6 +62,10 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
     }
     t.rows.push_back({"average power", e / (cycles / frequency) * 1e3, "mW"});
   }
+  t.rows.push_back({"system memory read per inference", double(run.system_bytes_read) / n, "bytes"});
+  t.rows.push_back({"system memory written per inference", double(run.system_bytes_written) / n, "bytes"});
+  if (run.simulated_seconds > 0)
+    t.rows.push_back({"system memory bandwidth used", 100 * run.system_busy_seconds / run.simulated_seconds, "%"});
   t.rows.push_back({"simulation speed", n / run.wall_seconds, "images/s"});
   return t;
 }
@@ -71,7 +77,8 @@ reports::Table layer_table(const models::Network& net, const sim::RunStats& stat
   t.title = "Per layer, per inference";
   t.columns = {{"layer", ""},           {"cycles", "", 6},       {"beats", "", 6},          {"skipped beats", "", 6},
                {"lane use", "%", 3},    {"weight reads", "", 6}, {"act. reads", "", 6},     {"act. writes", "", 6},
-               {"membrane r+w", "", 6}, {"spikes", "", 5}};
+               {"membrane r+w", "", 6}, {"spikes", "", 5},          {"stalls", "", 5},
+               {"weights fetched", "B", 6}};
   if (energy) t.columns.insert(t.columns.end(), {{"energy", "nJ", 4}, {"share", "%", 3}});
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const sim::LayerStats& s = stats.layers[i];
@@ -79,7 +86,8 @@ reports::Table layer_table(const models::Network& net, const sim::RunStats& stat
     std::vector<reports::Cell> row = {
         fmt::format("{} {}", i + 1, net.layers[i].describe()), double(s.cycles) / n, double(s.beats) / n,
         double(s.skipped_beats) / n, use, double(s.weights.reads) / n, double(s.activations.reads) / n,
-        double(s.activations.writes) / n, double(s.membrane.reads + s.membrane.writes) / n, double(s.spikes) / n};
+        double(s.activations.writes) / n, double(s.membrane.reads + s.membrane.writes) / n, double(s.spikes) / n,
+        double(s.stall_cycles) / n, double(s.weight_fetch_bytes) / n};
     if (energy) {
       row.push_back(energy->layers[i].total() / n * 1e9);
       row.push_back(100 * energy->layers[i].total() / energy->total.total());
@@ -105,7 +113,29 @@ reports::Table component_table(const sim::EnergyReport& energy, double images, b
   return t;
 }
 
+reports::Table memory_table(const sim::MemoryConfig& m, const sim::PlatformRun& run) {
+  reports::Table t;
+  t.title = fmt::format("Memories ({})", m.name);
+  t.columns = {{"memory", ""}, {"configuration", ""}};
+  t.rows.push_back({"weight memory", m.weights.describe() + (run.weights.resident
+                                                                 ? "; all weights resident, loaded once a run"
+                                                                 : "; weights streamed through two halves")});
+  t.rows.push_back({"activation buffers", m.activations.describe()});
+  t.rows.push_back({"membrane memory", m.membrane.describe()});
+  t.rows.push_back({"system memory", fmt::format("latency {:g} ns, bandwidth {}", m.system.latency * 1e9,
+                                                 m.system.bandwidth > 0 ? fmt::format("{:g} MB/s", m.system.bandwidth / 1e6)
+                                                                        : std::string("unlimited"))});
+  return t;
+}
+
 }  // namespace
+
+sim::MemoryConfig standard_memories(const models::Network& net, unsigned lanes, unsigned K) {
+  unsigned code_bits = 1;
+  for (const models::Layer& l : net.layers)
+    if (l.computes()) code_bits = std::max(code_bits, l.code_bits);
+  return sim::MemoryConfig::standard(lanes, K, code_bits, net.spiking() ? 1 : net.XW, net.AW);
+}
 
 RunResult run_network(const RunRequest& o, const Context& context, const CountProgressFn& images_done) {
   const bool gate = o.gate_level;
@@ -125,7 +155,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
 
   std::optional<tech::Library> library;
   if (gate) library = tech::read_liberty(tech::resolve_library(o.lib));
-  sim::AcceleratorConfig config;
+  sim::DatapathConfig config;
   config.lanes = o.lanes;
   if (o.threads == 0 || o.threads > 256) throw Error(fmt::format("--threads {}: choose 1..256", o.threads));
   config.threads = o.threads;
@@ -136,7 +166,9 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   if (gate) config.activity = o.activity.value_or(tech::ActivityMode{true, kAutoStart});
   context.say(fmt::format("run: {} ({}) at {} level, {} lanes, K={}{}\n", net.name, model_path.string(),
                           gate ? "gate" : "rtl", o.lanes, o.K, gate ? ", cells " + library->name : ""));
-  sim::Accelerator accelerator(net, config, context.cache_dir, context.tools);
+  const sim::MemoryConfig memories = parse_memory_config(o.memories, standard_memories(net, o.lanes, o.K));
+  sim::plan_memories(net, memories, o.lanes, o.K);  // a memory too small: refused before any build
+  sim::Datapath accelerator(net, config, context.cache_dir, context.tools);
   // Automatic activity: at every tenth of the images, widen the replayed
   // fraction while the interval is wider than the target.
   std::string choice;
@@ -157,7 +189,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
                             accelerator.config().activity.fraction, done, 100 * relative);
     }
   };
-  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, progress);
+  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, memories, progress);
 
   std::size_t correct = 0;
   for (std::size_t i = 0; i < count; ++i) correct += run.results[i].predicted == test.labels[i];
@@ -199,7 +231,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   result.accuracy = double(correct) / double(count);
   result.mismatches = mismatches;
   result.first_mismatch = first_mismatch;
-  result.tables = {summary, layer_table(net, accelerator.stats(), energy, o.lanes)};
+  result.tables = {summary, layer_table(net, accelerator.stats(), energy, o.lanes), memory_table(memories, run)};
   if (energy) result.tables.push_back(component_table(*energy, double(count), memory.priced()));
   return result;
 }

@@ -1,59 +1,81 @@
 #include "neuroppa/sim/platform.hpp"
 
 #include <systemc>
+#include <tlm>
 
 #include <chrono>
-#include <stdexcept>
+#include <fmt/format.h>
+#include <memory>
+
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/sim/host.hpp"
+#include "neuroppa/sim/system_memory.hpp"
 
 namespace neuroppa::sim {
 namespace {
 
-class PlatformModule : public sc_core::sc_module {
- public:
-  SC_HAS_PROCESS(PlatformModule);
-  PlatformModule(const sc_core::sc_module_name& name, Accelerator& accelerator, const models::ImageSet& images,
-                 std::size_t count, sc_core::sc_time period, const CountProgressFn& progress, PlatformRun& run)
-      : sc_module(name), accelerator_(accelerator), images_(images), count_(count), period_(period),
-        progress_(progress), run_(run) {
-    SC_THREAD(controller);
-  }
+struct Platform {
+  SystemMemory memory;
+  Accelerator accelerator;
+  Host host;
+  sc_core::sc_signal<bool> irq;
 
- private:
-  void controller() {
-    for (std::size_t i = 0; i < count_; ++i) {
-      const std::uint64_t before = accelerator_.stats().total().cycles;
-      run_.results.push_back(accelerator_.run(images_.image(i)));
-      const std::uint64_t cycles = accelerator_.stats().total().cycles - before;
-      run_.cycles += cycles;
-      wait(period_ * double(cycles));
-      if (progress_) progress_(i + 1, count_);
-    }
-    // Returning leaves no pending event: sc_start() returns (sc_stop would print a notice).
+  Platform(Datapath& datapath, const MemoryConfig& config, double frequency)
+      : memory("memory", 0, config.system), accelerator("accelerator", datapath, config, frequency), host("host"),
+        irq("irq") {
+    host.memory.bind(memory.socket);
+    accelerator.dma.bind(memory.socket);
+    host.registers.bind(accelerator.regs);
+    accelerator.irq(irq);
+    host.irq(irq);
+    host.set_error_detail_source([this] { return accelerator.error_detail(); });
   }
-
-  Accelerator& accelerator_;
-  const models::ImageSet& images_;
-  std::size_t count_;
-  sc_core::sc_time period_;
-  const CountProgressFn& progress_;
-  PlatformRun& run_;
 };
+
+Platform& platform(Datapath& datapath, const MemoryConfig& config, double frequency) {
+  static std::unique_ptr<Platform> instance;
+  if (!instance) {
+    // Loosely timed: the accelerator synchronises at least every 10 µs of its own time.
+    tlm::tlm_global_quantum::instance().set(sc_core::sc_time(10, sc_core::SC_US));
+    instance = std::make_unique<Platform>(datapath, config, frequency);
+  }
+  instance->accelerator.attach(datapath, config, frequency);
+  instance->memory.set_timing(config.system);
+  return *instance;
+}
 
 }  // namespace
 
-PlatformRun run_platform(Accelerator& accelerator, const models::ImageSet& images, std::size_t count,
-                         double frequency, const CountProgressFn& progress) {
-  static bool elaborated = false;
-  if (elaborated) throw std::logic_error("run_platform: SystemC elaborates once per process");
-  elaborated = true;
+PlatformRun run_platform(Datapath& datapath, const models::ImageSet& images, std::size_t count, double frequency,
+                         const MemoryConfig& memory, const CountProgressFn& progress) {
+  if (count == 0 || count > images.count)
+    throw Error(fmt::format("{} images asked of a set of {}", count, images.count));
+  const models::Network& net = datapath.network();
   PlatformRun run;
-  run.results.reserve(count);
+  run.weights = plan_memories(net, memory, datapath.config().lanes, datapath.config().K);  // refuse before simulating
   const auto started = std::chrono::steady_clock::now();
-  // The time resolution must represent a period exactly enough: 1 ps.
-  PlatformModule platform("platform", accelerator, images, count, sc_core::sc_time(1.0 / frequency, sc_core::SC_SEC),
-                          progress, run);
+  Platform& p = platform(datapath, memory, frequency);
+  p.memory.resize(layout_job(net, count).end);
+  const std::uint64_t read_before = p.memory.bytes_read(), written_before = p.memory.bytes_written();
+  const sc_core::sc_time busy_before = p.memory.busy_time();
+  p.accelerator.on_image([&](std::uint64_t done, std::uint64_t total) {
+    if (progress) progress(done, total);
+  });
+  p.host.submit(net, images, count);
   sc_core::sc_start();
-  run.simulated_seconds = sc_core::sc_time_stamp().to_seconds();
+  p.accelerator.on_image({});
+  if (const std::exception_ptr e = p.accelerator.internal_error()) std::rethrow_exception(e);
+  if (!p.host.done()) throw std::logic_error("the platform stopped before the host saw its job end");
+  const Host::Outcome& outcome = p.host.outcome();
+  if (!outcome.error.empty()) throw Error("platform: " + outcome.error);
+  run.results = outcome.results;
+  run.cycles = outcome.cycles;
+  run.stall_cycles = outcome.stalls;
+  run.simulated_seconds = (outcome.ended - outcome.started).to_seconds();
+  run.system_bytes_read = p.memory.bytes_read() - read_before;
+  run.system_bytes_written = p.memory.bytes_written() - written_before;
+  run.system_busy_seconds = (p.memory.busy_time() - busy_before).to_seconds();
   run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return run;
 }

@@ -11,7 +11,8 @@
 #include "neuroppa/app/context.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/reports/table.hpp"
-#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/sim/datapath.hpp"
+#include "neuroppa/sim/memories.hpp"
 
 namespace neuroppa::app {
 
@@ -25,6 +26,10 @@ struct RunRequest {
   unsigned threads = 1;
   bool check = false;  // compare every image with the reference inference
   sim::MemoryEnergy memory;
+  // The accelerator's memories (sim::parse_memory_config): "standard" sizes
+  // them for the network's lanes and K; "ideal" reproduces the datapath's
+  // schedule exactly.
+  std::string memories = "standard";
   // Gate level: how activity is counted; none: automatic, the cheapest
   // timed:F whose 95% interval on the lanes' energy is within ±3% (F starts at
   // 0.02 and grows at checkpoints every tenth of the images).
@@ -39,6 +44,9 @@ struct RunResult {
   std::size_t mismatches = 0, first_mismatch = 0;  // with check
   std::vector<reports::Table> tables;  // summary, per layer, and at gate level energy by component
 };
+
+// The memories a designer would give P lanes of K synapses for this network.
+sim::MemoryConfig standard_memories(const models::Network& network, unsigned lanes, unsigned K);
 
 // `images_done` sees the number of images done after each one.
 RunResult run_network(const RunRequest& request, const Context& context, const CountProgressFn& images_done = {});

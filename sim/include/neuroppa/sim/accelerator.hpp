@@ -1,162 +1,112 @@
-// The accelerator that runs a network on Verilated kernels, cycle by cycle.
-//
-// Output-stationary: an array of P kernel lanes per neuron kind; each lane
-// computes one output neuron (a dense output, or one output channel of a
-// convolution at one position) over ceil(fan_in / K) beats, and every active
-// lane receives the same broadcast activation beat. A controller sequences
-// the layers; weights come from a weight memory (pre-packed in the lanes'
-// port format), activations from two activation buffers used in turn
-// (double buffering: a layer reads one and writes the other), and spiking
-// layers keep their membrane potentials in a membrane memory.
-//
-// Cycle accounting (per image; docs/platform.md):
-//  - a compute layer costs one cycle per beat issued to the lane array and
-//    one drain cycle at its end, when the last outputs leave the kernels'
-//    output registers (write-back of a group overlaps the next group's beats);
-//  - spiking layers are event-driven: a beat whose K input spikes are all 0
-//    is not issued (a neuron with no input spike at all gets one empty beat,
-//    which applies its bias and threshold);
-//  - a max-pool layer costs one cycle per output value; flatten is free
-//    (addressing only); the next image is loaded while this one runs.
-// Memory accesses: weight memory, one read per lane per issued beat (K
-// codes); activation buffers, one read per beat considered (K values) and one
-// per pooled input, one write per output value; membrane memory, one read and
-// one write per spiking neuron update.
-//
-// Lanes are called directly (no signal-level SystemC on this path); the
-// SystemC module in platform.hpp gives the controller its process and clock.
+// The accelerator as a SystemC module (docs/platform.md has the block
+// diagram and the register map):
+//  - `regs`, a TLM-2.0 target socket: 32-bit registers (below);
+//  - `dma`, a TLM-2.0 initiator socket: reads the job descriptor, the
+//    network image (layer table, weights, biases) and the images from system
+//    memory and writes each image's result record back (network_image.hpp);
+//  - `irq`, high when a job has ended (done or error) and interrupts are on;
+//  - inside: the datapath (lane arrays of Verilated kernels, datapath.hpp),
+//    the on-chip memories and the controller that times every beat on the
+//    platform clock (controller.hpp). The process is loosely timed with
+//    temporal decoupling (tlm_utils::tlm_quantumkeeper).
 #pragma once
 
-#include <filesystem>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "neuroppa/base/progress.hpp"
-#include "neuroppa/models/network.hpp"
-#include "neuroppa/sim/lane_workers.hpp"
-#include "neuroppa/sim/kernel_models.hpp"
-#include "neuroppa/tech/power.hpp"
-#include "neuroppa/tech/timed_activity.hpp"
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <string>
+
+#include "neuroppa/sim/datapath.hpp"
+#include "neuroppa/sim/memories.hpp"
 
 namespace neuroppa::sim {
 
-enum class Level { rtl, gate };
+// Register map: byte offsets of 32-bit registers.
+namespace reg {
+inline constexpr std::uint64_t id = 0x00;           // RO: kAcceleratorId
+inline constexpr std::uint64_t control = 0x04;      // WO: bit 0 start, bit 1 clear done/error (and irq)
+inline constexpr std::uint64_t status = 0x08;       // RO: bit 0 busy, bit 1 done, bit 2 error, bits 15:8 error code
+inline constexpr std::uint64_t irq_enable = 0x0C;   // RW: bit 0
+inline constexpr std::uint64_t descriptor_lo = 0x10;  // RW: job descriptor address in system memory
+inline constexpr std::uint64_t descriptor_hi = 0x14;
+inline constexpr std::uint64_t cycles_lo = 0x18;    // RO: platform cycles of the last job
+inline constexpr std::uint64_t cycles_hi = 0x1C;
+inline constexpr std::uint64_t stalls_lo = 0x20;    // RO: of them, cycles the controller waited for operands
+inline constexpr std::uint64_t stalls_hi = 0x24;
+inline constexpr std::uint64_t images_done = 0x28;  // RO: images of the last job finished
+inline constexpr std::uint64_t map_bytes = 0x2C;
+}  // namespace reg
 
-struct AcceleratorConfig {
-  unsigned lanes = 16;  // P, per neuron kind
-  unsigned K = 16;      // synapses per beat
-  Level level = Level::rtl;
-  const tech::Library* library = nullptr;  // gate level: the cells the kernels are mapped to
-  unsigned threads = 1;  // simulation threads sharing the lanes (results do not depend on it)
-  // Gate level: how activity is counted (timed replays cycles with gate delays, see tech/timed_activity.hpp).
-  tech::ActivityMode activity;
+inline constexpr std::uint32_t kAcceleratorId = 0x4E505041u;  // "NPPA"
+inline constexpr std::uint32_t kStatusBusy = 1, kStatusDone = 2, kStatusError = 4;
+
+enum class JobError : std::uint8_t {
+  none = 0,
+  descriptor = 1,   // not a job descriptor, or a field out of range
+  dma = 2,          // system memory answered a DMA access with an error
+  network = 3,      // the network image is malformed
+  hardware = 4,     // the network needs kernels or sizes this accelerator lacks
+  memory = 5,       // an on-chip memory is too small for a layer
+  image = 6,        // image size differs from the network's input
+  internal = 7,     // please report
 };
+std::string_view to_string(JobError error);
 
-struct MemoryCounts {
-  std::uint64_t reads = 0, writes = 0;
-  MemoryCounts& operator+=(const MemoryCounts& o) {
-    reads += o.reads;
-    writes += o.writes;
-    return *this;
-  }
-};
-
-struct LayerStats {
-  std::uint64_t cycles = 0;         // platform cycles
-  std::uint64_t beats = 0;          // beats issued to the lane array
-  std::uint64_t skipped_beats = 0;  // spiking layers: beats without a spike, not issued
-  std::uint64_t lane_beats = 0;     // sum over issued beats of the lanes that worked
-  std::uint64_t outputs = 0;        // values written back
-  std::uint64_t spikes = 0;         // spiking layers: spikes emitted
-  MemoryCounts weights, activations, membrane;
-  LayerStats& operator+=(const LayerStats& o);
-};
-
-struct RunStats {
-  std::uint64_t images = 0;
-  std::uint64_t input_spikes = 0;
-  std::vector<LayerStats> layers;  // one per network layer
-  LayerStats total() const;
-  RunStats& operator+=(const RunStats& o);
-};
-
-// Energy per access of each memory, J; 0 = counted, not priced.
-struct MemoryEnergy {
-  double weight_read = 0;
-  double activation_read = 0, activation_write = 0;
-  double membrane_read = 0, membrane_write = 0;
-  bool priced() const;
-  // Energy of the accesses a layer (or a run) counted, per memory.
-  double weights(const LayerStats& s) const { return double(s.weights.reads) * weight_read; }
-  double activations(const LayerStats& s) const {
-    return double(s.activations.reads) * activation_read + double(s.activations.writes) * activation_write;
-  }
-  double membrane(const LayerStats& s) const {
-    return double(s.membrane.reads) * membrane_read + double(s.membrane.writes) * membrane_write;
-  }
-  double total(const LayerStats& s) const { return weights(s) + activations(s) + membrane(s); }
-};
-
-// Energies over a whole run, J (gate level).
-struct EnergyParts {
-  tech::PowerParts kernels;  // internal, switching, leakage of the lanes
-  tech::PowerParts sequential, combinational, clock;  // the same, by cell group
-  double memory = 0;
-  double total() const { return kernels.total() + memory; }
-  EnergyParts& operator+=(const EnergyParts& o);
-};
-
-struct EnergyReport {
-  double frequency = 0;
-  tech::ActivityMode activity;     // as counted (timed:F: the last fraction in force)
-  double kernel_half_width = 0;    // J, 95% interval of the lanes' energy (sampled timed activity)
-  double zero_delay_kernels = 0;   // J, the lanes' energy from the same run's zero-delay activity
-  std::vector<EnergyParts> layers;                       // per network layer
-  std::vector<std::pair<std::string, double>> components;  // e.g. "mac lanes", "weight memory"
-  EnergyParts total;
-};
-
-
-class Accelerator {
+class Accelerator : public sc_core::sc_module {
  public:
-  // Builds (or loads from the cache under cache_dir) one kernel model per
-  // neuron kind of the network; at gate level synthesises it onto the
-  // library first. Throws neuroppa::Error on bad parameters.
-  Accelerator(const models::Network& network, const AcceleratorConfig& config,
-              const std::filesystem::path& cache_dir, const ProgressFn& progress = {});
-  ~Accelerator();
-  Accelerator(const Accelerator&) = delete;
-  Accelerator& operator=(const Accelerator&) = delete;
+  tlm_utils::simple_target_socket<Accelerator> regs;
+  tlm_utils::simple_initiator_socket<Accelerator> dma;
+  sc_core::sc_out<bool> irq;
 
-  // One inference. The result is what models::infer gives, read from the lanes.
-  models::Inference run(const std::uint8_t* image);
+  // `datapath` is the lane arrays the accelerator was built with; the
+  // network a job loads must have its structure (Datapath::load).
+  Accelerator(const sc_core::sc_module_name& name, Datapath& datapath, const MemoryConfig& memory,
+              double frequency);
 
-  const RunStats& stats() const { return stats_; }
-  const models::Network& network() const { return network_; }
-  const AcceleratorConfig& config() const { return config_; }
-  // Gate level only: energy of everything run so far at `frequency`.
-  EnergyReport energy(double frequency, const MemoryEnergy& memory) const;
-  // Timed activity: replay this fraction of the cycles from now on.
-  void set_timed_fraction(double fraction);
+  // Between jobs: another datapath (hardware) or memory configuration.
+  void attach(Datapath& datapath, const MemoryConfig& memory, double frequency);
+
+  // Simulation hook, not hardware: called after each image of a job.
+  void on_image(std::function<void(std::uint64_t done, std::uint64_t total)> fn) { on_image_ = std::move(fn); }
+  // Why the last job set the error bit (what a debugger would show).
+  const std::string& error_detail() const { return error_detail_; }
+  // An exception that is a simulator fault, not the job's: rethrown by the caller after sc_start.
+  std::exception_ptr internal_error() const { return internal_error_; }
+  const WeightPlan& weight_plan() const { return plan_; }
+  sc_core::sc_time period() const { return period_; }
+  std::uint64_t last_access_error() const { return bad_access_; }
 
  private:
-  struct Lane;
-  struct LaneArray;
-  struct LayerPlan;
+  void register_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void controller();
+  void run_job();
+  // A DMA transfer issued at `at_cycle` of the job; returns the cycle it completes.
+  std::uint64_t transfer(tlm::tlm_command command, std::uint64_t address, std::uint8_t* data, std::uint64_t bytes,
+                         std::uint64_t at_cycle);
+  void peek(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes);  // debug read: no time
+  void finish(JobError error, const std::string& detail);
 
-  LaneArray& array_of(models::KernelKind kind);
-  void compute_layer(std::size_t index, const std::vector<std::uint32_t>& in, std::vector<std::uint32_t>& out,
-                     std::vector<std::int64_t>* membrane);
-
-  models::Network network_;
-  AcceleratorConfig config_;
-  std::vector<std::unique_ptr<LaneArray>> arrays_;
-  std::vector<LayerPlan> plans_;
-  std::unique_ptr<LaneWorkers> workers_;
-  RunStats stats_;
+  Datapath* datapath_;
+  MemoryConfig memory_;
+  sc_core::sc_time period_;
+  WeightPlan plan_;
+  tlm_utils::tlm_quantumkeeper quantum_;
+  sc_core::sc_event start_, irq_changed_;
+  sc_core::sc_time job_start_;
+  std::uint32_t status_ = 0, irq_enable_ = 0;
+  std::uint64_t descriptor_ = 0, cycles_ = 0, stalls_ = 0, bad_access_ = ~0ull;
+  std::uint32_t images_done_ = 0;
+  std::string error_detail_;
+  std::exception_ptr internal_error_;
+  std::function<void(std::uint64_t, std::uint64_t)> on_image_;
+  void drive_irq();
+  void irq_driver();
 };
 
 }  // namespace neuroppa::sim

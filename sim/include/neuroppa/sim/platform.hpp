@@ -1,29 +1,36 @@
-// The SystemC platform: the accelerator's controller as a SystemC process
-// on the platform clock. For every image it runs the accelerator (lanes
-// called directly, see accelerator.hpp) and advances simulated time by the
-// cycles the image took, so sc_time_stamp() is the platform's own clock.
+// The SystemC platform: a Host, system memory (TLM-2.0 target) and the
+// Accelerator (register map, DMA, on-chip memories, lane arrays, controller
+// on the platform clock), as docs/platform.md draws them. run_platform()
+// assembles it once per process and reuses it for every later run (SystemC
+// elaborates once per process; a run only attaches its datapath, memories
+// and job), so any number of runs may follow one another.
 #pragma once
 
-#include <functional>
 #include <vector>
 
 #include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/dataset.hpp"
-#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/sim/datapath.hpp"
+#include "neuroppa/sim/memories.hpp"
 
 namespace neuroppa::sim {
 
 struct PlatformRun {
   std::vector<models::Inference> results;  // one per image, in order
-  std::uint64_t cycles = 0;                // platform cycles for all images
-  double simulated_seconds = 0;            // SystemC time at the end
+  std::uint64_t cycles = 0;                // platform cycles of the job (the accelerator's counter)
+  std::uint64_t stall_cycles = 0;          // of them, waiting for operands
+  double simulated_seconds = 0;            // SystemC time from start to interrupt
   double wall_seconds = 0;
+  std::uint64_t system_bytes_read = 0, system_bytes_written = 0;  // timed traffic of the job
+  double system_busy_seconds = 0;          // time system memory spent transferring
+  WeightPlan weights;                      // how the weights were laid into the weight memory
 };
 
-// Runs images [0, count) of `images` through the platform at `frequency`.
-// SystemC elaborates once per process: call this at most once (a second call
-// throws std::logic_error).
-PlatformRun run_platform(Accelerator& accelerator, const models::ImageSet& images, std::size_t count,
-                         double frequency, const CountProgressFn& progress = {});  // images done
+// Runs images [0, count) of `images` through the platform at `frequency`
+// with the given memories. The datapath's network goes into system memory
+// and the accelerator loads it from there. Throws neuroppa::Error when a
+// memory is too small (before simulating) or when the job ends in error.
+PlatformRun run_platform(Datapath& datapath, const models::ImageSet& images, std::size_t count, double frequency,
+                         const MemoryConfig& memory, const CountProgressFn& progress = {});  // images done
 
 }  // namespace neuroppa::sim

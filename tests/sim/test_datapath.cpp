@@ -5,7 +5,7 @@
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/models/random.hpp"
-#include "neuroppa/sim/accelerator.hpp"
+#include "neuroppa/sim/datapath.hpp"
 #include "neuroppa/tech/liberty.hpp"
 #include "network_fixtures.hpp"
 #include "support.hpp"
@@ -32,8 +32,8 @@ std::vector<std::vector<std::uint8_t>> test_images(std::size_t count, std::uint6
   return images;
 }
 
-sim::AcceleratorConfig rtl_config(unsigned lanes, unsigned threads) {
-  sim::AcceleratorConfig c;
+sim::DatapathConfig rtl_config(unsigned lanes, unsigned threads) {
+  sim::DatapathConfig c;
   c.lanes = lanes;
   c.K = 16;
   c.threads = threads;
@@ -46,8 +46,8 @@ TEST_CASE("the accelerator equals the reference inference for every kind, conv, 
   for (const KernelKind kind : models::kAllKernelKinds) {
     CAPTURE(models::to_string(kind));
     const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 21);
-    sim::Accelerator one_thread(net, rtl_config(5, 1), test::model_cache_dir());
-    sim::Accelerator two_threads(net, rtl_config(5, 2), test::model_cache_dir());
+    sim::Datapath one_thread(net, rtl_config(5, 1), test::model_cache_dir());
+    sim::Datapath two_threads(net, rtl_config(5, 2), test::model_cache_dir());
     for (const auto& image : test_images(12, 4)) {
       const models::Inference expected = models::infer(net, image.data());
       CHECK(one_thread.run(image.data()) == expected);
@@ -62,13 +62,13 @@ TEST_CASE("the accelerator equals the reference inference for every kind, conv, 
 TEST_CASE("mixed networks run each layer on the lanes of its kind") {
   const models::Network net = test::random_network(KernelKind::threshold, "c4k3@mac,p2,d12,d10@mac", 5);
   CHECK(net.kinds() == std::vector<KernelKind>{KernelKind::mac, KernelKind::threshold});
-  sim::Accelerator accelerator(net, rtl_config(4, 2), test::model_cache_dir());
+  sim::Datapath accelerator(net, rtl_config(4, 2), test::model_cache_dir());
   for (const auto& image : test_images(6, 8)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
 }
 
 TEST_CASE("cycles and memory accesses follow the output-stationary schedule") {
   const models::Network net = test::random_network(KernelKind::mac, "d12,d10", 3);
-  sim::Accelerator accelerator(net, rtl_config(4, 1), test::model_cache_dir());
+  sim::Datapath accelerator(net, rtl_config(4, 1), test::model_cache_dir());
   const auto images = test_images(2, 1);
   accelerator.run(images[1].data());
   const sim::LayerStats& dense = accelerator.stats().layers[1];  // 784 -> 12 on 4 lanes
@@ -86,7 +86,7 @@ TEST_CASE("cycles and memory accesses follow the output-stationary schedule") {
 
 TEST_CASE("spiking layers skip beats without spikes and count membrane traffic") {
   const models::Network net = test::random_network(KernelKind::spike, "d12,d10", 3);
-  sim::Accelerator accelerator(net, rtl_config(4, 1), test::model_cache_dir());
+  sim::Datapath accelerator(net, rtl_config(4, 1), test::model_cache_dir());
   const std::vector<std::uint8_t> black(784, 0);
   const models::Inference r = accelerator.run(black.data());
   CHECK(r == models::infer(net, black.data()));
@@ -100,7 +100,7 @@ TEST_CASE("spiking layers skip beats without spikes and count membrane traffic")
 
   std::vector<std::uint8_t> half(784, 0);
   for (std::size_t i = 0; i < 392; ++i) half[i] = 255;  // spikes only in the first 392 inputs
-  sim::Accelerator fresh(net, rtl_config(4, 1), test::model_cache_dir());
+  sim::Datapath fresh(net, rtl_config(4, 1), test::model_cache_dir());
   CHECK(fresh.run(half.data()) == models::infer(net, half.data()));
   CHECK(fresh.stats().layers[1].skipped_beats == 8 * 3 * (49 - 25));  // inputs 0..391 fill 25 beats
 }
@@ -109,13 +109,13 @@ TEST_CASE("gate level: outputs equal the reference; energy adds up by layer and 
   const tech::Library library = tech::read_liberty(test::osu_library("osu018"));
   models::Network net = test::random_network(KernelKind::spike, "d6,d4", 9);
   net.timesteps = 2;
-  sim::AcceleratorConfig config;
+  sim::DatapathConfig config;
   config.lanes = 3;
   config.K = 4;
   config.threads = 2;
   config.level = sim::Level::gate;
   config.library = &library;
-  sim::Accelerator accelerator(net, config, test::model_cache_dir());
+  sim::Datapath accelerator(net, config, test::model_cache_dir());
   for (const auto& image : test_images(3, 2)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
   sim::MemoryEnergy memory;
   memory.weight_read = 1e-12;
@@ -135,6 +135,6 @@ TEST_CASE("gate level: outputs equal the reference; energy adds up by layer and 
   // Cell groups partition the lanes' energy.
   CHECK(energy.total.sequential.total() + energy.total.combinational.total() + energy.total.clock.total() ==
         doctest::Approx(energy.total.kernels.total()).epsilon(1e-9));
-  sim::Accelerator rtl(net, rtl_config(3, 1), test::model_cache_dir());
+  sim::Datapath rtl(net, rtl_config(3, 1), test::model_cache_dir());
   CHECK_THROWS_AS(rtl.energy(50e6, memory), Error);
 }

@@ -1,0 +1,189 @@
+// The accelerator that runs a network on Verilated kernels, cycle by cycle.
+//
+// Output-stationary: an array of P kernel lanes per neuron kind; each lane
+// computes one output neuron (a dense output, or one output channel of a
+// convolution at one position) over ceil(fan_in / K) beats, and every active
+// lane receives the same broadcast activation beat. A controller sequences
+// the layers; weights come from a weight memory (pre-packed in the lanes'
+// port format), activations from two activation buffers used in turn
+// (double buffering: a layer reads one and writes the other), and spiking
+// layers keep their membrane potentials in a membrane memory.
+//
+// Cycle accounting (per image; docs/platform.md):
+//  - a compute layer costs one cycle per beat issued to the lane array and
+//    one drain cycle at its end, when the last outputs leave the kernels'
+//    output registers (write-back of a group overlaps the next group's beats);
+//  - spiking layers are event-driven: a beat whose K input spikes are all 0
+//    is not issued (a neuron with no input spike at all gets one empty beat,
+//    which applies its bias and threshold);
+//  - a max-pool layer costs one cycle per output value; flatten is free
+//    (addressing only); the next image is loaded while this one runs.
+// Memory accesses: weight memory, one read per lane per issued beat (K
+// codes); activation buffers, one read per beat considered (K values) and one
+// per pooled input, one write per output value; membrane memory, one read and
+// one write per spiking neuron update.
+//
+// Lanes are called directly (no signal-level SystemC on this path); the
+// SystemC module in platform.hpp gives the controller its process and clock.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuroppa/base/progress.hpp"
+#include "neuroppa/models/network.hpp"
+#include "neuroppa/sim/lane_workers.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
+
+namespace neuroppa::sim {
+
+enum class Level { rtl, gate };
+
+struct DatapathConfig {
+  unsigned lanes = 16;  // P, per neuron kind
+  unsigned K = 16;      // synapses per beat
+  Level level = Level::rtl;
+  const tech::Library* library = nullptr;  // gate level: the cells the kernels are mapped to
+  unsigned threads = 1;  // simulation threads sharing the lanes (results do not depend on it)
+  // Gate level: how activity is counted (timed replays cycles with gate delays, see tech/timed_activity.hpp).
+  tech::ActivityMode activity;
+};
+
+struct MemoryCounts {
+  std::uint64_t reads = 0, writes = 0;
+  MemoryCounts& operator+=(const MemoryCounts& o) {
+    reads += o.reads;
+    writes += o.writes;
+    return *this;
+  }
+};
+
+struct LayerStats {
+  std::uint64_t cycles = 0;         // platform cycles
+  std::uint64_t beats = 0;          // beats issued to the lane array
+  std::uint64_t skipped_beats = 0;  // spiking layers: beats without a spike, not issued
+  std::uint64_t lane_beats = 0;     // sum over issued beats of the lanes that worked
+  std::uint64_t outputs = 0;        // values written back
+  std::uint64_t spikes = 0;         // spiking layers: spikes emitted
+  std::uint64_t stall_cycles = 0;   // of `cycles`: the controller waited for operands (platform.hpp)
+  std::uint64_t weight_fetch_bytes = 0;  // weights the DMA read from system memory for the layer
+  MemoryCounts weights, activations, membrane;
+  LayerStats& operator+=(const LayerStats& o);
+};
+
+// One layer's work for one image (per timestep for spiking layers), as the
+// controller issued it: what the platform's timing walks (platform.hpp).
+struct LayerPass {
+  std::size_t layer = 0;
+  bool pool = false;
+  // Compute layers: beats per neuron, output groups of P lanes (the last
+  // `last_group_lanes` wide), and per position the beats issued.
+  unsigned beats = 0, groups = 0, last_group_lanes = 0;
+  std::vector<unsigned> issued;
+  std::vector<unsigned> issued_beats;  // the beat indices issued, all positions in turn
+  // Max-pool layers: output values and the inputs read for them.
+  std::uint64_t pool_outputs = 0, pool_reads = 0;
+};
+
+struct RunStats {
+  std::uint64_t images = 0;
+  std::uint64_t input_spikes = 0;
+  std::vector<LayerStats> layers;  // one per network layer
+  LayerStats total() const;
+  RunStats& operator+=(const RunStats& o);
+};
+
+// Energy per access of each memory, J; 0 = counted, not priced.
+struct MemoryEnergy {
+  double weight_read = 0;
+  double activation_read = 0, activation_write = 0;
+  double membrane_read = 0, membrane_write = 0;
+  bool priced() const;
+  // Energy of the accesses a layer (or a run) counted, per memory.
+  double weights(const LayerStats& s) const { return double(s.weights.reads) * weight_read; }
+  double activations(const LayerStats& s) const {
+    return double(s.activations.reads) * activation_read + double(s.activations.writes) * activation_write;
+  }
+  double membrane(const LayerStats& s) const {
+    return double(s.membrane.reads) * membrane_read + double(s.membrane.writes) * membrane_write;
+  }
+  double total(const LayerStats& s) const { return weights(s) + activations(s) + membrane(s); }
+};
+
+// Energies over a whole run, J (gate level).
+struct EnergyParts {
+  tech::PowerParts kernels;  // internal, switching, leakage of the lanes
+  tech::PowerParts sequential, combinational, clock;  // the same, by cell group
+  double memory = 0;
+  double total() const { return kernels.total() + memory; }
+  EnergyParts& operator+=(const EnergyParts& o);
+};
+
+struct EnergyReport {
+  double frequency = 0;
+  tech::ActivityMode activity;     // as counted (timed:F: the last fraction in force)
+  double kernel_half_width = 0;    // J, 95% interval of the lanes' energy (sampled timed activity)
+  double zero_delay_kernels = 0;   // J, the lanes' energy from the same run's zero-delay activity
+  std::vector<EnergyParts> layers;                       // per network layer
+  std::vector<std::pair<std::string, double>> components;  // e.g. "mac lanes", "weight memory"
+  EnergyParts total;
+};
+
+
+class Datapath {
+ public:
+  // Builds (or loads from the cache under cache_dir) one kernel model per
+  // neuron kind of the network; at gate level synthesises it onto the
+  // library first. Throws neuroppa::Error on bad parameters.
+  Datapath(const models::Network& network, const DatapathConfig& config,
+              const std::filesystem::path& cache_dir, const ProgressFn& progress = {});
+  ~Datapath();
+  Datapath(const Datapath&) = delete;
+  Datapath& operator=(const Datapath&) = delete;
+
+  // One inference. The result is what models::infer gives, read from the lanes.
+  models::Inference run(const std::uint8_t* image);
+  // The layer passes of the last run(), in the order they were issued.
+  const std::vector<LayerPass>& last_schedule() const { return schedule_; }
+  // Replaces the network's weights and parameters with another network's of
+  // the same layer structure and kernels (what a job descriptor loads);
+  // throws neuroppa::Error naming the first difference.
+  void load(const models::Network& network);
+  // The controller waited `cycles` for operands in layer `index` (platform timing).
+  void add_stalls(std::size_t index, std::uint64_t cycles);
+  void add_weight_fetch(std::size_t index, std::uint64_t bytes) { stats_.layers[index].weight_fetch_bytes += bytes; }
+
+  const RunStats& stats() const { return stats_; }
+  const models::Network& network() const { return network_; }
+  const DatapathConfig& config() const { return config_; }
+  // Gate level only: energy of everything run so far at `frequency`.
+  EnergyReport energy(double frequency, const MemoryEnergy& memory) const;
+  // Timed activity: replay this fraction of the cycles from now on.
+  void set_timed_fraction(double fraction);
+
+ private:
+  struct Lane;
+  struct LaneArray;
+  struct LayerPlan;
+
+  LaneArray& array_of(models::KernelKind kind);
+  void plan_layers();
+  void compute_layer(std::size_t index, const std::vector<std::uint32_t>& in, std::vector<std::uint32_t>& out,
+                     std::vector<std::int64_t>* membrane);
+
+  models::Network network_;
+  DatapathConfig config_;
+  std::vector<std::unique_ptr<LaneArray>> arrays_;
+  std::vector<LayerPlan> plans_;
+  std::unique_ptr<LaneWorkers> workers_;
+  RunStats stats_;
+  std::vector<LayerPass> schedule_;
+};
+
+}  // namespace neuroppa::sim

@@ -1,0 +1,117 @@
+#include "neuroppa/sim/controller.hpp"
+
+#include <algorithm>
+
+namespace neuroppa::sim {
+
+std::uint64_t Controller::Port::access(std::uint64_t at, std::uint64_t bits, bool read) {
+  // Slots are 1/ports of a cycle: each port serves one access of up to
+  // word_bits x banks bits a cycle.
+  const std::uint64_t ports = memory.ports, slots = memory.occupancy(bits);
+  const std::uint64_t begin = std::max(at * ports, free_slot);
+  free_slot = begin + slots;
+  const std::uint64_t first = begin / ports;  // the cycle the access starts
+  if (slots == 0) return read ? first + memory.read_latency : first;
+  const std::uint64_t last = (free_slot - 1) / ports;  // the cycle its last word is read
+  return read ? last + memory.read_latency : last + 1;
+}
+
+Controller::Controller(Datapath& datapath, const MemoryConfig& memory, WeightPlan plan, FetchWeights fetch)
+    : datapath_(datapath), plan_(std::move(plan)), fetch_(std::move(fetch)), weights_{memory.weights},
+      activations_{memory.activations}, membrane_{memory.membrane} {}
+
+std::uint64_t Controller::weights_ready(std::size_t layer, unsigned group, std::uint64_t now) {
+  if (plan_.resident) {
+    if (!resident_loaded_) {  // the whole network, once per job
+      for (const WeightSegment& s : plan_.segments) {
+        resident_ready_ = std::max(resident_ready_, fetch_(s, now));
+        datapath_.add_weight_fetch(s.layer, s.bytes);
+      }
+      resident_loaded_ = true;
+    }
+    return resident_ready_;
+  }
+  std::size_t index = plan_.first_segment[layer];
+  while (index + 1 < plan_.segments.size() && plan_.segments[index + 1].layer == layer &&
+         plan_.segments[index + 1].first_group <= group)
+    ++index;
+  const std::uint64_t q = (images_ - 1) * plan_.segments.size() + index;
+  // Using segment q frees the half that held q - 1: fetch q + 1 into it.
+  while (fetched_ <= q + 1) {
+    const WeightSegment& s = plan_.segments[fetched_ % plan_.segments.size()];
+    arrival_[fetched_] = fetch_(s, now);
+    datapath_.add_weight_fetch(s.layer, s.bytes);
+    ++fetched_;
+  }
+  while (!arrival_.empty() && arrival_.begin()->first + 1 < q) arrival_.erase(arrival_.begin());
+  return arrival_.at(q);
+}
+
+std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
+  const models::Network& net = datapath_.network();
+  const models::Layer& layer = net.layers[pass.layer];
+  const unsigned P = datapath_.config().lanes, K = datapath_.config().K;
+  const bool spike = models::has_membrane(layer.kind);
+  const std::uint64_t act_bits = std::uint64_t{K} * (spike ? 1 : net.XW);
+  const std::uint64_t out_bits = spike ? 1 : net.XW;
+  std::uint64_t issued_at = start - 1;  // the cycle of the last beat issued
+  std::uint64_t issued = 0;
+  std::size_t next = 0;  // into pass.issued_beats
+  for (std::size_t pos = 0; pos < pass.issued.size(); ++pos) {
+    const unsigned n = pass.issued[pos];
+    for (unsigned g = 0; g < pass.groups; ++g) {
+      const unsigned lanes = g + 1 == pass.groups ? pass.last_group_lanes : P;
+      const std::uint64_t w_ready = weights_ready(pass.layer, g, issued_at + 1);
+      const std::uint64_t v_ready = spike ? membrane_.access(start, std::uint64_t{lanes} * net.AW, true) : 0;
+      unsigned read = 0;  // activation beats read for this group so far
+      for (unsigned j = 0; j < n; ++j) {
+        // A spiking layer reads every beat to find those with a spike.
+        const unsigned needed = spike ? pass.issued_beats[next + j] + 1 : j + 1;
+        std::uint64_t x_ready = 0;
+        for (; read < needed; ++read) x_ready = activations_.access(start, act_bits, true);
+        const std::uint64_t w = weights_.access(w_ready, std::uint64_t{lanes} * K * layer.code_bits, true);
+        std::uint64_t at = std::max({issued_at + 1, x_ready, w, w_ready});
+        if (j + 1 == n) at = std::max(at, v_ready);
+        issued_at = at;
+      }
+      if (spike)
+        for (; read < pass.beats; ++read) activations_.access(start, act_bits, true);
+      issued += n;
+      // The group's outputs (and potentials) are written back while the next group runs.
+      activations_.access(issued_at + 1, lanes * out_bits, false);
+      if (spike) membrane_.access(issued_at + 1, std::uint64_t{lanes} * net.AW, false);
+    }
+    next += n;
+  }
+  const std::uint64_t end = issued_at + 2;  // the drain cycle follows the last beat
+  datapath_.add_stalls(pass.layer, end - start - (issued + 1));
+  return end;
+}
+
+std::uint64_t Controller::pool(const LayerPass& pass, std::uint64_t start) {
+  const models::Network& net = datapath_.network();
+  const std::uint64_t bits = net.spiking() ? 1 : net.XW;
+  std::uint64_t ready = activations_.access(start, pass.pool_reads * bits, true);
+  ready = std::max(ready, activations_.access(ready, pass.pool_outputs * bits, false));
+  const std::uint64_t end = std::max(start + pass.pool_outputs, ready);
+  datapath_.add_stalls(pass.layer, end - start - pass.pool_outputs);
+  return end;
+}
+
+std::uint64_t Controller::time_image(std::uint64_t start, std::uint64_t input_ready) {
+  ++images_;
+  std::uint64_t t = start;
+  bool first = true;
+  for (const LayerPass& pass : datapath_.last_schedule()) {
+    std::uint64_t begin = t;
+    if (first) {  // the image must be in the activation buffers
+      begin = std::max(t, input_ready);
+      datapath_.add_stalls(pass.layer, begin - t);
+      first = false;
+    }
+    t = pass.pool ? pool(pass, begin) : compute(pass, begin);
+  }
+  return t;
+}
+
+}  // namespace neuroppa::sim

@@ -1,0 +1,467 @@
+#include "neuroppa/sim/datapath.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/sim/kernel_harness.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
+
+namespace neuroppa::sim {
+
+using models::KernelKind;
+using models::Layer;
+using models::LayerType;
+
+LayerStats& LayerStats::operator+=(const LayerStats& o) {
+  cycles += o.cycles;
+  beats += o.beats;
+  skipped_beats += o.skipped_beats;
+  lane_beats += o.lane_beats;
+  outputs += o.outputs;
+  spikes += o.spikes;
+  stall_cycles += o.stall_cycles;
+  weight_fetch_bytes += o.weight_fetch_bytes;
+  weights += o.weights;
+  activations += o.activations;
+  membrane += o.membrane;
+  return *this;
+}
+
+LayerStats RunStats::total() const {
+  LayerStats sum;
+  for (const LayerStats& l : layers) sum += l;
+  return sum;
+}
+
+RunStats& RunStats::operator+=(const RunStats& o) {
+  images += o.images;
+  input_spikes += o.input_spikes;
+  layers.resize(std::max(layers.size(), o.layers.size()));
+  for (std::size_t i = 0; i < o.layers.size(); ++i) layers[i] += o.layers[i];
+  return *this;
+}
+
+EnergyParts& EnergyParts::operator+=(const EnergyParts& o) {
+  kernels += o.kernels;
+  sequential += o.sequential;
+  combinational += o.combinational;
+  clock += o.clock;
+  memory += o.memory;
+  return *this;
+}
+
+bool MemoryEnergy::priced() const {
+  return weight_read > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0;
+}
+
+// One kernel instance and its ports, written directly.
+struct Datapath::Lane {
+  vmodel::ModelInstance instance;
+  KernelPorts ports;
+  std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
+  std::unique_ptr<tech::TimedSampler> timed;     // gate level, timed activity
+
+  Lane(std::shared_ptr<const vmodel::LoadedModel> model, models::KernelKind kind)
+      : instance(std::move(model)), ports(instance, kind) {
+    reset_kernel(instance, ports);
+  }
+};
+
+struct Datapath::LaneArray {
+  models::KernelParams params;
+  std::optional<sim::KernelNetlist> netlist;  // gate level
+  std::vector<std::unique_ptr<Lane>> lanes;
+  unsigned x_words = 0, w_words = 0;
+};
+
+// A compute layer prepared for the array: weights packed per output
+// channel and beat, as the weight memory holds them.
+struct Datapath::LayerPlan {
+  LaneArray* array = nullptr;
+  unsigned beats = 0;  // per neuron
+  std::vector<std::uint32_t> weights;  // [channel][beat][w_words]
+  // Per image: the beats issued at each position, and the packed activation beats.
+  std::vector<std::vector<unsigned>> issued;
+  std::vector<std::uint32_t> x_words;  // [position][beat][x_words + 1]
+};
+
+Datapath::Datapath(const models::Network& network, const DatapathConfig& config,
+                         const std::filesystem::path& cache_dir, const ProgressFn& progress)
+    : network_(network), config_(config), workers_(std::make_unique<LaneWorkers>(config.threads)) {
+  models::validate(network_, network_.name.empty() ? "network" : network_.name);
+  if (config_.lanes == 0 || config_.lanes > 4096)
+    throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", config_.lanes));
+  if (config_.level == Level::gate && !config_.library) throw Error("gate level needs a cell library");
+  vmodel::ModelCache cache(cache_dir, progress);
+  for (KernelKind kind : network_.kinds()) {
+    auto array = std::make_unique<LaneArray>();
+    // One kernel per kind: every layer of the kind must fit it.
+    const Layer* first = nullptr;
+    for (const Layer& l : network_.layers) {
+      if (!l.computes() || l.kind != kind) continue;
+      if (!first) first = &l;
+      if (l.code_bits != first->code_bits)
+        throw Error(fmt::format("{}: layers of one kind must share one code width", network_.name));
+    }
+    array->params = network_.kernel_params(*first, config_.K);
+    if (auto error = models::validate(array->params)) throw Error(*error);
+    std::shared_ptr<const vmodel::LoadedModel> model;
+    if (config_.level == Level::gate) {
+      array->netlist = sim::synthesize_kernel(array->params, *config_.library, cache_dir, progress);
+      model = cache.load(sim::kernel_gate_spec(*array->netlist, true));
+    } else {
+      model = cache.load(sim::kernel_rtl_spec(array->params));
+    }
+    for (unsigned p = 0; p < config_.lanes; ++p) {
+      array->lanes.push_back(std::make_unique<Lane>(model, kind));
+      Lane& lane = *array->lanes.back();
+      if (array->netlist) {
+        lane.toggles = std::make_unique<tech::ToggleCounter>(lane.instance, array->netlist->netlist, "clk_i");
+        lane.toggles->use_banks(network_.layers.size());
+        lane.toggles->sample();  // the state after reset is the reference
+        if (config_.activity.timed) {
+          // One seed a lane: a lane runs the same cycles whatever the thread count.
+          lane.timed = std::make_unique<tech::TimedSampler>(array->netlist->netlist, *config_.library, "clk_i",
+                                                            tech::TimedOptions{}, config_.activity, p + 1);
+          lane.timed->use_banks(network_.layers.size());
+        }
+      }
+    }
+    array->x_words = array->lanes[0]->ports.x_i.words();
+    array->w_words = array->lanes[0]->ports.w_i.words();
+    arrays_.push_back(std::move(array));
+  }
+  plan_layers();
+  stats_.layers.resize(network_.layers.size());
+}
+
+Datapath::~Datapath() = default;
+
+void Datapath::plan_layers() {
+  plans_.clear();
+  for (const Layer& l : network_.layers) {
+    LayerPlan plan;
+    if (l.computes()) {
+      plan.array = &array_of(l.kind);
+      const unsigned K = config_.K, n = l.fan_in();
+      plan.beats = (n + K - 1) / K;
+      const unsigned ww = plan.array->w_words;
+      plan.weights.assign(std::size_t{l.out.channels} * plan.beats * ww + 1, 0);
+      std::vector<std::uint32_t> chunk(K), words(ww + 1);
+      for (unsigned o = 0; o < l.out.channels; ++o)
+        for (unsigned b = 0; b < plan.beats; ++b) {
+          std::fill(chunk.begin(), chunk.end(), 0u);
+          for (unsigned k = 0; k < K && b * K + k < n; ++k) chunk[k] = l.codes[std::size_t{o} * n + b * K + k];
+          pack_bits(chunk, l.code_bits, words);
+          std::copy_n(words.begin(), ww, &plan.weights[(std::size_t{o} * plan.beats + b) * ww]);
+        }
+    }
+    plans_.push_back(std::move(plan));
+  }
+}
+
+void Datapath::load(const models::Network& network) {
+  models::validate(network, "loaded network");
+  if (network.layers.size() != network_.layers.size())
+    throw Error(fmt::format("the network has {} layers; this accelerator was built for {}", network.layers.size(),
+                            network_.layers.size()));
+  if (network.spiking() != network_.spiking() || network.XW != network_.XW || network.AW != network_.AW)
+    throw Error("the network's activation width, accumulator width or spiking mode differs from the accelerator's");
+  for (std::size_t i = 0; i < network.layers.size(); ++i) {
+    const Layer& a = network.layers[i];
+    const Layer& b = network_.layers[i];
+    if (a.type != b.type || a.in != b.in || a.out != b.out || (a.computes() && a.kind != b.kind))
+      throw Error(fmt::format("layer {} is {}; this accelerator was built for {}", i + 1, a.describe(), b.describe()));
+    if (a.computes() && network.kernel_params(a, config_.K) != array_of(b.kind).params)
+      throw Error(fmt::format("layer {}: its kernel ({}) is not the accelerator's ({})", i + 1,
+                              network.kernel_params(a, config_.K).describe(), array_of(b.kind).params.describe()));
+  }
+  const std::string name = network_.name;
+  network_ = network;
+  network_.name = name;
+  plan_layers();
+}
+
+void Datapath::add_stalls(std::size_t index, std::uint64_t cycles) {
+  stats_.layers[index].stall_cycles += cycles;
+  stats_.layers[index].cycles += cycles;
+}
+
+Datapath::LaneArray& Datapath::array_of(KernelKind kind) {
+  for (auto& a : arrays_)
+    if (a->params.kind == kind) return *a;
+  throw std::logic_error("no lane array for a kind of the network");
+}
+
+void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>& in,
+                                std::vector<std::uint32_t>& out, std::vector<std::int64_t>* membrane) {
+  const Layer& layer = network_.layers[index];
+  LayerPlan& plan = plans_[index];
+  LaneArray& array = *plan.array;
+  LayerStats& stats = stats_.layers[index];
+  const unsigned K = config_.K, P = config_.lanes;
+  const unsigned bits = array.params.activation_bits(), ww = array.w_words, xw = array.x_words + 1;
+  const bool spike = models::has_membrane(layer.kind);
+  const unsigned positions = layer.type == LayerType::conv ? layer.out.height * layer.out.width : 1;
+  const unsigned groups = (layer.out.channels + P - 1) / P;
+
+  // The controller's side, once per position: the fan-in read from the
+  // activation buffer, the beats to issue, each packed once for all lanes.
+  plan.issued.resize(positions);
+  LayerPass& pass = schedule_.emplace_back();
+  pass.layer = index;
+  pass.beats = plan.beats;
+  pass.groups = groups;
+  pass.last_group_lanes = layer.out.channels - (groups - 1) * P;
+  plan.x_words.resize(std::size_t{positions} * plan.beats * xw);
+  std::vector<std::uint32_t> fan(std::size_t{plan.beats} * K, 0);
+  for (unsigned pos = 0; pos < positions; ++pos) {
+    if (layer.type == LayerType::conv)
+      models::gather_patch(layer, in, pos / layer.out.width, pos % layer.out.width, fan.data());
+    else
+      std::copy(in.begin(), in.end(), fan.begin());
+    std::vector<unsigned>& issued = plan.issued[pos];
+    issued.clear();
+    for (unsigned b = 0; b < plan.beats; ++b) {
+      const std::uint32_t* chunk = &fan[std::size_t{b} * K];
+      if (spike && std::all_of(chunk, chunk + K, [](std::uint32_t s) { return s == 0; })) continue;
+      issued.push_back(b);
+    }
+    const std::uint64_t skipped = plan.beats - issued.size();
+    if (issued.empty()) issued.push_back(plan.beats - 1);  // one empty beat applies bias and threshold
+    pass.issued.push_back(unsigned(issued.size()));
+    pass.issued_beats.insert(pass.issued_beats.end(), issued.begin(), issued.end());
+    for (unsigned b : issued)
+      pack_bits(std::span(&fan[std::size_t{b} * K], K), bits,
+                std::span(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw], xw));
+    for (unsigned g = 0; g < groups; ++g) {
+      const unsigned active = std::min(P, layer.out.channels - g * P);
+      stats.beats += issued.size();
+      stats.skipped_beats += skipped;
+      stats.cycles += issued.size();
+      stats.lane_beats += std::uint64_t{active} * issued.size();
+      stats.activations.reads += spike ? plan.beats : issued.size();  // spiking: every beat is looked at
+      stats.weights.reads += std::uint64_t{active} * issued.size();
+      stats.activations.writes += active;
+      stats.outputs += active;
+      if (spike) {
+        stats.membrane.reads += active;
+        stats.membrane.writes += active;
+      }
+    }
+  }
+  stats.cycles += 1;  // drain: the last outputs leave the output registers
+
+  // The lanes' side: lane l computes channels l, l + P, ... at every position.
+  out.assign(layer.out.size(), 0);
+  for (auto& lane : array.lanes) {
+    if (lane->toggles) lane->toggles->select_bank(index);
+    if (lane->timed) lane->timed->select_bank(index);
+    if (spike) lane->ports.vth_i.set(static_cast<std::uint64_t>(layer.vth));
+    else lane->ports.shift_i.set(layer.shift);
+  }
+  const unsigned parts = std::min(workers_->threads(), std::min(P, layer.out.channels));
+  workers_->run([&](unsigned part) {
+    if (part >= parts) return;
+    for (unsigned pos = 0; pos < positions; ++pos) {
+      const std::vector<unsigned>& issued = plan.issued[pos];
+      for (unsigned g = 0; g < groups; ++g)
+        for (unsigned l = part; l < P && g * P + l < layer.out.channels; l += parts) {
+          Lane& lane = *array.lanes[l];
+          const unsigned channel = g * P + l;
+          const std::size_t neuron = std::size_t{channel} * positions + pos;
+          lane.ports.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
+          if (spike) lane.ports.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
+          const std::uint32_t* weights = &plan.weights[std::size_t{channel} * plan.beats * ww];
+          lane.ports.valid_i.set(1);
+          for (std::size_t i = 0; i < issued.size(); ++i) {
+            const unsigned b = issued[i];
+            lane.ports.first_i.set(i == 0);
+            lane.ports.last_i.set(i + 1 == issued.size());
+            lane.ports.x_i.set_words(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw]);
+            lane.ports.w_i.set_words(weights + std::size_t{b} * ww);
+            lane.instance.tick();
+            if (lane.toggles) lane.toggles->sample();
+            if (lane.timed) lane.timed->cycle(lane.toggles->previous_words().data(), lane.toggles->words().data());
+          }
+          if (lane.ports.valid_o.get() != 1)
+            throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
+          out[neuron] = static_cast<std::uint32_t>(lane.ports.y_o.get());
+          if (spike) (*membrane)[neuron] = models::wrap_signed(lane.ports.v_o.get(), array.params.AW);
+        }
+    }
+  });
+  if (spike)
+    for (const std::uint32_t s : out) stats.spikes += s;
+}
+
+models::Inference Datapath::run(const std::uint8_t* image) {
+  models::Inference result;
+  schedule_.clear();
+  ++stats_.images;
+  const std::uint64_t spikes_before = stats_.total().spikes;
+  const std::size_t L = network_.layers.size();
+  const auto pool = [&](std::size_t index, std::vector<std::uint32_t>& act) {
+    const Layer& layer = network_.layers[index];
+    LayerStats& stats = stats_.layers[index];
+    act = models::maxpool(layer, act);
+    LayerPass& pass = schedule_.emplace_back();
+    pass.layer = index;
+    pass.pool = true;
+    pass.pool_outputs = act.size();
+    pass.pool_reads = std::uint64_t{layer.kernel} * layer.kernel * act.size();
+    stats.cycles += act.size();
+    stats.outputs += act.size();
+    stats.activations.reads += std::uint64_t{layer.kernel} * layer.kernel * act.size();
+    stats.activations.writes += act.size();
+  };
+  // Activation buffers: `current` is read by a layer, `next` written; they swap.
+  std::vector<std::uint32_t> current, next;
+  const auto all_layers = [&](std::vector<std::vector<std::int64_t>>* membranes) {
+    for (std::size_t i = 0; i < L; ++i) {
+      const Layer& layer = network_.layers[i];
+      if (layer.type == LayerType::maxpool) pool(i, current);
+      if (!layer.computes()) continue;
+      compute_layer(i, current, next, membranes ? &(*membranes)[i] : nullptr);
+      std::swap(current, next);
+    }
+  };
+  if (!network_.spiking()) {
+    current.assign(image, image + network_.input.size());
+    all_layers(nullptr);
+    result.outputs = current;
+    result.predicted = models::predict(result.outputs, {});
+    return result;
+  }
+  std::vector<std::vector<std::int64_t>> membrane(L);  // cleared for every image
+  for (std::size_t i = 0; i < L; ++i)
+    if (network_.layers[i].computes()) membrane[i].assign(network_.layers[i].out.size(), 0);
+  result.outputs.assign(network_.classes(), 0);
+  models::SpikeEncoder encoder(image, network_.input.size(), network_.XW);
+  for (unsigned t = 0; t < network_.timesteps; ++t) {
+    current = encoder.next();
+    for (const std::uint32_t s : current) result.input_spikes += s;
+    all_layers(&membrane);
+    for (std::size_t c = 0; c < current.size(); ++c) result.outputs[c] += current[c];
+  }
+  result.spikes = stats_.total().spikes - spikes_before;
+  stats_.input_spikes += result.input_spikes;
+  result.membrane = membrane.back();
+  result.predicted = models::predict(result.outputs, result.membrane);
+  return result;
+}
+
+namespace {
+
+void add_activity(tech::Activity& sum, const tech::Activity& a) {
+  if (sum.toggles.empty()) {
+    sum = a;
+    return;
+  }
+  sum.cycles += a.cycles;
+  for (std::size_t n = 0; n < a.toggles.size(); ++n) {
+    sum.toggles[n] += a.toggles[n];
+    sum.high_cycles[n] += a.high_cycles[n];
+  }
+}
+
+// Adds `dynamic_seconds` of a report's internal and switching power and
+// `leakage_seconds` of its leakage, in total and by cell group.
+void add_energy(EnergyParts& e, const tech::PowerReport& power, double dynamic_seconds, double leakage_seconds) {
+  const auto add = [&](tech::PowerParts& into, const tech::PowerParts& p) {
+    into += tech::PowerParts{p.internal * dynamic_seconds, p.switching * dynamic_seconds, p.leakage * leakage_seconds};
+  };
+  add(e.kernels, power.total);
+  add(e.sequential, power.sequential);
+  add(e.combinational, power.combinational);
+  add(e.clock, power.clock);
+}
+
+}  // namespace
+
+void Datapath::set_timed_fraction(double fraction) {
+  for (auto& array : arrays_)
+    for (auto& lane : array->lanes)
+      if (lane->timed) lane->timed->set_fraction(fraction);
+  config_.activity.fraction = fraction;
+}
+
+EnergyReport Datapath::energy(double frequency, const MemoryEnergy& memory) const {
+  if (config_.level != Level::gate) throw Error("energy needs a gate-level run (--level gate)");
+  EnergyReport report;
+  report.frequency = frequency;
+  report.activity = config_.activity;
+  report.layers.resize(network_.layers.size());
+  tech::PowerOptions options;
+  options.frequency = frequency;
+  for (const auto& array : arrays_)
+    for (const auto& lane : array->lanes)
+      if (lane->timed && lane->timed->mismatched_cycles())
+        throw Error(fmt::format("timed replay of a {} lane settled elsewhere than the zero-delay model in {} cycles "
+                                "(please report)",
+                                models::to_string(array->params.kind), lane->timed->mismatched_cycles()));
+  // Sampled timed activity: the lanes' dynamic energy from each batch of the
+  // replayed cycles, for the interval.
+  std::vector<double> batches(config_.activity.sampled() ? tech::TimedSampler::kBatches : 0, 0.0);
+  for (const auto& array : arrays_) {
+    std::optional<tech::PowerReport> one_lane;  // for its leakage, by group
+    const tech::Netlist& netlist = array->netlist->netlist;
+    const tech::Library& library = *array->netlist->library;
+    for (std::size_t i = 0; i < network_.layers.size(); ++i) {
+      tech::Activity sum, zero;
+      std::vector<tech::Activity> batch_sums(batches.size());
+      for (const auto& lane : array->lanes) {
+        const tech::Activity zd = lane->toggles->activity(i);
+        add_activity(zero, zd);
+        if (!lane->timed) continue;
+        add_activity(sum, lane->timed->estimate(zd, i));
+        if (batches.empty()) continue;
+        const auto per_batch = lane->timed->batch_estimates(zd, i);
+        for (std::size_t b = 0; b < batches.size(); ++b) add_activity(batch_sums[b], per_batch[b]);
+      }
+      if (zero.cycles == 0) continue;
+      if (sum.toggles.empty()) sum = zero;
+      const double seconds = double(zero.cycles) / frequency;
+      const tech::PowerReport zd_power = estimate_power(netlist, library, zero, options);
+      report.zero_delay_kernels += (zd_power.total.internal + zd_power.total.switching) * seconds;
+      for (std::size_t b = 0; b < batches.size(); ++b) {
+        const tech::PowerReport p = estimate_power(netlist, library, batch_sums[b], options);
+        batches[b] += (p.total.internal + p.total.switching) * seconds;
+      }
+      one_lane = estimate_power(netlist, library, sum, options);
+      // Dynamic energy of the lane-cycles worked; leakage is added below for
+      // every lane of the array over the whole time.
+      add_energy(report.layers[i], *one_lane, double(sum.cycles) / frequency, 0);
+    }
+    if (!one_lane) {  // a kind that never ran: its leakage in the reset state
+      tech::Activity idle = array->lanes[0]->toggles->activity(0);
+      idle.cycles = 1;
+      one_lane = estimate_power(array->netlist->netlist, *array->netlist->library, idle, options);
+    }
+    const double lanes = double(array->lanes.size());
+    for (std::size_t i = 0; i < network_.layers.size(); ++i)
+      add_energy(report.layers[i], *one_lane, 0, lanes * double(stats_.layers[i].cycles) / frequency);
+  }
+  for (std::size_t i = 0; i < network_.layers.size(); ++i) {
+    report.layers[i].memory = memory.total(stats_.layers[i]);
+    report.total += report.layers[i];
+  }
+  report.zero_delay_kernels += report.total.kernels.leakage;
+  if (!batches.empty()) report.kernel_half_width = tech::confidence_interval(batches).half_width;
+  const LayerStats all = stats_.total();
+  for (const auto& array : arrays_) {
+    double e = 0;
+    for (std::size_t i = 0; i < network_.layers.size(); ++i)
+      if (network_.layers[i].computes() && network_.layers[i].kind == array->params.kind)
+        e += report.layers[i].kernels.internal + report.layers[i].kernels.switching;
+    report.components.emplace_back(fmt::format("{} lanes, dynamic", models::to_string(array->params.kind)), e);
+  }
+  report.components.emplace_back("kernel lanes, leakage", report.total.kernels.leakage);
+  report.components.emplace_back("weight memory", memory.weights(all));
+  report.components.emplace_back("activation buffers", memory.activations(all));
+  if (network_.spiking()) report.components.emplace_back("membrane memory", memory.membrane(all));
+  return report;
+}
+
+}  // namespace neuroppa::sim
