@@ -123,7 +123,8 @@ void Host::main() {
       outcome_.started = sc_core::sc_time_stamp();
       delay = sc_core::SC_ZERO_TIME;
       write_register(reg::control, 1, delay);
-      wait(irq.posedge_event());
+      wait(delay);
+      if (!irq.read()) wait(irq.posedge_event());
       outcome_.ended = sc_core::sc_time_stamp();
       delay = sc_core::SC_ZERO_TIME;
       const std::uint32_t status = read_register(reg::status, delay);

@@ -361,12 +361,14 @@ TEST_CASE("run --level gate: timed activity chosen automatically, beside zero-de
 }
 
 TEST_CASE("run: a bundled model on the platform prints accuracy, cycles and the check") {
-  const auto r = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--images", "50", "--check", "--format", "json"});
+  const auto r = run_command(
+      {kBin, "-q", "run", "--model", "mac-mlp", "--images", "50", "--check", "--mem", "ideal", "--format", "json"});
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
-  // One JSON array of tables: summary, then layers.
+  // One JSON array of tables: summary, layers, memories.
   const auto tables = nlohmann::json::parse(r.out);
-  REQUIRE(tables.size() == 2);
+  REQUIRE(tables.size() == 3);
+  CHECK(tables[2]["title"] == "Memories (ideal)");
   bool found_accuracy = false, found_cycles = false;
   for (const auto& row : tables[0]["rows"]) {
     if (row["quantity"] == "accuracy (platform)") {
@@ -382,4 +384,20 @@ TEST_CASE("run: a bundled model on the platform prints accuracy, cycles and the 
   CHECK(found_accuracy);
   CHECK(found_cycles);
   CHECK(tables[0]["notes"].dump().find("equals the reference inference") != std::string::npos);
+
+  // The standard memories: a read latency of one cycle at each layer's start, the weights' first load.
+  const auto s = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--images", "50", "--check", "--format", "json"});
+  REQUIRE(s.status == 0);
+  double cycles = 0, stalls = -1;
+  const auto standard = nlohmann::json::parse(s.out);
+  for (const auto& row : standard[0]["rows"]) {
+    if (row["quantity"] == "cycles per inference") cycles = row["value"];
+    if (row["quantity"] == "  of them stalled, waiting for operands") stalls = row["value"];
+  }
+  CHECK(stalls >= 2);  // two compute layers
+  CHECK(cycles > 402 + stalls - 1e-9);
+
+  const auto bad = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--mem", "weights.capacity=1KiB"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("weight memory of 1024 bytes is too small: layer 2 (dense mac 784 -> 128)") != std::string::npos);
 }

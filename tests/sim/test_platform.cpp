@@ -1,0 +1,186 @@
+// The SystemC platform: network images in system memory, memory
+// configurations, the controller's timing against the datapath's schedule,
+// a bandwidth-bound run, and several runs in one process.
+#include <doctest/doctest.h>
+
+#include "neuroppa/app/bundled_models.hpp"
+#include "neuroppa/app/run.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/models/dataset.hpp"
+#include "neuroppa/sim/network_image.hpp"
+#include "neuroppa/sim/platform.hpp"
+#include "network_fixtures.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using models::KernelKind;
+
+namespace {
+
+const models::ImageSet& fashion_test() {
+  static const models::LabelledImages set = models::load_fashion_mnist(false);
+  return set.images;
+}
+
+sim::DatapathConfig rtl(unsigned lanes, unsigned K) {
+  sim::DatapathConfig c;
+  c.lanes = lanes;
+  c.K = K;
+  return c;
+}
+
+void check_same_network(const models::Network& a, const models::Network& b) {
+  REQUIRE(a.layers.size() == b.layers.size());
+  CHECK(a.XW == b.XW);
+  CHECK(a.AW == b.AW);
+  CHECK(a.timesteps == b.timesteps);
+  CHECK(a.input == b.input);
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    CAPTURE(i);
+    const models::Layer &x = a.layers[i], &y = b.layers[i];
+    CHECK(x.type == y.type);
+    CHECK(x.in == y.in);
+    CHECK(x.out == y.out);
+    CHECK(x.codes == y.codes);
+    CHECK(x.bias == y.bias);
+    CHECK(x.shift == y.shift);
+    CHECK(x.vth == y.vth);
+    if (x.computes()) CHECK(x.kind == y.kind);
+  }
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("network images: every bundled model round-trips; damaged images are refused with the field") {
+  for (const std::string& name : app::bundled_model_names()) {
+    CAPTURE(name);
+    const models::Network net = models::read_network(app::resolve_model(name));
+    const std::vector<std::uint8_t> bytes = sim::encode_network(net);
+    check_same_network(sim::decode_network(bytes), net);
+    CHECK(sim::table_bytes(bytes) == sim::kNetworkHeaderBytes + net.layers.size() * sim::kLayerRecordBytes);
+  }
+  const models::Network net = test::random_network(KernelKind::mac, "c4k3,p2,d10", 3);
+  const std::vector<std::uint8_t> good = sim::encode_network(net);
+  auto bad = good;
+  bad[0] ^= 1;
+  CHECK(error_of([&] { sim::decode_network(bad); }).find("wrong magic") != std::string::npos);
+  bad = good;
+  bad.resize(good.size() - 1);  // the last layer's biases run past the end
+  CHECK(error_of([&] { sim::decode_network(bad); }).find("lies outside") != std::string::npos);
+  bad = good;
+  bad[8] = 0;  // no layers
+  CHECK(error_of([&] { sim::decode_network(bad); }).find("0 layers") != std::string::npos);
+  bad = good;
+  bad[sim::kNetworkHeaderBytes + 4] = 9;  // kind of layer 1
+  CHECK(error_of([&] { sim::decode_network(bad); }).find("layer 1: kernel kind 9 unknown") != std::string::npos);
+  bad = good;
+  bad[sim::kNetworkHeaderBytes + 64] ^= 1;  // codes bytes of layer 1
+  CHECK(error_of([&] { sim::decode_network(bad); }).find("bytes of codes") != std::string::npos);
+
+  const sim::JobDescriptor job{4096, good.size(), 8192, 3, 784, 16384, 64};
+  const sim::JobDescriptor back = sim::decode_job(sim::encode_job(job));
+  CHECK(back.network_address == 4096);
+  CHECK(back.image_count == 3);
+  CHECK(back.result_stride == 64);
+  auto descriptor = sim::encode_job(job);
+  descriptor[4] = 2;
+  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 2") != std::string::npos);
+}
+
+TEST_CASE("memory configurations: keys, units and errors") {
+  const sim::MemoryConfig standard = sim::MemoryConfig::standard(16, 16, 8, 8, 32);
+  CHECK(standard.weights.word_bits == 128);
+  CHECK(standard.weights.banks == 16);
+  const sim::MemoryConfig c = sim::parse_memory_config(
+      "standard,weights.width=64,weights.capacity=32KiB,system.bandwidth=200MB/s,system.latency=50ns", standard);
+  CHECK(c.weights.word_bits == 64);
+  CHECK(c.weights.capacity_bytes == 32768);
+  CHECK(c.system.bandwidth == doctest::Approx(200e6));
+  CHECK(c.system.latency == doctest::Approx(50e-9));
+  CHECK(sim::parse_memory_config("ideal", standard).weights.word_bits == 0);
+  CHECK(error_of([&] { sim::parse_memory_config("weights.colour=3", standard); }).find("unknown key") != std::string::npos);
+  CHECK(error_of([&] { sim::parse_memory_config("weights.banks=0", standard); }).find("1..4096") != std::string::npos);
+  CHECK(error_of([&] { sim::parse_memory_config("system.bandwidth=3 furlongs", standard); }).find("unit") != std::string::npos);
+  CHECK(error_of([&] { sim::parse_memory_config("weights.width=64,ideal", standard); }).find("must come first") != std::string::npos);
+
+  // A memory too small for a layer: the layer and the size it needs.
+  const models::Network mlp = models::read_network(app::resolve_model("mac-mlp"));
+  const std::string small = error_of([&] {
+    sim::plan_memories(mlp, sim::parse_memory_config("weights.capacity=16KiB", standard), 16, 16);
+  });
+  CHECK(small.find("weight memory of 16384 bytes is too small: layer 2 (dense mac 784 -> 128)") != std::string::npos);
+  CHECK(small.find("needs 25088 bytes") != std::string::npos);
+  CHECK(error_of([&] { sim::plan_memories(mlp, sim::parse_memory_config("activations.capacity=1000", standard), 16, 16); })
+            .find("activation buffers of 1000 bytes is too small") != std::string::npos);
+  const sim::WeightPlan streamed = sim::plan_memories(mlp, sim::parse_memory_config("weights.capacity=32KiB", standard), 16, 16);
+  CHECK_FALSE(streamed.resident);
+  CHECK(streamed.segments.size() == 8 + 1);  // layer 2 by groups of 16 lanes, layer 3 whole
+  CHECK(sim::plan_memories(mlp, standard, 16, 16).resident);
+}
+
+TEST_CASE("platform with ideal memories: the datapath's cycles per layer exactly, outputs equal the reference") {
+  // Three networks, one after another in this process: the platform is reused.
+  for (const KernelKind kind : {KernelKind::mac, KernelKind::threshold, KernelKind::spike}) {
+    CAPTURE(models::to_string(kind));
+    const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 8);
+    constexpr std::size_t kImages = 6;
+    sim::Datapath alone(net, rtl(5, 8), test::model_cache_dir());
+    for (std::size_t i = 0; i < kImages; ++i) alone.run(fashion_test().image(i));
+    sim::Datapath platform(net, rtl(5, 8), test::model_cache_dir());
+    const sim::PlatformRun run = sim::run_platform(platform, fashion_test(), kImages, 50e6, sim::MemoryConfig::ideal());
+    REQUIRE(run.results.size() == kImages);
+    for (std::size_t i = 0; i < kImages; ++i) CHECK(run.results[i] == models::infer(net, fashion_test().image(i)));
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      CAPTURE(l);
+      CHECK(platform.stats().layers[l].cycles == alone.stats().layers[l].cycles);
+      CHECK(platform.stats().layers[l].stall_cycles == 0);
+    }
+    CHECK(run.cycles == alone.stats().total().cycles);
+    CHECK(run.stall_cycles == 0);
+    CHECK(run.simulated_seconds == doctest::Approx(double(run.cycles) / 50e6));
+  }
+}
+
+TEST_CASE("platform: narrow memories stall, a weight-bound run takes its bytes over the bandwidth") {
+  const models::Network mlp = models::read_network(app::resolve_model("mac-mlp"));
+  const sim::MemoryConfig standard = app::standard_memories(mlp, 16, 16);
+  constexpr std::size_t kImages = 20;
+
+  // Half-width weight memory: every beat of 16 lanes needs two cycles.
+  sim::Datapath narrow(mlp, rtl(16, 16), test::model_cache_dir());
+  const sim::PlatformRun n = sim::run_platform(narrow, fashion_test(), kImages, 50e6,
+                                               sim::parse_memory_config("weights.width=64", standard));
+  const sim::LayerStats& l2 = narrow.stats().layers[1];
+  CHECK(l2.stall_cycles >= l2.beats);  // one extra cycle a beat at least
+  CHECK(n.stall_cycles > 0);
+  for (std::size_t i = 0; i < kImages; ++i) CHECK(n.results[i] == models::infer(mlp, fashion_test().image(i)));
+
+  // Weights streamed from a 200 MB/s system memory: the image takes the time
+  // its system traffic needs at that bandwidth, and layer 2 its weights'.
+  sim::Datapath slow(mlp, rtl(16, 16), test::model_cache_dir());
+  const double bandwidth = 200e6, f = 50e6;
+  const sim::PlatformRun s = sim::run_platform(
+      slow, fashion_test(), kImages, f, sim::parse_memory_config("weights.capacity=32KiB,system.bandwidth=200MB/s", standard));
+  CHECK_FALSE(s.weights.resident);
+  const double bound = double(s.system_bytes_read + s.system_bytes_written) / bandwidth * f;
+  CHECK(double(s.cycles) == doctest::Approx(bound).epsilon(0.01));
+  const sim::LayerStats& w2 = slow.stats().layers[1];
+  CHECK(double(w2.cycles) == doctest::Approx(double(w2.weight_fetch_bytes) / bandwidth * f).epsilon(0.015));
+  for (std::size_t i = 0; i < kImages; ++i) CHECK(s.results[i] == models::infer(mlp, fashion_test().image(i)));
+
+  // Too small for a layer: refused before simulating.
+  sim::Datapath tiny(mlp, rtl(16, 16), test::model_cache_dir());
+  CHECK(error_of([&] {
+          sim::run_platform(tiny, fashion_test(), 1, f, sim::parse_memory_config("membrane.capacity=1,weights.capacity=1KiB", standard));
+        }).find("weight memory of 1024 bytes is too small") != std::string::npos);
+  CHECK(tiny.stats().images == 0);
+}
