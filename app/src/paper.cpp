@@ -16,6 +16,7 @@
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/reports/plot.hpp"
 #include "neuroppa/sim/datapath.hpp"
+#include "neuroppa/sim/platform.hpp"
 #include "neuroppa/sim/kernel_cost.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -331,9 +332,11 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     config.threads = std::max(1u, std::thread::hardware_concurrency());
     config.activity = o.network_activity;
     sim::Datapath accelerator(net, config, cache_dir, tool_progress);
+    // Through the SystemC platform; ideal memories: the lanes' schedule, and
+    // no memory energy (not priced yet: docs/platform.md).
+    const sim::PlatformRun run = sim::run_platform(accelerator, test.images, o.images, freq, sim::MemoryConfig::ideal());
     std::size_t correct = 0;
-    for (std::size_t i = 0; i < o.images; ++i)
-      correct += accelerator.run(test.images.image(i)).predicted == test.labels[i];
+    for (std::size_t i = 0; i < o.images; ++i) correct += run.results[i].predicted == test.labels[i];
     NetworkRow row;
     row.model = name;
     row.family = family_of(name);
