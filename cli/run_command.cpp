@@ -110,6 +110,11 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_flag("--check", r.check,
                 "Compare every image's outputs with the reference inference; exit 1 on any difference");
+  cmd->add_option("--mem-model", r.memory_model,
+                  "Gate level: price the memories as register-file banks on the kernels' library (regfile) or only "
+                  "count their accesses (none); --mem-energy overrides")
+      ->check(one_of("--mem-model", {"regfile", "none"}))
+      ->capture_default_str();
   cmd->add_option("--mem-energy", o->mem_energy,
                   "Energy per memory access, e.g. weights=2pJ,act-read=1pJ,act-write=1pJ,membrane=1pJ "
                   "(default: accesses counted, not priced)");

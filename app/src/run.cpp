@@ -1,12 +1,14 @@
 #include "neuroppa/app/run.hpp"
 
 #include <cmath>
+#include <tuple>
 #include <fmt/format.h>
 
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/sim/memories.hpp"
+#include "neuroppa/sim/memory_cost.hpp"
 #include "neuroppa/sim/platform.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -128,6 +130,25 @@ reports::Table memory_table(const sim::MemoryConfig& m, const sim::PlatformRun& 
   return t;
 }
 
+reports::Table memory_cost_table(const sim::MemoriesCost& c) {
+  reports::Table t;
+  t.title = "Memory cost";
+  t.columns = {{"memory", ""}, {"capacity", "B", 6, true}, {"banks", "", 6, true}, {"area", "µm²", 4}, {"leakage", "µW", 4},
+               {"read", "pJ", 4}, {"write", "pJ", 4}};
+  const sim::MemoryEnergy& e = c.energy;
+  for (const auto& [m, read, write] : {std::tuple{&c.weights, e.weight_read, 0.0},
+                                       std::tuple{&c.activations, e.activation_read, e.activation_write},
+                                       std::tuple{&c.membrane, e.membrane_read, e.membrane_write}})
+    if (m->tiles)
+      t.rows.push_back({m->name, double(m->capacity_bytes), double(m->tiles), m->area, m->leakage * 1e6, read * 1e12,
+                        write * 1e12});
+  t.notes.push_back("Model: " + c.model +
+                    "; each access priced at the banks its bits span (gate-level simulation with gate delays; storage "
+                    "clocked only when its word is written, idle banks clock-gated), wiring between banks not "
+                    "modelled.");
+  return t;
+}
+
 }  // namespace
 
 sim::MemoryConfig standard_memories(const models::Network& net, unsigned lanes, unsigned K) {
@@ -199,7 +220,13 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
       if (!(models::infer(net, test.images.image(i)) == run.results[i]) && mismatches++ == 0) first_mismatch = i;
   }
   std::optional<sim::EnergyReport> energy;
-  if (gate) energy = accelerator.energy(frequency, memory);
+  std::optional<sim::MemoriesCost> memory_cost;
+  if (gate && !memory.priced() && o.memory_model == "regfile") {
+    context.say("run: characterising a register-file bank for the memories\n");
+    const sim::BankCost bank = sim::characterise_regfile(*library, 32, 32, frequency, context.cache_dir, context.tools);
+    memory_cost = sim::price_memories(bank, net, memories, o.lanes, o.K);
+  }
+  if (gate) energy = accelerator.energy(frequency, memory_cost ? memory_cost->energy : memory);
   RunResult result;
   if (energy) {
     result.activity = energy->activity.name();
@@ -232,7 +259,8 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   result.mismatches = mismatches;
   result.first_mismatch = first_mismatch;
   result.tables = {summary, layer_table(net, accelerator.stats(), energy, o.lanes), memory_table(memories, run)};
-  if (energy) result.tables.push_back(component_table(*energy, double(count), memory.priced()));
+  if (energy) result.tables.push_back(component_table(*energy, double(count), memory_cost || memory.priced()));
+  if (memory_cost) result.tables.push_back(memory_cost_table(*memory_cost));
   return result;
 }
 

@@ -52,7 +52,8 @@ EnergyParts& EnergyParts::operator+=(const EnergyParts& o) {
 }
 
 bool MemoryEnergy::priced() const {
-  return weight_read > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0;
+  return weight_read > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0 ||
+         weight_leakage > 0 || activation_leakage > 0 || membrane_leakage > 0;
 }
 
 // One kernel instance and its ports, written directly.
@@ -444,7 +445,7 @@ EnergyReport Datapath::energy(double frequency, const MemoryEnergy& memory) cons
       add_energy(report.layers[i], *one_lane, 0, lanes * double(stats_.layers[i].cycles) / frequency);
   }
   for (std::size_t i = 0; i < network_.layers.size(); ++i) {
-    report.layers[i].memory = memory.total(stats_.layers[i]);
+    report.layers[i].memory = memory.total(stats_.layers[i], double(stats_.layers[i].cycles) / frequency);
     report.total += report.layers[i];
   }
   report.zero_delay_kernels += report.total.kernels.leakage;
@@ -458,9 +459,10 @@ EnergyReport Datapath::energy(double frequency, const MemoryEnergy& memory) cons
     report.components.emplace_back(fmt::format("{} lanes, dynamic", models::to_string(array->params.kind)), e);
   }
   report.components.emplace_back("kernel lanes, leakage", report.total.kernels.leakage);
-  report.components.emplace_back("weight memory", memory.weights(all));
-  report.components.emplace_back("activation buffers", memory.activations(all));
-  if (network_.spiking()) report.components.emplace_back("membrane memory", memory.membrane(all));
+  const double seconds = double(all.cycles) / frequency;
+  report.components.emplace_back("weight memory", memory.weights(all, seconds));
+  report.components.emplace_back("activation buffers", memory.activations(all, seconds));
+  if (network_.spiking()) report.components.emplace_back("membrane memory", memory.membrane(all, seconds));
   return report;
 }
 

@@ -148,6 +148,8 @@ WeightPlan plan_memories(const models::Network& net, const MemoryConfig& config,
   check_capacity("membrane memory", config.membrane.capacity_bytes, membrane, "the potentials of every spiking neuron");
 
   WeightPlan plan;
+  plan.activation_bytes = 2 * largest + image;
+  plan.membrane_bytes = membrane;
   plan.first_segment.assign(net.layers.size(), 0);
   std::vector<std::uint64_t> layer_bytes(net.layers.size(), 0);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
@@ -178,6 +180,11 @@ WeightPlan plan_memories(const models::Network& net, const MemoryConfig& config,
       const std::uint64_t end = std::min(layer_bytes[i], bytes_of_bits((g + 1) * group_bits));
       plan.segments.push_back({i, g, 1, begin, end - begin});
     }
+  }
+  if (plan.resident) {
+    plan.weight_bytes = plan.total_bytes;
+  } else {
+    for (const WeightSegment& segment : plan.segments) plan.weight_bytes = std::max(plan.weight_bytes, 2 * segment.bytes);
   }
   return plan;
 }

@@ -45,6 +45,14 @@ for arch in 0 1 2; do
   lint spike -GK=9 -GARCH=$arch -GPIPELINE=1
 done
 lint mac -GK=9 -GARCH=3 -GPIPELINE=1
+# The memories' register-file bank (sim/memory_cost.hpp).
+for p in "-GW=1 -GD=2" "-GW=32 -GD=32" "-GW=64 -GD=1024"; do
+  if ! out=$(verilator --lint-only -Wall --top-module np_regfile $p "$rtl/np_regfile.sv" 2>&1) || [ -n "$out" ]; then
+    echo "lint failed: np_regfile $p"; echo "$out"; fail=1
+  else
+    echo "lint clean: np_regfile $p"
+  fi
+done
 # Illegal parameters stop elaboration with a message (np_params_check).
 bad() {  # kernel, parameters...
   local top=np_$1_kernel; shift

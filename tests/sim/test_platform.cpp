@@ -8,7 +8,9 @@
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/sim/network_image.hpp"
+#include "neuroppa/sim/memory_cost.hpp"
 #include "neuroppa/sim/platform.hpp"
+#include "neuroppa/tech/liberty.hpp"
 #include "network_fixtures.hpp"
 #include "support.hpp"
 
@@ -183,4 +185,46 @@ TEST_CASE("platform: narrow memories stall, a weight-bound run takes its bytes o
           sim::run_platform(tiny, fashion_test(), 1, f, sim::parse_memory_config("membrane.capacity=1,weights.capacity=1KiB", standard));
         }).find("weight memory of 1024 bytes is too small") != std::string::npos);
   CHECK(tiny.stats().images == 0);
+}
+
+TEST_CASE("memories priced as register-file banks characterised at gate level") {
+  const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
+  const sim::BankCost big = sim::characterise_regfile(lib, 32, 32, 50e6, test::model_cache_dir(), {}, 500);
+  const sim::BankCost small = sim::characterise_regfile(lib, 32, 8, 50e6, test::model_cache_dir(), {}, 500);
+  CHECK(big.area == doctest::Approx(big.yosys_area).epsilon(1e-6));  // against yosys stat
+  CHECK(big.cells > 32 * 32);                                          // a flop a bit, and the read mux
+  CHECK(big.leakage > 0);
+  CHECK(big.idle_energy > 0);
+  CHECK(big.read_energy > big.write_energy);  // the 32:1 read mux against one word's enable
+  CHECK(big.write_energy > 0);
+  CHECK(small.area < big.area / 3);
+  CHECK(small.read_energy < big.read_energy);
+  CHECK(small.idle_energy < big.idle_energy / 3);  // idle clocking scales with the flops
+  CHECK(error_of([&] { sim::characterise_regfile(lib, 32, 24, 50e6, test::model_cache_dir()); }).find("power of two") !=
+        std::string::npos);
+  CHECK(error_of([&] { sim::characterise_regfile(lib, 0, 32, 50e6, test::model_cache_dir()); }).find("1..64") !=
+        std::string::npos);
+
+  // mac-mlp on 16 lanes of K = 16, standard memories: tiles and per-access prices.
+  const models::Network mlp = models::read_network(app::resolve_model("mac-mlp"));
+  const sim::MemoryConfig standard = app::standard_memories(mlp, 16, 16);
+  const sim::MemoriesCost cost = sim::price_memories(big, mlp, standard, 16, 16);
+  const std::uint64_t weight_bytes = (784 * 128 * 8 + 128 * 10 * 8) / 8;
+  CHECK(cost.weights.capacity_bytes == weight_bytes);
+  CHECK(cost.weights.tiles == (weight_bytes * 8 + 1023) / 1024);
+  CHECK(cost.weights.area == doctest::Approx(double(cost.weights.tiles) * big.area));
+  CHECK(cost.energy.weight_read == doctest::Approx(4 * big.read_energy));  // 16 codes x 8 bits over 32-bit banks
+  CHECK(cost.energy.activation_write == doctest::Approx(big.write_energy));
+  CHECK(cost.membrane.tiles == 0);  // not a spiking network
+  CHECK(cost.energy.weight_leakage == doctest::Approx(cost.weights.leakage));
+
+  // Priced energy of a run: accesses times prices plus leakage over the run's time.
+  sim::LayerStats s;
+  s.weights.reads = 10;
+  s.activations.reads = 3;
+  s.activations.writes = 2;
+  CHECK(cost.energy.total(s, 1e-6) ==
+        doctest::Approx(10 * cost.energy.weight_read + 3 * cost.energy.activation_read +
+                        2 * cost.energy.activation_write +
+                        1e-6 * (cost.energy.weight_leakage + cost.energy.activation_leakage)));
 }

@@ -25,7 +25,11 @@ struct RunRequest {
   unsigned lanes = 16, K = 16;
   unsigned threads = 1;
   bool check = false;  // compare every image with the reference inference
-  sim::MemoryEnergy memory;
+  sim::MemoryEnergy memory;  // given per access (--mem-energy): used instead of the memory model
+  // Gate level, without --mem-energy: "regfile" prices the memories as
+  // register-file banks on the kernels' library (sim/memory_cost.hpp);
+  // "none" counts their accesses only.
+  std::string memory_model = "regfile";
   // The accelerator's memories (sim::parse_memory_config): "standard" sizes
   // them for the network's lanes and K; "ideal" reproduces the datapath's
   // schedule exactly.

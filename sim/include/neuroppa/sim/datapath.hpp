@@ -99,21 +99,29 @@ struct RunStats {
   RunStats& operator+=(const RunStats& o);
 };
 
-// Energy per access of each memory, J; 0 = counted, not priced.
+// Energy per access of each memory, J, and its leakage, W; 0 = counted, not priced.
 struct MemoryEnergy {
   double weight_read = 0;
   double activation_read = 0, activation_write = 0;
   double membrane_read = 0, membrane_write = 0;
+  double weight_leakage = 0, activation_leakage = 0, membrane_leakage = 0;
   bool priced() const;
-  // Energy of the accesses a layer (or a run) counted, per memory.
-  double weights(const LayerStats& s) const { return double(s.weights.reads) * weight_read; }
-  double activations(const LayerStats& s) const {
-    return double(s.activations.reads) * activation_read + double(s.activations.writes) * activation_write;
+  // Energy of the accesses a layer (or a run) counted, per memory, with the
+  // leakage over `seconds`.
+  double weights(const LayerStats& s, double seconds = 0) const {
+    return double(s.weights.reads) * weight_read + weight_leakage * seconds;
   }
-  double membrane(const LayerStats& s) const {
-    return double(s.membrane.reads) * membrane_read + double(s.membrane.writes) * membrane_write;
+  double activations(const LayerStats& s, double seconds = 0) const {
+    return double(s.activations.reads) * activation_read + double(s.activations.writes) * activation_write +
+           activation_leakage * seconds;
   }
-  double total(const LayerStats& s) const { return weights(s) + activations(s) + membrane(s); }
+  double membrane(const LayerStats& s, double seconds = 0) const {
+    return double(s.membrane.reads) * membrane_read + double(s.membrane.writes) * membrane_write +
+           membrane_leakage * seconds;
+  }
+  double total(const LayerStats& s, double seconds = 0) const {
+    return weights(s, seconds) + activations(s, seconds) + membrane(s, seconds);
+  }
 };
 
 // Energies over a whole run, J (gate level).

@@ -66,6 +66,8 @@ struct WeightPlan {
   std::vector<WeightSegment> segments;   // per image, in use order
   std::vector<std::size_t> first_segment;  // per layer: index of its first segment (compute layers)
   std::uint64_t total_bytes = 0;
+  // What each memory must hold (its capacity where the configuration gives one).
+  std::uint64_t weight_bytes = 0, activation_bytes = 0, membrane_bytes = 0;
 };
 
 // Checks every on-chip memory holds what the network needs and lays out the

@@ -1,0 +1,153 @@
+#include "neuroppa/sim/memory_cost.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <fmt/format.h>
+
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/models/random.hpp"
+#include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/synthesis.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
+#include "neuroppa/tech/toggle_counter.hpp"
+
+namespace neuroppa::sim {
+namespace {
+
+constexpr const char* kRegfileFile = "np_regfile.sv";
+enum Phase : std::size_t { kIdle, kRead, kWrite, kPhases };
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+std::string BankCost::describe() const {
+  return fmt::format("register-file banks of {} x {} bits on {} ({:.0f} µm², {} cells each)", depth, width, library,
+                     area, cells);
+}
+
+BankCost characterise_regfile(const tech::Library& library, unsigned width, unsigned depth, double frequency,
+                              const std::filesystem::path& cache_dir, const ProgressFn& progress,
+                              std::uint64_t cycles) {
+  if (width == 0 || width > 64) throw Error(fmt::format("register-file bank width {}: choose 1..64 bits", width));
+  if (depth < 2 || depth > 1024 || !std::has_single_bit(depth))
+    throw Error(fmt::format("register-file bank depth {}: choose a power of two 2..1024", depth));
+  if (auto gap = tech::mapping_gap(library, false))
+    throw Error(fmt::format("{}: cannot synthesise a register-file bank: {}", library.name, *gap));
+  const tech::SynthesisRequest request{"np_regfile",
+                                       {{kRegfileFile, std::string(kernels::rtl_text(kRegfileFile))}},
+                                       {{"W", std::to_string(width)}, {"D", std::to_string(depth)}},
+                                       library.path,
+                                       fmt::format("register file {}x{} on {}", depth, width, library.name)};
+  const tech::SynthesisResult synthesis = tech::synthesize(request, cache_dir, progress);
+  const tech::Netlist netlist = tech::read_yosys_json(synthesis.netlist_json, "np_regfile", library);
+
+  BankCost cost;
+  cost.library = library.name;
+  cost.width = width;
+  cost.depth = depth;
+  cost.area = tech::area_of(netlist).total;
+  cost.yosys_area = synthesis.yosys_area;
+  cost.cells = long(netlist.instances.size());
+  cost.cycles = cycles;
+
+  vmodel::ModelCache models(cache_dir, progress);
+  const auto model = models.load(tech::gate_level_spec(netlist, "clk_i", request.label, true));
+  vmodel::ModelInstance bank(model);
+  const vmodel::Port we = bank.port("we_i"), waddr = bank.port("waddr_i"), wdata = bank.port("wdata_i");
+  const vmodel::Port re = bank.port("re_i"), raddr = bank.port("raddr_i");
+  tech::ToggleCounter toggles(bank, netlist, "clk_i");
+  tech::TimedSampler timed(netlist, library, "clk_i", tech::TimedOptions{}, tech::ActivityMode{true, 1}, 1);
+  toggles.use_banks(kPhases);
+  timed.use_banks(kPhases);
+  models::Rng rng(7);
+  const std::uint64_t mask = width == 64 ? ~0ull : (1ull << width) - 1;
+  // Fill every word first so reads see data, then each kind of cycle in turn.
+  we.set(1);
+  for (unsigned a = 0; a < depth; ++a) {
+    waddr.set(a);
+    wdata.set(rng.bits(64) & mask);
+    bank.tick();
+  }
+  we.set(0);
+  toggles.sample();
+  for (const Phase phase : {kIdle, kRead, kWrite}) {
+    toggles.select_bank(phase);
+    timed.select_bank(phase);
+    for (std::uint64_t c = 0; c < cycles; ++c) {
+      // Inputs of the port not in use hold still (the controller drives them only to access).
+      we.set(phase == kWrite);
+      re.set(phase == kRead);
+      if (phase == kRead) raddr.set(rng.below(depth));
+      if (phase == kWrite) {
+        waddr.set(rng.below(depth));
+        wdata.set(rng.bits(64) & mask);
+      }
+      bank.tick();
+      toggles.sample();
+      timed.cycle(toggles.previous_words().data(), toggles.words().data());
+    }
+  }
+  tech::PowerOptions options;
+  options.frequency = frequency;
+  double* energy[] = {&cost.idle_energy, &cost.read_energy, &cost.write_energy};
+  for (const Phase phase : {kIdle, kRead, kWrite}) {
+    const tech::PowerReport p = tech::estimate_power(netlist, library, timed.estimate(toggles.activity(phase), phase), options);
+    *energy[phase] = (p.total.internal + p.total.switching) / frequency;
+    cost.leakage = p.total.leakage;
+  }
+  // The bank as a careful designer builds it clocks a word's flops only when
+  // the word is written (per-word clock gating): an idle cycle measured here
+  // clocks all D words and the read register, so an access costs its cycle
+  // less the idle clocking, plus one word's share of it (the read register,
+  // or the word written). The gating cells themselves are not in the netlist.
+  const double one_word = cost.idle_energy / (depth + 1);
+  cost.read_energy = std::max(0.0, cost.read_energy - cost.idle_energy) + one_word;
+  cost.write_energy = std::max(0.0, cost.write_energy - cost.idle_energy) + one_word;
+  return cost;
+}
+
+MemoriesCost price_memories(const BankCost& bank, const models::Network& net, const MemoryConfig& config,
+                            unsigned lanes, unsigned K) {
+  const WeightPlan plan = plan_memories(net, config, lanes, K);
+  const std::uint64_t bank_bits = std::uint64_t{bank.width} * bank.depth;
+  const auto tile = [&](const char* name, const OnChipMemory& m, std::uint64_t needed) {
+    MemoryCost c;
+    c.name = name;
+    c.capacity_bytes = m.capacity_bytes ? m.capacity_bytes : needed;
+    // Enough banks for the capacity, and side by side for the width a cycle.
+    const std::uint64_t wide = m.word_bits ? ceil_div(std::uint64_t{m.word_bits} * m.banks, bank.width) : 1;
+    c.tiles = std::max(ceil_div(c.capacity_bytes * 8, bank_bits), wide);
+    if (c.capacity_bytes == 0) c.tiles = 0;
+    c.area = double(c.tiles) * bank.area;
+    c.leakage = double(c.tiles) * bank.leakage;
+    return c;
+  };
+  MemoriesCost cost;
+  cost.model = bank.describe();
+  cost.weights = tile("weight memory", config.weights, plan.weight_bytes);
+  cost.activations = tile("activation buffers", config.activations, plan.activation_bytes);
+  cost.membrane = tile("membrane memory", config.membrane, plan.membrane_bytes);
+  unsigned code_bits = 1;
+  for (const models::Layer& l : net.layers)
+    if (l.computes()) code_bits = std::max(code_bits, l.code_bits);
+  const std::uint64_t act_bits = net.spiking() ? 1 : net.XW;
+  // An access touches the banks its bits span (at least one).
+  const auto banks_for = [&](std::uint64_t bits) { return double(ceil_div(bits, bank.width)); };
+  MemoryEnergy& e = cost.energy;
+  e.weight_read = banks_for(std::uint64_t{K} * code_bits) * bank.read_energy;
+  e.activation_read = banks_for(K * act_bits) * bank.read_energy;
+  e.activation_write = banks_for(act_bits) * bank.write_energy;
+  if (cost.membrane.tiles) {
+    e.membrane_read = banks_for(net.AW) * bank.read_energy;
+    e.membrane_write = banks_for(net.AW) * bank.write_energy;
+  }
+  e.weight_leakage = cost.weights.leakage;
+  e.activation_leakage = cost.activations.leakage;
+  e.membrane_leakage = cost.membrane.leakage;
+  return cost;
+}
+
+}  // namespace neuroppa::sim
