@@ -7,6 +7,7 @@
 
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/app/kernels.hpp"
+#include "neuroppa/app/run.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/process.hpp"
@@ -16,6 +17,7 @@
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/reports/plot.hpp"
 #include "neuroppa/sim/datapath.hpp"
+#include "neuroppa/sim/memory_cost.hpp"
 #include "neuroppa/sim/platform.hpp"
 #include "neuroppa/sim/kernel_cost.hpp"
 #include "neuroppa/tech/liberty.hpp"
@@ -33,8 +35,11 @@ struct NetworkRow {
   std::string model, family;  // family: "mlp", "cnn" (the bundled name's second part)
   models::Network net;
   double accuracy = 0;  // platform, on the images run
-  double cycles = 0, energy = 0, power = 0;  // per inference; J; W
+  double cycles = 0, energy = 0, power = 0;  // per inference, memories included; J; W
+  double lane_energy = 0, memory_energy = 0;  // per inference, J
+  double stalls = 0;                          // per inference
   double spikes = 0;
+  sim::MemoriesCost memories;
   sim::EnergyReport report;
   sim::RunStats stats;
 };
@@ -189,13 +194,24 @@ std::string interval_note(const std::vector<NetworkRow>& rows) {
 reports::Table t2_table(const std::vector<NetworkRow>& rows, const PaperRequest& o) {
   reports::Table t;
   t.title = "T2. Network level on Fashion-MNIST: accuracy, cycles, energy and average power per bundled model";
-  t.columns = {{"model", ""},          {"accuracy", "", 4},          {"accuracy, full test set", "", 4},
-               {"cycles/inference", "", 4}, {"energy/inference", "nJ", 4}, {"average power", "mW", 4},
-               {"spikes/inference", "", 5},  {"energy vs mac", "×", 3},   {"power vs mac", "×", 3}};
+  t.columns = {{"model", ""},
+               {"accuracy", "", 4},
+               {"accuracy, full test set", "", 4},
+               {"cycles/inference", "", 4},
+               {"stalls/inference", "", 4},
+               {"lanes", "nJ", 4},
+               {"memories", "nJ", 4},
+               {"energy/inference", "nJ", 4},
+               {"average power", "mW", 4},
+               {"spikes/inference", "", 5},
+               {"energy vs mac, lanes only", "×", 3},
+               {"energy vs mac", "×", 3},
+               {"power vs mac", "×", 3}};
   for (const auto& r : rows) {
     const NetworkRow* mac = mac_of(rows, r);
-    t.rows.push_back({r.model, r.accuracy, r.net.training.quantised_accuracy, r.cycles, r.energy * 1e9,
-                      r.power * 1e3, r.net.spiking() ? r.spikes : NAN, mac ? mac->energy / r.energy : NAN,
+    t.rows.push_back({r.model, r.accuracy, r.net.training.quantised_accuracy, r.cycles, r.stalls, r.lane_energy * 1e9,
+                      r.memory_energy * 1e9, r.energy * 1e9, r.power * 1e3, r.net.spiking() ? r.spikes : NAN,
+                      mac ? mac->lane_energy / r.lane_energy : NAN, mac ? mac->energy / r.energy : NAN,
                       mac ? mac->power / r.power : NAN});
   }
   const auto find = [&](const std::string& name) -> const NetworkRow* {
@@ -207,22 +223,54 @@ reports::Table t2_table(const std::vector<NetworkRow>& rows, const PaperRequest&
     const NetworkRow *mac = find("mac-" + family), *shift = find("shift-" + family), *spike = find("spike-" + family);
     if (mac && shift)
       t.notes.push_back(fmt::format(
-          "Power-of-two shift-accumulate against int8 MAC ({}): {:.2f}× more energy-efficient (claimed ≥ 1.4×), "
-          "accuracy {:.4f} against {:.4f}.",
-          family, mac->energy / shift->energy, shift->accuracy, mac->accuracy));
+          "Power-of-two shift-accumulate against int8 MAC ({}): {:.2f}× more energy-efficient with memories, {:.2f}× "
+          "on the lanes alone (claimed ≥ 1.4×), accuracy {:.4f} against {:.4f}.",
+          family, mac->energy / shift->energy, mac->lane_energy / shift->lane_energy, shift->accuracy, mac->accuracy));
     if (mac && spike)
       t.notes.push_back(fmt::format(
-          "Spiking ({} timesteps) against MAC ({}): {:.2f}× {} power and {:.2f}× {} energy (the SNN-conversion "
-          "paper: 27× less power, only 5× less energy — timesteps stretch the work).",
+          "Spiking ({} timesteps) against MAC ({}): {:.2f}× {} power and {:.2f}× {} energy with memories, {:.2f}× {} "
+          "energy on the lanes alone (the SNN-conversion paper: 27× less power, only 5× less energy — timesteps "
+          "stretch the work).",
           spike->net.timesteps, family, std::max(mac->power / spike->power, spike->power / mac->power),
           mac->power >= spike->power ? "less" : "more", std::max(mac->energy / spike->energy, spike->energy / mac->energy),
-          mac->energy >= spike->energy ? "less" : "more"));
+          mac->energy >= spike->energy ? "less" : "more",
+          std::max(mac->lane_energy / spike->lane_energy, spike->lane_energy / mac->lane_energy),
+          mac->lane_energy >= spike->lane_energy ? "less" : "more"));
   }
   t.notes.push_back(fmt::format(
-      "Accuracy and energy over the first {} test images on the SystemC platform at gate level; the full-test-set "
-      "accuracy is the integer network's, recorded when it was trained. Published references (the dataset's README): "
-      "MLP 256-128-100 0.883, two conv + pooling 0.916. Memories counted, not priced. Activity {}: {}.",
-      o.images, o.network_activity.name(), interval_note(rows)));
+      "Accuracy and energy over the first {} test images on the SystemC platform at gate level, standard memories "
+      "(docs/platform.md) priced as {}; the full-test-set accuracy is the integer network's, recorded when it was "
+      "trained. Published references (the dataset's README): MLP 256-128-100 0.883, two conv + pooling 0.916. "
+      "Activity {}: {}.",
+      o.images, rows.empty() ? std::string("-") : rows.front().memories.model, o.network_activity.name(),
+      interval_note(rows)));
+  return t;
+}
+
+reports::Table t3_memories(const std::vector<NetworkRow>& rows) {
+  reports::Table t;
+  t.title = "T3c. The memories: energy per inference and area, by memory";
+  t.columns = {{"model", ""},
+               {"weight memory energy", "nJ", 4},
+               {"activation buffers energy", "nJ", 4},
+               {"membrane memory energy", "nJ", 4},
+               {"weight memory area", "mm²", 4},
+               {"activation buffers area", "mm²", 4},
+               {"membrane memory area", "mm²", 4},
+               {"memories / all energy", "%", 3}};
+  for (const auto& r : rows) {
+    const double n = double(r.stats.images), seconds = double(r.stats.total().cycles) / r.report.frequency;
+    const sim::LayerStats all = r.stats.total();
+    const sim::MemoryEnergy& e = r.memories.energy;
+    t.rows.push_back({r.model, e.weights(all, seconds) / n * 1e9, e.activations(all, seconds) / n * 1e9,
+                      r.net.spiking() ? e.membrane(all, seconds) / n * 1e9 : NAN, r.memories.weights.area * 1e-6,
+                      r.memories.activations.area * 1e-6, r.net.spiking() ? r.memories.membrane.area * 1e-6 : NAN,
+                      100 * r.memory_energy / r.energy});
+  }
+  if (!rows.empty())
+    t.notes.push_back("Model: " + rows.front().memories.model +
+                      "; capacities sized to each network (all weights resident), access energy at the banks an "
+                      "access spans, leakage over the run.");
   return t;
 }
 
@@ -230,14 +278,14 @@ reports::Table t3_groups(const std::vector<NetworkRow>& rows) {
   reports::Table t;
   t.title = "T3a. Where the energy goes, by cell group (per inference)";
   t.columns = {{"model", ""}, {"sequential", "nJ", 4}, {"combinational", "nJ", 4}, {"clock", "nJ", 4},
-               {"of which leakage", "nJ", 4}, {"total", "nJ", 4}};
+               {"of which leakage", "nJ", 4}, {"memories", "nJ", 4}, {"total", "nJ", 4}};
   for (const auto& r : rows) {
     const double n = double(r.stats.images);
     const auto& e = r.report.total;
     t.rows.push_back({r.model, e.sequential.total() / n * 1e9, e.combinational.total() / n * 1e9,
-                      e.clock.total() / n * 1e9, e.kernels.leakage / n * 1e9, e.total() / n * 1e9});
+                      e.clock.total() / n * 1e9, e.kernels.leakage / n * 1e9, e.memory / n * 1e9, e.total() / n * 1e9});
   }
-  t.notes.push_back(fmt::format("Kernel lanes only (memories not priced). Sequential: flip-flops; clock: the clock "
+  t.notes.push_back(fmt::format("Kernel lanes by cell group, then the memories (T3c). Sequential: flip-flops; clock: the clock "
                                 "network's nets and the flops' clock pins; activity {}.",
                                 rows.empty() ? std::string("-") : rows.front().report.activity.name()));
   return t;
@@ -320,8 +368,10 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
         kernels.push_back({lib.name, sim::characterise_kernel(p, lib, cost, cache_dir, tool_progress)});
       }
 
-  // T2, T3: each bundled model on the platform at gate level.
+  // T2, T3: each bundled model on the platform at gate level, memories priced.
   std::vector<NetworkRow> rows;
+  say(fmt::format("T2 memories: a register-file bank on {}", libraries.front().name));
+  const sim::BankCost bank = sim::characterise_regfile(libraries.front(), 32, 32, freq, cache_dir, tool_progress);
   for (auto& [name, net] : networks) {
     say(fmt::format("T2 {} on {}, {} images", name, libraries.front().name, o.images));
     sim::DatapathConfig config;
@@ -332,9 +382,9 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     config.threads = std::max(1u, std::thread::hardware_concurrency());
     config.activity = o.network_activity;
     sim::Datapath accelerator(net, config, cache_dir, tool_progress);
-    // Through the SystemC platform; ideal memories: the lanes' schedule, and
-    // no memory energy (not priced yet: docs/platform.md).
-    const sim::PlatformRun run = sim::run_platform(accelerator, test.images, o.images, freq, sim::MemoryConfig::ideal());
+    // Through the SystemC platform with the standard memories, priced.
+    const sim::MemoryConfig memory = standard_memories(net, o.lanes, o.net_K);
+    const sim::PlatformRun run = sim::run_platform(accelerator, test.images, o.images, freq, memory);
     std::size_t correct = 0;
     for (std::size_t i = 0; i < o.images; ++i) correct += run.results[i].predicted == test.labels[i];
     NetworkRow row;
@@ -342,8 +392,12 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     row.family = family_of(name);
     row.net = net;
     row.stats = accelerator.stats();
-    row.report = accelerator.energy(freq, {});
+    row.memories = sim::price_memories(bank, net, memory, o.lanes, o.net_K);
+    row.report = accelerator.energy(freq, row.memories.energy);
     const double n = double(o.images);
+    row.lane_energy = row.report.total.kernels.total() / n;
+    row.memory_energy = row.report.total.memory / n;
+    row.stalls = double(run.stall_cycles) / n;
     row.accuracy = double(correct) / n;
     row.cycles = double(row.stats.total().cycles) / n;
     row.energy = row.report.total.total() / n;
@@ -359,6 +413,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   write_table(dir, "t2_networks", t2_table(rows, o), prov, result);
   write_table(dir, "t3a_energy_by_cell_group", t3_groups(rows), prov, result);
   write_table(dir, "t3b_energy_by_layer", t3_layers(rows), prov, result);
+  write_table(dir, "t3c_memories", t3_memories(rows), prov, result);
 
   // Plots
   reports::ScatterPlot pareto;
@@ -390,17 +445,18 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   }
 
   reports::BarChart stack;
-  stack.title = "Energy per inference by cell group";
+  stack.title = "Energy per inference by cell group, and the memories";
   stack.y_label = "energy per inference (nJ)";
   stack.stacked = true;
   stack.provenance = prov;
-  stack.series = {{"sequential", {}}, {"combinational", {}}, {"clock", {}}};
+  stack.series = {{"sequential", {}}, {"combinational", {}}, {"clock", {}}, {"memories", {}}};
   for (const auto& r : rows) {
     const double n = double(r.stats.images);
     stack.categories.push_back(r.model);
     stack.series[0].values.push_back(r.report.total.sequential.total() / n * 1e9);
     stack.series[1].values.push_back(r.report.total.combinational.total() / n * 1e9);
     stack.series[2].values.push_back(r.report.total.clock.total() / n * 1e9);
+    stack.series[3].values.push_back(r.report.total.memory / n * 1e9);
   }
   write_svg(dir / "energy_breakdown.svg", reports::write_svg(stack), result);
   return result;

@@ -142,7 +142,7 @@ TEST_CASE("paper: tables in four formats with the same numbers, byte-identical r
     REQUIRE(r.status == 0);
   }
   const std::vector<std::string> tables = {"t1_kernels", "t2_networks", "t3a_energy_by_cell_group",
-                                           "t3b_energy_by_layer"};
+                                           "t3b_energy_by_layer", "t3c_memories"};
   const std::vector<std::string> plots = {"energy_vs_accuracy", "kernel_power", "kernel_area", "energy_breakdown"};
   std::vector<std::string> files;
   for (const auto& t : tables)
@@ -206,7 +206,23 @@ TEST_CASE("paper: tables in four formats with the same numbers, byte-identical r
       CHECK(row["synapse area saving"].get<double>() > row["area saving"].get<double>());
   }
   const std::string t2 = neuroppa::base::read_file(a / "t2_networks.md");
-  CHECK(t2.find("more energy-efficient (claimed ≥ 1.4×)") != std::string::npos);
+  CHECK(t2.find("more energy-efficient with memories") != std::string::npos);
+  CHECK(t2.find("on the lanes alone (claimed ≥ 1.4×)") != std::string::npos);
+  // Memories priced: in every model's energy, and by memory in T3c.
+  const auto t2_json = nlohmann::json::parse(neuroppa::base::read_file(a / "t2_networks.json"));
+  for (const auto& row : t2_json["rows"]) {
+    CAPTURE(row.dump());
+    CHECK(row["memories"].get<double>() > 0);
+    CHECK(row["energy/inference"].get<double>() ==
+          doctest::Approx(row["lanes"].get<double>() + row["memories"].get<double>()).epsilon(1e-3));
+  }
+  const auto t3c = nlohmann::json::parse(neuroppa::base::read_file(a / "t3c_memories.json"));
+  REQUIRE(t3c["rows"].size() == 3);
+  for (const auto& row : t3c["rows"]) {
+    CHECK(row["weight memory area"].get<double>() > 0);
+    CHECK(row["memories / all energy"].get<double>() > 0);
+  }
+  CHECK(t3c["rows"][2]["membrane memory energy"].get<double>() > 0);  // spike-mlp
   CHECK(t2.find("27× less power, only 5× less energy") != std::string::npos);
 
   for (const auto& p : plots) {
