@@ -179,7 +179,9 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   sim::DatapathConfig config;
   config.lanes = o.lanes;
   if (o.threads == 0 || o.threads > 256) throw Error(fmt::format("--threads {}: choose 1..256", o.threads));
-  config.threads = o.threads;
+  // rtl: images in parallel on independent datapaths (no joins within an
+  // image); gate level: a layer's lanes split between threads.
+  config.threads = gate ? o.threads : 1;
   config.K = o.K;
   config.level = gate ? sim::Level::gate : sim::Level::rtl;
   config.library = library ? &*library : nullptr;
@@ -210,7 +212,8 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
                             accelerator.config().activity.fraction, done, 100 * relative);
     }
   };
-  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, memories, progress);
+  const sim::PlatformRun run = sim::run_platform(accelerator, test.images, count, frequency, memories, progress,
+                                                 gate ? 1 : o.threads);
 
   std::size_t correct = 0;
   for (std::size_t i = 0; i < count; ++i) correct += run.results[i].predicted == test.labels[i];

@@ -5,6 +5,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/controller.hpp"
+#include "neuroppa/sim/image_pipeline.hpp"
 #include "neuroppa/sim/network_image.hpp"
 
 #include <algorithm>
@@ -171,6 +172,19 @@ void Accelerator::peek(std::uint64_t address, std::uint8_t* data, std::uint64_t 
     throw JobFailure{JobError::dma, fmt::format("read of {} bytes at 0x{:x}: outside system memory", bytes, address)};
 }
 
+std::vector<std::unique_ptr<Datapath>>& Accelerator::replicas_for(Datapath& datapath) {
+  const unsigned wanted = datapath.config().level == Level::rtl && image_threads_ > 1 ? image_threads_ : 0;
+  if (replicas_of_ != &datapath || replicas_.size() != wanted) {
+    replicas_.clear();
+    DatapathConfig config = datapath.config();
+    config.threads = 1;
+    for (unsigned r = 0; r < wanted; ++r)
+      replicas_.push_back(std::make_unique<Datapath>(datapath.network(), config, datapath.cache_dir()));
+    replicas_of_ = &datapath;
+  }
+  return replicas_;
+}
+
 void Accelerator::run_job() {
   Datapath& datapath = *datapath_;
   quantum_.reset();
@@ -232,17 +246,43 @@ void Accelerator::run_job() {
                                                   job.network_address + offset)};
     return arrival;
   });
-  std::vector<std::uint8_t> image(job.image_bytes), next(job.image_bytes);
-  std::uint64_t image_ready = transfer(tlm::TLM_READ_COMMAND, job.images_address, image.data(), image.size(), t);
+  // The simulator's copy of the images (debug interface); the timed DMA
+  // reads below bring the same bytes, checked, when the hardware would.
+  if (std::uint64_t{job.image_count} * job.image_bytes > (1ull << 34))
+    throw JobFailure{JobError::descriptor, fmt::format("{} images of {} bytes", job.image_count, job.image_bytes)};
+  std::vector<std::uint8_t> images(std::size_t{job.image_count} * job.image_bytes), staged(job.image_bytes);
+  peek(job.images_address, images.data(), images.size());
+  const auto fetch_image = [&](std::uint32_t i, std::uint64_t at) {
+    const std::uint64_t arrival = transfer(tlm::TLM_READ_COMMAND, job.images_address + std::uint64_t{i} * job.image_bytes,
+                                           staged.data(), staged.size(), at);
+    if (!std::equal(staged.begin(), staged.end(), images.begin() + std::ptrdiff_t(std::size_t{i} * job.image_bytes)))
+      throw JobFailure{JobError::dma, fmt::format("image {} changed during the job", i)};
+    return arrival;
+  };
+  // One datapath runs the images, or (rtl, several threads) its replicas do
+  // and it only collects: the controller writes stalls into it meanwhile.
+  std::vector<Datapath*> workers;
+  for (auto& replica : replicas_for(datapath)) {
+    replica->load(network);
+    workers.push_back(replica.get());
+  }
+  if (workers.empty()) workers.push_back(&datapath);
+  struct Absorb {  // the replicas' counts join the accelerator's, whatever happens
+    Datapath& into;
+    std::vector<Datapath*>& from;
+    ~Absorb() {
+      for (Datapath* w : from)
+        if (w != &into) into.absorb_stats(*w);
+    }
+  } absorb{datapath, workers};
+  ImagePipeline pipeline(workers, images.data(), job.image_bytes, job.image_count);
+  std::uint64_t image_ready = fetch_image(0, t);
   for (std::uint32_t i = 0; i < job.image_count; ++i) {
     // The next image loads while this one runs.
-    std::uint64_t next_ready = 0;
-    if (i + 1 < job.image_count)
-      next_ready = transfer(tlm::TLM_READ_COMMAND, job.images_address + std::uint64_t{i + 1} * job.image_bytes,
-                            next.data(), next.size(), t);
-    const models::Inference result = datapath.run(image.data());
-    t = controller.time_image(t, image_ready);
-    std::vector<std::uint8_t> out = encode_result(result, network);
+    const std::uint64_t next_ready = i + 1 < job.image_count ? fetch_image(i + 1, t) : 0;
+    const ImagePipeline::Image& done = pipeline.get(i);
+    t = controller.time_image(done.schedule, t, image_ready);
+    std::vector<std::uint8_t> out = encode_result(done.result, network);
     transfer(tlm::TLM_WRITE_COMMAND, job.results_address + std::uint64_t{i} * job.result_stride, out.data(), out.size(), t);
     images_done_ = i + 1;
     cycles_ = t;
@@ -250,7 +290,6 @@ void Accelerator::run_job() {
     quantum_.set(job_start_ + period_ * double(t) - sc_core::sc_time_stamp());
     if (quantum_.need_sync()) quantum_.sync();
     if (on_image_) on_image_(i + 1, job.image_count);
-    std::swap(image, next);
     image_ready = next_ready;
   }
 }

@@ -57,6 +57,16 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
   std::uint64_t issued_at = start - 1;  // the cycle of the last beat issued
   std::uint64_t issued = 0;
   std::size_t next = 0;  // into pass.issued_beats
+  // A group's write-back is queued after the next group's reads: reads run
+  // ahead, writes take the ports' slots behind them.
+  struct Pending {
+    std::uint64_t at = 0, act_bits = 0, v_bits = 0;
+  } pending;
+  const auto write_back = [&] {
+    if (pending.act_bits) activations_.access(pending.at, pending.act_bits, false);
+    if (pending.v_bits) membrane_.access(pending.at, pending.v_bits, false);
+    pending = {};
+  };
   for (std::size_t pos = 0; pos < pass.issued.size(); ++pos) {
     const unsigned n = pass.issued[pos];
     for (unsigned g = 0; g < pass.groups; ++g) {
@@ -76,13 +86,13 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
       }
       if (spike)
         for (; read < pass.beats; ++read) activations_.access(start, act_bits, true);
+      write_back();  // the previous group's outputs, once this group's reads are queued
       issued += n;
-      // The group's outputs (and potentials) are written back while the next group runs.
-      activations_.access(issued_at + 1, lanes * out_bits, false);
-      if (spike) membrane_.access(issued_at + 1, std::uint64_t{lanes} * net.AW, false);
+      pending = {issued_at + 1, lanes * out_bits, spike ? std::uint64_t{lanes} * net.AW : 0};
     }
     next += n;
   }
+  write_back();
   const std::uint64_t end = issued_at + 2;  // the drain cycle follows the last beat
   datapath_.add_stalls(pass.layer, end - start - (issued + 1));
   return end;
@@ -98,11 +108,12 @@ std::uint64_t Controller::pool(const LayerPass& pass, std::uint64_t start) {
   return end;
 }
 
-std::uint64_t Controller::time_image(std::uint64_t start, std::uint64_t input_ready) {
+std::uint64_t Controller::time_image(const std::vector<LayerPass>& schedule, std::uint64_t start,
+                                     std::uint64_t input_ready) {
   ++images_;
   std::uint64_t t = start;
   bool first = true;
-  for (const LayerPass& pass : datapath_.last_schedule()) {
+  for (const LayerPass& pass : schedule) {
     std::uint64_t begin = t;
     if (first) {  // the image must be in the activation buffers
       begin = std::max(t, input_ready);

@@ -89,7 +89,7 @@ struct Datapath::LayerPlan {
 
 Datapath::Datapath(const models::Network& network, const DatapathConfig& config,
                          const std::filesystem::path& cache_dir, const ProgressFn& progress)
-    : network_(network), config_(config), workers_(std::make_unique<LaneWorkers>(config.threads)) {
+    : network_(network), config_(config), workers_(std::make_unique<LaneWorkers>(config.threads)), cache_dir_(cache_dir) {
   models::validate(network_, network_.name.empty() ? "network" : network_.name);
   if (config_.lanes == 0 || config_.lanes > 4096)
     throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", config_.lanes));
@@ -182,6 +182,12 @@ void Datapath::load(const models::Network& network) {
   network_ = network;
   network_.name = name;
   plan_layers();
+}
+
+void Datapath::absorb_stats(Datapath& other) {
+  stats_ += other.stats_;
+  other.stats_ = RunStats{};
+  other.stats_.layers.resize(other.network_.layers.size());
 }
 
 void Datapath::add_stalls(std::size_t index, std::uint64_t cycles) {

@@ -48,7 +48,7 @@ Platform& platform(Datapath& datapath, const MemoryConfig& config, double freque
 }  // namespace
 
 PlatformRun run_platform(Datapath& datapath, const models::ImageSet& images, std::size_t count, double frequency,
-                         const MemoryConfig& memory, const CountProgressFn& progress) {
+                         const MemoryConfig& memory, const CountProgressFn& progress, unsigned image_threads) {
   if (count == 0 || count > images.count)
     throw Error(fmt::format("{} images asked of a set of {}", count, images.count));
   const models::Network& net = datapath.network();
@@ -59,6 +59,7 @@ PlatformRun run_platform(Datapath& datapath, const models::ImageSet& images, std
   p.memory.resize(layout_job(net, count).end);
   const std::uint64_t read_before = p.memory.bytes_read(), written_before = p.memory.bytes_written();
   const sc_core::sc_time busy_before = p.memory.busy_time();
+  p.accelerator.set_image_threads(image_threads);
   p.accelerator.on_image([&](std::uint64_t done, std::uint64_t total) {
     if (progress) progress(done, total);
   });

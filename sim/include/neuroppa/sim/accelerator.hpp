@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "neuroppa/sim/datapath.hpp"
@@ -72,6 +74,11 @@ class Accelerator : public sc_core::sc_module {
   // Between jobs: another datapath (hardware) or memory configuration.
   void attach(Datapath& datapath, const MemoryConfig& memory, double frequency);
 
+  // Simulation, not hardware: at rtl level, run a job's images on this many
+  // independent datapaths in parallel (image_pipeline.hpp); results do not
+  // depend on it. Gate level keeps one datapath (its lanes' activity).
+  void set_image_threads(unsigned threads) { image_threads_ = std::max(1u, threads); }
+
   // Simulation hook, not hardware: called after each image of a job.
   void on_image(std::function<void(std::uint64_t done, std::uint64_t total)> fn) { on_image_ = std::move(fn); }
   // Why the last job set the error bit (what a debugger would show).
@@ -107,6 +114,11 @@ class Accelerator : public sc_core::sc_module {
   std::function<void(std::uint64_t, std::uint64_t)> on_image_;
   void drive_irq();
   void irq_driver();
+  std::vector<std::unique_ptr<Datapath>>& replicas_for(Datapath& datapath);
+
+  unsigned image_threads_ = 1;
+  Datapath* replicas_of_ = nullptr;
+  std::vector<std::unique_ptr<Datapath>> replicas_;
 };
 
 }  // namespace neuroppa::sim

@@ -29,11 +29,11 @@ class Controller {
 
   Controller(Datapath& datapath, const MemoryConfig& memory, WeightPlan plan, FetchWeights fetch);
 
-  // Times the image the datapath just ran, starting at cycle `start` with
+  // Times an image the datapath ran (its schedule), starting at cycle `start` with
   // its input in the activation buffers at `input_ready`; adds the stall
   // cycles of each layer to the datapath's statistics and returns the cycle
   // the next image may start.
-  std::uint64_t time_image(std::uint64_t start, std::uint64_t input_ready);
+  std::uint64_t time_image(const std::vector<LayerPass>& schedule, std::uint64_t start, std::uint64_t input_ready);
 
   const WeightPlan& plan() const { return plan_; }
 

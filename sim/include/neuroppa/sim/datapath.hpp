@@ -166,6 +166,10 @@ class Datapath {
   // The controller waited `cycles` for operands in layer `index` (platform timing).
   void add_stalls(std::size_t index, std::uint64_t cycles);
   void add_weight_fetch(std::size_t index, std::uint64_t bytes) { stats_.layers[index].weight_fetch_bytes += bytes; }
+  // Moves another datapath's counts into this one's (the platform's image
+  // workers; rtl level: gate-level activity stays with its lanes).
+  void absorb_stats(Datapath& other);
+  const std::filesystem::path& cache_dir() const { return cache_dir_; }
 
   const RunStats& stats() const { return stats_; }
   const models::Network& network() const { return network_; }
@@ -192,6 +196,7 @@ class Datapath {
   std::unique_ptr<LaneWorkers> workers_;
   RunStats stats_;
   std::vector<LayerPass> schedule_;
+  std::filesystem::path cache_dir_;
 };
 
 }  // namespace neuroppa::sim

@@ -30,7 +30,10 @@ struct PlatformRun {
 // with the given memories. The datapath's network goes into system memory
 // and the accelerator loads it from there. Throws neuroppa::Error when a
 // memory is too small (before simulating) or when the job ends in error.
+// `image_threads` > 1 (rtl level): images run on that many independent
+// datapaths in parallel (results do not depend on it).
 PlatformRun run_platform(Datapath& datapath, const models::ImageSet& images, std::size_t count, double frequency,
-                         const MemoryConfig& memory, const CountProgressFn& progress = {});  // images done
+                         const MemoryConfig& memory, const CountProgressFn& progress = {},  // images done
+                         unsigned image_threads = 1);
 
 }  // namespace neuroppa::sim
