@@ -228,3 +228,31 @@ TEST_CASE("memories priced as register-file banks characterised at gate level") 
                         2 * cost.energy.activation_write +
                         1e-6 * (cost.energy.weight_leakage + cost.energy.activation_leakage)));
 }
+
+TEST_CASE("platform: images on independent datapaths give the same results and counts whatever the threads") {
+  for (const KernelKind kind : {KernelKind::mac, KernelKind::spike}) {
+    CAPTURE(models::to_string(kind));
+    const models::Network net = test::random_network(kind, "c4k3,p2,d12,d10", 11);
+    const sim::MemoryConfig memory = app::standard_memories(net, 4, 8);
+    constexpr std::size_t kImages = 21;  // not a multiple of the workers' chunks
+    sim::Datapath one(net, rtl(4, 8), test::model_cache_dir()), three(net, rtl(4, 8), test::model_cache_dir());
+    const sim::PlatformRun a = sim::run_platform(one, fashion_test(), kImages, 50e6, memory, {}, 1);
+    const sim::PlatformRun b = sim::run_platform(three, fashion_test(), kImages, 50e6, memory, {}, 3);
+    CHECK(a.results == b.results);
+    CHECK(a.cycles == b.cycles);
+    CHECK(a.stall_cycles == b.stall_cycles);
+    CHECK(one.stats().images == kImages);
+    CHECK(three.stats().images == kImages);
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      CAPTURE(l);
+      const sim::LayerStats &x = one.stats().layers[l], &y = three.stats().layers[l];
+      CHECK(x.cycles == y.cycles);
+      CHECK(x.beats == y.beats);
+      CHECK(x.skipped_beats == y.skipped_beats);
+      CHECK(x.weights.reads == y.weights.reads);
+      CHECK(x.activations.reads == y.activations.reads);
+      CHECK(x.spikes == y.spikes);
+      CHECK(x.stall_cycles == y.stall_cycles);
+    }
+  }
+}
