@@ -30,7 +30,7 @@ int run_paper(PaperOptions o, const GlobalOptions& global) {
   r.activity = tech::parse_activity_mode(o.activity);
   r.network_activity = tech::parse_activity_mode(o.network_activity, "--network-activity");
   app::write_paper(r, global.context("  "));
-  fmt::print("wrote {}: t1_kernels, t2_networks, t3a_energy_by_cell_group, t3b_energy_by_layer (.md .csv .json "
+  fmt::print("wrote {}: t1_kernels, t2_networks, t3a_energy_by_cell_group, t3b_energy_by_layer, t3c_memories (.md .csv .json "
              ".tex), energy_vs_accuracy.svg, kernel_power.svg, kernel_area.svg, energy_breakdown.svg\n",
              o.out);
   return 0;

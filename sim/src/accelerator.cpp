@@ -7,6 +7,7 @@
 #include "neuroppa/sim/controller.hpp"
 #include "neuroppa/sim/image_pipeline.hpp"
 #include "neuroppa/sim/network_image.hpp"
+#include "neuroppa/sim/tlm_payload.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -143,16 +144,11 @@ void Accelerator::finish(JobError error, const std::string& detail) {
 
 std::uint64_t Accelerator::transfer(tlm::tlm_command command, std::uint64_t address, std::uint8_t* data,
                                     std::uint64_t bytes, std::uint64_t at_cycle) {
+  if (bytes > 0xFFFFFFFFull) throw JobFailure{JobError::dma, fmt::format("a transfer of {} bytes", bytes)};
   tlm::tlm_generic_payload trans;
-  trans.set_command(command);
-  trans.set_address(address);
-  trans.set_data_ptr(data);
-  trans.set_data_length(static_cast<unsigned>(bytes));
-  trans.set_streaming_width(static_cast<unsigned>(bytes));
-  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  prepare_payload(trans, command, address, data, bytes);
   const sc_core::sc_time issue = job_start_ + period_ * double(at_cycle);
   sc_core::sc_time delay = issue > sc_core::sc_time_stamp() ? issue - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
-  if (bytes > 0xFFFFFFFFull) throw JobFailure{JobError::dma, fmt::format("a transfer of {} bytes", bytes)};
   dma->b_transport(trans, delay);
   if (trans.is_response_error())
     throw JobFailure{JobError::dma, fmt::format("{} of {} bytes at 0x{:x}: {}", command == tlm::TLM_READ_COMMAND ? "read" : "write",
@@ -163,11 +159,7 @@ std::uint64_t Accelerator::transfer(tlm::tlm_command command, std::uint64_t addr
 
 void Accelerator::peek(std::uint64_t address, std::uint8_t* data, std::uint64_t bytes) {
   tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_READ_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(data);
-  trans.set_data_length(static_cast<unsigned>(bytes));
-  trans.set_streaming_width(static_cast<unsigned>(bytes));
+  prepare_payload(trans, tlm::TLM_READ_COMMAND, address, data, bytes);
   if (dma->transport_dbg(trans) != bytes)
     throw JobFailure{JobError::dma, fmt::format("read of {} bytes at 0x{:x}: outside system memory", bytes, address)};
 }

@@ -5,6 +5,7 @@
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/accelerator.hpp"
 #include "neuroppa/sim/network_image.hpp"
+#include "neuroppa/sim/tlm_payload.hpp"
 
 namespace neuroppa::sim {
 namespace {
@@ -48,22 +49,14 @@ std::string Host::describe_status(std::uint32_t status) {
 
 void Host::load(std::uint64_t address, const std::uint8_t* data, std::size_t bytes) {
   tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_WRITE_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(const_cast<std::uint8_t*>(data));
-  trans.set_data_length(static_cast<unsigned>(bytes));
-  trans.set_streaming_width(static_cast<unsigned>(bytes));
+  prepare_payload(trans, tlm::TLM_WRITE_COMMAND, address, const_cast<std::uint8_t*>(data), bytes);
   if (memory->transport_dbg(trans) != bytes)
     throw Error(fmt::format("host: system memory refused {} bytes at 0x{:x} (is it large enough?)", bytes, address));
 }
 
 void Host::fetch(std::uint64_t address, std::uint8_t* data, std::size_t bytes) {
   tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_READ_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(data);
-  trans.set_data_length(static_cast<unsigned>(bytes));
-  trans.set_streaming_width(static_cast<unsigned>(bytes));
+  prepare_payload(trans, tlm::TLM_READ_COMMAND, address, data, bytes);
   if (memory->transport_dbg(trans) != bytes)
     throw Error(fmt::format("host: cannot read {} bytes at 0x{:x} from system memory", bytes, address));
 }
@@ -71,11 +64,7 @@ void Host::fetch(std::uint64_t address, std::uint8_t* data, std::size_t bytes) {
 std::uint32_t Host::read_register(std::uint64_t address, sc_core::sc_time& delay) {
   std::uint32_t value = 0;
   tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_READ_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  trans.set_data_length(4);
-  trans.set_streaming_width(4);
+  prepare_payload(trans, tlm::TLM_READ_COMMAND, address, &value, 4);
   registers->b_transport(trans, delay);
   if (trans.is_response_error())
     throw Error(fmt::format("host: reading register 0x{:x}: {}", address, trans.get_response_string()));
@@ -84,11 +73,7 @@ std::uint32_t Host::read_register(std::uint64_t address, sc_core::sc_time& delay
 
 void Host::write_register(std::uint64_t address, std::uint32_t value, sc_core::sc_time& delay) {
   tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_WRITE_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  trans.set_data_length(4);
-  trans.set_streaming_width(4);
+  prepare_payload(trans, tlm::TLM_WRITE_COMMAND, address, &value, 4);
   registers->b_transport(trans, delay);
   if (trans.is_response_error())
     throw Error(fmt::format("host: writing register 0x{:x}: {}", address, trans.get_response_string()));
