@@ -229,7 +229,7 @@ void Accelerator::run_job() {
   for (const LayerRegion& r : regions)  // biases: once a job, into the output stages' registers
     if (r.bias_bytes) t = transfer(tlm::TLM_READ_COMMAND, job.network_address + r.bias_offset, &bytes[r.bias_offset], r.bias_bytes, t);
   std::vector<std::uint8_t> scratch;
-  Controller controller(datapath, memory_, plan_, [&](const WeightSegment& s, std::uint64_t at) {
+  Controller controller(datapath, memory_, plan_, job.image_count, [&](const WeightSegment& s, std::uint64_t at) {
     scratch.resize(s.bytes);
     const std::uint64_t offset = regions[s.layer].codes_offset + s.offset;
     const std::uint64_t arrival = transfer(tlm::TLM_READ_COMMAND, job.network_address + offset, scratch.data(), s.bytes, at);
@@ -275,7 +275,9 @@ void Accelerator::run_job() {
     const ImagePipeline::Image& done = pipeline.get(i);
     t = controller.time_image(done.schedule, t, image_ready);
     std::vector<std::uint8_t> out = encode_result(done.result, network);
-    transfer(tlm::TLM_WRITE_COMMAND, job.results_address + std::uint64_t{i} * job.result_stride, out.data(), out.size(), t);
+    const std::uint64_t written =
+        transfer(tlm::TLM_WRITE_COMMAND, job.results_address + std::uint64_t{i} * job.result_stride, out.data(), out.size(), t);
+    if (i + 1 == job.image_count) t = std::max(t, written);  // done when the last result is in memory
     images_done_ = i + 1;
     cycles_ = t;
     stalls_ = datapath.stats().total().stall_cycles - stalls_before;

@@ -16,9 +16,10 @@ std::uint64_t Controller::Port::access(std::uint64_t at, std::uint64_t bits, boo
   return read ? last + memory.read_latency : last + 1;
 }
 
-Controller::Controller(Datapath& datapath, const MemoryConfig& memory, WeightPlan plan, FetchWeights fetch)
+Controller::Controller(Datapath& datapath, const MemoryConfig& memory, WeightPlan plan, std::uint64_t images,
+                       FetchWeights fetch)
     : datapath_(datapath), plan_(std::move(plan)), fetch_(std::move(fetch)), weights_{memory.weights},
-      activations_{memory.activations}, membrane_{memory.membrane} {}
+      activations_{memory.activations}, membrane_{memory.membrane}, job_images_(images) {}
 
 std::uint64_t Controller::weights_ready(std::size_t layer, unsigned group, std::uint64_t now) {
   if (plan_.resident) {
@@ -37,7 +38,7 @@ std::uint64_t Controller::weights_ready(std::size_t layer, unsigned group, std::
     ++index;
   const std::uint64_t q = (images_ - 1) * plan_.segments.size() + index;
   // Using segment q frees the half that held q - 1: fetch q + 1 into it.
-  while (fetched_ <= q + 1) {
+  while (fetched_ <= q + 1 && fetched_ < job_images_ * plan_.segments.size()) {
     const WeightSegment& s = plan_.segments[fetched_ % plan_.segments.size()];
     arrival_[fetched_] = fetch_(s, now);
     datapath_.add_weight_fetch(s.layer, s.bytes);

@@ -12,6 +12,7 @@ SystemMemory::SystemMemory(const sc_core::sc_module_name& name, std::uint64_t by
 
 void SystemMemory::resize(std::uint64_t bytes) {
   data_.assign(bytes, 0);
+  busy_until_ = sc_core::SC_ZERO_TIME;  // a fresh memory: no transfer of an earlier run still under way
 }
 
 bool SystemMemory::check(tlm::tlm_generic_payload& trans) const {

@@ -27,7 +27,8 @@ class Controller {
   // cycle `at`; returns the cycle its last byte arrives.
   using FetchWeights = std::function<std::uint64_t(const WeightSegment& segment, std::uint64_t at)>;
 
-  Controller(Datapath& datapath, const MemoryConfig& memory, WeightPlan plan, FetchWeights fetch);
+  // `images`: of the job (streamed weights are not fetched past its last image).
+  Controller(Datapath& datapath, const MemoryConfig& memory, WeightPlan plan, std::uint64_t images, FetchWeights fetch);
 
   // Times an image the datapath ran (its schedule), starting at cycle `start` with
   // its input in the activation buffers at `input_ready`; adds the stall
@@ -55,7 +56,7 @@ class Controller {
   WeightPlan plan_;
   FetchWeights fetch_;
   Port weights_, activations_, membrane_;
-  std::uint64_t images_ = 0;
+  std::uint64_t images_ = 0, job_images_ = 0;
   // Streamed weights: segments are numbered in use order over all images;
   // the two halves of the weight memory hold segment q and q + 1.
   std::uint64_t fetched_ = 0;

@@ -22,7 +22,7 @@ class SystemMemory : public sc_core::sc_module {
   SystemMemory(const sc_core::sc_module_name& name, std::uint64_t bytes, const SystemMemoryTiming& timing);
 
   void set_timing(const SystemMemoryTiming& timing) { timing_ = timing; }
-  void resize(std::uint64_t bytes);  // contents cleared
+  void resize(std::uint64_t bytes);  // contents cleared, no transfer under way
   std::uint64_t size() const { return data_.size(); }
 
   // Traffic of timed (b_transport) accesses since construction.
