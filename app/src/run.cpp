@@ -142,10 +142,13 @@ reports::Table memory_cost_table(const sim::MemoriesCost& c) {
     if (m->tiles)
       t.rows.push_back({m->name, double(m->capacity_bytes), double(m->tiles), m->area, m->leakage * 1e6, read * 1e12,
                         write * 1e12});
-  t.notes.push_back("Model: " + c.model +
-                    "; each access priced at the banks its bits span (gate-level simulation with gate delays; storage "
-                    "clocked only when its word is written, idle banks clock-gated), wiring between banks not "
-                    "modelled.");
+  if (c.weights.tiles > 1)
+    t.notes.push_back("Model: " + c.model +
+                      "; each access priced at the banks its bits span (gate-level simulation with gate delays; "
+                      "storage clocked only when its word is written, idle banks clock-gated), wiring between banks "
+                      "not modelled.");
+  else
+    t.notes.push_back("Model: " + c.model + " (a user's table: energy per access and per bit, leakage, area).");
   return t;
 }
 
@@ -191,6 +194,12 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
                           gate ? "gate" : "rtl", o.lanes, o.K, gate ? ", cells " + library->name : ""));
   const sim::MemoryConfig memories = parse_memory_config(o.memories, standard_memories(net, o.lanes, o.K));
   sim::plan_memories(net, memories, o.lanes, o.K);  // a memory too small: refused before any build
+  std::optional<sim::MemoriesCost> user_table;  // a user's table: read (and checked) before any work
+  if (o.memory_model != "regfile" && o.memory_model != "none") {
+    if (!o.memory_model.ends_with(".json"))
+      throw Error(fmt::format("--mem-model {}: choose regfile, none or a JSON table (FILE.json)", o.memory_model));
+    user_table = sim::price_memories_from_table(o.memory_model, net, memories, o.lanes, o.K);
+  }
   sim::Datapath accelerator(net, config, context.cache_dir, context.tools);
   // Automatic activity: at every tenth of the images, widen the replayed
   // fraction while the interval is wider than the target.
@@ -228,6 +237,8 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
     context.say("run: characterising a register-file bank for the memories\n");
     const sim::BankCost bank = sim::characterise_regfile(*library, 32, 32, frequency, context.cache_dir, context.tools);
     memory_cost = sim::price_memories(bank, net, memories, o.lanes, o.K);
+  } else if (gate && !memory.priced() && o.memory_model != "none") {
+    memory_cost = user_table;
   }
   if (gate) energy = accelerator.energy(frequency, memory_cost ? memory_cost->energy : memory);
   RunResult result;

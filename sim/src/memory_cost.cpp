@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/models/random.hpp"
 #include "neuroppa/tech/gate_model.hpp"
@@ -20,6 +22,20 @@ constexpr const char* kRegfileFile = "np_regfile.sv";
 enum Phase : std::size_t { kIdle, kRead, kWrite, kPhases };
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+// Bits one access moves, per memory: a lane's K codes, an activation beat,
+// one output value, one potential.
+struct AccessBits {
+  std::uint64_t weight_read, activation_read, activation_write, potential;
+};
+
+AccessBits access_bits(const models::Network& net, unsigned K) {
+  unsigned code_bits = 1;
+  for (const models::Layer& l : net.layers)
+    if (l.computes()) code_bits = std::max(code_bits, l.code_bits);
+  const std::uint64_t act_bits = net.spiking() ? 1 : net.XW;
+  return {std::uint64_t{K} * code_bits, K * act_bits, act_bits, net.AW};
+}
+
 
 }  // namespace
 
@@ -130,23 +146,96 @@ MemoriesCost price_memories(const BankCost& bank, const models::Network& net, co
   cost.weights = tile("weight memory", config.weights, plan.weight_bytes);
   cost.activations = tile("activation buffers", config.activations, plan.activation_bytes);
   cost.membrane = tile("membrane memory", config.membrane, plan.membrane_bytes);
-  unsigned code_bits = 1;
-  for (const models::Layer& l : net.layers)
-    if (l.computes()) code_bits = std::max(code_bits, l.code_bits);
-  const std::uint64_t act_bits = net.spiking() ? 1 : net.XW;
+  const AccessBits bits = access_bits(net, K);
   // An access touches the banks its bits span (at least one).
-  const auto banks_for = [&](std::uint64_t bits) { return double(ceil_div(bits, bank.width)); };
+  const auto banks_for = [&](std::uint64_t n) { return double(ceil_div(n, bank.width)); };
   MemoryEnergy& e = cost.energy;
-  e.weight_read = banks_for(std::uint64_t{K} * code_bits) * bank.read_energy;
-  e.activation_read = banks_for(K * act_bits) * bank.read_energy;
-  e.activation_write = banks_for(act_bits) * bank.write_energy;
+  e.weight_read = banks_for(bits.weight_read) * bank.read_energy;
+  e.activation_read = banks_for(bits.activation_read) * bank.read_energy;
+  e.activation_write = banks_for(bits.activation_write) * bank.write_energy;
   if (cost.membrane.tiles) {
-    e.membrane_read = banks_for(net.AW) * bank.read_energy;
-    e.membrane_write = banks_for(net.AW) * bank.write_energy;
+    e.membrane_read = banks_for(bits.potential) * bank.read_energy;
+    e.membrane_write = banks_for(bits.potential) * bank.write_energy;
   }
   e.weight_leakage = cost.weights.leakage;
   e.activation_leakage = cost.activations.leakage;
   e.membrane_leakage = cost.membrane.leakage;
+  return cost;
+}
+
+MemoriesCost price_memories_from_table(const std::filesystem::path& path, const models::Network& net,
+                                       const MemoryConfig& config, unsigned lanes, unsigned K) {
+  const WeightPlan plan = plan_memories(net, config, lanes, K);
+  nlohmann::json table;
+  try {
+    table = nlohmann::json::parse(base::read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not JSON: {}", path.string(), e.what()));
+  }
+  const auto fail = [&](const std::string& what) { return Error(fmt::format("{}: {}", path.string(), what)); };
+  if (!table.is_object()) throw fail("expected an object of memories");
+  const auto number = [&](const nlohmann::json& object, const std::string& where, const char* key) {
+    if (!object.contains(key)) return 0.0;
+    const auto& v = object.at(key);
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1e12)
+      throw fail(fmt::format("{}.{}: give a number 0..1e12", where, key));
+    return v.get<double>();
+  };
+  const auto check_keys = [&](const nlohmann::json& object, const std::string& where,
+                              std::initializer_list<const char*> keys) {
+    if (!object.is_object()) throw fail(where + ": expected an object");
+    for (const auto& [key, value] : object.items())
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
+        std::string known;
+        for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+        throw fail(fmt::format("{}: unknown key '{}' (keys: {})", where, key, known));
+      }
+  };
+  check_keys(table, "the table", {"name", "weights", "activations", "membrane"});
+  const AccessBits bits = access_bits(net, K);
+  MemoriesCost cost;
+  cost.model = table.contains("name") && table["name"].is_string() ? table["name"].get<std::string>()
+                                                                   : "the table " + path.filename().string();
+  // energy of one access = per_access + per_bit x bits, in pJ
+  const auto energy = [&](const nlohmann::json& memory, const std::string& where, const char* op, std::uint64_t n) {
+    if (!memory.contains(op)) return 0.0;
+    const std::string at = where + "." + op;
+    check_keys(memory.at(op), at, {"per_access_pJ", "per_bit_pJ"});
+    return (number(memory.at(op), at, "per_access_pJ") + number(memory.at(op), at, "per_bit_pJ") * double(n)) * 1e-12;
+  };
+  const auto memory = [&](const char* key, const char* name, std::uint64_t needed, const OnChipMemory& m,
+                          bool used) -> std::pair<MemoryCost, const nlohmann::json*> {
+    MemoryCost c;
+    c.name = name;
+    c.capacity_bytes = m.capacity_bytes ? m.capacity_bytes : needed;
+    if (!table.contains(key)) {
+      if (used) throw fail(fmt::format("no entry for the {} ('{}'), which this network uses", name, key));
+      return {c, nullptr};
+    }
+    const nlohmann::json& entry = table.at(key);
+    check_keys(entry, key, {"read", "write", "leakage_uW", "area_um2"});
+    c.tiles = 1;
+    c.leakage = number(entry, key, "leakage_uW") * 1e-6;
+    c.area = number(entry, key, "area_um2");
+    return {c, &entry};
+  };
+  const auto [w, wj] = memory("weights", "weight memory", plan.weight_bytes, config.weights, true);
+  const auto [a, aj] = memory("activations", "activation buffers", plan.activation_bytes, config.activations, true);
+  const auto [v, vj] = memory("membrane", "membrane memory", plan.membrane_bytes, config.membrane, net.spiking());
+  cost.weights = w;
+  cost.activations = a;
+  cost.membrane = v;
+  MemoryEnergy& e = cost.energy;
+  e.weight_read = energy(*wj, "weights", "read", bits.weight_read);
+  e.activation_read = energy(*aj, "activations", "read", bits.activation_read);
+  e.activation_write = energy(*aj, "activations", "write", bits.activation_write);
+  if (vj) {
+    e.membrane_read = energy(*vj, "membrane", "read", bits.potential);
+    e.membrane_write = energy(*vj, "membrane", "write", bits.potential);
+  }
+  e.weight_leakage = w.leakage;
+  e.activation_leakage = a.leakage;
+  e.membrane_leakage = v.leakage;
   return cost;
 }
 

@@ -3,6 +3,8 @@
 // a bandwidth-bound run, and several runs in one process.
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/app/run.hpp"
 #include "neuroppa/base/error.hpp"
@@ -16,6 +18,7 @@
 
 using namespace neuroppa;
 using models::KernelKind;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -255,4 +258,34 @@ TEST_CASE("platform: images on independent datapaths give the same results and c
       CHECK(x.stall_cycles == y.stall_cycles);
     }
   }
+}
+
+TEST_CASE("memories priced from a user's table: per access, per bit, leakage, area; faults named") {
+  const models::Network mlp = models::read_network(app::resolve_model("mac-mlp"));
+  const sim::MemoryConfig standard = app::standard_memories(mlp, 16, 16);
+  const fs::path dir = test::temp_dir("memory-table");
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  };
+  const fs::path good = write("good.json", R"({"name": "datasheet",
+    "weights": {"read": {"per_access_pJ": 5, "per_bit_pJ": 0.1}, "leakage_uW": 20, "area_um2": 400000},
+    "activations": {"read": {"per_bit_pJ": 0.1}, "write": {"per_access_pJ": 1, "per_bit_pJ": 0.2}}})");
+  const sim::MemoriesCost cost = sim::price_memories_from_table(good, mlp, standard, 16, 16);
+  CHECK(cost.model == "datasheet");
+  CHECK(cost.energy.weight_read == doctest::Approx((5 + 0.1 * 128) * 1e-12));  // 16 codes x 8 bits
+  CHECK(cost.energy.activation_read == doctest::Approx(0.1 * 128 * 1e-12));
+  CHECK(cost.energy.activation_write == doctest::Approx((1 + 0.2 * 8) * 1e-12));
+  CHECK(cost.energy.weight_leakage == doctest::Approx(20e-6));
+  CHECK(cost.weights.area == doctest::Approx(400000));
+  const auto fault = [&](const std::string& text) {
+    return error_of([&] { sim::price_memories_from_table(write("bad.json", text), mlp, standard, 16, 16); });
+  };
+  CHECK(fault(R"({"weights": {"reed": {}}, "activations": {}})").find("weights: unknown key 'reed'") != std::string::npos);
+  CHECK(fault(R"({"weights": {"leakage_uW": -1}, "activations": {}})").find("weights.leakage_uW: give a number") !=
+        std::string::npos);
+  CHECK(fault(R"({"weights": {}})").find("no entry for the activation buffers") != std::string::npos);
+  CHECK(fault("{").find("bad.json: not JSON") != std::string::npos);
+  CHECK(fault(R"({"weights": {"read": {"per_access_pJ": "5"}}, "activations": {}})")
+            .find("weights.read.per_access_pJ: give a number") != std::string::npos);
 }

@@ -28,7 +28,7 @@ struct RunRequest {
   sim::MemoryEnergy memory;  // given per access (--mem-energy): used instead of the memory model
   // Gate level, without --mem-energy: "regfile" prices the memories as
   // register-file banks on the kernels' library (sim/memory_cost.hpp);
-  // "none" counts their accesses only.
+  // "none" counts their accesses only; FILE.json prices them from a table.
   std::string memory_model = "regfile";
   // The accelerator's memories (sim::parse_memory_config): "standard" sizes
   // them for the network's lanes and K; "ideal" reproduces the datapath's

@@ -57,4 +57,11 @@ struct MemoriesCost {
 MemoriesCost price_memories(const BankCost& bank, const models::Network& network, const MemoryConfig& config,
                             unsigned lanes, unsigned K);
 
+// The memories priced from a user's table (JSON; README "Networks on the
+// platform" shows the format): per memory, read and write energy per access
+// and per bit, leakage and area. Throws neuroppa::Error naming the file and
+// the key of the first fault.
+MemoriesCost price_memories_from_table(const std::filesystem::path& table, const models::Network& network,
+                                       const MemoryConfig& config, unsigned lanes, unsigned K);
+
 }  // namespace neuroppa::sim
