@@ -78,7 +78,7 @@ reports::Table layer_table(const models::Network& net, const sim::RunStats& stat
   reports::Table t;
   t.title = "Per layer, per inference";
   t.columns = {{"layer", ""},           {"cycles", "", 6},       {"beats", "", 6},          {"skipped beats", "", 6},
-               {"lane use", "%", 3},    {"weight reads", "", 6}, {"act. reads", "", 6},     {"act. writes", "", 6},
+               {"lane use", "%", 3},    {"weight reads", "", 6}, {"weight writes", "", 6}, {"act. reads", "", 6},     {"act. writes", "", 6},
                {"membrane r+w", "", 6}, {"spikes", "", 5},          {"stalls", "", 5},
                {"weights fetched", "B", 6}};
   if (energy) t.columns.insert(t.columns.end(), {{"energy", "nJ", 4}, {"share", "%", 3}});
@@ -87,7 +87,8 @@ reports::Table layer_table(const models::Network& net, const sim::RunStats& stat
     const double use = s.beats ? 100.0 * double(s.lane_beats) / (double(s.beats) * lanes) : std::nan("");
     std::vector<reports::Cell> row = {
         fmt::format("{} {}", i + 1, net.layers[i].describe()), double(s.cycles) / n, double(s.beats) / n,
-        double(s.skipped_beats) / n, use, double(s.weights.reads) / n, double(s.activations.reads) / n,
+        double(s.skipped_beats) / n, use, double(s.weights.reads) / n, double(s.weights.writes) / n,
+        double(s.activations.reads) / n,
         double(s.activations.writes) / n, double(s.membrane.reads + s.membrane.writes) / n, double(s.spikes) / n,
         double(s.stall_cycles) / n, double(s.weight_fetch_bytes) / n};
     if (energy) {
@@ -136,7 +137,7 @@ reports::Table memory_cost_table(const sim::MemoriesCost& c) {
   t.columns = {{"memory", ""}, {"capacity", "B", 6, true}, {"banks", "", 6, true}, {"area", "µm²", 4}, {"leakage", "µW", 4},
                {"read", "pJ", 4}, {"write", "pJ", 4}};
   const sim::MemoryEnergy& e = c.energy;
-  for (const auto& [m, read, write] : {std::tuple{&c.weights, e.weight_read, 0.0},
+  for (const auto& [m, read, write] : {std::tuple{&c.weights, e.weight_read, e.weight_write},
                                        std::tuple{&c.activations, e.activation_read, e.activation_write},
                                        std::tuple{&c.membrane, e.membrane_read, e.membrane_write}})
     if (m->tiles)

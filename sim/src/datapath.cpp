@@ -52,7 +52,7 @@ EnergyParts& EnergyParts::operator+=(const EnergyParts& o) {
 }
 
 bool MemoryEnergy::priced() const {
-  return weight_read > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0 ||
+  return weight_read > 0 || weight_write > 0 || activation_read > 0 || activation_write > 0 || membrane_read > 0 || membrane_write > 0 ||
          weight_leakage > 0 || activation_leakage > 0 || membrane_leakage > 0;
 }
 
@@ -182,6 +182,13 @@ void Datapath::load(const models::Network& network) {
   network_ = network;
   network_.name = name;
   plan_layers();
+}
+
+void Datapath::add_weight_fetch(std::size_t index, std::uint64_t bytes) {
+  LayerStats& s = stats_.layers[index];
+  s.weight_fetch_bytes += bytes;
+  const std::uint64_t word_bits = std::uint64_t{config_.K} * network_.layers[index].code_bits;
+  s.weights.writes += (bytes * 8 + word_bits - 1) / word_bits;
 }
 
 void Datapath::absorb_stats(Datapath& other) {

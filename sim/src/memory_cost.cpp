@@ -151,6 +151,7 @@ MemoriesCost price_memories(const BankCost& bank, const models::Network& net, co
   const auto banks_for = [&](std::uint64_t n) { return double(ceil_div(n, bank.width)); };
   MemoryEnergy& e = cost.energy;
   e.weight_read = banks_for(bits.weight_read) * bank.read_energy;
+  e.weight_write = banks_for(bits.weight_read) * bank.write_energy;
   e.activation_read = banks_for(bits.activation_read) * bank.read_energy;
   e.activation_write = banks_for(bits.activation_write) * bank.write_energy;
   if (cost.membrane.tiles) {
@@ -227,6 +228,7 @@ MemoriesCost price_memories_from_table(const std::filesystem::path& path, const 
   cost.membrane = v;
   MemoryEnergy& e = cost.energy;
   e.weight_read = energy(*wj, "weights", "read", bits.weight_read);
+  e.weight_write = energy(*wj, "weights", "write", bits.weight_read);
   e.activation_read = energy(*aj, "activations", "read", bits.activation_read);
   e.activation_write = energy(*aj, "activations", "write", bits.activation_write);
   if (vj) {

@@ -101,7 +101,7 @@ struct RunStats {
 
 // Energy per access of each memory, J, and its leakage, W; 0 = counted, not priced.
 struct MemoryEnergy {
-  double weight_read = 0;
+  double weight_read = 0, weight_write = 0;
   double activation_read = 0, activation_write = 0;
   double membrane_read = 0, membrane_write = 0;
   double weight_leakage = 0, activation_leakage = 0, membrane_leakage = 0;
@@ -109,7 +109,7 @@ struct MemoryEnergy {
   // Energy of the accesses a layer (or a run) counted, per memory, with the
   // leakage over `seconds`.
   double weights(const LayerStats& s, double seconds = 0) const {
-    return double(s.weights.reads) * weight_read + weight_leakage * seconds;
+    return double(s.weights.reads) * weight_read + double(s.weights.writes) * weight_write + weight_leakage * seconds;
   }
   double activations(const LayerStats& s, double seconds = 0) const {
     return double(s.activations.reads) * activation_read + double(s.activations.writes) * activation_write +
@@ -165,7 +165,9 @@ class Datapath {
   void load(const models::Network& network);
   // The controller waited `cycles` for operands in layer `index` (platform timing).
   void add_stalls(std::size_t index, std::uint64_t cycles);
-  void add_weight_fetch(std::size_t index, std::uint64_t bytes) { stats_.layers[index].weight_fetch_bytes += bytes; }
+  // The DMA brought `bytes` of layer `index`'s weights into the weight
+  // memory: counted as writes of one lane's K codes each.
+  void add_weight_fetch(std::size_t index, std::uint64_t bytes);
   // Moves another datapath's counts into this one's (the platform's image
   // workers; rtl level: gate-level activity stays with its lanes).
   void absorb_stats(Datapath& other);
