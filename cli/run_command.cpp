@@ -111,8 +111,8 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--check", r.check,
                 "Compare every image's outputs with the reference inference; exit 1 on any difference");
   cmd->add_option("--mem-model", r.memory_model,
-                  "Gate level: price the memories as register-file banks on the kernels' library (regfile), from a "
-                  "table of your own (FILE.json: per memory, read/write energy per access and per bit, leakage, "
+                  "Gate level: price the memories as register-file banks on the kernels' library (regfile), as SRAM "
+                  "macros from their Liberty model (sram:FILE.lib), from a table of your own (FILE.json: per memory, read/write energy per access and per bit, leakage, "
                   "area), or only count their accesses (none); --mem-energy overrides")
       ->capture_default_str();
   cmd->add_option("--mem-energy", o->mem_energy,

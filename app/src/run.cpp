@@ -143,7 +143,11 @@ reports::Table memory_cost_table(const sim::MemoriesCost& c) {
     if (m->tiles)
       t.rows.push_back({m->name, double(m->capacity_bytes), double(m->tiles), m->area, m->leakage * 1e6, read * 1e12,
                         write * 1e12});
-  if (c.weights.tiles > 1)
+  if (c.model.starts_with("SRAM"))
+    t.notes.push_back("Model: " + c.model +
+                      "; each access priced at the macros its bits span (the clock pin's internal power for a read or "
+                      "a write cycle), deselected macros clock-gated, wiring between macros not modelled.");
+  else if (c.weights.tiles > 1)
     t.notes.push_back("Model: " + c.model +
                       "; each access priced at the banks its bits span (gate-level simulation with gate delays; "
                       "storage clocked only when its word is written, idle banks clock-gated), wiring between banks "
@@ -196,9 +200,13 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   const sim::MemoryConfig memories = parse_memory_config(o.memories, standard_memories(net, o.lanes, o.K));
   sim::plan_memories(net, memories, o.lanes, o.K);  // a memory too small: refused before any build
   std::optional<sim::MemoriesCost> user_table;  // a user's table: read (and checked) before any work
-  if (o.memory_model != "regfile" && o.memory_model != "none") {
+  if (o.memory_model.starts_with("sram:")) {
+    const tech::Library macro = tech::read_liberty(tech::resolve_library(o.memory_model.substr(5)));
+    user_table = sim::price_memories(sim::sram_macro_bank(macro), net, memories, o.lanes, o.K);
+  } else if (o.memory_model != "regfile" && o.memory_model != "none") {
     if (!o.memory_model.ends_with(".json"))
-      throw Error(fmt::format("--mem-model {}: choose regfile, none or a JSON table (FILE.json)", o.memory_model));
+      throw Error(fmt::format("--mem-model {}: choose regfile, none, sram:LIBERTY or a JSON table (FILE.json)",
+                              o.memory_model));
     user_table = sim::price_memories_from_table(o.memory_model, net, memories, o.lanes, o.K);
   }
   sim::Datapath accelerator(net, config, context.cache_dir, context.tools);

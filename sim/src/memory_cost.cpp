@@ -10,6 +10,7 @@
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/models/random.hpp"
 #include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/liberty_function.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/synthesis.hpp"
 #include "neuroppa/tech/timed_activity.hpp"
@@ -40,8 +41,65 @@ AccessBits access_bits(const models::Network& net, unsigned K) {
 }  // namespace
 
 std::string BankCost::describe() const {
-  return fmt::format("register-file banks of {} x {} bits on {} ({:.0f} µm², {} cells each)", depth, width, library,
-                     area, cells);
+  const std::string what =
+      cells ? fmt::format("{} of {} x {} bits on {} ({:.0f} µm², {} cells each)", kind, depth, width, library, area, cells)
+            : fmt::format("{} of {} x {} bits from {} ({:.0f} µm² each)", kind, depth, width, library, area);
+  return caveat.empty() ? what : what + "; " + caveat;
+}
+
+BankCost sram_macro_bank(const tech::Library& library) {
+  const tech::LibertyCell* cell = nullptr;
+  const tech::LibertyPin* clock = nullptr;
+  for (const auto& c : library.cells) {
+    for (const auto& p : c.pins)
+      if (p.clock && p.direction == tech::PinDirection::input) {
+        clock = &p;
+        break;
+      }
+    if (clock) {
+      cell = &c;
+      break;
+    }
+  }
+  if (!cell) throw Error(fmt::format("{}: no cell with a clock pin: not an SRAM macro", library.name));
+  // The port of the clock (clk0 -> 0) names its data, address, select and write enable.
+  const std::string port = clock->name.substr(clock->name.find_last_not_of("0123456789") + 1);
+  unsigned data_bits = 0, addr_bits = 0;
+  for (const auto& p : cell->pins) {
+    if (p.name.starts_with("dout" + port + "[")) ++data_bits;
+    if (p.name.starts_with("addr" + port + "[")) ++addr_bits;
+  }
+  if (data_bits == 0 || addr_bits == 0 || addr_bits > 24)
+    throw Error(fmt::format("{}: cell {} has no dout{}[...] and addr{}[...] buses (OpenRAM's names)", library.name,
+                            cell->name, port, port));
+  const std::string select = "csb" + port, write_enable = "web" + port;
+  // Energy of one clock cycle (a rise and a fall) when `when` holds for the given select and write enable.
+  const auto cycle_energy = [&](bool csb, bool web, const char* what) {
+    for (const tech::InternalPower& ip : clock->internal_power) {
+      if (!ip.related_pin.empty()) continue;
+      const bool holds =
+          ip.when.empty() || tech::parse_liberty_function(ip.when, fmt::format("cell {} pin {} when", cell->name, clock->name))
+                                 .evaluate([&](std::string_view name) {
+                                   return name == select ? csb : name == write_enable ? web : false;
+                                 });
+      if (holds) return (ip.rise.empty() ? 0 : ip.rise.lookup(0, 0)) + (ip.fall.empty() ? 0 : ip.fall.lookup(0, 0));
+    }
+    throw Error(fmt::format("{}: cell {} pin {} has no internal_power for a {} cycle ({}={}, {}={})", library.name,
+                            cell->name, clock->name, what, select, int(csb), write_enable, int(web)));
+  };
+  BankCost bank;
+  bank.kind = "SRAM macros " + cell->name;
+  bank.library = library.name;
+  bank.width = data_bits;
+  bank.depth = 1u << addr_bits;
+  bank.area = cell->area;
+  bank.leakage = cell->cell_leakage_power.value_or(0);
+  bank.read_energy = cycle_energy(false, true, "read");
+  bank.write_energy = cycle_energy(false, false, "write");
+  bank.idle_energy = cycle_energy(true, true, "deselected");
+  if (bank.read_energy == bank.write_energy && bank.write_energy == bank.idle_energy)
+    bank.caveat = "the macro's Liberty gives one energy for read, write and deselected cycles: not calibrated figures";
+  return bank;
 }
 
 BankCost characterise_regfile(const tech::Library& library, unsigned width, unsigned depth, double frequency,

@@ -289,3 +289,40 @@ TEST_CASE("memories priced from a user's table: per access, per bit, leakage, ar
   CHECK(fault(R"({"weights": {"read": {"per_access_pJ": "5"}}, "activations": {}})")
             .find("weights.read.per_access_pJ: give a number") != std::string::npos);
 }
+
+TEST_SUITE("shared") {
+  TEST_CASE("memories priced as SRAM macros from their Liberty models") {
+    struct Expect {
+      const char* file;
+      unsigned width, depth;
+    };
+    for (const Expect e : {Expect{"sky130_sram_1kbyte_1rw1r_32x256_8_TT_1p8V_25C.lib.gz", 32, 256},
+                           Expect{"sky130_sram_1kbyte_1rw1r_8x1024_8_TT_1p8V_25C.lib.gz", 8, 1024},
+                           Expect{"sky130_sram_2kbyte_1rw1r_32x512_8_TT_1p8V_25C.lib.gz", 32, 512}}) {
+      CAPTURE(e.file);
+      const tech::Library lib = tech::read_liberty(test::shared_dir() / "libs/sram" / e.file);
+      const sim::BankCost bank = sim::sram_macro_bank(lib);
+      MESSAGE(bank.describe() << ": read " << bank.read_energy * 1e12 << " pJ, leakage " << bank.leakage * 1e6 << " µW");
+      CHECK(bank.width == e.width);
+      CHECK(bank.depth == e.depth);
+      CHECK(bank.area == doctest::Approx(lib.cells.front().area));
+      CHECK(bank.leakage == doctest::Approx(*lib.cells.front().cell_leakage_power));
+      CHECK(bank.read_energy > 0);
+      // OpenRAM's figures: one energy for every kind of cycle, and the price says so (the macros' README).
+      CHECK(bank.read_energy == bank.write_energy);
+      CHECK(bank.describe().find("not calibrated") != std::string::npos);
+    }
+    const tech::Library kb = tech::read_liberty(test::shared_dir() /
+                                                "libs/sram/sky130_sram_1kbyte_1rw1r_32x256_8_TT_1p8V_25C.lib.gz");
+    const sim::BankCost macro = sim::sram_macro_bank(kb);
+    CHECK(macro.read_energy == doctest::Approx(2 * 9.589466e-12));  // a rise and a fall of clk0, 9.589466 pJ each
+    const models::Network mlp = models::read_network(app::resolve_model("mac-mlp"));
+    const sim::MemoriesCost cost = sim::price_memories(macro, mlp, app::standard_memories(mlp, 16, 16), 16, 16);
+    CHECK(cost.weights.tiles == (100352 + 1280 + 1023) / 1024);  // 1 KB macros for 101,632 bytes of codes
+    CHECK(cost.energy.weight_read == doctest::Approx(4 * macro.read_energy));  // 128 bits over 32-bit macros
+    CHECK(cost.model.find("SRAM macros sky130_sram_1kbyte_1rw1r_32x256_8") != std::string::npos);
+    // The flop library is not a macro.
+    CHECK(error_of([] { sim::sram_macro_bank(tech::read_liberty(tech::resolve_library("osu018"))); })
+              .find("no dout") != std::string::npos);
+  }
+}

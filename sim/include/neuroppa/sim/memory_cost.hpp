@@ -20,7 +20,9 @@
 namespace neuroppa::sim {
 
 struct BankCost {
+  std::string kind = "register-file banks";  // or "SRAM macros CELL"
   std::string library;
+  std::string caveat;  // what the numbers do not say (e.g. a macro's uncalibrated Liberty)
   unsigned width = 32, depth = 32;  // bits a word, words
   double area = 0;                  // µm², from the netlist and the Liberty cell areas
   double yosys_area = 0;            // µm², yosys `stat -liberty` of the same netlist (a cross-check)
@@ -37,6 +39,14 @@ struct BankCost {
 BankCost characterise_regfile(const tech::Library& library, unsigned width, unsigned depth, double frequency,
                               const std::filesystem::path& cache_dir, const ProgressFn& progress = {},
                               std::uint64_t cycles = 2000);
+
+// An SRAM macro's Liberty model as a bank (the library's first cell with a
+// clock pin and data buses, OpenRAM's naming: dout0, addr0, csb0, web0):
+// word width and depth from its buses, area and leakage from the cell, the
+// energy of a read, a write and a deselected cycle from the clock pin's
+// internal_power groups, chosen by their `when` conditions. Throws
+// neuroppa::Error naming the library and what it lacks.
+BankCost sram_macro_bank(const tech::Library& library);
 
 // One memory as tiles of a bank: how many, their area and leakage.
 struct MemoryCost {
