@@ -63,19 +63,21 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
   context.cache_dir = test::model_cache_dir();
   context.command_line = "test";
   const app::PaperResult result = app::write_paper(r, context);
-  REQUIRE(result.tables.size() == 4);
+  REQUIRE(result.tables.size() == 5);
   CHECK(result.tables[0].first == "t1_kernels");
-  CHECK(result.files.size() == 4 * 4 + 4);
+  CHECK(result.tables[4].first == "t3c_memories");
+  CHECK(result.files.size() == 5 * 4 + 4);  // five tables in four formats, four plots
   for (const auto& f : result.files) CHECK(fs::exists(f));
 
   const reports::Table& t1 = result.tables[0].second;
   REQUIRE(t1.rows.size() == 4);  // four kinds at K=9 on one library
-  const auto column = [&](std::string_view name) {
-    for (std::size_t c = 0; c < t1.columns.size(); ++c)
-      if (t1.columns[c].name == name) return c;
-    FAIL("T1 has no column ", name);
+  const auto column_of = [](const reports::Table& t, std::string_view name) {
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+      if (t.columns[c].name == name) return c;
+    FAIL(t.title, " has no column ", name);
     return std::size_t{0};
   };
+  const auto column = [&](std::string_view name) { return column_of(t1, name); };
   for (const auto& row : t1.rows) {
     const std::string kind = std::get<std::string>(row[column("kernel")]);
     const double power_saving = std::get<double>(row[column("power saving")]);
@@ -93,8 +95,20 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
   const reports::Table& t2 = result.tables[1].second;
   REQUIRE(t2.rows.size() == 2);
   CHECK(std::get<std::string>(t2.rows[0][0]) == "mac-mlp");
-  CHECK(std::get<double>(t2.rows[0][7]) == doctest::Approx(1.0));  // energy vs mac
-  CHECK(std::get<double>(t2.rows[1][7]) > 1.0);
+  const std::size_t vs_mac = column_of(t2, "energy vs mac");
+  CHECK(std::get<double>(t2.rows[0][vs_mac]) == doctest::Approx(1.0));
+  CHECK(std::get<double>(t2.rows[1][vs_mac]) > 1.0);
+  // T3c prices the memories of both networks; neither is spiking, so no membrane memory.
+  const reports::Table& t3c = result.tables[4].second;
+  REQUIRE(t3c.rows.size() == 2);
+  for (const auto& row : t3c.rows) {
+    CHECK(std::get<double>(row[1]) > 0);             // weight memory energy
+    CHECK(std::get<double>(row[2]) > 0);             // activation buffers energy
+    CHECK(std::isnan(std::get<double>(row[3])));     // membrane memory
+    CHECK(std::get<double>(row[4]) > 0);             // weight memory area
+    CHECK(std::get<double>(row[7]) > 0);
+    CHECK(std::get<double>(row[7]) < 100);           // memories' share of all energy
+  }
   // What was returned is what was written.
   CHECK(base::read_file(r.out / "t1_kernels.md") == reports::write(t1, reports::Format::markdown));
   CHECK(base::read_file(r.out / "t2_networks.csv") == reports::write(t2, reports::Format::csv));
