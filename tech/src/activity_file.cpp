@@ -245,41 +245,82 @@ struct SaifToken {
   int line = 0;
 };
 
+// Characters of a file read piece by piece (a SAIF of a long run may be
+// large), for the SAIF lexer.
+class Chars {
+ public:
+  explicit Chars(const fs::path& path) : in_(path), buffer_(1 << 20, '\0') {}
+  // The next character, or -1 at the end of the file.
+  int peek() {
+    if (pos_ == end_) {
+      end_ = in_.read(buffer_.data(), buffer_.size());
+      pos_ = 0;
+      if (end_ == 0) return -1;
+    }
+    return static_cast<unsigned char>(buffer_[pos_]);
+  }
+  void skip() { ++pos_; }
+
+ private:
+  base::InputFile in_;
+  std::string buffer_;
+  std::size_t pos_ = 0, end_ = 0;
+};
+
 class SaifLexer {
  public:
-  SaifLexer(std::string_view text, const fs::path& path) : text_(text), path_(path) {}
+  explicit SaifLexer(const fs::path& path) : chars_(path), path_(path) {}
   SaifToken next() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) line_ += text_[pos_++] == '\n';
+    int c;
+    while ((c = chars_.peek()) >= 0 && std::isspace(c)) {
+      line_ += c == '\n';
+      chars_.skip();
+    }
     SaifToken t;
     t.line = line_;
-    if (pos_ >= text_.size()) return t;
-    if (text_[pos_] == '(') { ++pos_; t.kind = SaifToken::open; return t; }
-    if (text_[pos_] == ')') { ++pos_; t.kind = SaifToken::close; return t; }
-    t.kind = SaifToken::atom;
-    if (text_[pos_] == '"') {
-      const std::size_t end = text_.find('"', pos_ + 1);
-      if (end == std::string_view::npos) throw Error(fmt::format("{}:{}: string is not closed", path_.string(), line_));
-      t.text = std::string(text_.substr(pos_ + 1, end - pos_ - 1));
-      pos_ = end + 1;
+    if (c < 0) return t;
+    if (c == '(' || c == ')') {
+      chars_.skip();
+      t.kind = c == '(' ? SaifToken::open : SaifToken::close;
       return t;
     }
-    while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_])) && text_[pos_] != '(' && text_[pos_] != ')') {
-      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
-      t.text += text_[pos_++];
+    t.kind = SaifToken::atom;
+    if (c == '"') {
+      chars_.skip();
+      while ((c = chars_.peek()) != '"') {
+        if (c < 0) throw Error(fmt::format("{}:{}: string is not closed", path_.string(), t.line));
+        line_ += c == '\n';
+        append(t, c);
+      }
+      chars_.skip();
+      return t;
+    }
+    while ((c = chars_.peek()) >= 0 && !std::isspace(c) && c != '(' && c != ')') {
+      if (c == '\\') {
+        chars_.skip();
+        if ((c = chars_.peek()) < 0) break;
+      }
+      append(t, c);
     }
     return t;
   }
 
  private:
-  std::string_view text_;
-  const fs::path& path_;
-  std::size_t pos_ = 0;
+  static constexpr std::size_t kMaxAtom = 1 << 16;  // names and numbers; more is not a SAIF
+  void append(SaifToken& t, int c) {
+    if (t.text.size() == kMaxAtom)
+      throw Error(fmt::format("{}:{}: a name or string of more than {} characters", path_.string(), t.line, kMaxAtom));
+    t.text += static_cast<char>(c);
+    chars_.skip();
+  }
+  Chars chars_;
+  fs::path path_;
   int line_ = 1;
 };
 
 class SaifReader {
  public:
-  SaifReader(std::string_view text, const fs::path& path) : lex_(text, path), path_(path) {}
+  explicit SaifReader(const fs::path& path) : lex_(path), path_(path) {}
 
   ActivityFile read() {
     ActivityFile file;
@@ -352,6 +393,7 @@ class SaifReader {
       } else if (key == "INSTANCE") {
         std::string name = expect_atom();
         if (name.empty()) throw error("INSTANCE without a name");
+        if (depth >= kMaxDepth) throw error(fmt::format("INSTANCEs nested more than {} deep", kMaxDepth));
         scope.push_back(name);
         parse_body(file, scope, depth + 1);
         scope.pop_back();
@@ -389,6 +431,7 @@ class SaifReader {
     }
   }
 
+  static constexpr int kMaxDepth = 256;  // a design hierarchy; the parser recurses per level
   SaifLexer lex_;
   const fs::path& path_;
   SaifToken tok_;
@@ -397,7 +440,8 @@ class SaifReader {
 
 }  // namespace
 
-ActivityFile read_saif(const fs::path& path) { return SaifReader(base::read_file(path), path).read(); }
+// Read as a stream: memory grows with the nets, not the file.
+ActivityFile read_saif(const fs::path& path) { return SaifReader(path).read(); }
 
 namespace {
 

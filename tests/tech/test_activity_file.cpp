@@ -1,10 +1,12 @@
 // VCD and SAIF readers, annotation of a netlist, and the gcd reference case.
 #include <doctest/doctest.h>
 #include <algorithm>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/tech/activity_file.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/synthesis.hpp"
@@ -187,6 +189,47 @@ TEST_CASE("SAIF: toggle counts and time high per instance, escapes") {
             .find("net a: TC 1e+30 is out of range") != std::string::npos);
   CHECK(error_of("(SAIFILE (TIMESCALE 1 ns) (DURATION 10) (INSTANCE tb (NET (a (T1 -5)))))", true)
             .find("net a: T1 -5 is out of range") != std::string::npos);
+}
+
+TEST_CASE("a SAIF is read as a stream, plain or gzipped; nesting is bounded") {
+  const auto dir = test::temp_dir("big-saif");
+  const auto path = dir / "big.saif";
+  std::string nets;
+  for (int i = 0; i < 100; ++i)
+    nets += fmt::format("      (n{} (T0 {}) (T1 {}) (TX 0) (TC {}) (IG 0))\n", i, 1000 - i, i, 2 * i);
+  {
+    std::ofstream out(path);
+    out << "(SAIFILE\n(SAIFVERSION \"2.0\")\n(TIMESCALE 1 ns)\n(DURATION 1000)\n";
+    // The same instance again and again (a later entry replaces an earlier one): the file grows, the nets do not.
+    const std::string block = "(INSTANCE top\n  (INSTANCE dut\n    (NET\n" + nets + "    )\n  )\n)\n";
+    for (std::size_t written = 0; written < 64u << 20; written += block.size()) out << block;
+    out << ")\n";
+  }
+  const std::uint64_t size = std::filesystem::file_size(path);
+  REQUIRE(size > 64u << 20);
+  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  const std::uint64_t before = status_bytes("VmRSS");
+  const ActivityFile f = read_saif(path);
+  const std::uint64_t growth = status_bytes("VmHWM") - before;
+  MESSAGE(fmt::format("{} MB of SAIF read with {} MB more resident at the peak", size >> 20, growth >> 20));
+  CHECK(growth < 16ull << 20);
+  CHECK(f.scopes.at("top/dut").size() == 100);
+  CHECK(f.scopes.at("top/dut").at("n7").toggles == 14);
+  CHECK(f.scopes.at("top/dut").at("n7").high_time == doctest::Approx(7e-9));
+  std::filesystem::remove(path);
+
+  // gzipped, as simulators often write it
+  const auto small = dir / "small.saif";
+  base::write_file(small, "(SAIFILE (TIMESCALE 1 ps) (DURATION 10) (INSTANCE tb (NET\n" + nets + ")))");
+  REQUIRE(std::system(fmt::format("gzip -kf '{}'", small.string()).c_str()) == 0);
+  const ActivityFile zipped = read_saif(dir / "small.saif.gz");
+  CHECK(zipped.scopes.at("tb").at("n99").toggles == 198);
+  CHECK(zipped.duration == doctest::Approx(10e-12));
+
+  // 100,000 nested instances: an error naming the depth, not a stack overflow (fuzzing's kind of input)
+  std::string deep = "(SAIFILE (TIMESCALE 1 ns) (DURATION 10)";
+  for (int i = 0; i < 100000; ++i) deep += " (INSTANCE i";
+  CHECK(error_of(deep, true).find("INSTANCEs nested more than 256 deep") != std::string::npos);
 }
 
 TEST_SUITE("shared") {
