@@ -1,6 +1,7 @@
 #include "neuroppa/models/dataset.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
@@ -28,6 +29,10 @@ std::vector<std::uint32_t> idx_header(const std::string& data, const fs::path& p
   for (unsigned d = 0; d < dims; ++d) {
     sizes.push_back(big_endian(data, 4 + 4 * d));
     total *= sizes.back();
+    // Checked at each step: three 32-bit sizes multiplied could wrap around 64 bits.
+    if (total > data.size())
+      throw Error(fmt::format("{}: header promises more data than the file's {} bytes (sizes {}; truncated?)",
+                              path.string(), data.size(), fmt::join(sizes, " x ")));
   }
   if (data.size() != header + total)
     throw Error(fmt::format("{}: header promises {} bytes of data, the file has {} (truncated?)", path.string(), total,

@@ -33,6 +33,10 @@ TEST_CASE("IDX errors name the file") {
   const auto truncated = test::write_temp_file("short.idx", std::string("\x00\x00\x08\x01\x00\x00\x00\x03\x05", 9));
   CHECK_THROWS_WITH_AS(read_idx_labels(truncated), doctest::Contains("header promises 3 bytes of data, the file has 1"),
                        Error);
+  // Sizes whose product overflows 64 bits: refused before it can wrap around to the file's size.
+  const auto huge = test::write_temp_file(
+      "huge.idx", std::string("\x00\x00\x08\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 17));
+  CHECK_THROWS_WITH_AS(read_idx_images(huge), doctest::Contains("header promises more data than the file's 17 bytes"), Error);
   CHECK_EQ(read_idx_labels(test::write_temp_file("ok.idx", std::string("\x00\x00\x08\x01\x00\x00\x00\x01\x07", 9))).at(0), 7);
   CHECK_THROWS_WITH_AS(load_fashion_mnist(false, "/nonexistent"), doctest::Contains("install the Debian package dataset-fashion-mnist"),
                        Error);

@@ -1,0 +1,16 @@
+// SDF delay files against a small netlist of real OSU 0.18 µm cells
+// (fuzz/data/sdf_netlist.json: inverter, NAND, XOR, flip-flop), whose
+// instances and pins they must name.
+#include "fuzz_target.hpp"
+#include "neuroppa/tech/liberty.hpp"
+#include "neuroppa/tech/netlist.hpp"
+#include "neuroppa/tech/sdf.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const neuroppa::tech::Library library =
+      neuroppa::tech::read_liberty(neuroppa::tech::resolve_library("osu018"));
+  static const neuroppa::tech::Netlist netlist =
+      neuroppa::tech::read_yosys_json(NEUROPPA_FUZZ_DATA "/sdf_netlist.json", "top", library);
+  const std::string text(neuroppa::fuzz::as_text(data, size));
+  return neuroppa::fuzz::expect_clean_error([&] { neuroppa::tech::parse_sdf(text, "fuzz.sdf", netlist); });
+}
