@@ -21,6 +21,7 @@ app::Context GlobalOptions::context(const std::string& tool_indent) const {
   app::Context c;
   c.cache_dir = app::resolve_cache_dir(cache_dir);
   c.command_line = command_line;
+  c.warning = [](std::string_view text) { fmt::print(stderr, "neuroppa: warning: {}\n", text); };
   if (quiet) return c;
   c.status = [](std::string_view text) { fmt::print(stderr, "{}", text); };
   // Tool progress may come in pieces ("building ... " then "done\n"):

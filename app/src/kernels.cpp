@@ -146,7 +146,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   const auto kernels = requested(r);  // every parameter checked before any work
   if (r.libs.empty()) throw Error("--lib: give at least one library");
   std::vector<tech::Library> libraries;
-  for (const auto& name : r.libs) libraries.push_back(tech::read_liberty(tech::resolve_library(name)));
+  for (const auto& name : r.libs) libraries.push_back(read_library(name, context));
   sim::CostOptions cost_options;
   cost_options.frequency = r.frequency;
   cost_options.beats = r.beats;

@@ -341,7 +341,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   if (o.images == 0 || o.images > 10000) throw Error(fmt::format("--images {}: choose 1..10000", o.images));
   base::prepare_output_folder(o.out, "--out");  // before the first (long) build
   std::vector<tech::Library> libraries;
-  for (const auto& name : o.libs) libraries.push_back(tech::read_liberty(tech::resolve_library(name)));
+  for (const auto& name : o.libs) libraries.push_back(read_library(name, context));
   if (libraries.empty()) throw Error("--lib: give at least one library");
   std::vector<std::string> model_names = o.models.empty() ? bundled_model_names() : o.models;
   std::vector<std::pair<std::string, models::Network>> networks;

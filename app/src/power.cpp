@@ -51,7 +51,7 @@ reports::Table cell_table(const tech::PowerReport& r) {
 PowerResult price_activity(const PowerRequest& o, const Context& context) {
   if (o.vcd.empty() == o.saif.empty()) throw Error("give exactly one activity file: --vcd FILE or --saif FILE");
   double period = o.period;
-  const tech::Library library = tech::read_liberty(tech::resolve_library(o.lib));
+  const tech::Library library = read_library(o.lib, context);
   const auto json = tech::netlist_json_from_verilog(o.netlist, o.top, library.path, context.cache_dir, context.tools);
   const tech::Netlist netlist = tech::read_yosys_json(json, o.top, library);
   if (!netlist.find_port(o.clock))

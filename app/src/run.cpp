@@ -183,7 +183,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
     throw Error(fmt::format("--images {}: the test set has {} images", count, test.labels.size()));
 
   std::optional<tech::Library> library;
-  if (gate) library = tech::read_liberty(tech::resolve_library(o.lib));
+  if (gate) library = read_library(o.lib, context);
   sim::DatapathConfig config;
   config.lanes = o.lanes;
   if (o.threads == 0 || o.threads > 256) throw Error(fmt::format("--threads {}: choose 1..256", o.threads));
@@ -201,7 +201,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   sim::plan_memories(net, memories, o.lanes, o.K);  // a memory too small: refused before any build
   std::optional<sim::MemoriesCost> user_table;  // a user's table: read (and checked) before any work
   if (o.memory_model.starts_with("sram:")) {
-    const tech::Library macro = tech::read_liberty(tech::resolve_library(o.memory_model.substr(5)));
+    const tech::Library macro = read_library(o.memory_model.substr(5), context);
     user_table = sim::price_memories(sim::sram_macro_bank(macro), net, memories, o.lanes, o.K);
   } else if (o.memory_model != "regfile" && o.memory_model != "none") {
     if (!o.memory_model.ends_with(".json"))

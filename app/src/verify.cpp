@@ -62,7 +62,7 @@ VerifyResult verify(const VerifyRequest& r, const Context& context,
   const std::vector<KernelParams> kernels = verify_params(r);  // validate all before building any
   if (r.beats == 0) throw Error("--beats 0: give at least one beat");
   std::optional<tech::Library> library;
-  if (r.gate_level) library = tech::read_liberty(tech::resolve_library(r.lib));
+  if (r.gate_level) library = read_library(r.lib, context);
   vmodel::ModelCache cache(context.cache_dir, context.tools);
 
   VerifyResult out;

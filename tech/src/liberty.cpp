@@ -133,6 +133,8 @@ class Builder {
     for (const Attribute& a : root.attributes) {
       if (a.name == "nom_voltage") lib.nominal_voltage = number(a, 0) * units_.voltage;
       if (a.name == "default_wire_load") lib.default_wire_load = text(a, 0);
+      // As OpenSTA: a fanout load of 0 makes every max_fanout check vacuous.
+      if (a.name == "default_fanout_load" && number(a, 0) == 0) warn(a.line, "default_fanout_load is 0.0");
     }
     for (const Group& g : root.groups) {
       if (g.type == "lu_table_template" || g.type == "power_lut_template") read_template(g);
@@ -149,11 +151,13 @@ class Builder {
       lib.cell_index.emplace(cell.name, lib.cells.size());
       lib.cells.push_back(std::move(cell));
     }
+    lib.warnings = std::move(warnings_);
     return lib;
   }
 
  private:
   Error error(int line, const std::string& what) const { return Error(fmt::format("{}:{}: {}", source_, line, what)); }
+  void warn(int line, const std::string& what) const { warnings_.push_back(fmt::format("{}:{}: {}", source_, line, what)); }
 
   const std::string& text(const Attribute& a, std::size_t i) const {
     if (i >= a.values.size()) throw error(a.line, fmt::format("'{}' needs at least {} value(s)", a.name, i + 1));
@@ -314,6 +318,7 @@ class Builder {
 
   TimingArc read_timing(const Group& g) const {
     TimingArc arc;
+    arc.line = g.line;
     for (const Attribute& a : g.attributes) {
       if (a.name == "related_pin") arc.related_pin = text(a, 0);
       else if (a.name == "timing_type") arc.timing_type = text(a, 0);
@@ -353,17 +358,30 @@ class Builder {
 
   struct BusType {
     long from = 0, to = 0;
+    long width() const { return std::labs(from - to) + 1; }
+    bool contains(long bit) const { return std::min(from, to) <= bit && bit <= std::max(from, to); }
   };
   // A library-level `type (name) { bit_from : 9; bit_to : 0; ... }`: the
   // bits of the buses that name it.
+  // Like OpenSTA, a type without its range is skipped with a warning (a bus
+  // naming it is then skipped too).
   void read_bus_type(const Group& g) {
     BusType t;
     bool from = false, to = false;
+    const Attribute* width = nullptr;
     for (const Attribute& a : g.attributes) {
       if (a.name == "bit_from") t.from = bit_index(a), from = true;
       else if (a.name == "bit_to") t.to = bit_index(a), to = true;
+      else if (a.name == "bit_width") width = &a;
     }
-    if (!from || !to) throw error(g.line, fmt::format("type '{}' needs bit_from and bit_to", g.name()));
+    if (!from || !to) {
+      warn(g.line, fmt::format("bus type '{}' has no {}; buses of this type are skipped", g.name(),
+                               from ? "bit_to" : "bit_from"));
+      return;
+    }
+    if (width && number(*width, 0) != double(t.width()))
+      warn(width->line, fmt::format("bus type '{}': bit_width {} but bit_from {} .. bit_to {} is {} bits", g.name(),
+                                    text(*width, 0), t.from, t.to, t.width()));
     bus_types_[g.name()] = t;
   }
   long bit_index(const Attribute& a) const {
@@ -430,15 +448,20 @@ class Builder {
       const Attribute* bus_type = g.find("bus_type");
       if (!bus_type) throw error(g.line, fmt::format("bus '{}' has no bus_type", g.name()));
       const auto found = bus_types_.find(text(*bus_type, 0));
-      if (found == bus_types_.end())
-        throw error(bus_type->line, fmt::format("bus '{}': undefined bus_type '{}'", g.name(), text(*bus_type, 0)));
+      if (found == bus_types_.end()) {
+        warn(bus_type->line, fmt::format("bus '{}': bus_type '{}' is not defined (or has no range); the bus is skipped",
+                                         g.name(), text(*bus_type, 0)));
+        return;
+      }
       type = &found->second;
     }
     if (g.type == "bus" || g.type == "bundle") {
       bool has_members = false;
       for (const Group& sub : g.groups) {
         if (sub.type == "pin") {
+          const std::size_t first = out.size();
           read_pins(sub, pin, out);
+          if (type) check_bus_members(g, sub, *type, first, out);
           has_members = true;
         }
       }
@@ -449,6 +472,47 @@ class Builder {
       for (std::string& bit : bit_names(name.text, g, type)) {
         pin.name = std::move(bit);
         out.push_back(pin);
+      }
+  }
+
+  // The bit pins a bus's member pin group declared (out[first..]) must be
+  // bits of the bus, inside its type's range.
+  void check_bus_members(const Group& bus, const Group& member, const BusType& type, std::size_t first,
+                         const std::vector<LibertyPin>& out) const {
+    const std::string prefix = bus.name() + "[";
+    for (std::size_t i = first; i < out.size(); ++i) {
+      const std::string& name = out[i].name;
+      long bit = -1;
+      if (name.rfind(prefix, 0) == 0 && name.back() == ']') {
+        try {
+          bit = std::stol(name.substr(prefix.size(), name.size() - prefix.size() - 1));
+        } catch (const std::exception&) {
+        }
+      }
+      if (bit < 0 || !type.contains(bit)) {
+        warn(member.line, fmt::format("bus '{}' ({} bits, {}..{}): member pin '{}' is not one of its bits", bus.name(),
+                                      type.width(), type.from, type.to, name));
+        return;  // once per member group
+      }
+    }
+  }
+
+  // As OpenSTA: an arc from an output pin is unusual (ASAP7's adders have
+  // them on purpose); say so, keep it.
+  void check_related_pins(const LibertyCell& cell) const {
+    for (const LibertyPin& pin : cell.pins)
+      for (const TimingArc& arc : pin.timing) {
+        std::size_t at = 0;
+        while (at < arc.related_pin.size()) {  // "A B" names two pins
+          const std::size_t end = std::min(arc.related_pin.find(' ', at), arc.related_pin.size());
+          const std::string name = arc.related_pin.substr(at, end - at);
+          at = end + 1;
+          if (name.empty()) continue;
+          const LibertyPin* from = cell.find_pin(name);
+          if (!from) from = cell.find_pin(name + "[0]");  // a bus named whole: its bits share a direction
+          if (from && from->direction == PinDirection::output)
+            warn(arc.line, fmt::format("cell '{}' pin '{}': timing group from output pin '{}'", cell.name, pin.name, name));
+        }
       }
   }
 
@@ -496,6 +560,7 @@ class Builder {
         cell.has_statetable = true;
       }
     }
+    check_related_pins(cell);
     return cell;
   }
 
@@ -503,6 +568,7 @@ class Builder {
   LibertyUnits units_;
   std::map<std::string, Template, std::less<>> templates_;
   std::map<std::string, BusType, std::less<>> bus_types_;
+  mutable std::vector<std::string> warnings_;
 };
 
 }  // namespace

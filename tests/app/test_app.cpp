@@ -3,7 +3,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <string>
+#include <vector>
 
+#include <fmt/format.h>
+
+#include "neuroppa/app/context.hpp"
 #include "neuroppa/app/kernels.hpp"
 #include "neuroppa/app/paper.hpp"
 #include "neuroppa/base/file.hpp"
@@ -112,4 +117,21 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
   // What was returned is what was written.
   CHECK(base::read_file(r.out / "t1_kernels.md") == reports::write(t1, reports::Format::markdown));
   CHECK(base::read_file(r.out / "t2_networks.csv") == reports::write(t2, reports::Format::csv));
+}
+
+TEST_CASE("read_library: Liberty warnings go to the context, ten and a count of the rest") {
+  std::string text = "library (warns) {\n  time_unit : \"1ns\";\n";
+  for (int i = 0; i < 12; ++i)
+    text += fmt::format("  cell (c{0}) {{ area : 1; pin (Y) {{ direction : output; function : \"1\"; }}\n"
+                        "    pin (Z) {{ direction : output; function : \"Y\"; timing () {{ related_pin : \"Y\"; }} }} }}\n", i);
+  text += "}\n";
+  const auto path = test::write_temp_file("warns.lib", text);
+  app::Context context;
+  std::vector<std::string> said;
+  context.warning = [&](std::string_view line) { said.emplace_back(line); };
+  const tech::Library lib = app::read_library(path.string(), context);
+  CHECK(lib.cells.size() == 12);
+  REQUIRE(said.size() == 11);
+  CHECK(said[0].find("warns.lib:4: cell 'c0' pin 'Z': timing group from output pin 'Y'") != std::string::npos);
+  CHECK(said[10] == path.string() + ": 2 more warnings like these");
 }

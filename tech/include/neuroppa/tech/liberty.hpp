@@ -50,6 +50,7 @@ struct TimingArc {
   std::string related_pin;
   std::string timing_type;   // "combinational", "rising_edge", "setup_rising", ...
   std::string timing_sense;  // "positive_unate", "negative_unate", "non_unate"
+  int line = 0;              // of the timing group, for warnings
   Table cell_rise, cell_fall, rise_transition, fall_transition;
 };
 
@@ -121,6 +122,10 @@ struct Library {
   std::vector<LibertyCell> cells;
   std::vector<WireLoad> wire_loads;
   std::string default_wire_load;
+  // What OpenSTA would warn about and neuroppa reads anyway, each
+  // "file:line: what" (a timing group related to an output pin, a
+  // default_fanout_load of 0.0, a bus whose width disagrees with its type).
+  std::vector<std::string> warnings;
 
   const LibertyCell* find_cell(std::string_view name) const;
   const WireLoad* default_wire_load_model() const;
