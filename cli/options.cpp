@@ -119,7 +119,7 @@ CLI::Validator whole_number(const std::string& option) {
   return CLI::Validator(
       [option](std::string& value) -> std::string {
         if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos)
-          throw Error(fmt::format("{} {}: give a whole number 0..9999999999999999999", option, value));
+          throw Error(fmt::format("{} {}: give a whole number (digits only)", option, value));
         return "";
       },
       "N");

@@ -37,14 +37,20 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
                   "f flatten; '@kind' after a layer overrides its kind (e.g. c8k3@mac,p2,d10)")
       ->capture_default_str();
   cmd->add_option("--epochs", t.epochs, "Float training epochs (quantised kinds add half as many)")
+      ->check(whole_number("--epochs") & in_range("--epochs", 1, 1000))
       ->capture_default_str();
   cmd->add_option("--seed", t.seed, "Seed of initialisation and shuffling")->check(whole_number("--seed"))->capture_default_str();
-  cmd->add_option("--timesteps", t.timesteps, "spike: timesteps per inference")->capture_default_str();
-  cmd->add_option("--batch", t.batch, "Images per training step")->capture_default_str();
+  cmd->add_option("--timesteps", t.timesteps, "spike: timesteps per inference")
+      ->check(whole_number("--timesteps") & in_range("--timesteps", 1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--batch", t.batch, "Images per training step")
+      ->check(whole_number("--batch") & in_range("--batch", 1, 60000))
+      ->capture_default_str();
   cmd->add_option("--lr", t.learning_rate, "Adam learning rate")
       ->check(in_range("--lr", 1e-9, 10))
       ->capture_default_str();
-  cmd->add_option("--train-images", t.train_images, "Use only the first N training images (0: all)")
+  cmd->add_option("--train-images", t.train_images, "Use only the first N training images (0: all 60,000)")
+      ->check(whole_number("--train-images") & in_range("--train-images", 0, 60000))
       ->capture_default_str();
   cmd->add_option("-o,--out", o->request.out,
                   "Model file to write (.json or .json.gz; default <kind>-<arch>.json.gz)");

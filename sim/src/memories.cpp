@@ -75,7 +75,7 @@ MemoryConfig MemoryConfig::standard(unsigned lanes, unsigned K, unsigned code_bi
 }
 
 std::string memory_config_keys() {
-  return "ideal | standard | {weights,activations,membrane}.{capacity[B|KiB|MiB],width,banks,ports,latency} | "
+  return "ideal | standard | {weights,activations,membrane}.{capacity[B|KiB|MiB] (0: sized to the network),width (bits; 0: unlimited),banks,ports,latency (cycles)} | "
          "system.latency[s|ns|us] | system.bandwidth[B/s|MB/s|GB/s]";
 }
 

@@ -54,6 +54,12 @@ TEST_CASE("invalid parameters: one clear line each, exit 2") {
   check_one_line_error({"verify", "--seed", "-1"}, "--seed -1: give a whole number");
   check_one_line_error({"kernels", "--beats", "2e4"}, "--beats 2e4: give a whole number");
   check_one_line_error({"train", "--kind", "mac", "--lr", "-0.1"}, "--lr -0.1: choose");
+  // Refused before the dataset is read (they used to be checked after, or not at all).
+  check_one_line_error({"train", "--train-images", "70000"}, "--train-images 70000: choose 0..60000");
+  check_one_line_error({"train", "--epochs", "0"}, "--epochs 0: choose 1..1000");
+  check_one_line_error({"train", "--batch", "0"}, "--batch 0: choose 1..60000");
+  check_one_line_error({"train", "--timesteps", "0"}, "--timesteps 0: choose 1..10000");
+  check_one_line_error({"train", "--epochs", "2.5"}, "--epochs 2.5: give a whole number");
 }
 
 TEST_CASE("renamed options are refused with the new spelling") {
