@@ -6,6 +6,8 @@
 #   bash scripts/setup.sh test     ... then the default test run (long tests excluded)
 #   bash scripts/setup.sh long     ... then only the long regressions
 #   bash scripts/setup.sh fuzz     ... with clang-15 and libFuzzer too, then scripts/fuzz.sh
+#   bash scripts/setup.sh sanitize ... then the default tests built with ASan + UBSan
+#                                      (CMakePresets.json asan-ubsan, in build-asan/)
 #
 # A second run only checks: packages already installed are not touched and the
 # build is incremental. Needs root (or sudo) only when a package is missing.
@@ -45,10 +47,12 @@ else
   echo "setup: all ${#packages[@]} Debian packages present"
 fi
 
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+if [ "$mode" != sanitize ]; then  # the sanitizer build has its own tree
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  fi
+  cmake --build "$build" -j "$(nproc)"
 fi
-cmake --build "$build" -j "$(nproc)"
 
 case "$mode" in
   build) ;;
@@ -63,5 +67,12 @@ case "$mode" in
   test) ctest --test-dir "$build" --label-exclude long --output-on-failure -j "$(nproc)" ;;
   long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
   fuzz) bash "$root/scripts/fuzz.sh" "${@:2}" ;;
-  *) echo "setup: unknown mode '$mode' (build, run, test, long or fuzz)" >&2; exit 2 ;;
+  sanitize)
+    # Its own build tree: everything instrumented, models in the same cache
+    # (they are dlopen'ed plain shared objects, the same in both builds).
+    cmake --preset asan-ubsan -S "$root" >/dev/null
+    cmake --build --preset asan-ubsan -j "$(nproc)"
+    (cd "$root" && ctest --preset asan-ubsan -j "$(nproc)")
+    ;;
+  *) echo "setup: unknown mode '$mode' (build, run, test, long, fuzz or sanitize)" >&2; exit 2 ;;
 esac
