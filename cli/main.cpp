@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   const Runner train = add_train_command(app, global);
   const Runner run = add_run_command(app, global);
   const Runner paper = add_paper_command(app, global);
+  const Runner sweep = add_sweep_command(app, global);
 
   try {
     try {
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "train") return train();
       if (sub->get_name() == "run") return run();
       if (sub->get_name() == "paper") return paper();
+      if (sub->get_name() == "sweep") return sweep();
     }
     return 2;
   } catch (const std::exception& e) {

@@ -22,7 +22,7 @@ mode=${1:-build}
 packages=(
   g++ make cmake ninja-build pkg-config
   verilator libsystemc-dev yosys opensta iverilog
-  libfmt-dev doctest-dev libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev libeigen3-dev
+  libfmt-dev doctest-dev libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev libeigen3-dev libtoml11-dev
   qflow-tech-osu018 qflow-tech-osu035 qflow-tech-osu050
   dataset-fashion-mnist
   librsvg2-bin time
