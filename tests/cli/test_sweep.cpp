@@ -1,0 +1,184 @@
+// neuroppa sweep as a user runs it: bad sweep files refused before anything
+// runs, a local sweep, its resumption after a kill, a failing point recorded
+// without stopping the others, and collect.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "neuroppa/base/file.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using neuroppa::test::run_command;
+
+namespace {
+
+const std::string kBin = NEUROPPA_BINARY;
+
+fs::path write_sweep(const fs::path& dir, const std::string& name, const std::string& text) {
+  fs::create_directories(dir);
+  neuroppa::base::write_file(dir / name, text);
+  return dir / name;
+}
+
+// A sweep file refused: exit 2, one line naming file:line and `what`.
+void check_refused(const std::string& text, const std::string& what) {
+  const fs::path file = write_sweep(neuroppa::test::temp_dir("sweep-bad"), "bad.toml", text);
+  const auto r = run_command({kBin, "sweep", "plan", file.string()});
+  CAPTURE(text);
+  CAPTURE(r.err);
+  CHECK(r.status == 2);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.find(file.string() + ":" + what) != std::string::npos);
+  CHECK(!fs::exists(file.parent_path() / "bad-results"));  // nothing ran, nothing was written
+}
+
+const std::string kRuns = R"(# two models at RTL, two lane counts
+name = "runs"
+command = "run"
+
+[axes]
+model = ["mac-mlp", "shift-mlp"]
+lanes = [8, 16]
+
+[options]
+images = 10
+threads = 1
+check = true
+)";
+
+std::size_t tables_done(const fs::path& results) {
+  std::size_t n = 0;
+  if (fs::exists(results / "points"))
+    for (const auto& e : fs::directory_iterator(results / "points")) n += fs::exists(e.path() / "table.json");
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("sweep files: each fault one line with file:line and the fix, before anything runs") {
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\nvoltage = [1, 2]\n",
+                "4: unknown axis 'voltage': neuroppa run has no option --voltage");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\nimages = [10, 0]\n",
+                "4: axis 'images' value 0 is refused: --images 0: choose 1..10000");
+  check_refused("command = \"kernels\"\n[axes]\nK = [9, 25, 9]\n",
+                "3: axis 'K' lists 9 twice: that would be a duplicate point; remove one");
+  check_refused("name = \"x\"\n[axes]\nK = [9]\n", "1: no 'command': add command = \"kernels\" or command = \"run\"");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"\n", "4: not valid TOML");
+  check_refused("command = \"run\"\ncolour = \"blue\"\n[axes]\nmodel = [\"mac-mlp\"]\n", "2: unknown key 'colour'");
+  check_refused("command = \"train\"\n[axes]\nepochs = [1]\n", "1: command 'train': a sweep runs kernels or run");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[options]\nformat = \"csv\"\n",
+                "5: 'format' cannot be set: the sweep sets --format itself");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[slurm]\nmem = \"lots\"\n",
+                "5: slurm.mem 'lots': give megabytes or a size like \"4G\" or \"500M\"");
+  std::string deep = "command = \"run\"\n[axes]\nmodel = ";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  check_refused(deep, "3: brackets nested more than 32 deep");
+}
+
+TEST_CASE("sweep --executor slurm without sbatch: one line saying what to install") {
+  const fs::path file = write_sweep(neuroppa::test::temp_dir("sweep-nosbatch"), "runs.toml", kRuns);
+  const auto r = run_command({"/usr/bin/env", "PATH=/nonexistent", kBin, "sweep", "run", file.string(), "--executor", "slurm"});
+  CAPTURE(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("sbatch") != std::string::npos);
+  CHECK(r.err.find("slurm-client") != std::string::npos);
+}
+
+TEST_CASE("sweep run locally: plan, run, nothing again on a rerun, resume after a kill, collect") {
+  const fs::path dir = neuroppa::test::temp_dir("sweep-local");
+  const fs::path file = write_sweep(dir, "runs.toml", kRuns);
+  const fs::path results = dir / "runs-results";
+  const std::string cache = neuroppa::test::model_cache_dir().string();
+
+  auto r = run_command({kBin, "sweep", "plan", file.string(), "--format", "csv"});
+  REQUIRE(r.status == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1 + 4);  // header and four points
+  CHECK(r.out.find("0,") != std::string::npos);
+
+  // Killed once the first point is done: what was done stays done.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl(kBin.c_str(), kBin.c_str(), "--quiet", "--cache-dir", cache.c_str(), "sweep", "run", file.string().c_str(),
+            "--jobs", "1", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (tables_done(results) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a point's own process may still finish
+  const std::size_t done_before = tables_done(results);
+  REQUIRE(done_before >= 1);
+  REQUIRE(done_before < 4);
+  std::vector<fs::file_time_type> stamps;
+  for (const auto& e : fs::directory_iterator(results / "points"))
+    if (fs::exists(e.path() / "table.json")) stamps.push_back(fs::last_write_time(e.path() / "table.json"));
+
+  r = run_command({kBin, "--cache-dir", cache, "sweep", "run", file.string()});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find(fmt::format("4 points, {} done already; running {}", done_before, 4 - done_before)) != std::string::npos);
+  CHECK(r.out.find("4 points done, 0 failed, 0 not run") != std::string::npos);
+  std::size_t unchanged = 0;
+  for (const auto& e : fs::directory_iterator(results / "points"))
+    unchanged += std::count(stamps.begin(), stamps.end(), fs::last_write_time(e.path() / "table.json"));
+  CHECK(unchanged == done_before);  // not run again
+
+  r = run_command({kBin, "--cache-dir", cache, "sweep", "run", file.string()});
+  CHECK(r.err.find("all 4 points are done; nothing to run") != std::string::npos);
+
+  r = run_command({kBin, "sweep", "status", file.string()});
+  CHECK(r.out.find("4 points: 4 done, 0 failed, 0 not done") != std::string::npos);
+
+  // collect: a row per point, and the values equal what `neuroppa run` prints for that point.
+  r = run_command({kBin, "sweep", "collect", file.string(), "--format", "json"});
+  REQUIRE(r.status == 0);
+  const auto table = nlohmann::json::parse(r.out);
+  REQUIRE(table.at("rows").size() == 4);
+  CHECK(table["rows"][3]["model"] == "shift-mlp");
+  CHECK(table["rows"][3]["lanes"] == "16");
+  const auto direct = run_command({kBin, "--quiet", "--cache-dir", cache, "run", "--model", "shift-mlp", "--lanes", "16",
+                                   "--images", "10", "--threads", "1", "--format", "json"});
+  REQUIRE(direct.status == 0);
+  for (const auto& row : nlohmann::json::parse(direct.out)[0]["rows"]) {
+    const std::string quantity = row["quantity"];
+    if (quantity.find("cycles per inference") != std::string::npos || quantity.find("accuracy (platform)") != std::string::npos)
+      CHECK(table["rows"][3][quantity] == row["value"]);
+  }
+  for (const char* ext : {"md", "csv", "json", "tex"}) CHECK(fs::exists(results / fmt::format("collected.{}", ext)));
+}
+
+TEST_CASE("sweep: a failing point is recorded with its error and does not stop the others") {
+  const fs::path dir = neuroppa::test::temp_dir("sweep-fail");
+  const fs::path file = write_sweep(dir, "mem.toml", R"(command = "run"
+[axes]
+mem = ["standard", "standard,weights.capacity=1KiB"]
+[options]
+model = "mac-mlp"
+images = 5
+threads = 1
+)");
+  const std::string cache = neuroppa::test::model_cache_dir().string();
+  auto r = run_command({kBin, "--cache-dir", cache, "sweep", "run", file.string()});
+  CAPTURE(r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("1 points done, 1 failed") != std::string::npos);
+  CHECK(r.err.find("failed mem=standard,weights.capacity=1KiB") != std::string::npos);
+  CHECK(r.err.find("too small") != std::string::npos);
+  r = run_command({kBin, "sweep", "collect", file.string(), "--format", "md"});
+  CHECK(r.status == 1);
+  CHECK(r.out.find("| standard |") != std::string::npos);  // the done point's row
+  CHECK(r.out.find("FAILED (mem=standard,weights.capacity=1KiB): exit status 2") != std::string::npos);  // the failure, in the notes
+  CHECK(r.err.find("point 1 (") != std::string::npos);
+}
