@@ -6,6 +6,8 @@
 #   bash scripts/setup.sh test     ... then the default test run (long tests excluded)
 #   bash scripts/setup.sh long     ... then only the long regressions
 #   bash scripts/setup.sh fuzz     ... with clang-15 and libFuzzer too, then scripts/fuzz.sh
+#   bash scripts/setup.sh slurm    ... with slurm-wlm and munge too, then the Slurm test
+#                                      (a one-node cluster on this host, scripts/slurm_local.sh)
 #   bash scripts/setup.sh sanitize ... then the default tests built with ASan + UBSan
 #                                      (CMakePresets.json asan-ubsan, in build-asan/)
 #
@@ -29,6 +31,8 @@ packages=(
 )
 # Fuzzing the parsers (scripts/fuzz.sh) needs clang and libFuzzer; nothing else does.
 if [ "$mode" = fuzz ]; then packages+=(clang-15 libfuzzer-15-dev); fi
+# The Slurm executor's test runs a real one-node Slurm.
+if [ "$mode" = slurm ]; then packages+=(slurm-wlm munge); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -64,8 +68,9 @@ case "$mode" in
       "$build/neuroppa" run --model "$model"
     done
     ;;
-  test) ctest --test-dir "$build" --label-exclude long --output-on-failure -j "$(nproc)" ;;
+  test) ctest --test-dir "$build" --label-exclude 'long|slurm' --output-on-failure -j "$(nproc)" ;;
   long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
+  slurm) ctest --test-dir "$build" --label-regex slurm --output-on-failure ;;
   fuzz) bash "$root/scripts/fuzz.sh" "${@:2}" ;;
   sanitize)
     # Its own build tree: everything instrumented, models in the same cache
@@ -74,5 +79,5 @@ case "$mode" in
     cmake --build --preset asan-ubsan -j "$(nproc)"
     (cd "$root" && ctest --preset asan-ubsan -j "$(nproc)")
     ;;
-  *) echo "setup: unknown mode '$mode' (build, run, test, long, fuzz or sanitize)" >&2; exit 2 ;;
+  *) echo "setup: unknown mode '$mode' (build, run, test, long, slurm, fuzz or sanitize)" >&2; exit 2 ;;
 esac

@@ -20,10 +20,18 @@ mode=${1:-}
 
 die() { echo "slurm_local: $*" >&2; exit 2; }
 
+# The first live process of that name (zombies left unreaped do not count).
+running() { { ps -C "$1" -o pid=,stat= || true; } | awk '$2 !~ /^Z/ { print $1; exit }'; }
+
 start() {
   [ "$(id -u)" -eq 0 ] || die "needs root (it starts munged, slurmctld and slurmd)"
   for tool in munged slurmctld slurmd sinfo; do
     command -v "$tool" >/dev/null || die "$tool not found: apt-get install slurm-wlm munge (or bash scripts/setup.sh slurm)"
+  done
+  for daemon in slurmctld slurmd; do
+    local pid
+    pid=$(running "$daemon")
+    if [ -n "$pid" ]; then die "a $daemon is running already (pid $pid): stop it first"; fi
   done
   mkdir -p "$dir/ctld" "$dir/d" "$dir/log" "$dir/run"
   local host cpus mem
@@ -59,7 +67,7 @@ PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
   export SLURM_CONF=$conf
   # munged: its own user, its socket folder; a running one is reused.
-  if ! pgrep -x munged >/dev/null; then
+  if [ -z "$(running munged)" ]; then
     mkdir -p /run/munge && chown munge:munge /run/munge && chmod 755 /run/munge
     runuser -u munge -- /usr/sbin/munged
     touch "$dir/run/munged.ours"
@@ -74,24 +82,37 @@ CONF
     sleep 1
   done
   echo "slurm_local: the node did not come up within 60 s; logs:" >&2
-  tail -5 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
+  tail -n 5 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
   stop
   exit 1
+}
+
+# Ends a process and waits until it has gone (10 s, then SIGKILL), so that
+# a start right after finds its ports free.
+end_process() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do
+    ps -o stat= -p "$pid" 2>/dev/null | grep -qv '^Z' || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
 }
 
 stop() {
   for daemon in slurmd slurmctld; do
     local pidfile=$dir/run/$daemon.pid
     if [ -f "$pidfile" ]; then
-      kill "$(cat "$pidfile")" 2>/dev/null || true
+      end_process "$(cat "$pidfile")"
       rm -f "$pidfile"
     fi
   done
   if [ -f "$dir/run/munged.ours" ]; then
-    pkill -x munged || true
+    local pid
+    pid=$(running munged)
+    if [ -n "$pid" ]; then end_process "$pid"; fi
     rm -f "$dir/run/munged.ours"
   fi
-  sleep 1
   echo "slurm_local: stopped"
 }
 
