@@ -4,7 +4,7 @@
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # Targets (fuzz/fuzz_<target>.cpp): liberty, liberty_function, vcd, saif,
-# netlist_json, sdf, model, idx; default all, 600 s each. Builds with clang-15 into
+# netlist_json, sdf, model, idx, sweep; default all, 600 s each. Builds with clang-15 into
 # build-fuzz/ (bash scripts/setup.sh fuzz installs clang-15 and
 # libfuzzer-15-dev first). The corpus grows in build-fuzz/corpus/<target>/,
 # seeded from fuzz/corpus/<target>/; an input that crashes, leaks, trips a
@@ -18,7 +18,7 @@ build=$root/build-fuzz
 seconds=${1:-600}
 shift || true
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(liberty liberty_function vcd saif netlist_json sdf model idx); fi
+if ((${#targets[@]} == 0)); then targets=(liberty liberty_function vcd saif netlist_json sdf model idx sweep); fi
 if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then echo "fuzz: seconds per target must be a positive integer, not '$seconds'" >&2; exit 2; fi
 for t in "${targets[@]}"; do
   if [ ! -f "$root/fuzz/fuzz_$t.cpp" ]; then echo "fuzz: no target '$t' (fuzz/fuzz_$t.cpp)" >&2; exit 2; fi
