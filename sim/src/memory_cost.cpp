@@ -243,12 +243,14 @@ MemoriesCost price_memories_from_table(const std::filesystem::path& path, const 
   const auto check_keys = [&](const nlohmann::json& object, const std::string& where,
                               std::initializer_list<const char*> keys) {
     if (!object.is_object()) throw fail(where + ": expected an object");
-    for (const auto& [key, value] : object.items())
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();  // not a structured binding: clang 15 cannot capture those
       if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
         std::string known;
         for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
         throw fail(fmt::format("{}: unknown key '{}' (keys: {})", where, key, known));
       }
+    }
   };
   check_keys(table, "the table", {"name", "weights", "activations", "membrane"});
   const AccessBits bits = access_bits(net, K);
