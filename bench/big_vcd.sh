@@ -34,7 +34,8 @@ zcat "$gcd/gcd_sky130hd.vcd.gz" | awk -v limit=$((size_mb * 1024 * 1024)) '
     for (rep = 1; written < limit; rep++)
       for (i = 0; i < n; i++) {
         line = lines[i]
-        if (substr(line, 1, 1) == "#") line = "#" (substr(line, 2) + rep * last)
+        # %.0f: mawk prints integers past 2^31 as 2.14748e+09 otherwise
+        if (substr(line, 1, 1) == "#") line = sprintf("#%.0f", substr(line, 2) + rep * last)
         print line; written += length(line) + 1
       }
   }' > "$vcd"

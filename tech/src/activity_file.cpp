@@ -1,5 +1,7 @@
 #include "neuroppa/tech/activity_file.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -187,12 +189,13 @@ ActivityFile read_vcd(const fs::path& path) {
     }
     switch (w[0]) {
       case '#': {
+        // Digits only: stoull took "#2.1e+09" for 2 and "#-1" for 2^64 - 1.
         std::uint64_t t = 0;
-        try {
-          t = std::stoull(std::string(w.substr(1)));
-        } catch (const std::exception&) {
-          throw error(fmt::format("bad time '{}'", w));
-        }
+        const char* first = w.data() + 1;
+        const char* last = w.data() + w.size();
+        const auto [end, ec] = std::from_chars(first, last, t);
+        if (first == last || ec != std::errc() || end != last)
+          throw error(fmt::format("bad time '{}': give a whole number of time units", w));
         if (started && t < now) throw error(fmt::format("time goes back from {} to {}", now, t));
         if (!started) start = t;
         started = true;

@@ -93,6 +93,10 @@ TEST_CASE("VCD errors name the file and line") {
         std::string::npos);
   CHECK(error_of("$var wire 1 ! a $end\n$enddefinitions $end\n#5\n#4\n").find("time goes back") != std::string::npos);
   CHECK(error_of("$timescale 1 parsecs $end\n").find("unknown time unit") != std::string::npos);
+  // Times are whole numbers ("#2.14748e+09", as mawk prints big numbers, was read as 2).
+  for (const char* bad : {"#2.14748e+09", "#-1", "#", "#12ns"})
+    CHECK(error_of(std::string("$enddefinitions $end\n") + bad + "\n").find(fmt::format("bad.vcd:2: bad time '{}'", bad)) !=
+          std::string::npos);
   CHECK(error_of("$timescale " + std::string(400, '9') + " ns $end\n").find("bad $timescale") != std::string::npos);
   // A size is bounded before anything is allocated from it (was a 64 GB request).
   CHECK(error_of("$var wire 2147483647 ! clk $end\n").find("bad.vcd:1: $var size 2147483647 is out of range") !=
