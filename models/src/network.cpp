@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 #include <zlib.h>
 
 #include "neuroppa/base/error.hpp"
@@ -310,6 +312,35 @@ struct Reader {
       throw Error(fmt::format("{}: \"{}\" has the wrong type ({})", where, key, v.type_name()));
     }
   }
+  // nlohmann converts any number to any arithmetic type, and converting a
+  // float outside the target's range is undefined behaviour (found by
+  // fuzz_model: 7.8e79 read as unsigned). Integers are read exactly instead.
+  template <class T>
+  T exact_integer(const json& v, const char* key) const {
+    if (v.is_number_unsigned()) {
+      const std::uint64_t u = v.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+    } else if (v.is_number_integer()) {
+      const std::int64_t s = v.get<std::int64_t>();
+      if constexpr (std::is_signed_v<T>)
+        if (s >= std::numeric_limits<T>::min() && s <= std::numeric_limits<T>::max()) return static_cast<T>(s);
+    }
+    throw Error(fmt::format("{}: \"{}\" must be an integer in {}..{}, got {}", where, key,
+                            std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), v.dump()));
+  }
+  template <class T>
+  T integer(const json& j, const char* key) const {
+    return exact_integer<T>(at(j, key), key);
+  }
+  template <class T>
+  std::vector<T> integers(const json& j, const char* key) const {
+    const json& v = at(j, key);
+    if (!v.is_array()) throw Error(fmt::format("{}: \"{}\" must be an array of integers", where, key));
+    std::vector<T> out;
+    out.reserve(v.size());
+    for (const json& e : v) out.push_back(exact_integer<T>(e, key));
+    return out;
+  }
   unsigned count(const json& j, const char* key, unsigned max) const {
     const json& v = at(j, key);
     if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max)
@@ -342,10 +373,10 @@ Layer read_layer(const Reader& r, const json& j) {
   if (!parsed) throw Error(fmt::format("{}: unknown kind \"{}\" (mac, shift, threshold, spike)", r.where, kind));
   layer.kind = *parsed;
   layer.code_bits = r.count(j, "code_bits", kMaxWW + 1);
-  if (has_membrane(layer.kind)) layer.vth = r.get<std::int64_t>(j, "vth");
+  if (has_membrane(layer.kind)) layer.vth = r.integer<std::int64_t>(j, "vth");
   else layer.shift = r.count(j, "shift", 1000);
-  layer.bias = r.get<std::vector<std::int64_t>>(j, "bias");
-  layer.codes = r.get<std::vector<std::uint32_t>>(j, "codes");
+  layer.bias = r.integers<std::int64_t>(j, "bias");
+  layer.codes = r.integers<std::uint32_t>(j, "codes");
   return layer;
 }
 
@@ -385,8 +416,8 @@ Network read_network(const fs::path& path) {
   if (j.contains("training")) {
     const json& t = j["training"];
     net.training.arch = r.get<std::string>(t, "arch");
-    net.training.seed = r.get<std::uint64_t>(t, "seed");
-    net.training.epochs = r.get<unsigned>(t, "epochs");
+    net.training.seed = r.integer<std::uint64_t>(t, "seed");
+    net.training.epochs = r.integer<unsigned>(t, "epochs");
     net.training.float_accuracy = r.get<double>(t, "float_accuracy");
     net.training.quantised_accuracy = r.get<double>(t, "quantised_accuracy");
     net.training.notes = r.get<std::string>(t, "notes");

@@ -106,7 +106,16 @@ TEST_CASE("malformed model files give one error naming the file and the fault") 
   rejects("wide.json", [](auto& j) { j["layers"][1]["codes"][3] = 256; }, "does not fit 8 bits");
   rejects("bias.json", [](auto& j) { j["layers"][1]["bias"][0] = 1ll << 40; }, "does not fit AW=32");
   rejects("missing.json", [](auto& j) { j["layers"][1].erase("shift"); }, "missing \"shift\"");
-  rejects("type.json", [](auto& j) { j["layers"][1]["bias"] = "none"; }, "\"bias\" has the wrong type");
+  rejects("type.json", [](auto& j) { j["layers"][1]["bias"] = "none"; }, "\"bias\" must be an array of integers");
+  rejects("name.json", [](auto& j) { j["name"] = 5; }, "\"name\" has the wrong type (number)");
+  // Integers are read exactly: fuzz_model found a float code (7.8e79) that
+  // the JSON library converted to unsigned, which is undefined behaviour.
+  rejects("float-code.json", [](auto& j) { j["layers"][1]["codes"][0] = 7.77778e+79; },
+          "\"codes\" must be an integer in 0..4294967295, got 7.77778e+79");
+  rejects("negative-code.json", [](auto& j) { j["layers"][1]["codes"][0] = -1; }, "\"codes\" must be an integer");
+  rejects("float-bias.json", [](auto& j) { j["layers"][1]["bias"][0] = 1.5; }, "\"bias\" must be an integer");
+  rejects("big-bias.json", [](auto& j) { j["layers"][1]["bias"][0] = 1ull << 63; },
+          "\"bias\" must be an integer in -9223372036854775808..9223372036854775807");
   rejects("spiking.json", [](auto& j) { j["timesteps"] = 4; }, "mac layer in a spiking network");
 
   const auto truncated = test::write_temp_file("truncated.json", good.dump().substr(0, 200));
