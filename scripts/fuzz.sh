@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers with libFuzzer under AddressSanitizer and UBSan.
 #
-#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#   bash scripts/fuzz.sh [TARGET...] [SECONDS_PER_TARGET]
+#   e.g. bash scripts/fuzz.sh vcd 600    (the order does not matter)
 #
 # Targets (fuzz/fuzz_<target>.cpp): liberty, liberty_function, vcd, saif,
 # netlist_json, sdf, model, idx, sweep; default all, 600 s each. Builds with clang-15 into
@@ -15,11 +16,18 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-fuzz
-seconds=${1:-600}
-shift || true
-targets=("$@")
+# Arguments in either order: numbers are the seconds, words the targets.
+seconds=600
+targets=()
+for arg in "$@"; do
+  if [[ $arg =~ ^[0-9]+$ ]]; then
+    if ((arg == 0)); then echo "fuzz: seconds per target must be a positive integer, not '$arg'" >&2; exit 2; fi
+    seconds=$arg
+  else
+    targets+=("$arg")
+  fi
+done
 if ((${#targets[@]} == 0)); then targets=(liberty liberty_function vcd saif netlist_json sdf model idx sweep); fi
-if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then echo "fuzz: seconds per target must be a positive integer, not '$seconds'" >&2; exit 2; fi
 for t in "${targets[@]}"; do
   if [ ! -f "$root/fuzz/fuzz_$t.cpp" ]; then echo "fuzz: no target '$t' (fuzz/fuzz_$t.cpp)" >&2; exit 2; fi
 done

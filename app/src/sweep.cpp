@@ -64,6 +64,39 @@ void check_nesting(const std::string& text, const fs::path& path) {
   }
 }
 
+// Length of the UTF-8 sequence starting at text[i], or 0 if it is not valid
+// (overlong forms, surrogates and code points past U+10FFFF included).
+std::size_t utf8_sequence(const std::string& text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n;
+  unsigned low = 0x80, high = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, low = c == 0xE0 ? 0xA0 : 0x80, high = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, low = c == 0xF0 ? 0x90 : 0x80, high = c == 0xF4 ? 0x8F : 0xBF;
+  else return 0;
+  if (i + n > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return n;
+}
+
+// TOML files are UTF-8. toml11 3.7 checks that only inside strings, and its
+// error path for a bad multi-line string reads past its buffer (found by
+// fuzz_sweep), so the whole text is checked before toml11 sees it.
+void check_utf8(const std::string& text, const fs::path& path) {
+  int line = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0)
+      fail(path, line, fmt::format("not valid UTF-8 (byte 0x{:02X}); a sweep file is UTF-8 text",
+                                   static_cast<unsigned char>(text[i])));
+    if (text[i] == '\n') ++line;
+    i += n;
+  }
+}
+
 // toml11's message is several lines with a source excerpt; one line of it:
 // what it expected, and its hint after "^---" if there is one.
 std::string syntax_message(const std::string& what) {
@@ -85,6 +118,7 @@ Value parse_toml(const fs::path& path) {
   if (fs::file_size(path) > kMaxFileBytes)
     throw Error(fmt::format("{}: a sweep file of more than {} bytes", path.string(), kMaxFileBytes));
   const std::string text = base::read_file(path);
+  check_utf8(text, path);
   check_nesting(text, path);
   try {
     std::istringstream in(text);
