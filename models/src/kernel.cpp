@@ -113,7 +113,9 @@ unsigned max_shift_exponent(unsigned WW) { return (1u << (WW - 1)) - 2; }
 
 unsigned KernelParams::required_accumulator_bits() const {
   const u128 x_max = (u128{1} << XW) - 1;
-  const u128 w_neg = u128{1} << (WW - 1);  // |most negative WW-bit integer|
+  // |most negative WW-bit integer|; threshold kernels have no weights (WW 0),
+  // and shifting by WW - 1 there would be undefined (UBSan found it).
+  const u128 w_neg = WW == 0 ? 0 : u128{1} << (WW - 1);
   switch (kind) {
     case KernelKind::mac: return signed_bits_for(K * x_max * (w_neg - 1), K * x_max * w_neg);
     case KernelKind::shift:

@@ -678,7 +678,8 @@ struct TimedSimulator::Impl {
       const Load& l = fanout[f];
       const int g = l.gate;
       __builtin_prefetch(&arc_pool[l.arc]);
-      __builtin_prefetch(&hot_pool[l.rise]);
+      // Fixed (SDF) arcs index fixed_pool; hot_pool may then be empty.
+      if (l.rise < hot_pool.size()) __builtin_prefetch(hot_pool.data() + l.rise);
       GateState& gate = gate_state[g];
       const std::uint32_t pin = 1u << l.input;
       gate.row ^= pin;
