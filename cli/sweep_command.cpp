@@ -18,14 +18,14 @@ namespace {
 
 namespace sweep = app::sweep;
 
-// A throwaway parser with the commands a sweep can run.
+// A throwaway parser with the commands a sweep can run. The runners own the
+// option values the parser writes into, so they live as long as it does
+// (dropping them left the parser writing into freed memory: ASan).
 struct CommandParser {
   GlobalOptions global;
   CLI::App app;
-  CommandParser() {
-    add_kernels_command(app, global);
-    add_run_command(app, global);
-  }
+  Runner kernels = add_kernels_command(app, global);
+  Runner run = add_run_command(app, global);
 };
 
 sweep::CommandChecker command_checker() {

@@ -157,7 +157,8 @@ TEST_CASE("sweep run locally: plan, run, nothing again on a rerun, resume after 
   const auto direct = run_command({kBin, "--quiet", "--cache-dir", cache, "run", "--model", "shift-mlp", "--lanes", "16",
                                    "--images", "10", "--threads", "1", "--format", "json"});
   REQUIRE(direct.status == 0);
-  for (const auto& row : nlohmann::json::parse(direct.out)[0]["rows"]) {
+  const auto direct_doc = nlohmann::json::parse(direct.out);  // not a temporary: the loop outlives it
+  for (const auto& row : direct_doc[0]["rows"]) {
     const std::string quantity = row["quantity"];
     if (quantity.find("cycles per inference") != std::string::npos || quantity.find("accuracy (platform)") != std::string::npos)
       CHECK(table["rows"][3][quantity] == row["value"]);
