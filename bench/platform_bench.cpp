@@ -36,9 +36,6 @@
 
 using namespace neuroppa;
 
-// libsystemc.so carries a main() that calls sc_main(); this bench has its own.
-extern "C" int sc_main(int, char**) { return 2; }
-
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t) {

@@ -10,11 +10,6 @@
 #include "neuroppa/base/file.hpp"
 #include "options.hpp"
 
-// libsystemc.so carries a main() that calls sc_main(); neuroppa has its own
-// main (which wins at link time) and starts SystemC itself when a command
-// needs the platform, but the library still needs the symbol.
-extern "C" int sc_main(int, char**) { return 2; }
-
 namespace neuroppa::cli {
 
 app::Context GlobalOptions::context(const std::string& tool_indent) const {

@@ -19,11 +19,6 @@
 
 #include "neuroppa/base/error.hpp"
 
-// Targets that link the app library pull in libsystemc.so, whose main()
-// needs an sc_main; the fuzzer's (or replay's) main runs instead. Each
-// target is one translation unit, so this is defined once per binary.
-extern "C" int sc_main(int, char**) { return 2; }
-
 namespace neuroppa::fuzz {
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {

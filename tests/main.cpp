@@ -11,9 +11,6 @@
 
 #include "support.hpp"
 
-// libsystemc.so carries a main() that calls sc_main(); this runner has its own.
-extern "C" int sc_main(int, char**) { return 2; }
-
 int main(int argc, char** argv) {
   std::vector<char*> args;
   bool needs_shared = false;

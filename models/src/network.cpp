@@ -5,7 +5,7 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <type_traits>
+#include <utility>
 #include <zlib.h>
 
 #include "neuroppa/base/error.hpp"
@@ -316,17 +316,15 @@ struct Reader {
   // float outside the target's range is undefined behaviour (found by
   // fuzz_model: 7.8e79 read as unsigned). Integers are read exactly instead.
   template <class T>
-  T exact_integer(const json& v, const char* key) const {
+  T exact_integer(const json& v, const char* key, T lo = std::numeric_limits<T>::min(),
+                  T hi = std::numeric_limits<T>::max()) const {
+    const auto within = [&](auto n) { return std::cmp_greater_equal(n, lo) && std::cmp_less_equal(n, hi); };
     if (v.is_number_unsigned()) {
-      const std::uint64_t u = v.get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
-    } else if (v.is_number_integer()) {
-      const std::int64_t s = v.get<std::int64_t>();
-      if constexpr (std::is_signed_v<T>)
-        if (s >= std::numeric_limits<T>::min() && s <= std::numeric_limits<T>::max()) return static_cast<T>(s);
+      if (within(v.get<std::uint64_t>())) return static_cast<T>(v.get<std::uint64_t>());
+    } else if (v.is_number_integer() && within(v.get<std::int64_t>())) {
+      return static_cast<T>(v.get<std::int64_t>());
     }
-    throw Error(fmt::format("{}: \"{}\" must be an integer in {}..{}, got {}", where, key,
-                            std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), v.dump()));
+    throw Error(fmt::format("{}: \"{}\" must be an integer in {}..{}, got {}", where, key, lo, hi, v.dump()));
   }
   template <class T>
   T integer(const json& j, const char* key) const {
@@ -342,10 +340,7 @@ struct Reader {
     return out;
   }
   unsigned count(const json& j, const char* key, unsigned max) const {
-    const json& v = at(j, key);
-    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max)
-      throw Error(fmt::format("{}: \"{}\" must be an integer in 0..{}, got {}", where, key, max, v.dump()));
-    return v.get<unsigned>();
+    return exact_integer<unsigned>(at(j, key), key, 0, max);
   }
   Shape shape(const json& j, const char* key) const {
     const json& v = at(j, key);

@@ -1,9 +1,8 @@
 #include "neuroppa/tech/activity_file.hpp"
 
-#include <charconv>
-
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <fmt/format.h>
 #include <unordered_map>
