@@ -54,7 +54,7 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
       ->capture_default_str();
-  cmd->add_option("--K", o->K, "Comma-separated synapses per beat")->capture_default_str();
+  cmd->add_option("--K", o->K, "Comma-separated synapses per beat, each 1..1024")->capture_default_str();
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() +
                       "), all, or default (" + kernels::default_archs() +
@@ -66,17 +66,25 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--pipeline", r.pipeline,
                   "0, or 1: a register between the synapse datapath and the accumulator (shorter critical path, "
                   "one cycle more latency, which the golden model adds too)")
+      ->type_name("UINT:0..1")
       ->capture_default_str();
   cmd->add_option("--reset", o->reset,
                   "async or sync: how rst_ni clears every register (sync: for libraries whose flops have no reset "
                   "pin, such as ASAP7)")
       ->capture_default_str();
-  cmd->add_option("--XW", r.XW, "Activation bits")->capture_default_str();
-  cmd->add_option("--AW", r.AW, "Accumulator bits")->capture_default_str();
+  cmd->add_option("--XW", r.XW, "Activation bits (threshold: 1..15, its codes are XW+1 bits)")->type_name("UINT:1..16")->capture_default_str();
+  cmd->add_option("--AW", r.AW, "Accumulator bits (at least what K terms need)")->type_name("UINT:2..64")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Clock frequency power is priced at")->capture_default_str();
-  cmd->add_option("--beats", r.beats, "Beats simulated at gate level per kernel")->check(whole_number("--beats"))->capture_default_str();
-  cmd->add_option("--sparsity", r.sparsity, "Fraction of zero activations")->capture_default_str();
-  cmd->add_option("--beats-per-output", r.beats_per_output, "Beats from first to last")->capture_default_str();
+  cmd->add_option("--beats", r.beats, "Beats simulated at gate level per kernel")
+      ->check(whole_number("--beats") & in_range("--beats", 1, 1e8))
+      ->type_name("UINT:1..1e8")
+      ->capture_default_str();
+  cmd->add_option("--sparsity", r.sparsity, "Fraction of zero activations")
+      ->check(in_range("--sparsity", 0, 1))
+      ->capture_default_str();
+  cmd->add_option("--beats-per-output", r.beats_per_output, "Beats from first to last")
+      ->check(whole_number("--beats-per-output") & in_range("--beats-per-output", 1, 1e6))
+      ->capture_default_str();
   cmd->add_option("--activations", r.activations, "File of activation values to sample (integers)");
   cmd->add_option("--weights", r.weights, "File of weight codes to sample (integers)");
   cmd->add_option("--seed", r.seed, "Operand seed")->check(whole_number("--seed"))->capture_default_str();

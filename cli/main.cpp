@@ -1,4 +1,5 @@
 // neuroppa: argument parsing and dispatch; the work lives in app/.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <cstdlib>
@@ -65,7 +66,15 @@ int main(int argc, char** argv) {
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-      return app.exit(e);
+      if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+      // A command line CLI11 cannot parse (an unknown option, a value that is
+      // not a number, an option given twice) is a usage error like any other:
+      // one line, exit 2.
+      std::string what = e.what();
+      std::replace(what.begin(), what.end(), '\n', ' ');
+      fmt::print(stderr, "neuroppa: error: {} (neuroppa {}--help lists the options)\n", what,
+                 app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name() + " ");
+      return 2;
     }
     for (CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "verify") return verify();

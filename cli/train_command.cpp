@@ -52,6 +52,10 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--train-images", t.train_images, "Use only the first N training images (0: all 60,000)")
       ->check(whole_number("--train-images") & in_range("--train-images", 0, 60000))
       ->capture_default_str();
+  cmd->add_option("--test-images", t.test_images,
+                  "Evaluate the accuracies on only the first N test images (0: all 10,000)")
+      ->check(whole_number("--test-images") & in_range("--test-images", 0, 10000))
+      ->capture_default_str();
   cmd->add_option("-o,--out", o->request.out,
                   "Model file to write (.json or .json.gz; default <kind>-<arch>.json.gz)");
   cmd->add_option("--data", o->request.data, "Folder of the Fashion-MNIST IDX files")->capture_default_str();

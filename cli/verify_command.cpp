@@ -55,14 +55,24 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--pipeline", o->request.pipeline,
                   "0, or 1: a register between the synapse datapath and the accumulator (shorter critical path, "
                   "one cycle more latency, which the golden model adds too)")
+      ->type_name("UINT:0..1")
       ->capture_default_str();
   cmd->add_option("--reset", o->reset, "async or sync: how rst_ni clears every register")->capture_default_str();
-  cmd->add_option("--K", o->request.K, "Synapses per beat")->capture_default_str();
-  cmd->add_option("--XW", o->request.XW, "Activation bits (spike: unused)")->capture_default_str();
+  // K, XW, WW and AW are checked together by models::validate (AW must also
+  // hold K extreme terms), which names the need; the help gives each range.
+  cmd->add_option("--K", o->request.K, "Synapses per beat")->type_name("UINT:1..1024")->capture_default_str();
+  cmd->add_option("--XW", o->request.XW, "Activation bits (threshold: 1..15; spike: unused)")->type_name("UINT:1..16")->capture_default_str();
   cmd->add_option("--WW", o->WW,
-                  "Weight-code bits (default: 8 for mac and spike, 4 for shift; threshold codes are XW+1 bits)");
-  cmd->add_option("--AW", o->request.AW, "Accumulator bits")->capture_default_str();
-  cmd->add_option("--beats", o->request.beats, "Valid beats per kernel")->check(whole_number("--beats"))->capture_default_str();
+                  "Weight-code bits (default: 8 for mac and spike, 4 for shift, which takes 2..6; threshold codes are "
+                  "XW+1 bits)")
+      ->type_name("UINT:1..16");
+  cmd->add_option("--AW", o->request.AW, "Accumulator bits (at least what K terms need)")
+      ->type_name("UINT:2..64")
+      ->capture_default_str();
+  cmd->add_option("--beats", o->request.beats, "Valid beats per kernel")
+      ->check(whole_number("--beats") & in_range("--beats", 1, 1e9))
+      ->type_name("UINT:1..1e9")
+      ->capture_default_str();
   cmd->add_option("--seed", o->request.seed, "Stimulus seed")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--level", o->level, "rtl, or gate: the netlist synthesised onto --lib")
       ->check(one_of("--level", {"rtl", "gate"}))

@@ -55,7 +55,11 @@ if [ "$mode" != sanitize ]; then  # the sanitizer build has its own tree
   if [ ! -f "$build/build.ninja" ]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
   fi
-  cmake --build "$build" -j "$(nproc)"
+  # The main job needs only the command; tests, benchmarks and fuzz targets
+  # are built for the modes that use them.
+  if [ "$mode" = run ]; then cmake --build "$build" -j "$(nproc)" --target neuroppa
+  else cmake --build "$build" -j "$(nproc)"
+  fi
 fi
 
 case "$mode" in

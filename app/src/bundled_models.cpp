@@ -26,9 +26,12 @@ std::vector<std::string> bundled_model_names() {
 }
 
 fs::path resolve_model(const std::string& name) {
-  if (fs::exists(name)) return name;
+  // A path that cannot even be looked at (a folder without search permission
+  // on the way) is the user's file too: the reader says why it cannot be read.
+  std::error_code ec;
+  if (fs::exists(name, ec) || ec) return name;
   const fs::path bundled = bundled_models_dir() / (name + ".json.gz");
-  if (name.find('/') == std::string::npos && fs::exists(bundled)) return bundled;
+  if (name.find('/') == std::string::npos && fs::exists(bundled, ec)) return bundled;
   std::string known;
   for (const auto& n : bundled_model_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(fmt::format("--model {}: no such file, and no bundled model of that name (bundled: {})", name,

@@ -178,6 +178,12 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
                             "timed --activity",
                             r.sdf));
 
+  // Netlists and models side by side first; the loop below then finds them cached.
+  std::vector<sim::KernelBuild> builds;
+  for (const tech::Library& library : libraries)
+    for (const KernelParams& p : kernels) builds.push_back({p, &library});
+  sim::build_kernel_models(builds, context.cache_dir, context.tools, r.by_block);
+
   KernelsResult out;
   const std::size_t total = kernels.size() * libraries.size();
   for (const tech::Library& library : libraries)
@@ -185,7 +191,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       const KernelParams& p = kernels[i];
       context.say(fmt::format("kernels: [{}/{}] {} on {}\n", out.rows.size() + 1, total, p.describe(), library.name));
       out.rows.push_back(
-          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, context.tools)});
+          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, {})});
     }
 
   reports::Table& table = out.table = kernel_cost_table(out.rows);

@@ -114,7 +114,7 @@ std::string syntax_message(const std::string& what) {
 }
 
 Value parse_toml(const fs::path& path) {
-  if (!fs::is_regular_file(path)) throw Error(fmt::format("{}: no such sweep file", path.string()));
+  base::check_input_file(path, "sweep file");
   if (fs::file_size(path) > kMaxFileBytes)
     throw Error(fmt::format("{}: a sweep file of more than {} bytes", path.string(), kMaxFileBytes));
   const std::string text = base::read_file(path);

@@ -63,13 +63,22 @@ VerifyResult verify(const VerifyRequest& r, const Context& context,
   if (r.beats == 0) throw Error("--beats 0: give at least one beat");
   std::optional<tech::Library> library;
   if (r.gate_level) library = read_library(r.lib, context);
-  vmodel::ModelCache cache(context.cache_dir, context.tools);
+  vmodel::ModelCache cache(context.cache_dir);  // quiet: the builds below said what they did
+
+  // Every model side by side first (the loop below then loads them from the
+  // cache); the build reports say which this run built.
+  std::vector<sim::KernelBuild> builds;
+  for (const KernelParams& params : kernels) builds.push_back({params, library ? &*library : nullptr, false});
+  const std::vector<vmodel::BuildReport> built = sim::build_kernel_models(builds, context.cache_dir, context.tools);
 
   VerifyResult out;
   out.seed = r.seed;
-  for (const KernelParams& params : kernels) {
+  for (std::size_t k = 0; k < kernels.size(); ++k) {
+    const KernelParams& params = kernels[k];
     vmodel::BuildReport build;
-    auto model = load_model(params, library ? &*library : nullptr, cache, build, context.tools);
+    auto model = load_model(params, library ? &*library : nullptr, cache, build, {});
+    build.cached = built[k].cached;
+    build.seconds = built[k].seconds;
     sim::KernelHarness dut(model, params);
     models::KernelGolden golden(params);
     models::BeatStream stream(params, r.seed);

@@ -13,7 +13,28 @@
 
 namespace neuroppa::base {
 
+void check_input_file(const std::filesystem::path& path, std::string_view what) {
+  namespace fs = std::filesystem;
+  const std::string name = what.empty() ? path.string() : fmt::format("{} {}", what, path.string());
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (status.type() == fs::file_type::not_found) throw Error(fmt::format("{}: no such file", name));
+  if (ec) throw Error(fmt::format("{}: cannot be read: {}", name, ec.message()));
+  switch (status.type()) {
+    case fs::file_type::regular:
+    case fs::file_type::fifo: break;  // a pipe (e.g. <(zcat big.vcd.gz)) is read as a stream
+    case fs::file_type::directory: throw Error(fmt::format("{}: is a folder, not a file", name));
+    case fs::file_type::character: throw Error(fmt::format("{}: is a character device, not a regular file", name));
+    case fs::file_type::block: throw Error(fmt::format("{}: is a block device, not a regular file", name));
+    case fs::file_type::socket: throw Error(fmt::format("{}: is a socket, not a regular file", name));
+    default: throw Error(fmt::format("{}: is not a regular file", name));
+  }
+  if (::access(path.c_str(), R_OK) != 0)
+    throw Error(fmt::format("{}: cannot be read: {}", name, std::strerror(errno)));
+}
+
 InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
+  check_input_file(path);
   gzFile f = ::gzopen(path.c_str(), "rb");  // reads plain files unchanged too
   if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   ::gzbuffer(f, 1 << 17);

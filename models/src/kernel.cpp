@@ -150,6 +150,10 @@ std::optional<std::string> validate(const KernelParams& p) {
     return fmt::format("K={} is out of range: synapses per beat must be 1..{}", p.K, kMaxK);
   if (!has_membrane(p.kind) && (p.XW < 1 || p.XW > kMaxXW))
     return fmt::format("XW={} is out of range: activation bits must be 1..{}", p.XW, kMaxXW);
+  if (p.kind == KernelKind::threshold && p.WW > kMaxWW)  // the RTL's np_params_check refuses it too
+    return fmt::format("XW={} is out of range for threshold: its weight codes are XW + 1 = {} bits, at most {}; "
+                       "use XW <= {}",
+                       p.XW, p.WW, kMaxWW, kMaxWW - 1);
   if (p.kind != KernelKind::threshold) {
     const unsigned min_ww = p.kind == KernelKind::shift ? 2 : 1;
     if (p.WW < min_ww || p.WW > kMaxWW)

@@ -5,10 +5,12 @@
 #include <sstream>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 
 namespace neuroppa::models {
 
 std::vector<std::uint32_t> read_value_file(const std::filesystem::path& path, unsigned bits, const char* what) {
+  base::check_input_file(path, fmt::format("{} file", what));
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot open {} file", path.string(), what));
   std::vector<std::uint32_t> values;

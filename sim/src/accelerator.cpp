@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <sys/resource.h>
 
 namespace neuroppa::sim {
 namespace {
@@ -20,6 +21,20 @@ struct JobFailure {
   JobError error;
   std::string detail;
 };
+
+// The controller creates the lanes' Verilated models and evaluates its own
+// share of them on its SystemC thread's stack. Verilated frames grow with the
+// kernel's width (mac at K=900 had a 400 KB frame), past SystemC's default
+// thread stack (320 KB), which was a segmentation fault at K >= 900. The
+// controller gets the stack every other Verilated evaluation in neuroppa has,
+// the main thread's and the worker threads' (RLIMIT_STACK, at least 8 MB):
+// SystemC allocates it with new[], so pages never touched cost nothing.
+std::size_t verilated_stack_bytes() {
+  constexpr std::size_t kMinimum = std::size_t{8} << 20, kMaximum = std::size_t{1} << 30;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_STACK, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return kMinimum;
+  return std::clamp<std::size_t>(limit.rlim_cur, kMinimum, kMaximum);
+}
 
 }  // namespace
 
@@ -44,6 +59,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, Datapath& datapath
   attach(datapath, memory, frequency);
   SC_HAS_PROCESS(Accelerator);
   SC_THREAD(controller);
+  set_stack_size(verilated_stack_bytes());
   SC_METHOD(irq_driver);
   sensitive << irq_changed_;
   dont_initialize();

@@ -1,8 +1,10 @@
 #include "neuroppa/sim/kernel_models.hpp"
 
 #include <fmt/format.h>
+#include <thread>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/parallel.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/tech/gate_model.hpp"
 
@@ -45,6 +47,28 @@ KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::
 vmodel::ModelSpec kernel_gate_spec(const KernelNetlist& kernel, bool expose_nets) {
   return tech::gate_level_spec(kernel.netlist, "clk_i",
                          fmt::format("gate {} on {}", kernel.params.describe(), kernel.library->name), expose_nets);
+}
+
+std::vector<vmodel::BuildReport> build_kernel_models(const std::vector<KernelBuild>& kernels,
+                                                     const std::filesystem::path& cache_root,
+                                                     const ProgressFn& progress, bool keep_hierarchy) {
+  std::vector<vmodel::BuildReport> reports(kernels.size());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(kernels.size(), cores));
+  if (workers == 0) return reports;
+  const ProgressFn lines = base::whole_lines(progress);
+  base::parallel_for(kernels.size(), workers, [&](std::size_t i) {
+    const KernelBuild& k = kernels[i];
+    vmodel::ModelCache cache(cache_root, lines);
+    cache.set_build_jobs(std::max(1u, cores / workers));
+    if (!k.library) {
+      cache.load(kernel_rtl_spec(k.params), &reports[i]);
+      return;
+    }
+    const KernelNetlist netlist = synthesize_kernel(k.params, *k.library, cache_root, lines, keep_hierarchy);
+    cache.load(kernel_gate_spec(netlist, k.expose_nets), &reports[i]);
+  });
+  return reports;
 }
 
 }  // namespace neuroppa::sim

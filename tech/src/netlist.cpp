@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 
 namespace neuroppa::tech {
 namespace fs = std::filesystem;
@@ -56,6 +57,7 @@ class NetIds {
 }  // namespace
 
 Netlist read_yosys_json(const fs::path& path, const std::string& top, const Library& library) {
+  base::check_input_file(path);
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
   json doc;

@@ -154,7 +154,7 @@ SynthesisResult synthesize(const SynthesisRequest& r, const fs::path& cache_root
 
 fs::path netlist_json_from_verilog(const fs::path& verilog, const std::string& top, const fs::path& liberty,
                                    const fs::path& cache_root, const ProgressFn& progress) {
-  if (!fs::exists(verilog)) throw Error(fmt::format("{}: no such netlist file", verilog.string()));
+  base::check_input_file(verilog, "netlist");
   const std::string library_text = base::read_file(liberty);
   const std::string netlist_text = base::read_file(verilog);
   // No `hierarchy -check`: physical-only cells (taps, fillers) that the

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "neuroppa/sim/kernel_models.hpp"
@@ -406,4 +407,36 @@ TEST_CASE("run: a bundled model on the platform prints accuracy, cycles and the 
   const auto bad = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--mem", "weights.capacity=1KiB"});
   CHECK(bad.status == 2);
   CHECK(bad.err.find("weight memory of 1024 bytes is too small: layer 2 (dense mac 784 -> 128)") != std::string::npos);
+}
+
+TEST_CASE("command lines the option parser refuses: one line, exit 2") {
+  check_one_line_error({"run", "--model", "mac-mlp", "--K", "1.5"}, "Could not convert: --K = 1.5");
+  check_one_line_error({"train", "--epochs", "1", "--epochs", "2"}, "--epochs: At Most 1 required but received 2");
+  check_one_line_error({"kernels", "--no-such-option"}, "--no-such-option");
+  check_one_line_error({}, "subcommand");
+}
+
+TEST_CASE("input paths: a folder, a special file, an unreadable file, each its own message") {
+  check_one_line_error({"run", "--model", "/tmp"}, "/tmp: is a folder, not a file");
+  check_one_line_error({"kernels", "--lib", "/tmp"}, "/tmp: is a folder, not a file");
+  check_one_line_error({"sweep", "plan", "/dev/null"}, "sweep file /dev/null: is a character device, not a regular file");
+  check_one_line_error({"sweep", "plan", "/nonexistent.toml"}, "sweep file /nonexistent.toml: no such file");
+  check_one_line_error({"power", "--netlist", "/tmp", "--top", "gcd", "--lib", "osu018", "--vcd", "/tmp"},
+                       "/tmp: is a folder, not a file");
+
+  // Without read permission. root reads anything, so as root the command runs
+  // as nobody (setpriv, util-linux).
+  const auto file = neuroppa::test::write_temp_file("unreadable.json", "{}");
+  std::filesystem::permissions(file, std::filesystem::perms::none);
+  // nobody must reach the file (search permission on its folders) to find it unreadable.
+  for (const auto& folder : {file.parent_path(), file.parent_path().parent_path()})
+    std::filesystem::permissions(folder, std::filesystem::perms::others_exec, std::filesystem::perm_options::add);
+  std::vector<std::string> args = {kBin, "run", "--model", file.string()};
+  if (::geteuid() == 0)
+    args.insert(args.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+  const auto r = run_command(args);
+  CAPTURE(r.err);
+  CHECK(r.status == 2);
+  CHECK(lines(r.err) == 1);
+  CHECK(r.err.find(file.string() + ": cannot be read: Permission denied") != std::string::npos);
 }

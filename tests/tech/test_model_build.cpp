@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/vmodel/model_build.hpp"
 #include "support.hpp"
@@ -92,9 +93,39 @@ TEST_CASE("a model is built once, then loaded from the cache") {
   CHECK(second.cached);
   CHECK(first.key == second.key);
   CHECK(fs::exists(root / "models" / first.key / "model.so"));
-  REQUIRE(lines.size() == 3);  // "building ... ", "done ...", "using cached ..."
-  CHECK(lines[0].find("building model test adder once") == 0);
-  CHECK(lines[2].find("using cached model") == 0);
+  // The Verilator runtime first (a new cache), then the model, then the cache.
+  REQUIRE(lines.size() == 5);  // "building ... ", "done ..." twice, "using cached ..."
+  CHECK(lines[0].find("building the Verilator runtime") == 0);
+  CHECK(lines[2].find("building model test adder once") == 0);
+  CHECK(lines[4].find("using cached model") == 0);
+}
+
+TEST_CASE("the Verilator runtime is compiled once and linked into every model") {
+  const fs::path root = test::temp_dir("runtime");
+  std::vector<std::string> lines;
+  vmodel::ModelCache cache(root, [&](std::string_view l) { lines.emplace_back(l); });
+  check_adder(cache.load(adder_spec("runtime one")));
+  check_adder(cache.load(adder_spec("runtime two")));
+  int runtime_builds = 0, model_builds = 0;
+  for (const auto& l : lines) {
+    runtime_builds += l.starts_with("building the Verilator runtime");
+    model_builds += l.starts_with("building model");
+  }
+  CHECK(runtime_builds == 1);
+  CHECK(model_builds == 2);
+  // One runtime folder with the objects its makefile named; the models carry
+  // their own copy (dlopen RTLD_LOCAL): both load and run side by side above.
+  std::vector<fs::path> runtimes;
+  for (const auto& e : fs::directory_iterator(root / "runtime")) runtimes.push_back(e.path());
+  REQUIRE(runtimes.size() == 1);
+  CHECK(fs::exists(runtimes[0] / "verilated.o"));
+  CHECK(fs::exists(runtimes[0] / "verilated_threads.o"));
+  // Neither model compiled the runtime again: its object is not in the build log.
+  for (const auto& e : fs::directory_iterator(root / "logs")) {
+    if (!e.path().filename().string().starts_with("models-")) continue;
+    const std::string log = base::read_file(e.path());
+    CHECK(log.find("-o verilated.o") == std::string::npos);
+  }
 }
 
 TEST_CASE("concurrent processes building the same model share one build") {

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::vmodel {
 namespace fs = std::filesystem;
@@ -28,7 +30,7 @@ namespace {
 // compile against exactly what neuroppa itself was built with.
 std::string_view abi_header_text() { return base::find_embedded(std::span(kAbiFiles, kAbiFilesCount), "model_abi.h"); }
 
-constexpr std::string_view kCacheFormat = "neuroppa-model-cache-1";
+constexpr std::string_view kCacheFormat = "neuroppa-model-cache-2";  // 2: the runtime is linked in
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
@@ -46,6 +48,42 @@ const std::string& tool_versions() {
            first_line(base::capture_output({"g++", "--version"}));
   }();
   return versions;
+}
+
+// Verilator options every model and the shared runtime are built with.
+std::vector<std::string> verilator_common_flags() {
+  return {"-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style"};
+}
+// The C++ compiler's flags (verilator -CFLAGS) and make's optimisation levels.
+constexpr std::array<std::string_view, 2> kCompilerFlags = {"-fPIC", "-O2"};
+constexpr std::array<std::string_view, 2> kMakeOverrides = {"OPT_FAST=-O2", "OPT_SLOW=-O1"};
+std::string compiler_flags(const fs::path& dir) {
+  std::string flags;
+  for (const auto& f : kCompilerFlags) flags += std::string(f) + " ";
+  return flags + "-I" + dir.string();
+}
+
+// The words of `VAR += a \\ b \\ ...` in a makefile Verilator wrote
+// (continuation lines joined).
+std::vector<std::string> makefile_list(const std::string& makefile, std::string_view var) {
+  std::string joined;
+  for (std::size_t i = 0; i < makefile.size(); ++i) {
+    if (makefile[i] == '\\' && i + 1 < makefile.size() && makefile[i + 1] == '\n') {
+      joined += ' ';
+      ++i;
+    } else {
+      joined += makefile[i];
+    }
+  }
+  std::vector<std::string> words;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    const std::size_t end = std::min(joined.find('\n', start), joined.size());
+    const auto line = base::split_words(std::string_view(joined).substr(start, end - start));
+    if (line.size() >= 2 && line[0] == var && line[1] == "+=") words.insert(words.end(), line.begin() + 2, line.end());
+    start = end + 1;
+  }
+  return words;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -203,20 +241,87 @@ std::shared_ptr<const LoadedModel> ModelCache::load(const ModelSpec& spec, Build
   return model;
 }
 
+// Verilator's runtime (verilated.cpp, verilated_threads.cpp) is the same for
+// every model built with one Verilator, one compiler and these flags, and
+// compiling it was the larger part of a small model's build. It is compiled
+// once into the store (runtime/<key>) and linked into every model: each model
+// still carries its own copy (-Bsymbolic, dlopen RTLD_LOCAL), built once.
+std::vector<fs::path> ModelCache::runtime_objects() const {
+  base::Sha256 h;
+  h.update(kCacheFormat).update("verilator runtime").update(tool_versions());
+  for (const auto& f : verilator_common_flags()) h.update(f);
+  for (const auto& f : kCompilerFlags) h.update(f);
+  const std::string key = h.hex();
+  const auto entry = base::ContentStore(root_).get_or_build("runtime", key, [&](const base::ContentStore::BuildContext& ctx) {
+    build_runtime(ctx.dir, ctx.log);
+  });
+  std::vector<fs::path> objects;
+  for (const auto& name : base::split_words(base::read_file(entry.dir / "objects.txt")))
+    objects.push_back(entry.dir / name);
+  if (objects.empty()) throw Error(fmt::format("{}: the Verilator runtime lists no objects: delete the folder", entry.dir.string()));
+  return objects;
+}
+
+// Verilates a one-gate module with the models' own flags and compiles only
+// the runtime objects its makefile names (VM_GLOBAL_FAST, VM_GLOBAL_SLOW), so
+// they get exactly the flags a model's own build would give them.
+void ModelCache::build_runtime(const fs::path& dir, const fs::path& log) const {
+  const auto start = std::chrono::steady_clock::now();
+  if (progress_) progress_("building the Verilator runtime, shared by every model ... ");
+  const std::string top = "np_runtime_stub";
+  base::write_file(dir / (top + ".sv"), "module np_runtime_stub (input logic a_i, output logic y_o);\n"
+                                         "  assign y_o = a_i;\nendmodule\n");
+  std::vector<std::string> argv = {"verilator", "--cc", "--top-module", top, "-CFLAGS", compiler_flags(dir)};
+  const auto common = verilator_common_flags();
+  argv.insert(argv.end(), common.begin(), common.end());
+  argv.insert(argv.end(), {"-Mdir", "obj", top + ".sv"});
+  auto fail = [&](const std::string& step, int rc) {
+    if (progress_) progress_("failed\n");
+    return Error(fmt::format("building the Verilator runtime failed ({} exit status {}); full log: {}\n{}", step, rc,
+                             log.string(), base::tail_of_file(log, 8)));
+  };
+  if (const int rc = base::run_logged(argv, log, dir); rc != 0) throw fail("verilator", rc);
+
+  std::vector<std::string> objects;
+  const std::string classes = base::read_file(dir / "obj" / ("V" + top + "_classes.mk"));
+  for (std::string_view var : {"VM_GLOBAL_FAST", "VM_GLOBAL_SLOW"})
+    for (const auto& name : makefile_list(classes, var)) objects.push_back(name + ".o");
+  if (objects.empty()) throw Error(fmt::format("{}: no VM_GLOBAL objects: is this Verilator 5?", (dir / "obj").string()));
+  const unsigned jobs = build_jobs_ ? build_jobs_ : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> make = {"make", "-C", "obj", "-f", "V" + top + ".mk", "-j", std::to_string(jobs)};
+  make.insert(make.end(), kMakeOverrides.begin(), kMakeOverrides.end());
+  make.insert(make.end(), objects.begin(), objects.end());
+  if (const int rc = base::run_logged(make, log, dir); rc != 0) throw fail("make", rc);
+  for (const auto& o : objects) fs::rename(dir / "obj" / o, dir / o);
+  fs::remove_all(dir / "obj");
+  fs::remove(dir / (top + ".sv"));
+  std::string list;
+  for (const auto& o : objects) list += o + "\n";
+  base::write_file(dir / "objects.txt", list);
+  if (progress_) progress_(fmt::format("done in {:.1f} s\n", seconds_since(start)));
+}
+
 void ModelCache::build(const ModelSpec& spec, const fs::path& dir, const fs::path& log) const {
+  const std::vector<fs::path> runtime = runtime_objects();
   const auto start = std::chrono::steady_clock::now();
   if (progress_) progress_(fmt::format("building model {} with verilator and g++ ... ", spec.label));
   base::write_file(dir / "model_abi.h", abi_header_text());
   base::write_file(dir / "wrapper.cpp", generate_wrapper(spec));
   for (const auto& s : spec.sources) base::write_file(dir / s.name, s.text);
 
-  const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::string> argv = {
-      "verilator", "--cc", "--exe", "--build", "-j", std::to_string(jobs), "-O3",
-      "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-      "-Wno-style", "--top-module", spec.top, "-CFLAGS", "-fPIC -O2 -I" + dir.string(),
-      "-LDFLAGS", "-shared -Wl,-Bsymbolic", "-MAKEFLAGS", "OPT_FAST=-O2 OPT_SLOW=-O1",
-      "-Mdir", "obj", "-o", "model.so"};
+  const unsigned jobs = build_jobs_ ? build_jobs_ : std::max(1u, std::thread::hardware_concurrency());
+  // The runtime's objects go in through the link flags; emptying
+  // VM_GLOBAL_FAST/SLOW keeps make from compiling them again.
+  std::string link = "-shared -Wl,-Bsymbolic";
+  for (const auto& o : runtime) link += " " + o.string();
+  std::string make_flags = "VM_GLOBAL_FAST= VM_GLOBAL_SLOW=";
+  for (const auto& o : kMakeOverrides) make_flags += " " + std::string(o);
+  std::vector<std::string> argv = {"verilator", "--cc", "--exe", "--build", "-j", std::to_string(jobs),
+                                   "--top-module", spec.top, "-CFLAGS", compiler_flags(dir),
+                                   "-LDFLAGS", link, "-MAKEFLAGS", make_flags};
+  const auto common = verilator_common_flags();
+  argv.insert(argv.end(), common.begin(), common.end());
+  argv.insert(argv.end(), {"-Mdir", "obj", "-o", "model.so"});
   for (const auto& [name, value] : spec.parameters) argv.push_back(fmt::format("-G{}={}", name, value));
   argv.insert(argv.end(), spec.verilator_flags.begin(), spec.verilator_flags.end());
   for (const auto& s : spec.sources) argv.push_back(s.name);

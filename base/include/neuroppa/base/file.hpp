@@ -6,6 +6,13 @@
 
 namespace neuroppa::base {
 
+// Checks that `path` can be opened for reading before anything else says
+// why not: missing, a folder, a special file (a device or socket; a pipe is
+// accepted and read as a stream), or no read permission, each its own message
+// naming the path (after `what`, e.g. "--model", when given). Every reader
+// below calls it first.
+void check_input_file(const std::filesystem::path& path, std::string_view what = {});
+
 // The whole file, gunzipped if it is gzip-compressed (plain files are read
 // as they are). Throws neuroppa::Error naming the file if it cannot be
 // opened or its compressed data are corrupt or truncated.

@@ -15,4 +15,7 @@ double leading_number(const std::string& text, std::size_t& used);
 // "a,b,,c" -> {"a", "b", "c"}: the non-empty items of a comma-separated list.
 std::vector<std::string> split_list(std::string_view text);
 
+// " a\tb\n c " -> {"a", "b", "c"}: the words of a text, split at whitespace.
+std::vector<std::string> split_words(std::string_view text);
+
 }  // namespace neuroppa::base

@@ -43,4 +43,19 @@ KernelNetlist synthesize_kernel(const models::KernelParams& params, const tech::
 // `expose_nets`, the form toggle counting reads.
 vmodel::ModelSpec kernel_gate_spec(const KernelNetlist& kernel, bool expose_nets);
 
+// A kernel to build ahead: on `library` (synthesis, then the gate-level model
+// in the form toggle counting reads), or without one its RTL model.
+struct KernelBuild {
+  models::KernelParams params;
+  const tech::Library* library = nullptr;
+  bool expose_nets = true;  // gate level: the counting form (kernel_gate_spec)
+};
+// Synthesises and builds every kernel of the list that is not cached yet, as
+// many side by side as the machine has cores (yosys and most of a model's
+// compile use one core each), so that a loop over them afterwards finds them
+// all in the cache. Throws the first (in list order) error of any. Returns
+// each kernel's model build (cached or built, and how long it took).
+std::vector<vmodel::BuildReport> build_kernel_models(const std::vector<KernelBuild>& kernels, const std::filesystem::path& cache_root,
+                         const ProgressFn& progress, bool keep_hierarchy = false);
+
 }  // namespace neuroppa::sim

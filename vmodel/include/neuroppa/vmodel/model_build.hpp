@@ -134,14 +134,21 @@ class ModelCache {
   explicit ModelCache(std::filesystem::path root, ProgressFn progress = {});
 
   std::string key(const ModelSpec& spec) const;
+  // Compiler processes one build may run (make -j); default: the machine's
+  // cores. Builds that run side by side share the cores between them.
+  void set_build_jobs(unsigned jobs) { build_jobs_ = jobs; }
   std::shared_ptr<const LoadedModel> load(const ModelSpec& spec, BuildReport* report = nullptr);
   const std::filesystem::path& root() const { return root_; }
 
  private:
   void build(const ModelSpec& spec, const std::filesystem::path& dir, const std::filesystem::path& log) const;
+  // Verilator's runtime, compiled once per tool versions and flags, linked into every model.
+  std::vector<std::filesystem::path> runtime_objects() const;
+  void build_runtime(const std::filesystem::path& dir, const std::filesystem::path& log) const;
 
   std::filesystem::path root_;
   ProgressFn progress_;
+  unsigned build_jobs_ = 0;  // 0: the machine's cores
 };
 
 // The C++ wrapper source neuroppa generates for a spec (exposed for tests).
