@@ -31,6 +31,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global);
 Runner add_run_command(CLI::App& app, const GlobalOptions& global);
 Runner add_paper_command(CLI::App& app, const GlobalOptions& global);
 Runner add_sweep_command(CLI::App& app, const GlobalOptions& global);
+Runner add_kinds_command(CLI::App& app, const GlobalOptions& global);
 
 // Writes `text` to stdout, or to `file` if one is given.
 void emit(const std::string& text, const std::string& file);

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   const Runner run = add_run_command(app, global);
   const Runner paper = add_paper_command(app, global);
   const Runner sweep = add_sweep_command(app, global);
+  const Runner kinds = add_kinds_command(app, global);
 
   try {
     try {
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "run") return run();
       if (sub->get_name() == "paper") return paper();
       if (sub->get_name() == "sweep") return sweep();
+      if (sub->get_name() == "kinds") return kinds();
     }
     return 2;
   } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 # Writes a C++ source that embeds text files as raw string literals.
-# Usage: cmake -DOUTPUT=out.cpp -DFILES="a;b" -DNAMESPACE=neuroppa::kernels -DSYMBOL=kRtlFiles -P embed_files.cmake
+# Usage: cmake -DOUTPUT=out.cpp -DFILES="a;b" -DNAMESPACE=neuroppa::kernels -DSYMBOL=kRtlFiles [-DBASE=dir] -P embed_files.cmake
+# (BASE: files are named by their path relative to it, else by their name).
 # defines NAMESPACE::SYMBOL (base::EmbeddedFile[]) and NAMESPACE::SYMBOLCount.
 # Run at build time, so the binary carries the RTL and headers it needs to
 # build models at run time, and their text is part of every cache key.
@@ -9,7 +10,11 @@ string(APPEND content "extern const base::EmbeddedFile ${SYMBOL}[];\nextern cons
 string(APPEND content "const base::EmbeddedFile ${SYMBOL}[] = {\n")
 foreach(file IN LISTS FILES)
   file(READ "${file}" text)
-  get_filename_component(name "${file}" NAME)
+  if(DEFINED BASE)
+    file(RELATIVE_PATH name "${BASE}" "${file}")
+  else()
+    get_filename_component(name "${file}" NAME)
+  endif()
   if(text MATCHES "\\)np_embed\"")
     message(FATAL_ERROR "${file} contains the raw-string delimiter )np_embed\"")
   endif()

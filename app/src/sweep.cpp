@@ -10,12 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-#include <toml.hpp>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
+#include "neuroppa/base/toml.hpp"
 #include "neuroppa_version.hpp"
 
 namespace neuroppa::app::sweep {
@@ -24,137 +24,29 @@ using json = nlohmann::json;
 
 namespace {
 
-// std::map keeps nothing of the file's order; values carry their line, by
-// which axes are put back in the order they were written.
-using Value = toml::basic_value<toml::discard_comments, std::map, std::vector>;
+using Value = base::TomlValue;
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;
-constexpr int kMaxNesting = 32;  // a sweep file needs 2; toml11's parser recurses per level
 constexpr std::size_t kMaxPoints = 100000;
 
-[[noreturn]] void fail(const fs::path& path, int line, const std::string& what) {
-  throw Error(fmt::format("{}:{}: {}", path.string(), line, what));
-}
-
-int line_of(const Value& v) { return static_cast<int>(v.location().line()); }
-
-// Brackets nested deeper than any sweep file needs are refused before the
-// recursive TOML parser sees them (strings and comments roughly skipped: a
-// bracket in a string only counts against a generous limit).
-void check_nesting(const std::string& text, const fs::path& path) {
-  int depth = 0, line = 1;
-  char quote = 0;
-  bool comment = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') ++line, comment = false;
-    if (comment) continue;
-    if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '#') comment = true;
-    else if (c == '"' || c == '\'') quote = c;
-    else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) fail(path, line, fmt::format("brackets nested more than {} deep", kMaxNesting));
-    } else if (c == ']' || c == '}') {
-      depth = std::max(0, depth - 1);
-    }
-  }
-}
-
-// Length of the UTF-8 sequence starting at text[i], or 0 if it is not valid
-// (overlong forms, surrogates and code points past U+10FFFF included).
-std::size_t utf8_sequence(const std::string& text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned c = byte(i);
-  if (c < 0x80) return 1;
-  std::size_t n;
-  unsigned low = 0x80, high = 0xBF;  // the range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3, low = c == 0xE0 ? 0xA0 : 0x80, high = c == 0xED ? 0x9F : 0xBF;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4, low = c == 0xF0 ? 0x90 : 0x80, high = c == 0xF4 ? 0x8F : 0xBF;
-  else return 0;
-  if (i + n > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  return n;
-}
-
-// TOML files are UTF-8. toml11 3.7 checks that only inside strings, and its
-// error path for a bad multi-line string reads past its buffer (found by
-// fuzz_sweep), so the whole text is checked before toml11 sees it.
-void check_utf8(const std::string& text, const fs::path& path) {
-  int line = 1;
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t n = utf8_sequence(text, i);
-    if (n == 0)
-      fail(path, line, fmt::format("not valid UTF-8 (byte 0x{:02X}); a sweep file is UTF-8 text",
-                                   static_cast<unsigned char>(text[i])));
-    if (text[i] == '\n') ++line;
-    i += n;
-  }
-}
-
-// toml11's message is several lines with a source excerpt; one line of it:
-// what it expected, and its hint after "^---" if there is one.
-std::string syntax_message(const std::string& what) {
-  std::string first = what.substr(0, what.find('\n'));
-  if (first.rfind("[error] ", 0) == 0) first = first.substr(8);
-  if (const auto colon = first.find(": "); first.rfind("toml::", 0) == 0 && colon != std::string::npos)
-    first = first.substr(colon + 2);
-  if (const auto hint = what.find("^---"); hint != std::string::npos) {
-    std::string h = what.substr(hint + 4, what.find('\n', hint) - hint - 4);
-    while (!h.empty() && h.front() == '-') h.erase(0, 1);
-    while (!h.empty() && h.front() == ' ') h.erase(0, 1);
-    if (!h.empty()) first += " (" + h + ")";
-  }
-  return first;
-}
-
-Value parse_toml(const fs::path& path) {
-  base::check_input_file(path, "sweep file");
-  if (fs::file_size(path) > kMaxFileBytes)
-    throw Error(fmt::format("{}: a sweep file of more than {} bytes", path.string(), kMaxFileBytes));
-  const std::string text = base::read_file(path);
-  check_utf8(text, path);
-  check_nesting(text, path);
-  try {
-    std::istringstream in(text);
-    return toml::parse<toml::discard_comments, std::map, std::vector>(in, path.string());
-  } catch (const toml::syntax_error& e) {
-    fail(path, static_cast<int>(e.location().line()), "not valid TOML: " + syntax_message(e.what()));
-  } catch (const toml::exception& e) {
-    fail(path, static_cast<int>(e.location().line()), "not valid TOML: " + syntax_message(e.what()));
-  } catch (const std::out_of_range& e) {  // e.g. an integer beyond 64 bits
-    throw Error(fmt::format("{}: not valid TOML: {}", path.string(), e.what()));
-  }
-}
+using base::fail_at;
+using base::in_file_order;
+using base::line_of;
 
 // A value as it goes on the command line.
 std::string scalar(const Value& v, const fs::path& path, const std::string& what) {
   if (v.is_string()) return v.as_string().str;
   if (v.is_integer()) return std::to_string(v.as_integer());
   if (v.is_floating()) {
-    if (!std::isfinite(v.as_floating())) fail(path, line_of(v), what + ": give a finite number");
+    if (!std::isfinite(v.as_floating())) fail_at(path, line_of(v), what + ": give a finite number");
     return fmt::format("{}", v.as_floating());
   }
-  fail(path, line_of(v), what + ": give a string or a number");
+  fail_at(path, line_of(v), what + ": give a string or a number");
 }
 
 std::string string_field(const Value& v, const fs::path& path, const std::string& key) {
-  if (!v.is_string()) fail(path, line_of(v), fmt::format("'{}' must be a string, e.g. {} = \"...\"", key, key));
+  if (!v.is_string()) fail_at(path, line_of(v), fmt::format("'{}' must be a string, e.g. {} = \"...\"", key, key));
   return v.as_string().str;
-}
-
-// Entries of a table in the order they were written.
-std::vector<std::pair<std::string, const Value*>> in_file_order(const Value& table) {
-  std::vector<std::pair<std::string, const Value*>> entries;
-  for (const auto& [key, value] : table.as_table()) entries.emplace_back(key, &value);
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return line_of(*a.second) < line_of(*b.second); });
-  return entries;
 }
 
 void read_slurm(const Value& table, const fs::path& path, SlurmSettings& s) {
@@ -162,58 +54,58 @@ void read_slurm(const Value& table, const fs::path& path, SlurmSettings& s) {
     if (key == "time") {
       s.time = string_field(*v, path, "slurm.time");
       const bool ok = !s.time.empty() && s.time.find_first_not_of("0123456789:-") == std::string::npos;
-      if (!ok) fail(path, line_of(*v), fmt::format("slurm.time '{}': give minutes or [D-]HH:MM:SS, e.g. \"01:30:00\"", s.time));
+      if (!ok) fail_at(path, line_of(*v), fmt::format("slurm.time '{}': give minutes or [D-]HH:MM:SS, e.g. \"01:30:00\"", s.time));
     } else if (key == "mem") {
       s.mem = string_field(*v, path, "slurm.mem");
       const std::size_t digits = s.mem.find_first_not_of("0123456789");
       const bool ok = digits > 0 && (digits == s.mem.size() ||
                                      (digits + 1 == s.mem.size() && std::string("KMGT").find(s.mem.back()) != std::string::npos));
-      if (!ok) fail(path, line_of(*v), fmt::format("slurm.mem '{}': give megabytes or a size like \"4G\" or \"500M\"", s.mem));
+      if (!ok) fail_at(path, line_of(*v), fmt::format("slurm.mem '{}': give megabytes or a size like \"4G\" or \"500M\"", s.mem));
     } else if (key == "partition") {
       s.partition = string_field(*v, path, "slurm.partition");
     } else if (key == "throttle") {
       if (!v->is_integer() || v->as_integer() < 0 || v->as_integer() > 100000)
-        fail(path, line_of(*v), "slurm.throttle: give a whole number 0..100000 (0: no limit)");
+        fail_at(path, line_of(*v), "slurm.throttle: give a whole number 0..100000 (0: no limit)");
       s.throttle = static_cast<unsigned>(v->as_integer());
     } else {
-      fail(path, line_of(*v), fmt::format("unknown key slurm.{}; keys: time, mem, partition, throttle", key));
+      fail_at(path, line_of(*v), fmt::format("unknown key slurm.{}; keys: time, mem, partition, throttle", key));
     }
   }
 }
 
 void read_axes(const Value& table, const fs::path& path, SweepFile& s, const CommandChecker& checker) {
-  if (!table.is_table()) fail(path, line_of(table), "'axes' must be a table: [axes] then name = [values]");
+  if (!table.is_table()) fail_at(path, line_of(table), "'axes' must be a table: [axes] then name = [values]");
   for (const auto& [name, v] : in_file_order(table)) {
     if (std::find(kReservedOptions.begin(), kReservedOptions.end(), name) != kReservedOptions.end())
-      fail(path, line_of(*v), fmt::format("'{}' cannot be an axis: the sweep sets --{} itself", name, name));
+      fail_at(path, line_of(*v), fmt::format("'{}' cannot be an axis: the sweep sets --{} itself", name, name));
     if (!checker.has_option(s.command, name))
-      fail(path, line_of(*v), fmt::format("unknown axis '{}': neuroppa {} has no option --{} (see neuroppa {} --help)",
+      fail_at(path, line_of(*v), fmt::format("unknown axis '{}': neuroppa {} has no option --{} (see neuroppa {} --help)",
                                           name, s.command, name, s.command));
     if (!v->is_array() || v->as_array().empty())
-      fail(path, line_of(*v), fmt::format("axis '{}' must be a non-empty list, e.g. {} = [\"a\", \"b\"]", name, name));
+      fail_at(path, line_of(*v), fmt::format("axis '{}' must be a non-empty list, e.g. {} = [\"a\", \"b\"]", name, name));
     Axis axis{name, {}, line_of(*v)};
     std::set<std::string> seen;
     for (const Value& e : v->as_array()) {
-      if (e.is_boolean()) fail(path, line_of(e), fmt::format("axis '{}': flags cannot be swept; set them in [options]", name));
+      if (e.is_boolean()) fail_at(path, line_of(e), fmt::format("axis '{}': flags cannot be swept; set them in [options]", name));
       std::string value = scalar(e, path, fmt::format("axis '{}'", name));
       if (!seen.insert(value).second)
-        fail(path, line_of(e), fmt::format("axis '{}' lists {} twice: that would be a duplicate point; remove one", name, value));
+        fail_at(path, line_of(e), fmt::format("axis '{}' lists {} twice: that would be a duplicate point; remove one", name, value));
       axis.values.push_back(std::move(value));
     }
     s.axes.push_back(std::move(axis));
   }
-  if (s.axes.empty()) fail(path, line_of(table), "no axes: give at least one, e.g. K = [9, 25]");
+  if (s.axes.empty()) fail_at(path, line_of(table), "no axes: give at least one, e.g. K = [9, 25]");
 }
 
 void read_options(const Value& table, const fs::path& path, SweepFile& s, const CommandChecker& checker) {
-  if (!table.is_table()) fail(path, line_of(table), "'options' must be a table: [options] then name = value");
+  if (!table.is_table()) fail_at(path, line_of(table), "'options' must be a table: [options] then name = value");
   for (const auto& [name, v] : in_file_order(table)) {
     if (std::find(kReservedOptions.begin(), kReservedOptions.end(), name) != kReservedOptions.end())
-      fail(path, line_of(*v), fmt::format("'{}' cannot be set: the sweep sets --{} itself", name, name));
+      fail_at(path, line_of(*v), fmt::format("'{}' cannot be set: the sweep sets --{} itself", name, name));
     if (!checker.has_option(s.command, name))
-      fail(path, line_of(*v), fmt::format("unknown option '{}': neuroppa {} has no option --{}", name, s.command, name));
+      fail_at(path, line_of(*v), fmt::format("unknown option '{}': neuroppa {} has no option --{}", name, s.command, name));
     for (const Axis& a : s.axes)
-      if (a.name == name) fail(path, line_of(*v), fmt::format("'{}' is both an axis (line {}) and an option; keep one", name, a.line));
+      if (a.name == name) fail_at(path, line_of(*v), fmt::format("'{}' is both an axis (line {}) and an option; keep one", name, a.line));
     if (v->is_boolean()) {
       if (v->as_boolean()) s.fixed.emplace_back(name, "");
       continue;
@@ -246,14 +138,14 @@ void check_points(const SweepFile& s, const Value& root, const CommandChecker& c
     int line = root.contains("options") ? line_of(root.at("options")) : 1;
     for (const auto& [name, value] : s.fixed)
       if (why->find("--" + name) != std::string::npos) line = line_of(root.at("options").at(name));
-    fail(s.path, line, "the options are refused: " + *why);
+    fail_at(s.path, line, "the options are refused: " + *why);
   }
   for (std::size_t a = 0; a < s.axes.size(); ++a)
     for (const std::string& value : s.axes[a].values) {
       std::vector<std::string> values = first;
       values[a] = value;
       if (const auto why = checker.check(command_line(s, values)))
-        fail(s.path, s.axes[a].line, fmt::format("axis '{}' value {} is refused: {}", s.axes[a].name, value, *why));
+        fail_at(s.path, s.axes[a].line, fmt::format("axis '{}' value {} is refused: {}", s.axes[a].name, value, *why));
     }
 }
 
@@ -307,36 +199,36 @@ reports::Cell cell_of(const json& v) {
 SweepFile read_sweep_file(const fs::path& given, const CommandChecker& checker) {
   SweepFile s;
   s.path = fs::absolute(given).lexically_normal();
-  const Value root = parse_toml(s.path);
-  if (!root.is_table()) fail(s.path, 1, "a sweep file is a TOML table");
+  const Value root = base::read_toml_file(s.path, "sweep file", kMaxFileBytes);
+  if (!root.is_table()) fail_at(s.path, 1, "a sweep file is a TOML table");
   for (const auto& [key, v] : in_file_order(root)) {
     static const std::set<std::string> keys = {"name", "command", "results", "axes", "options", "slurm"};
     if (!keys.count(key))
-      fail(s.path, line_of(*v), fmt::format("unknown key '{}'; keys: name, command, results, [axes], [options], [slurm]", key));
+      fail_at(s.path, line_of(*v), fmt::format("unknown key '{}'; keys: name, command, results, [axes], [options], [slurm]", key));
   }
   if (!root.contains("command"))
-    fail(s.path, 1, fmt::format("no 'command': add command = \"kernels\" or command = \"run\""));
+    fail_at(s.path, 1, fmt::format("no 'command': add command = \"kernels\" or command = \"run\""));
   s.command = string_field(root.at("command"), s.path, "command");
   if (std::find(kSweepCommands.begin(), kSweepCommands.end(), s.command) == kSweepCommands.end())
-    fail(s.path, line_of(root.at("command")), fmt::format("command '{}': a sweep runs kernels or run", s.command));
+    fail_at(s.path, line_of(root.at("command")), fmt::format("command '{}': a sweep runs kernels or run", s.command));
   s.name = root.contains("name") ? string_field(root.at("name"), s.path, "name") : s.path.stem().string();
   if (s.name.empty() || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
-    fail(s.path, root.contains("name") ? line_of(root.at("name")) : 1,
+    fail_at(s.path, root.contains("name") ? line_of(root.at("name")) : 1,
          fmt::format("name '{}': use letters, digits, '.', '_' and '-' (it names files and Slurm jobs)", s.name));
   const std::string results = root.contains("results") ? string_field(root.at("results"), s.path, "results") : s.name + "-results";
   s.results = (s.path.parent_path() / results).lexically_normal();
-  if (!root.contains("axes")) fail(s.path, 1, "no [axes]: add [axes] with at least one, e.g. K = [9, 25]");
+  if (!root.contains("axes")) fail_at(s.path, 1, "no [axes]: add [axes] with at least one, e.g. K = [9, 25]");
   read_axes(root.at("axes"), s.path, s, checker);
   if (root.contains("options")) read_options(root.at("options"), s.path, s, checker);
   if (root.contains("slurm")) {
-    if (!root.at("slurm").is_table()) fail(s.path, line_of(root.at("slurm")), "'slurm' must be a table: [slurm]");
+    if (!root.at("slurm").is_table()) fail_at(s.path, line_of(root.at("slurm")), "'slurm' must be a table: [slurm]");
     read_slurm(root.at("slurm"), s.path, s.slurm);
   }
   std::size_t points = 1;
   for (const Axis& a : s.axes) {
     points *= a.values.size();
     if (points > kMaxPoints)
-      fail(s.path, a.line, fmt::format("more than {} points; split the sweep", kMaxPoints));
+      fail_at(s.path, a.line, fmt::format("more than {} points; split the sweep", kMaxPoints));
   }
   check_points(s, root, checker);
   return s;

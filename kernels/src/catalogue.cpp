@@ -9,6 +9,7 @@
 #include "neuroppa/base/embedded.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/text.hpp"
+#include "neuroppa/kernels/package.hpp"
 
 namespace neuroppa::kernels {
 
@@ -20,15 +21,25 @@ namespace {
 
 using models::KernelKind;
 
-constexpr std::array kCatalogue = {
-    KernelTraits{KernelKind::mac, "mac", "multiply-accumulate: x * w (the baseline)", "np_mac_kernel.sv", true, true},
-    KernelTraits{KernelKind::shift, "shift", "power-of-two weights: +/-(x << e), or 0 (pruned)", "np_shift_kernel.sv",
-                 true, true},
-    KernelTraits{KernelKind::threshold, "threshold", "Threshold Neuron: +/-max(0, x - theta)",
-                 "np_threshold_kernel.sv", true, false},
-    KernelTraits{KernelKind::spike, "spike", "integrate-and-fire: spike ? w : 0, membrane with reset by subtraction",
-                 "np_spike_kernel.sv", false, true},
-};
+// The traits of the built-in kinds, from their package manifests
+// (kernels/packages/<kind>/kernel.toml, compiled in).
+std::vector<KernelTraits> builtin_traits() {
+  std::vector<KernelTraits> out;
+  for (const Package& p : builtin_packages()) {
+    const auto kind = models::parse_kernel_kind(p.name);
+    if (!kind) throw std::logic_error("built-in package " + p.name + " has no kernel kind");
+    const auto takes = [&](std::string_view name) {
+      return std::find(p.rtl_parameters.begin(), p.rtl_parameters.end(), name) != p.rtl_parameters.end();
+    };
+    out.push_back({*kind, p.name, p.description, p.rtl_files.front(), takes("XW"), takes("WW")});
+  }
+  return out;
+}
+
+const std::vector<KernelTraits>& catalogue_entries() {
+  static const std::vector<KernelTraits> entries = builtin_traits();
+  return entries;
+}
 
 // Modules every kernel uses, in compilation order; then the output stage or,
 // where the kind keeps a membrane, the membrane update.
@@ -40,10 +51,10 @@ constexpr std::string_view kMembrane = "np_membrane.sv";
 
 }  // namespace
 
-std::span<const KernelTraits> catalogue() { return kCatalogue; }
+std::span<const KernelTraits> catalogue() { return catalogue_entries(); }
 
 const KernelTraits& traits(KernelKind kind) {
-  for (const KernelTraits& t : kCatalogue)
+  for (const KernelTraits& t : catalogue_entries())
     if (t.kind == kind) return t;
   throw std::logic_error("kernel kind missing from the catalogue");
 }
@@ -90,7 +101,7 @@ std::string arch_names() { return names_of(models::kAllKernelArchs); }
 
 std::string default_archs() {
   std::string out;
-  for (const KernelTraits& t : kCatalogue)
+  for (const KernelTraits& t : catalogue_entries())
     out += fmt::format("{}{} {}", out.empty() ? "" : ", ", t.name, models::to_string(models::default_arch(t.kind)));
   return out;
 }

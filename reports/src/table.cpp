@@ -57,16 +57,23 @@ std::string latex_escape(const std::string& s) {
   return out;
 }
 
+// A "|" in a cell would end it; Markdown reads "\|" as the character itself.
+std::string markdown_cell(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 std::string markdown(const Table& t) {
   std::string out = t.title.empty() ? "" : "### " + t.title + "\n\n";
   out += "|";
-  for (const auto& c : t.columns) out += " " + header(c) + " |";
+  for (const auto& c : t.columns) out += " " + markdown_cell(header(c)) + " |";
   out += "\n|";
   for (std::size_t i = 0; i < t.columns.size(); ++i) out += i == 0 ? "---|" : "---:|";
   out += "\n";
   for (const auto& row : t.rows) {
     out += "|";
-    for (std::size_t i = 0; i < row.size(); ++i) out += " " + cell_text(row[i], t.columns[i]) + " |";
+    for (std::size_t i = 0; i < row.size(); ++i) out += " " + markdown_cell(cell_text(row[i], t.columns[i])) + " |";
     out += "\n";
   }
   for (const auto& note : t.notes) out += "\n" + note + "\n";

@@ -85,7 +85,7 @@ TEST_CASE("sweep files: each fault one line with file:line and the fix, before a
   // fuzz_sweep: bytes that are not UTF-8 in a multi-line string sent toml11
   // reading past its buffer; they are refused before toml11 sees them.
   check_refused("command = \"run\"\n[axes]\nmodel = '''mac\xf8-mlp\n",
-                "3: not valid UTF-8 (byte 0xF8); a sweep file is UTF-8 text");
+                "3: not valid UTF-8 (byte 0xF8); TOML is UTF-8 text");
   check_refused("command = \"run\"\nname = \"caf\xc3\"\n", "2: not valid UTF-8 (byte 0xC3)");
   check_refused("command = \"run\"\n# \xed\xa0\x80 a surrogate\n", "2: not valid UTF-8 (byte 0xED)");
 }

@@ -3,8 +3,9 @@
 // the command line's choices are derived. What a kind computes is its golden
 // model (models/kernel.hpp); how it is built is its RTL (rtl/) and this entry.
 //
-// Adding a kind: its RTL file, its golden model (models/kernel.cpp), one
-// entry in kernels/src/catalogue.cpp, and tests.
+// The built-in kinds' traits come from their package manifests
+// (kernels/packages/<kind>/kernel.toml, read by kernels/package.hpp); their
+// golden models are still models/kernel.cpp's.
 #pragma once
 
 #include <span>
