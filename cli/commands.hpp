@@ -33,6 +33,12 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global);
 Runner add_sweep_command(CLI::App& app, const GlobalOptions& global);
 Runner add_kinds_command(CLI::App& app, const GlobalOptions& global);
 
+// --kernel-path on a command that takes kinds, into `folders`.
+void add_kernel_path_option(CLI::App& cmd, std::string& folders);
+// The catalogue for a command: built-ins, NEUROPPA_KERNEL_PATH, then `folders`
+// (--kernel-path), each package registered as a kind.
+void load_kernel_packages(const std::string& folders, const GlobalOptions& global);
+
 // Writes `text` to stdout, or to `file` if one is given.
 void emit(const std::string& text, const std::string& file);
 

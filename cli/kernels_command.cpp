@@ -5,6 +5,7 @@
 #include "neuroppa/app/kernels.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "options.hpp"
 
 namespace neuroppa::cli {
@@ -14,6 +15,7 @@ struct KernelsOptions {
   app::KernelsRequest request;
   std::string lib = "osu018";
   std::string kinds = "all";
+  std::string kernel_path;
   std::string K = "9";
   std::string arch = "default";
   std::string reset = "async";
@@ -24,7 +26,9 @@ struct KernelsOptions {
 };
 
 int run_kernels(KernelsOptions o, const GlobalOptions& global) {
+  load_kernel_packages(o.kernel_path, global);
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
+  kernels::prepare_kinds(o.request.kinds);
   o.request.Ks = parse_unsigned_list(o.K, "--K");
   o.request.archs = kernels::parse_archs(o.arch, "--arch");
   o.request.reset = kernels::parse_reset(o.reset, "--reset");
@@ -52,8 +56,10 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--lib", o->lib,
                   "Comma-separated libraries: osu018, osu035, osu050 or Liberty files (.lib or .lib.gz)")
       ->capture_default_str();
-  cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
+  cmd->add_option("--kinds", o->kinds,
+                  "Comma-separated kernels (" + kernels::kind_names() + ", or a kernel package's name) or all")
       ->capture_default_str();
+  add_kernel_path_option(*cmd, o->kernel_path);
   cmd->add_option("--K", o->K, "Comma-separated synapses per beat, each 1..1024")->capture_default_str();
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() +

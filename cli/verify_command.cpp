@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "neuroppa/app/verify.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "options.hpp"
 
 namespace neuroppa::cli {
@@ -12,6 +13,7 @@ namespace {
 
 struct VerifyOptions {
   std::string kinds = "all";
+  std::string kernel_path;
   std::string arch = "default";
   std::string reset = "async";
   app::VerifyRequest request;
@@ -20,7 +22,9 @@ struct VerifyOptions {
 };
 
 int run_verify(VerifyOptions o, const GlobalOptions& global) {
+  load_kernel_packages(o.kernel_path, global);
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
+  kernels::prepare_kinds(o.request.kinds);
   o.request.archs = kernels::parse_archs(o.arch, "--arch");
   o.request.reset = kernels::parse_reset(o.reset, "--reset");
   o.request.WW = o.WW;
@@ -46,8 +50,10 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
   CLI::App* cmd = app.add_subcommand(
       "verify", "Regress the kernels (RTL, or with --level gate their synthesised netlists) against the C++ golden "
                 "models, cycle by cycle, on random and corner-case beats. Exit status 1 on any mismatch.");
-  cmd->add_option("--kinds", o->kinds, "Comma-separated kernels (" + kernels::kind_names() + ") or all")
+  cmd->add_option("--kinds", o->kinds,
+                  "Comma-separated kernels (" + kernels::kind_names() + ", or a kernel package's name) or all")
       ->capture_default_str();
+  add_kernel_path_option(*cmd, o->kernel_path);
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() + "), all, or default (" +
                       kernels::default_archs() + "); a kernel without the arch is left out")

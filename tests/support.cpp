@@ -19,6 +19,8 @@ extern char** environ;
 namespace neuroppa::test {
 namespace fs = std::filesystem;
 
+fs::path source_dir() { return NEUROPPA_SOURCE_DIR; }
+
 fs::path model_cache_dir() { return vmodel::default_cache_dir(); }
 
 fs::path shared_dir() {

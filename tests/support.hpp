@@ -11,6 +11,9 @@ namespace neuroppa::test {
 // so repeated test runs reuse the Verilated models (keyed by content hash).
 std::filesystem::path model_cache_dir();
 
+// The source tree (examples/, rtl/ ...).
+std::filesystem::path source_dir();
+
 // The reference data folder (libraries, designs): NEUROPPA_SHARED_DIR, else
 // ../shared beside the source tree. Tests that need it are in the doctest
 // suite "shared"; ctest runs that suite as its own test, which reports

@@ -8,8 +8,10 @@
 
 #include "neuroppa/base/embedded.hpp"
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/base/text.hpp"
 #include "neuroppa/kernels/package.hpp"
+#include "user_kinds.hpp"
 
 namespace neuroppa::kernels {
 
@@ -54,6 +56,7 @@ constexpr std::string_view kMembrane = "np_membrane.sv";
 std::span<const KernelTraits> catalogue() { return catalogue_entries(); }
 
 const KernelTraits& traits(KernelKind kind) {
+  if (const UserKind* u = user_kind(kind)) return u->traits;
   for (const KernelTraits& t : catalogue_entries())
     if (t.kind == kind) return t;
   throw std::logic_error("kernel kind missing from the catalogue");
@@ -62,17 +65,17 @@ const KernelTraits& traits(KernelKind kind) {
 namespace {
 
 // The names of `all`, comma-separated.
-template <class E, std::size_t N>
-std::string names_of(const E (&all)[N]) {
+template <class Range>
+std::string names_of(const Range& all) {
   std::string out;
-  for (const E e : all) out += fmt::format("{}{}", out.empty() ? "" : ", ", models::to_string(e));
+  for (const auto e : all) out += fmt::format("{}{}", out.empty() ? "" : ", ", models::to_string(e));
   return out;
 }
 
 // A comma-separated list of names of `all` (or "all") as `option` gave it;
 // `what` names one ("kernel") in the errors.
-template <class E, std::size_t N>
-std::vector<E> parse_list(std::string_view list, std::string_view option, std::string_view what, const E (&all)[N],
+template <class E, class Range>
+std::vector<E> parse_list(std::string_view list, std::string_view option, std::string_view what, const Range& all,
                           std::optional<E> (*parse)(std::string_view)) {
   std::vector<E> out;
   for (const std::string& name : base::split_list(list)) {
@@ -91,10 +94,10 @@ std::vector<E> parse_list(std::string_view list, std::string_view option, std::s
 
 }  // namespace
 
-std::string kind_names() { return names_of(models::kAllKernelKinds); }
+std::string kind_names() { return names_of(models::all_kernel_kinds()); }
 
 std::vector<KernelKind> parse_kinds(std::string_view list, std::string_view option) {
-  return parse_list(list, option, "kernel", models::kAllKernelKinds, models::parse_kernel_kind);
+  return parse_list(list, option, "kernel", models::all_kernel_kinds(), models::parse_kernel_kind);
 }
 
 std::string arch_names() { return names_of(models::kAllKernelArchs); }
@@ -125,7 +128,7 @@ std::vector<std::pair<models::KernelArch, KernelKind>> arch_kind_pairs(std::span
   });
   for (const models::KernelArch arch : archs) {
     std::string exists_for;
-    for (const KernelKind kind : models::kAllKernelKinds)
+    for (const KernelKind kind : models::all_kernel_kinds())
       if (models::arch_exists(kind, arch)) exists_for += fmt::format("{}{}", exists_for.empty() ? "" : ", ", models::to_string(kind));
     const std::size_t before = out.size();
     for (const KernelKind kind : kinds)
@@ -155,18 +158,47 @@ std::vector<RtlSource> rtl_sources(KernelKind kind) {
   std::vector<std::string_view> files = {kPackage};
   files.insert(files.end(), std::begin(kShared), std::end(kShared));
   files.push_back(models::has_membrane(kind) ? kMembrane : kOutputStage);
-  files.push_back(traits(kind).rtl_file);
+  const UserKind* user = user_kind(kind);
+  if (!user) files.push_back(traits(kind).rtl_file);
   std::vector<RtlSource> out;
   for (const std::string_view f : files) out.push_back({std::string(f), std::string(rtl_text(f))});
+  if (!user) return out;
+  // A synapse package: its files (named pkg_<file> so that none shadows
+  // neuroppa's), then the kernel built around its synapse.
+  for (const std::string& f : user->package.rtl_files)
+    out.push_back({"pkg_" + std::filesystem::path(f).filename().string(),
+                   base::read_file(std::filesystem::path(user->package.origin) / f)});
+  out.push_back({user->top + ".sv", synapse_kernel_text(*user)});
   return out;
 }
+
+namespace {
+
+// Bits of a two's-complement term holding a registered kind's every term, at most AW.
+unsigned term_bits(const models::KernelParams& p) {
+  const auto [lo, hi] = models::registered_term_range(p);
+  unsigned bits = 1;
+  while (bits < p.AW && (hi > (std::int64_t{1} << (bits - 1)) - 1 || lo < -(std::int64_t{1} << (bits - 1)))) ++bits;
+  return bits;
+}
+
+}  // namespace
 
 std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::KernelParams& p) {
   if (auto error = models::validate(p)) throw Error(*error);
   const KernelTraits& t = traits(p.kind);
   std::vector<std::pair<std::string, std::string>> out = {{"K", std::to_string(p.K)}};
-  if (t.rtl_takes_XW) out.emplace_back("XW", std::to_string(p.XW));
-  if (t.rtl_takes_WW) out.emplace_back("WW", std::to_string(p.WW));
+  if (const UserKind* user = user_kind(p.kind)) {
+    // The synapse kernel: every width, and the term width the golden model's
+    // term range needs (at most AW: wider terms wrap like the accumulator).
+    out.emplace_back("XW", std::to_string(p.XW));
+    if (user->package.parameter("WW")) out.emplace_back("WW", std::to_string(p.WW));
+    out.emplace_back("CW", std::to_string(p.code_bits()));
+    out.emplace_back("TW", std::to_string(term_bits(p)));
+  } else {
+    if (t.rtl_takes_XW) out.emplace_back("XW", std::to_string(p.XW));
+    if (t.rtl_takes_WW) out.emplace_back("WW", std::to_string(p.WW));
+  }
   out.emplace_back("AW", std::to_string(p.AW));
   if (p.arch != models::KernelArch::chain) out.emplace_back("ARCH", std::to_string(static_cast<int>(p.arch)));
   if (p.reset != models::ResetStyle::async) out.emplace_back("SYNC_RESET", "1");

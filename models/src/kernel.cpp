@@ -2,11 +2,140 @@
 
 #include <algorithm>
 #include <bit>
+#include <array>
+#include <atomic>
 #include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <tuple>
+
+#include "neuroppa/base/error.hpp"
 
 namespace neuroppa::models {
 
+namespace {
+
+// Registered kinds: written at start (the catalogue registers kernel
+// packages), read from any thread after, without a lock: slots are filled
+// once under the mutex and published by the count.
+constexpr std::size_t kMaxRegisteredKinds = 256;
+struct Registry {
+  std::mutex write;
+  std::array<std::unique_ptr<const RegisteredKind>, kMaxRegisteredKinds> slots;
+  std::atomic<std::size_t> count{0};
+};
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+// What models/ derives from a registered kind's term for one (XW, WW):
+// the term range, and the corner-case codes stimulus uses.
+struct TermFacts {
+  std::int64_t min_term = 0, max_term = 0;
+  std::uint32_t most_positive = 0, most_negative = 0;  // at x = x_max
+  std::uint32_t zero = 0, zero_other = 0;              // terms nearest zero for every x
+};
+
+// Largest XW + code bits whose every (x, code) pair models/ enumerates.
+constexpr unsigned kMaxEnumeratedBits = 24;
+
+TermFacts derive_facts(const RegisteredKind& r, const KernelParams& p) {
+  const unsigned cb = r.code_bits(p.XW, p.WW);
+  const std::uint32_t x_max = (1u << p.XW) - 1, codes = 1u << cb;
+  TermFacts f;
+  if (auto bounds = r.term_bounds ? r.term_bounds(p) : std::nullopt) {
+    std::tie(f.min_term, f.max_term) = *bounds;
+  } else if (p.XW + cb <= kMaxEnumeratedBits) {
+    f.min_term = f.max_term = r.term(p, 0, 0);
+    for (std::uint32_t c = 0; c < codes; ++c)
+      for (std::uint32_t x = 0; x <= x_max; ++x) {
+        const std::int64_t t = r.term(p, x, c);
+        f.min_term = std::min(f.min_term, t);
+        f.max_term = std::max(f.max_term, t);
+      }
+  } else {
+    throw Error(fmt::format("{} XW={} with {}-bit codes: {} pairs of activation and code are too many to find the "
+                            "term range by trying each; the golden model must export np_term_bounds",
+                            r.name, p.XW, cb, std::uint64_t{1} << (p.XW + cb)));
+  }
+  // Activations tried for "zero for every x": all of them, or a spread.
+  std::vector<std::uint32_t> xs;
+  const std::uint32_t step = std::max<std::uint32_t>(1, (x_max + 1) / 4096);
+  for (std::uint64_t x = 0; x <= x_max; x += step) xs.push_back(static_cast<std::uint32_t>(x));
+  xs.push_back(x_max);
+  std::int64_t best_pos = 0, best_neg = 0;
+  std::uint64_t best_zero = UINT64_MAX, second_zero = UINT64_MAX;
+  for (std::uint32_t c = 0; c < codes; ++c) {
+    const std::int64_t t = r.term(p, x_max, c);
+    if (c == 0 || t > best_pos) best_pos = t, f.most_positive = c;
+    if (c == 0 || t < best_neg) best_neg = t, f.most_negative = c;
+    std::uint64_t worst = 0;  // the largest |term| of this code over xs
+    for (const std::uint32_t x : xs) {
+      const std::int64_t v = r.term(p, x, c);
+      worst = std::max<std::uint64_t>(worst, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
+      if (worst >= best_zero && worst >= second_zero) break;
+    }
+    if (worst < best_zero) {
+      second_zero = best_zero, f.zero_other = f.zero;
+      best_zero = worst, f.zero = c;
+    } else if (worst < second_zero) {
+      second_zero = worst, f.zero_other = c;
+    }
+  }
+  if (second_zero == UINT64_MAX) f.zero_other = f.zero;
+  return f;
+}
+
+const TermFacts& facts(const RegisteredKind& r, const KernelParams& p) {
+  static std::map<std::tuple<const RegisteredKind*, unsigned, unsigned>, TermFacts> cache;
+  static std::mutex m;
+  const std::lock_guard lock(m);
+  const auto key = std::make_tuple(&r, p.XW, p.WW);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, derive_facts(r, p)).first;
+  return it->second;
+}
+
+}  // namespace
+
+KernelKind register_kind(RegisteredKind kind) {
+  Registry& reg = registry();
+  const std::lock_guard lock(reg.write);
+  for (const KernelKind k : all_kernel_kinds())
+    if (to_string(k) == kind.name) throw std::logic_error("kernel kind " + kind.name + " is registered twice");
+  const std::size_t n = reg.count.load();
+  if (n == kMaxRegisteredKinds) throw Error(fmt::format("more than {} kernel packages", kMaxRegisteredKinds));
+  reg.slots[n] = std::make_unique<const RegisteredKind>(std::move(kind));
+  reg.count.store(n + 1, std::memory_order_release);
+  return static_cast<KernelKind>(kFirstRegisteredKind + n);
+}
+
+const RegisteredKind* registered_kind(KernelKind kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  if (i < kFirstRegisteredKind) return nullptr;
+  if (i - kFirstRegisteredKind >= registry().count.load(std::memory_order_acquire))
+    throw std::logic_error("kernel kind not registered");
+  return registry().slots[i - kFirstRegisteredKind].get();
+}
+
+std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& p) {
+  const RegisteredKind* r = registered_kind(p.kind);
+  if (!r) throw std::logic_error("registered_term_range of a built-in kind");
+  const TermFacts& f = facts(*r, p);
+  return {f.min_term, f.max_term};
+}
+
+std::vector<KernelKind> all_kernel_kinds() {
+  std::vector<KernelKind> out(std::begin(kAllKernelKinds), std::end(kAllKernelKinds));
+  const std::size_t n = registry().count.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<KernelKind>(kFirstRegisteredKind + i));
+  return out;
+}
+
 std::string_view to_string(KernelKind kind) {
+  if (const RegisteredKind* r = registered_kind(kind)) return r->name;
   switch (kind) {
     case KernelKind::mac: return "mac";
     case KernelKind::shift: return "shift";
@@ -26,7 +155,11 @@ std::optional<E> by_name(const E (&all)[N], std::string_view name) {
 }
 }  // namespace
 
-std::optional<KernelKind> parse_kernel_kind(std::string_view name) { return by_name(kAllKernelKinds, name); }
+std::optional<KernelKind> parse_kernel_kind(std::string_view name) {
+  for (const KernelKind k : all_kernel_kinds())
+    if (to_string(k) == name) return k;
+  return std::nullopt;
+}
 
 std::string_view to_string(KernelArch arch) {
   switch (arch) {
@@ -40,9 +173,13 @@ std::string_view to_string(KernelArch arch) {
 
 std::optional<KernelArch> parse_kernel_arch(std::string_view name) { return by_name(kAllKernelArchs, name); }
 
-bool arch_exists(KernelKind kind, KernelArch arch) { return arch != KernelArch::booth_csa || kind == KernelKind::mac; }
+bool arch_exists(KernelKind kind, KernelArch arch) {
+  if (const RegisteredKind* r = registered_kind(kind)) return std::ranges::find(r->archs, arch) != r->archs.end();
+  return arch != KernelArch::booth_csa || kind == KernelKind::mac;
+}
 
-KernelArch default_arch(KernelKind) {
+KernelArch default_arch(KernelKind kind) {
+  if (const RegisteredKind* r = registered_kind(kind)) return r->default_arch;
   // Measured (README.md, "Micro-architectures"): per library the lowest is
   // csa for mac on osu018 (2.4% below tree) and tree on SKY130 (1.7% below
   // csa), tree for every other kind on both; by the geometric mean over the
@@ -57,6 +194,7 @@ std::string_view to_string(ResetStyle reset) { return reset == ResetStyle::sync 
 std::optional<ResetStyle> parse_reset_style(std::string_view name) { return by_name(kAllResetStyles, name); }
 
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
+  if (const RegisteredKind* r = registered_kind(kind)) return r->code_bits(XW, r->default_ww);
   switch (kind) {
     case KernelKind::shift: return 4;
     case KernelKind::threshold: return XW + 1;
@@ -69,6 +207,10 @@ bool has_membrane(KernelKind kind) { return kind == KernelKind::spike; }
 unsigned KernelParams::activation_bits() const { return has_membrane(kind) ? 1 : XW; }
 
 std::uint32_t extreme_code(const KernelParams& p, bool positive) {
+  if (const RegisteredKind* r = registered_kind(p.kind)) {
+    const TermFacts& f = facts(*r, p);
+    return positive ? f.most_positive : f.most_negative;
+  }
   switch (p.kind) {
     case KernelKind::shift: {
       const std::uint32_t m_max = (1u << (p.WW - 1)) - 1;
@@ -80,6 +222,10 @@ std::uint32_t extreme_code(const KernelParams& p, bool positive) {
 }
 
 std::uint32_t zero_code(const KernelParams& p, bool negative) {
+  if (const RegisteredKind* r = registered_kind(p.kind)) {
+    const TermFacts& f = facts(*r, p);
+    return negative ? f.zero_other : f.zero;
+  }
   const std::uint32_t sign = negative ? 1u : 0u;
   switch (p.kind) {
     case KernelKind::shift: return sign << (p.WW - 1);  // +/-0
@@ -88,7 +234,10 @@ std::uint32_t zero_code(const KernelParams& p, bool negative) {
   }
 }
 
-unsigned KernelParams::code_bits() const { return kind == KernelKind::threshold ? XW + 1 : WW; }
+unsigned KernelParams::code_bits() const {
+  if (const RegisteredKind* r = registered_kind(kind)) return r->code_bits(XW, WW);
+  return kind == KernelKind::threshold ? XW + 1 : WW;
+}
 
 namespace {
 
@@ -116,6 +265,11 @@ unsigned KernelParams::required_accumulator_bits() const {
   // |most negative WW-bit integer|; threshold kernels have no weights (WW 0),
   // and shifting by WW - 1 there would be undefined (UBSan found it).
   const u128 w_neg = WW == 0 ? 0 : u128{1} << (WW - 1);
+  if (const RegisteredKind* r = registered_kind(kind)) {
+    const TermFacts& f = facts(*r, *this);
+    const auto magnitude = [](std::int64_t v) { return static_cast<u128>(v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v)); };
+    return signed_bits_for(K * (f.max_term > 0 ? magnitude(f.max_term) : 0), K * (f.min_term < 0 ? magnitude(f.min_term) : 0));
+  }
   switch (kind) {
     case KernelKind::mac: return signed_bits_for(K * x_max * (w_neg - 1), K * x_max * w_neg);
     case KernelKind::shift:
@@ -131,6 +285,10 @@ std::string KernelParams::describe() const {
   const std::string suffix = (arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch))) +
                              (reset == ResetStyle::async ? "" : " reset=sync") +
                              (pipeline == 0 ? "" : fmt::format(" pipeline={}", pipeline));
+  if (const RegisteredKind* r = registered_kind(kind)) {
+    if (r->ww_max == 0) return fmt::format("{} K={} XW={} AW={}{}", r->name, K, XW, AW, suffix);
+    return fmt::format("{} K={} XW={} WW={} AW={}{}", r->name, K, XW, WW, AW, suffix);
+  }
   switch (kind) {
     case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);
     case KernelKind::spike: return fmt::format("spike K={} WW={} AW={}{}", K, WW, AW, suffix);
@@ -138,14 +296,35 @@ std::string KernelParams::describe() const {
   }
 }
 
+namespace {
+
+// A registered kind's own ranges: its archs, XW and WW.
+std::optional<std::string> validate_registered(const RegisteredKind& r, const KernelParams& p) {
+  if (!arch_exists(p.kind, p.arch)) {
+    std::string archs;
+    for (const KernelArch a : r.archs) archs += fmt::format("{}{}", archs.empty() ? "" : ", ", to_string(a));
+    return fmt::format("arch {} does not exist for {}: its package has {}", to_string(p.arch), r.name, archs);
+  }
+  if (p.XW < r.xw_min || p.XW > r.xw_max)
+    return fmt::format("XW={} is out of range for {}: its package takes XW {}..{}", p.XW, r.name, r.xw_min, r.xw_max);
+  if (r.ww_max != 0 && (p.WW < r.ww_min || p.WW > r.ww_max))
+    return fmt::format("WW={} is out of range for {}: its package takes WW {}..{}", p.WW, r.name, r.ww_min, r.ww_max);
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> validate(const KernelParams& p) {
   if (p.pipeline > kMaxPipeline)
     return fmt::format("pipeline={} is out of range: 0 (none) or 1 (a register between the synapse datapath and the "
                        "accumulator)",
                        p.pipeline);
-  if (!arch_exists(p.kind, p.arch))
+  if (const RegisteredKind* r = registered_kind(p.kind)) {
+    if (auto error = validate_registered(*r, p)) return error;
+  } else if (!arch_exists(p.kind, p.arch)) {
     return fmt::format("arch {} does not exist for {}: Booth recodes a multiplier (mac only); {} has chain, tree, csa",
                        to_string(p.arch), to_string(p.kind), to_string(p.kind));
+  }
   if (p.K < 1 || p.K > kMaxK)
     return fmt::format("K={} is out of range: synapses per beat must be 1..{}", p.K, kMaxK);
   if (!has_membrane(p.kind) && (p.XW < 1 || p.XW > kMaxXW))
@@ -154,7 +333,7 @@ std::optional<std::string> validate(const KernelParams& p) {
     return fmt::format("XW={} is out of range for threshold: its weight codes are XW + 1 = {} bits, at most {}; "
                        "use XW <= {}",
                        p.XW, p.WW, kMaxWW, kMaxWW - 1);
-  if (p.kind != KernelKind::threshold) {
+  if (p.kind != KernelKind::threshold && !registered_kind(p.kind)) {
     const unsigned min_ww = p.kind == KernelKind::shift ? 2 : 1;
     if (p.WW < min_ww || p.WW > kMaxWW)
       return fmt::format("WW={} is out of range: {} weight codes must be {}..{} bits", p.WW,
@@ -181,6 +360,7 @@ std::int64_t wrap_signed(std::uint64_t value, unsigned bits) {
 }
 
 std::int64_t synapse_term(const KernelParams& p, std::uint32_t x, std::uint32_t code) {
+  if (const RegisteredKind* r = registered_kind(p.kind)) return r->term(p, x, code);
   switch (p.kind) {
     case KernelKind::mac: return std::int64_t{x} * wrap_signed(code, p.WW);
     case KernelKind::shift: {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/kernel.hpp"
 
 namespace neuroppa::kernels {
@@ -90,6 +91,20 @@ const std::vector<Package>& builtin_packages();
 // kernel.toml is a package, else each of its sub-folders that holds one is.
 // A name given twice is an error naming both origins.
 std::vector<Package> assemble_catalogue(const std::vector<std::filesystem::path>& search_path);
+
+// Registers the packages that are not built in as kinds every command takes
+// (models::register_kind); their golden models compile when first needed,
+// into `cache_root`. A package already registered with the same hash is
+// skipped; one of the same name with other contents is an error naming both.
+// What this neuroppa cannot build yet (a whole-kernel RTL shape, a membrane
+// back end, parameters besides XW and WW) is one error naming the package.
+void register_packages(const std::vector<Package>& packages, const std::filesystem::path& cache_root,
+                       const ProgressFn& progress = {});
+// Compiles and loads the golden models of these kinds now, so that a fault
+// in one is reported before anything is built.
+void prepare_kinds(std::span<const models::KernelKind> kinds);
+// The package a kind comes from (the built-ins' too).
+const Package& package_of(models::KernelKind kind);
 
 // NEUROPPA_KERNEL_PATH's folders (empty entries skipped), then `option`'s
 // comma-separated folders (--kernel-path).

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,13 +14,20 @@
 
 namespace neuroppa::models {
 
-enum class KernelKind { mac, shift, threshold, spike };
+// The kinds built into models/ (their golden terms below), then kinds
+// registered at run time (register_kind: kernel packages, whose golden term
+// neuroppa compiles and loads), numbered from kFirstRegisteredKind on.
+enum class KernelKind : std::uint16_t { mac, shift, threshold, spike };
 
 inline constexpr KernelKind kAllKernelKinds[] = {KernelKind::mac, KernelKind::shift,
                                                  KernelKind::threshold, KernelKind::spike};
+inline constexpr unsigned kFirstRegisteredKind = 4;
 
 std::string_view to_string(KernelKind kind);
+// Built-in or registered.
 std::optional<KernelKind> parse_kernel_kind(std::string_view name);
+// The built-ins, then every registered kind in registration order.
+std::vector<KernelKind> all_kernel_kinds();
 
 // How a kernel adds the K terms of a beat (its micro-architecture; every
 // arch computes the same function, so the golden models ignore it):
@@ -49,6 +58,37 @@ enum class ResetStyle { async = 0, sync = 1 };
 inline constexpr ResetStyle kAllResetStyles[] = {ResetStyle::async, ResetStyle::sync};
 std::string_view to_string(ResetStyle reset);
 std::optional<ResetStyle> parse_reset_style(std::string_view name);
+
+struct KernelParams;
+
+// A kind from outside models/: a kernel package of the synapse shape with the
+// output-stage back end (docs/kernel-packages.md). Its term is a function the
+// package's golden model gives; what models/ needs besides (the accumulator
+// width, corner-case codes for stimulus) is derived from it.
+struct RegisteredKind {
+  std::string name;
+  unsigned xw_min = 1, xw_max = 16;  // the package's XW range
+  unsigned ww_min = 0, ww_max = 0;   // its WW range; 0..0: it has no WW
+  unsigned default_ww = 0;
+  // Bits of one weight code for these parameters (the manifest's widths.code).
+  std::function<unsigned(unsigned XW, unsigned WW)> code_bits;
+  // The exact term of one synapse (x: XW bits, code: code bits).
+  std::function<std::int64_t(const KernelParams&, std::uint32_t x, std::uint32_t code)> term;
+  // The least and greatest term over every x and code, if the golden model
+  // gives them; otherwise models/ enumerates them (at most 2^24 pairs).
+  std::function<std::optional<std::pair<std::int64_t, std::int64_t>>(const KernelParams&)> term_bounds;
+  std::vector<KernelArch> archs;  // the micro-architectures it can be built as
+  KernelArch default_arch = KernelArch::tree;
+};
+
+// Registers a kind and returns its handle; a name already taken throws
+// std::logic_error (the catalogue refuses clashes before this).
+KernelKind register_kind(RegisteredKind kind);
+// The registered kind behind `kind`, or nullptr for a built-in.
+const RegisteredKind* registered_kind(KernelKind kind);
+// A registered kind's least and greatest term for these parameters (from the
+// golden model's bounds, or by trying every activation and code).
+std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& params);
 
 // Width of the output-shift operand of the mac/shift/threshold output stage.
 inline constexpr unsigned kShiftBits = 6;

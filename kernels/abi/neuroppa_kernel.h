@@ -1,0 +1,44 @@
+/* neuroppa kernel package: the C ABI of a golden model, version 1.
+ *
+ * A package's golden source (kernel.toml, [golden] source) includes this
+ * header and defines the functions below with C linkage. neuroppa compiles it
+ * when a command first needs it (cc for .c, c++ for .cc/.cpp; -O2 -fPIC
+ * -shared), caches the shared object by content hash and loads it with dlopen.
+ * docs/kernel-packages.md is the reference. */
+#ifndef NEUROPPA_KERNEL_H
+#define NEUROPPA_KERNEL_H
+
+#include <stdint.h>
+
+#define NP_KERNEL_ABI_VERSION 1u
+
+/* The kernel being modelled: its parameters and the widths its manifest's
+ * [widths] give for them. WW is 0 when the package has no WW parameter. */
+typedef struct np_kernel_params {
+  uint32_t K, XW, WW, AW;
+  uint32_t activation_bits; /* bits of x */
+  uint32_t code_bits;       /* bits of a weight code */
+} np_kernel_params;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Required: return NP_KERNEL_ABI_VERSION. */
+uint32_t np_kernel_abi_version(void);
+
+/* Required: the exact (unwrapped) term one synapse adds to the accumulator for
+ * activation x (activation_bits wide, unsigned) and weight code `code`
+ * (code_bits wide). A pure function: same arguments, same result. */
+int64_t np_synapse_term(const np_kernel_params* p, uint32_t x, uint32_t code);
+
+/* Optional: the least and greatest term over every x and code. Without it
+ * neuroppa tries every pair, which it does only up to activation_bits +
+ * code_bits = 24. */
+void np_term_bounds(const np_kernel_params* p, int64_t* min_term, int64_t* max_term);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,60 @@
+// The golden model of a kernel package: its C source (kernel.toml, [golden]
+// source) compiled when first needed, cached by content hash like the
+// Verilated models, and loaded with dlopen. The C ABI it implements is
+// kernels/abi/neuroppa_kernel.h (docs/kernel-packages.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "neuroppa/base/progress.hpp"
+
+namespace neuroppa::kernels {
+
+// The widths a golden model is asked about (np_kernel_params of the ABI).
+struct GoldenParams {
+  std::uint32_t K = 0, XW = 0, WW = 0, AW = 0, activation_bits = 0, code_bits = 0;
+};
+
+class GoldenModel {
+ public:
+  // `package` names the package in every message.
+  GoldenModel(std::string package, std::filesystem::path source, std::filesystem::path cache_root,
+              ProgressFn progress = {});
+  ~GoldenModel();
+  GoldenModel(const GoldenModel&) = delete;
+  GoldenModel& operator=(const GoldenModel&) = delete;
+
+  // Compiles (or finds in the cache) and loads the model, once; every fault
+  // is a neuroppa::Error naming the package and source: a compile failure
+  // names the log it keeps, a missing function names it.
+  void load() const;
+  std::int64_t term(const GoldenParams& p, std::uint32_t x, std::uint32_t code) const;
+  // What np_term_bounds says, if the model defines it.
+  std::optional<std::pair<std::int64_t, std::int64_t>> bounds(const GoldenParams& p) const;
+  // The shared object, once loaded.
+  const std::filesystem::path& shared_object() const { return so_; }
+
+ private:
+  void compile_and_open() const;
+
+  std::string package_;
+  std::filesystem::path source_, cache_root_;
+  ProgressFn progress_;
+  mutable std::once_flag once_;
+  mutable void* handle_ = nullptr;
+  mutable std::filesystem::path so_;
+  using TermFn = std::int64_t (*)(const void*, std::uint32_t, std::uint32_t);
+  using BoundsFn = void (*)(const void*, std::int64_t*, std::int64_t*);
+  mutable TermFn term_ = nullptr;
+  mutable BoundsFn bounds_ = nullptr;
+};
+
+// The ABI header's text (compiled in), as the golden source includes it.
+std::string_view golden_abi_header();
+
+}  // namespace neuroppa::kernels

@@ -1,0 +1,133 @@
+#include "neuroppa/kernels/golden.hpp"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include <map>
+#include <span>
+
+#include "neuroppa/base/content_store.hpp"
+#include "neuroppa/base/embedded.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/base/process.hpp"
+#include "neuroppa/base/sha256.hpp"
+
+namespace neuroppa::kernels {
+
+// kernels/abi/neuroppa_kernel.h, embedded at build time.
+extern const base::EmbeddedFile kGoldenAbi[];
+extern const std::size_t kGoldenAbiCount;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kHeaderName = "neuroppa_kernel.h";
+constexpr std::string_view kCacheFormat = "neuroppa-golden-1";
+constexpr std::uint32_t kAbiVersion = 1;
+
+bool is_cxx(const fs::path& source) {
+  const std::string ext = source.extension().string();
+  return ext == ".cc" || ext == ".cpp" || ext == ".cxx";
+}
+
+// The compiler line, without input and output.
+std::vector<std::string> compiler_command(const fs::path& source) {
+  if (is_cxx(source)) return {"c++", "-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-Wl,-z,defs"};
+  return {"cc", "-std=c11", "-O2", "-fPIC", "-shared", "-Wall", "-Wl,-z,defs"};
+}
+
+// The compiler's --version (a different compiler builds another object).
+std::string compiler_version(const std::string& compiler) {
+  static std::mutex m;
+  static std::map<std::string, std::string> versions;
+  const std::lock_guard lock(m);
+  auto it = versions.find(compiler);
+  if (it == versions.end()) {
+    base::require_tool(compiler, compiler == "cc" ? "gcc" : "g++");
+    it = versions.emplace(compiler, base::capture_output({compiler, "--version"})).first;
+  }
+  return it->second;
+}
+
+// np_kernel_params as the ABI lays it out (six uint32_t).
+struct AbiParams {
+  std::uint32_t K, XW, WW, AW, activation_bits, code_bits;
+};
+AbiParams abi(const GoldenParams& p) { return {p.K, p.XW, p.WW, p.AW, p.activation_bits, p.code_bits}; }
+
+}  // namespace
+
+std::string_view golden_abi_header() {
+  return base::find_embedded(std::span(kGoldenAbi, kGoldenAbiCount), kHeaderName);
+}
+
+GoldenModel::GoldenModel(std::string package, fs::path source, fs::path cache_root, ProgressFn progress)
+    : package_(std::move(package)), source_(std::move(source)), cache_root_(std::move(cache_root)),
+      progress_(std::move(progress)) {}
+
+GoldenModel::~GoldenModel() {
+  // Left loaded: a kind's term may still be called while statics unwind.
+}
+
+void GoldenModel::load() const { std::call_once(once_, [this] { compile_and_open(); }); }
+
+void GoldenModel::compile_and_open() const {
+  const std::string text = base::read_file(source_);
+  const std::vector<std::string> command = compiler_command(source_);
+  base::Sha256 h;
+  h.update(kCacheFormat).update(golden_abi_header()).update(source_.filename().string()).update(text);
+  h.update(compiler_version(command.front()));
+  for (const auto& arg : command) h.update(arg);
+  const std::string key = h.hex();
+  const std::string where = fmt::format("kernel package {}: golden model {}", package_, source_.string());
+  const auto entry = base::ContentStore(cache_root_).get_or_build("golden", key, [&](const base::ContentStore::BuildContext& ctx) {
+    if (progress_) progress_(fmt::format("compiling the golden model of {} ... ", package_));
+    base::write_file(ctx.dir / kHeaderName, std::string(golden_abi_header()));
+    base::write_file(ctx.dir / source_.filename(), text);
+    std::vector<std::string> argv = command;
+    argv.insert(argv.end(), {"-I", ".", "-I", fs::absolute(source_).parent_path().string(), "-o", "golden.so",
+                             source_.filename().string()});
+    if (const int rc = base::run_logged(argv, ctx.log, ctx.dir); rc != 0) {
+      if (progress_) progress_("failed\n");
+      throw Error(fmt::format("{} does not compile ({} exit status {}); full log: {}\n{}", where, argv.front(), rc,
+                              ctx.log.string(), base::tail_of_file(ctx.log, 12)));
+    }
+    if (progress_) progress_("done\n");
+  });
+  so_ = entry.dir / "golden.so";
+  handle_ = dlopen(so_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle_) throw Error(fmt::format("{}: cannot load {}: {}", where, so_.string(), dlerror()));
+  const auto version = reinterpret_cast<std::uint32_t (*)()>(dlsym(handle_, "np_kernel_abi_version"));
+  term_ = reinterpret_cast<TermFn>(dlsym(handle_, "np_synapse_term"));
+  bounds_ = reinterpret_cast<BoundsFn>(dlsym(handle_, "np_term_bounds"));
+  for (const auto& [fn, name] : {std::pair{reinterpret_cast<void*>(version), "np_kernel_abi_version"},
+                                 std::pair{reinterpret_cast<void*>(term_), "np_synapse_term"}})
+    if (!fn)
+      throw Error(fmt::format("{} defines no {} (with C linkage: extern \"C\" in C++); docs/kernel-packages.md, "
+                              "\"The golden model\"",
+                              where, name));
+  if (version() != kAbiVersion)
+    throw Error(fmt::format("{}: np_kernel_abi_version() gives {}; this neuroppa speaks ABI version {}", where,
+                            version(), kAbiVersion));
+}
+
+std::int64_t GoldenModel::term(const GoldenParams& p, std::uint32_t x, std::uint32_t code) const {
+  load();
+  const AbiParams a = abi(p);
+  return term_(&a, x, code);
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> GoldenModel::bounds(const GoldenParams& p) const {
+  load();
+  if (!bounds_) return std::nullopt;
+  const AbiParams a = abi(p);
+  std::int64_t lo = 0, hi = 0;
+  bounds_(&a, &lo, &hi);
+  if (lo > hi)
+    throw Error(fmt::format("kernel package {}: np_term_bounds gives min {} above max {}", package_, lo, hi));
+  return std::pair{lo, hi};
+}
+
+}  // namespace neuroppa::kernels

@@ -1,0 +1,29 @@
+// Kernel packages registered as kinds (register_packages): what the catalogue
+// needs of each beyond models::RegisteredKind. Internal to kernels/.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/golden.hpp"
+#include "neuroppa/kernels/package.hpp"
+
+namespace neuroppa::kernels {
+
+struct UserKind {
+  Package package;
+  models::KernelKind kind{};
+  std::shared_ptr<GoldenModel> golden;
+  std::string top;  // the generated kernel module, np_<name>_kernel
+  KernelTraits traits{};  // its strings point into `package` and `top`
+};
+
+// The registered package behind `kind`, or nullptr (a built-in).
+const UserKind* user_kind(models::KernelKind kind);
+
+// The kernel neuroppa builds around a synapse package: rtl/synapse/np_synapse_kernel.sv
+// with the module named `u.top` and the synapse instance naming the package's top.
+std::string synapse_kernel_text(const UserKind& u);
+
+}  // namespace neuroppa::kernels

@@ -1,0 +1,195 @@
+// Kernel packages as kinds: the example packages (examples/kernels/) verified
+// RTL and gate level against their golden models, compiled at run time; a
+// golden model made wrong is caught; a golden source that does not compile,
+// one that lacks a function, and a shape neuroppa cannot build yet each give
+// one error naming the package.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "neuroppa/app/verify.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace neuroppa;
+using models::KernelArch;
+using models::KernelKind;
+
+namespace {
+
+fs::path examples() { return test::source_dir() / "examples" / "kernels"; }
+
+// Registers the packages under `folder` (idempotent for the same contents).
+void load(const fs::path& folder) {
+  kernels::register_packages(kernels::assemble_catalogue({folder}), test::model_cache_dir());
+}
+
+KernelKind kind_named(const std::string& name) {
+  load(examples());
+  const auto kind = models::parse_kernel_kind(name);
+  REQUIRE(kind.has_value());
+  return *kind;
+}
+
+app::VerifyResult verify(KernelKind kind, std::vector<KernelArch> archs, bool gate_level, std::uint64_t beats) {
+  app::VerifyRequest r;
+  r.kinds = {kind};
+  r.archs = std::move(archs);
+  r.gate_level = gate_level;
+  r.beats = beats;
+  app::Context context;
+  context.cache_dir = test::model_cache_dir();
+  return app::verify(r, context);
+}
+
+// A copy of the adder example named `name`, its golden.c edited by `edit`.
+fs::path adder_copy(const std::string& name, const std::function<void(std::string&)>& edit) {
+  const fs::path dir = test::temp_dir("package-" + name) / name;
+  fs::copy(examples() / "adder", dir, fs::copy_options::recursive);
+  std::string manifest = base::read_file(dir / "kernel.toml");
+  manifest.replace(manifest.find("name = \"adder\""), 14, "name = \"" + name + "\"");
+  base::write_file(dir / "kernel.toml", manifest);
+  std::string golden = base::read_file(dir / "golden.c");
+  edit(golden);
+  base::write_file(dir / "golden.c", golden);
+  return dir;
+}
+
+void replace(std::string& text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("example packages: what models/ derives from their golden terms") {
+  const KernelKind adder = kind_named("adder");
+  const KernelKind ternary = kind_named("ternary");
+  CHECK(models::to_string(adder) == "adder");
+  CHECK(models::default_arch(adder) == KernelArch::tree);
+  CHECK_FALSE(models::arch_exists(adder, KernelArch::booth_csa));
+  CHECK_FALSE(models::has_membrane(ternary));
+
+  const models::KernelParams a{adder, 9, 8, 8, 32, KernelArch::tree};
+  CHECK(a.code_bits() == 8);
+  CHECK(models::synapse_term(a, 10, 250) == -16);  // w = -6: -|10 + 6|
+  CHECK(models::synapse_term(a, 255, 0x80) == -383);
+  // np_term_bounds gives [-(255 + 128), 0]: 9 terms need 13 bits.
+  CHECK(models::registered_term_range(a) == std::pair<std::int64_t, std::int64_t>{-383, 0});
+  CHECK(a.required_accumulator_bits() == 13);
+  CHECK(models::synapse_term(a, 255, models::extreme_code(a, false)) == -383);
+  CHECK(models::synapse_term(a, 255, models::extreme_code(a, true)) == -128);  // w = 127
+  CHECK(a.describe() == "adder K=9 XW=8 WW=8 AW=32 arch=tree");
+
+  // ternary has no np_term_bounds: the range comes from trying every pair.
+  const models::KernelParams t{ternary, 9, 8, models::default_code_bits(ternary, 8), 32};
+  CHECK(t.code_bits() == 2);
+  CHECK(models::registered_term_range(t) == std::pair<std::int64_t, std::int64_t>{-255, 255});
+  for (const bool negative : {false, true})
+    for (std::uint32_t x : {0u, 1u, 200u, 255u}) CHECK(models::synapse_term(t, x, models::zero_code(t, negative)) == 0);
+  CHECK(t.describe() == "ternary K=9 XW=8 AW=32");
+
+  auto too_wide = a;
+  too_wide.XW = 17;
+  CHECK(models::validate(too_wide).value_or("") == "XW=17 is out of range for adder: its package takes XW 1..16");
+  auto booth = a;
+  booth.arch = KernelArch::booth_csa;
+  CHECK(models::validate(booth).value_or("") == "arch booth-csa does not exist for adder: its package has chain, tree, csa");
+  CHECK(kernels::kind_names().find("adder") != std::string::npos);
+  CHECK(kernels::package_of(adder).origin == (examples() / "adder").string());
+}
+
+TEST_CASE("example packages: RTL equals the golden model at every arch, 100,000 beats") {
+  for (const char* name : {"adder", "ternary"}) {
+    CAPTURE(name);
+    const app::VerifyResult r =
+        verify(kind_named(name), {KernelArch::chain, KernelArch::tree, KernelArch::csa}, false, 100000);
+    REQUIRE(r.kernels.size() == 3);
+    for (const auto& k : r.kernels) {
+      CAPTURE(k.describe());
+      CHECK(k.result.beats == 100000);
+      CHECK(k.result.outputs > 10000);
+      CHECK(k.result.mismatches == 0);
+    }
+  }
+}
+
+TEST_CASE("example packages: gate level on osu018 equals the golden model") {
+  // adder's tree is the netlist Verilator 5.006's DFG pass miscompiled.
+  const app::VerifyResult r = verify(kind_named("adder"), {KernelArch::tree}, true, 20000);
+  REQUIRE(r.kernels.size() == 1);
+  CHECK(r.kernels[0].result.mismatches == 0);
+  CHECK(r.kernels[0].result.outputs > 2000);
+  const app::VerifyResult t = verify(kind_named("ternary"), {KernelArch::csa}, true, 20000);
+  REQUIRE(t.kernels.size() == 1);
+  CHECK(t.kernels[0].result.mismatches == 0);
+}
+
+TEST_CASE("a golden model made wrong: verify fails and shows the first mismatching beat") {
+  // Off by one for large positive differences: a plausible bug.
+  load(adder_copy("adder-wrong", [](std::string& g) {
+    replace(g, "return d < 0 ? d : -d;", "return d < 0 ? d : (d > 200 ? 1 - d : -d);");
+  }));
+  const app::VerifyResult r = verify(*models::parse_kernel_kind("adder-wrong"), {}, false, 20000);
+  REQUIRE(r.kernels.size() == 1);
+  CHECK(r.failed() == 1);
+  CHECK(r.kernels[0].result.mismatches > 0);
+  const std::string text = r.kernels[0].describe();
+  CHECK(text.find("first mismatch at cycle") != std::string::npos);
+  CHECK(text.find("expected valid=true") != std::string::npos);
+}
+
+TEST_CASE("golden sources that cannot be used: one error naming the package") {
+  load(adder_copy("adder-broken", [](std::string& g) { g += "int unfinished(\n"; }));
+  const KernelKind broken = *models::parse_kernel_kind("adder-broken");
+  try {
+    kernels::prepare_kinds(std::vector{broken});
+    FAIL("no error");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    CHECK(what.find("kernel package adder-broken: golden model ") != std::string::npos);
+    CHECK(what.find("does not compile (cc exit status 1); full log: ") != std::string::npos);
+    const std::string log = what.substr(what.find("full log: ") + 10, what.find('\n') - what.find("full log: ") - 10);
+    CHECK(base::read_file(log).find("error:") != std::string::npos);
+  }
+
+  load(adder_copy("adder-nameless", [](std::string& g) { replace(g, "np_synapse_term", "synapse_term"); }));
+  CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("adder-nameless")}),
+                       doctest::Contains("golden.c defines no np_synapse_term (with C linkage"), Error);
+
+  load(adder_copy("adder-future", [](std::string& g) {
+    replace(g, "return NP_KERNEL_ABI_VERSION;", "return 7;");
+  }));
+  CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("adder-future")}),
+                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI version 1"), Error);
+}
+
+TEST_CASE("a package neuroppa cannot build yet is refused by name, not ignored") {
+  const fs::path dir = adder_copy("adder-whole", [](std::string&) {});
+  std::string manifest = base::read_file(dir / "kernel.toml");
+  replace(manifest, "shape = \"synapse\"", "shape = \"kernel\"");
+  base::write_file(dir / "kernel.toml", manifest);
+  const std::string expected = "kernel package adder-whole (" + (dir / "kernel.toml").string() +
+                               "): rtl.shape \"kernel\" (a whole kernel of your own) is not supported yet";
+  CHECK_THROWS_WITH_AS(load(dir), doctest::Contains(expected.c_str()), Error);
+}
+
+TEST_CASE("the command line takes a package kind: verify --kernel-path") {
+  const test::CommandResult r = test::run_command({NEUROPPA_BINARY, "--quiet", "verify", "--kernel-path",
+                                                   examples().string(), "--kinds", "ternary", "--beats", "2000"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("ternary K=9 XW=8 AW=32 arch=tree") != std::string::npos);
+  CHECK(r.out.find("PASS: 1 of 1") != std::string::npos);
+  const test::CommandResult unknown =
+      test::run_command({NEUROPPA_BINARY, "--quiet", "verify", "--kernel-path", examples().string(), "--kinds", "tenary"});
+  CHECK(unknown.status == 2);
+  CHECK(unknown.err.find("unknown kernel 'tenary'; choose from mac, shift, threshold, spike, adder, ternary or all") !=
+        std::string::npos);
+}
