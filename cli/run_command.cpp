@@ -17,6 +17,7 @@ namespace {
 
 struct RunOptions {
   app::RunRequest request;
+  std::string kernel_path;
   std::string level = "rtl";
   std::string freq = "50MHz";
   std::string mem_energy;
@@ -55,6 +56,7 @@ class ProgressBar {
 };
 
 int run_run(RunOptions o, const GlobalOptions& global) {
+  load_kernel_packages(o.kernel_path, global);
   app::RunRequest& r = o.request;
   r.gate_level = o.level == "gate";
   r.frequency = parse_frequency(o.freq);
@@ -91,6 +93,7 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
   r.threads = std::max(1u, std::thread::hardware_concurrency());
   CLI::App* cmd = app.add_subcommand("run", "Run a model on the SystemC platform over the Fashion-MNIST test set");
   cmd->add_option("--model", r.model, "Model file, or the name of a bundled model (e.g. mac-mlp)")->required();
+  add_kernel_path_option(*cmd, o->kernel_path);
   cmd->add_option("--level", o->level, "Kernel lanes at rtl or gate level (gate level prices energy)")
       ->check(one_of("--level", {"rtl", "gate"}))
       ->capture_default_str();

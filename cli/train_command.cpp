@@ -5,6 +5,7 @@
 #include "neuroppa/app/train.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "options.hpp"
 
 namespace neuroppa::cli {
@@ -12,13 +13,16 @@ namespace {
 
 struct TrainOptions {
   std::string kind = "mac";
+  std::string kernel_path;
   app::TrainRequest request;
 };
 
 int run_train(TrainOptions o, const GlobalOptions& global) {
+  load_kernel_packages(o.kernel_path, global);
   const auto kind = models::parse_kernel_kind(o.kind);
-  if (!kind) throw Error(fmt::format("--kind {}: unknown kind; choose {}", o.kind, kernels::kind_names()));
+  if (!kind) throw Error(fmt::format("--kind {}: unknown kind; choose {}, or a kernel package's name with --kernel-path DIR", o.kind, kernels::kind_names()));
   o.request.train.kind = *kind;
+  kernels::prepare_kinds(std::vector{*kind});
   const app::TrainResult result = app::train(o.request, global.context());
   fmt::print("{}", result.summary());
   return 0;
@@ -30,8 +34,11 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<TrainOptions>();
   models::TrainOptions& t = o->request.train;
   CLI::App* cmd = app.add_subcommand("train", "Train a network on Fashion-MNIST and write a model file");
-  cmd->add_option("--kind", o->kind, "Neuron kind of the compute layers: " + kernels::kind_names())
+  cmd->add_option("--kind", o->kind,
+                  "Neuron kind of the compute layers: " + kernels::kind_names() +
+                      ", or a kernel package's name (its manifest names trainer term-table)")
       ->capture_default_str();
+  add_kernel_path_option(*cmd, o->kernel_path);
   cmd->add_option("--arch", t.arch,
                   "Layers, comma-separated: dN dense, cNkM[sS] conv (N channels, MxM, stride S), pN max-pool, "
                   "f flatten; '@kind' after a layer overrides its kind (e.g. c8k3@mac,p2,d10)")

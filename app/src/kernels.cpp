@@ -225,14 +225,9 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
                               models::to_string(c.params.kind), c.params.K, models::to_string(c.params.arch),
                               libraries.size() > 1 ? " on " + row.lib : "", c.timing.fmax() / 1e6);
   }
-  std::string packages;  // the kinds from kernel packages: which design was priced
-  std::set<std::string> named;
-  for (const auto& row : out.rows) {
-    const kernels::Package& p = kernels::package_of(row.cost.params.kind);
-    if (!p.builtin && named.insert(p.name).second) packages += fmt::format("{}{} from {} (hash {})", packages.empty() ? "" : "; ", p.name, p.origin,
-                                                                p.hash.substr(0, 12));
-  }
-  if (!packages.empty()) table.notes.insert(table.notes.end() - 1, "Kernel packages: " + packages + ".");
+  std::vector<KernelKind> priced;
+  for (const auto& row : out.rows) priced.push_back(row.cost.params.kind);
+  if (auto note = kernels::packages_note(priced); !note.empty()) table.notes.insert(table.notes.end() - 1, note);
   if (r.by_block) {
     out.blocks = kernel_block_table(out.rows);
     out.blocks.notes.push_back(table.notes.back());  // the command

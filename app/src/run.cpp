@@ -6,6 +6,7 @@
 
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/sim/memories.hpp"
 #include "neuroppa/sim/memory_cost.hpp"
@@ -174,6 +175,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   if (o.K == 0 || o.K > models::kMaxK) throw Error(fmt::format("--K {}: choose 1..{}", o.K, models::kMaxK));
   const fs::path model_path = resolve_model(o.model);
   const models::Network net = models::read_network(model_path);
+  kernels::prepare_kinds(net.kinds());  // a package's golden model compiles, and is checked, before anything runs
   const models::LabelledImages test = models::load_fashion_mnist(false, o.data);
   if (!(test.images.rows == net.input.height && test.images.cols == net.input.width && net.input.channels == 1))
     throw Error(fmt::format("{}: input {} does not match the {}x{} test images", model_path.string(),
@@ -261,6 +263,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
 
   reports::Table summary = summary_table(net, o, run, double(correct) / double(count), frequency, energy);
   summary.notes.push_back(fmt::format("{}; {}", version_string(), context.command_line));
+  if (auto note = kernels::packages_note(net.kinds()); !note.empty()) summary.notes.push_back(note);
   summary.notes.push_back(fmt::format("Clock {} MHz; SystemC time at the end {:.6g} s = {} cycles.", frequency / 1e6,
                                       run.simulated_seconds, run.cycles));
   if (gate)

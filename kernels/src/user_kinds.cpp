@@ -83,6 +83,7 @@ models::RegisteredKind registered(const UserKind& u) {
   r.term_bounds = [golden, params](const models::KernelParams& k) { return golden->bounds(params(k)); };
   r.archs = p.archs;
   r.default_arch = p.default_arch;
+  r.trainer = p.trainer;
   return r;
 }
 
@@ -123,8 +124,20 @@ void register_packages(const std::vector<Package>& packages, const fs::path& cac
 }
 
 void prepare_kinds(std::span<const models::KernelKind> kinds) {
-  for (const models::KernelKind kind : kinds)
-    if (const UserKind* u = user_kind(kind)) u->golden->load();
+  for (const models::KernelKind kind : kinds) {
+    const UserKind* u = user_kind(kind);
+    if (!u) continue;
+    u->golden->load();
+    // A layer's last beat is padded with x = 0 and code 0 (and the reference
+    // inference has no such synapses), so that pair must add nothing.
+    const PackageParameter* ww = u->package.parameter("WW");
+    const models::KernelParams params{kind, 1, u->package.parameter("XW")->default_value,
+                                      ww ? ww->default_value : 0};
+    if (const std::int64_t t = models::synapse_term(params, 0, 0); t != 0)
+      throw Error(fmt::format("kernel package {} ({}): its golden term at x = 0, code 0 is {}; it must be 0, since "
+                              "neuroppa pads a layer's last beat with x = 0 and code 0 (docs/kernel-packages.md)",
+                              u->package.name, (fs::path(u->package.origin) / *u->package.golden_source).string(), t));
+  }
 }
 
 const Package& package_of(models::KernelKind kind) {
@@ -132,6 +145,18 @@ const Package& package_of(models::KernelKind kind) {
   for (const Package& p : builtin_packages())
     if (p.name == models::to_string(kind)) return p;
   throw std::logic_error("kernel kind without a package");
+}
+
+std::string packages_note(std::span<const models::KernelKind> kinds) {
+  std::string text;
+  std::vector<models::KernelKind> named;
+  for (const models::KernelKind kind : kinds) {
+    const Package& p = package_of(kind);
+    if (p.builtin || std::find(named.begin(), named.end(), kind) != named.end()) continue;
+    named.push_back(kind);
+    text += fmt::format("{}{} from {} (hash {})", text.empty() ? "" : "; ", p.name, p.origin, p.hash.substr(0, 12));
+  }
+  return text.empty() ? text : "Kernel packages: " + text + ".";
 }
 
 std::string synapse_kernel_text(const UserKind& u) {

@@ -58,7 +58,7 @@ KernelParams Network::kernel_params(const Layer& layer, unsigned K) const {
 
 std::vector<KernelKind> Network::kinds() const {
   std::vector<KernelKind> kinds;
-  for (KernelKind kind : kAllKernelKinds)
+  for (KernelKind kind : all_kernel_kinds())
     if (std::any_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.computes() && l.kind == kind; }))
       kinds.push_back(kind);
   return kinds;
@@ -474,7 +474,11 @@ namespace {
 // nothing for every kind (x = 0 gives 0 in each term definition).
 std::int64_t neuron_sum(const KernelParams& p, const std::uint32_t* x, const std::uint32_t* codes, unsigned n) {
   std::uint64_t sum = 0;
-  for (unsigned f = 0; f < n; ++f)
+  if (registered_kind(p.kind)) {  // a package's term need not vanish at x = 0 (AdderNet's -|x - w| does not)
+    for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
+    return wrap_signed(sum, p.AW);
+  }
+  for (unsigned f = 0; f < n; ++f)  // every built-in term is 0 at x = 0
     if (x[f]) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
   return wrap_signed(sum, p.AW);
 }

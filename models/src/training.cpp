@@ -2,9 +2,12 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
+#include <map>
+#include <memory>
 #include <numeric>
 
 #include "neuroppa/base/error.hpp"
@@ -38,6 +41,29 @@ struct Adam {
   }
 };
 
+// ---- the term-table trainer (package kinds): the golden term as a black box
+
+// Every term of a kind for 8-bit activations: T(c, x) and its slope in x.
+struct TermTable {
+  unsigned codes = 0;
+  std::vector<float> term;   // codes x 256
+  std::vector<float> slope;  // codes x 256: dT/dx by central differences
+  const float* row(std::uint32_t c) const { return &term[std::size_t{c} * 256]; }
+  const float* slope_row(std::uint32_t c) const { return &slope[std::size_t{c} * 256]; }
+};
+
+// A layer's weight -> code mapping: for u = w * 2^k on a grid, the code whose
+// term, less its mean, is closest to u * x in least squares over the layer's
+// activation histogram (its mean goes to the bias by recalibration).
+struct CodeMap {
+  float lo = 0, hi = 0;  // u range of the grid
+  std::vector<std::uint32_t> code;
+  std::uint32_t operator()(float u) const {
+    const float at = (u - lo) / (hi - lo) * float(code.size() - 1);
+    return code[std::size_t(std::clamp(std::lround(at), 0l, long(code.size() - 1)))];
+  }
+};
+
 // One layer of the float/quantisation-aware network, with what backward needs.
 struct TrainLayer {
   Layer layer;  // type, kind, shapes, kernel, stride, code_bits
@@ -46,9 +72,15 @@ struct TrainLayer {
   Mat theta;    // threshold: out x fan_in
   Mat b;        // 1 x out
   int k = 0;    // output shift (threshold: fixed; mac/shift: from the weights)
+  std::shared_ptr<const TermTable> table;  // a package kind (term-table trainer)
+  CodeMap code_map;                        // its weight -> code mapping, fixed when fine-tuning starts
+  std::vector<std::uint32_t> codes;        // out x fan_in, the mapped codes of the last quantised forward
+  bool first = false;                      // the first compute layer: backward needs no dX
   Adam adam_W, adam_theta, adam_b;
   // forward state
   Mat X, Weff, thetaEff, Z, dW, dtheta, db;
+  bool table_forward = false;         // this forward summed table terms (quantised, package kind)
+  std::vector<std::uint8_t> levels;   // its activations as 8-bit levels, feature-major (fan_in x rows)
   std::vector<int> argmax;  // maxpool
 };
 
@@ -70,6 +102,16 @@ float mac_code_value(float w, int k) { return std::clamp(std::round(w * std::lde
 
 void quantise_weights(TrainLayer& t, Mode mode) {
   const KernelKind kind = t.layer.kind;
+  t.table_forward = t.table && mode == Mode::quantised;
+  if (t.table) {  // the latent weights stand for products; their codes come from the map
+    t.Weff = t.W;
+    if (t.table_forward) {
+      const float scale = std::ldexp(1.0f, t.k);
+      t.codes.resize(std::size_t(t.W.size()));
+      for (Eigen::Index i = 0; i < t.W.size(); ++i) t.codes[std::size_t(i)] = t.code_map(t.W.data()[i] * scale);
+    }
+    return;
+  }
   if (kind == KernelKind::threshold) {
     t.thetaEff = mode == Mode::quantised ? Mat((t.theta * kLevels).array().round() / kLevels) : t.theta;
     t.Weff = t.W.unaryExpr([](float a) { return a < 0 ? -1.0f : 1.0f; });
@@ -147,7 +189,47 @@ Mat tensor_to_rows(const Mat& A, unsigned outs, unsigned pos) {
 
 // ---- layer forward and backward
 
+// z = 2^-k / 255 * sum_f T(code_of, x_f): the kind's exact integer terms.
+Mat table_synapse_forward(TrainLayer& t) {
+  const auto rows = std::size_t(t.X.rows()), n = std::size_t(t.X.cols()), outs = std::size_t(t.W.rows());
+  t.levels.resize(rows * n);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t f = 0; f < n; ++f)
+      t.levels[f * rows + r] = std::uint8_t(std::clamp(std::lround(t.X(Eigen::Index(r), Eigen::Index(f)) * kLevels), 0l, 255l));
+  Mat Zt = Mat::Zero(Eigen::Index(outs), Eigen::Index(rows));
+  for (std::size_t o = 0; o < outs; ++o) {
+    float* z = &Zt(Eigen::Index(o), 0);
+    for (std::size_t f = 0; f < n; ++f) {
+      const float* term = t.table->row(t.codes[o * n + f]);
+      const std::uint8_t* x = &t.levels[f * rows];
+      for (std::size_t r = 0; r < rows; ++r) z[r] += term[x[r]];
+    }
+  }
+  return Zt.transpose() * (std::ldexp(1.0f, -t.k) / kLevels);
+}
+
+// Straight through: dW as for a product (the map stands a code for w * x);
+// dX from the table's slope at each synapse's activation.
+Mat table_synapse_backward(TrainLayer& t, const Mat& dZ) {
+  t.dW = dZ.transpose() * t.X;
+  if (t.first) return {};
+  const auto rows = std::size_t(t.X.rows()), n = std::size_t(t.X.cols()), outs = std::size_t(t.W.rows());
+  const Mat dZt = dZ.transpose();
+  Mat dXt = Mat::Zero(Eigen::Index(n), Eigen::Index(rows));
+  for (std::size_t o = 0; o < outs; ++o) {
+    const float* dz = &dZt(Eigen::Index(o), 0);
+    for (std::size_t f = 0; f < n; ++f) {
+      const float* slope = t.table->slope_row(t.codes[o * n + f]);
+      const std::uint8_t* x = &t.levels[f * rows];
+      float* dx = &dXt(Eigen::Index(f), 0);
+      for (std::size_t r = 0; r < rows; ++r) dx[r] += dz[r] * slope[x[r]];
+    }
+  }
+  return dXt.transpose() * std::ldexp(1.0f, -t.k);
+}
+
 Mat synapse_forward(TrainLayer& t) {
+  if (t.table_forward) return table_synapse_forward(t);
   if (t.layer.kind != KernelKind::threshold) return t.X * t.Weff.transpose();
   const float alpha = std::ldexp(1.0f, -t.k);
   Mat Z(t.X.rows(), t.Weff.rows());
@@ -158,6 +240,7 @@ Mat synapse_forward(TrainLayer& t) {
 
 // dZ: rows x out. Fills t.dW (and t.dtheta); returns dX.
 Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
+  if (t.table_forward) return table_synapse_backward(t, dZ);
   if (t.layer.kind != KernelKind::threshold) {
     t.dW = dZ.transpose() * t.X;
     return dZ * t.Weff;
@@ -230,6 +313,7 @@ Mat backward(TrainLayer& t, const Mat& dOut, Eigen::Index samples) {
   const Mat dZrows = pos == 1 ? dZ : tensor_to_rows(dZ, l.out.channels, pos);
   t.db = dZrows.colwise().sum();
   const Mat dX = synapse_backward(t, dZrows);
+  if (t.first) return {};  // nothing before it learns
   if (l.type != LayerType::conv) return dX;
   Mat dA = Mat::Zero(samples, l.in.size());
   col2im_add(l, dX, dA);
@@ -237,6 +321,31 @@ Mat backward(TrainLayer& t, const Mat& dOut, Eigen::Index samples) {
 }
 
 // ---- the network
+
+// The trainer tries every weight code: beyond 2^12 codes, a table per layer
+// and the least-squares map would cost more than training.
+constexpr unsigned kMaxTableCodeBits = 12;
+
+std::shared_ptr<const TermTable> make_term_table(const Layer& l) {
+  if (l.code_bits > kMaxTableCodeBits)
+    throw Error(fmt::format("{}: the term-table trainer tries every weight code, and {} has {}-bit codes (at most {})",
+                            l.describe(), to_string(l.kind), l.code_bits, kMaxTableCodeBits));
+  const KernelParams params{l.kind, 1, 8, l.code_bits, 32, default_arch(l.kind)};
+  auto table = std::make_shared<TermTable>();
+  table->codes = 1u << l.code_bits;
+  table->term.resize(std::size_t{table->codes} * 256);
+  table->slope.resize(table->term.size());
+  for (std::uint32_t c = 0; c < table->codes; ++c) {
+    float* term = &table->term[std::size_t{c} * 256];
+    for (std::uint32_t x = 0; x < 256; ++x) term[x] = float(synapse_term(params, x, c));
+    float* slope = &table->slope[std::size_t{c} * 256];
+    for (int x = 0; x < 256; ++x) {
+      const int lo = std::max(x - 1, 0), hi = std::min(x + 1, 255);
+      slope[x] = (term[hi] - term[lo]) / float(hi - lo);
+    }
+  }
+  return table;
+}
 
 struct TrainNet {
   std::vector<TrainLayer> layers;
@@ -250,9 +359,18 @@ struct TrainNet {
 
 TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
   TrainNet net;
+  std::map<KernelKind, std::shared_ptr<const TermTable>> tables;
+  bool before_any = true;  // only flatten layers so far
   for (const Layer& l : layout) {
     TrainLayer t;
     t.layer = l;
+    t.first = before_any && l.computes();
+    before_any = before_any && l.type == LayerType::flatten;
+    if (l.computes() && registered_kind(l.kind)) {
+      auto& table = tables[l.kind];
+      if (!table) table = make_term_table(l);
+      t.table = table;
+    }
     if (l.computes()) {
       const unsigned n = l.fan_in();
       const float limit = std::sqrt(6.0f / float(n));  // He-uniform
@@ -309,6 +427,10 @@ void sgd_step(TrainNet& net, float lr, int t) {
     if (!l.layer.computes()) continue;
     l.adam_W.step(l.W, l.dW, lr, t);
     l.adam_b.step(l.b, l.db, lr, t);
+    if (!l.code_map.code.empty()) {  // latents beyond the map's ends would drift without effect
+      const float scale = std::ldexp(1.0f, -l.k);
+      l.W = l.W.cwiseMax(l.code_map.lo * scale).cwiseMin(l.code_map.hi * scale);
+    }
     if (l.layer.kind == KernelKind::threshold) {
       l.adam_theta.step(l.theta, l.dtheta, lr, t);
       l.theta = l.theta.cwiseMax(0.0f).cwiseMin(1.0f);
@@ -361,9 +483,114 @@ void run_epochs(TrainNet& net, const LabelledImages& train, std::size_t count, c
   }
 }
 
+// ---- fitting a package kind's codes to the float network
+
+// Statistics of each code's term over one layer's activation histogram.
+struct CodeFit {
+  double var_x = 1;                        // variance of x
+  std::vector<double> cov, var;            // per code: cov(T_c, x), var(T_c)
+  // Squared error of T_c - mean(T_c) against u * (x - mean(x)).
+  double error(std::uint32_t c, double u) const { return var[c] - 2 * u * cov[c] + u * u * var_x; }
+};
+
+CodeFit code_fit(const TermTable& table, const std::array<double, 256>& histogram) {
+  double total = 0, mean_x = 0;
+  for (int x = 0; x < 256; ++x) total += histogram[x], mean_x += x * histogram[x];
+  mean_x /= total;
+  CodeFit fit;
+  double var_x = 0;
+  for (int x = 0; x < 256; ++x) var_x += histogram[x] / total * (x - mean_x) * (x - mean_x);
+  if (var_x > 1e-9) fit.var_x = var_x;  // else every input is one value: any code's mean goes to the bias
+  fit.cov.resize(table.codes);
+  fit.var.resize(table.codes);
+  for (std::uint32_t c = 0; c < table.codes; ++c) {
+    const float* term = table.row(c);
+    double mean = 0;
+    for (int x = 0; x < 256; ++x) mean += histogram[x] / total * term[x];
+    for (int x = 0; x < 256; ++x) {
+      const double p = histogram[x] / total, d = term[x] - mean;
+      fit.cov[c] += p * d * (x - mean_x);
+      fit.var[c] += p * d * d;
+    }
+  }
+  return fit;
+}
+
+CodeMap code_map(const CodeFit& fit) {
+  constexpr std::size_t kGrid = 4096;
+  CodeMap map;
+  map.lo = map.hi = 0;
+  for (std::size_t c = 0; c < fit.cov.size(); ++c) {
+    const float gain = float(fit.cov[c] / fit.var_x);  // the code's least-squares product weight
+    map.lo = std::min(map.lo, gain), map.hi = std::max(map.hi, gain);
+  }
+  if (map.hi - map.lo < 1e-6f) map.hi = map.lo + 1;
+  map.code.resize(kGrid);
+  for (std::size_t i = 0; i < kGrid; ++i) {
+    const double u = map.lo + (map.hi - map.lo) * double(i) / double(kGrid - 1);
+    std::uint32_t best = 0;
+    for (std::uint32_t c = 1; c < fit.cov.size(); ++c)
+      if (fit.error(c, u) < fit.error(best, u)) best = c;
+    map.code[i] = best;
+  }
+  return map;
+}
+
+// The layer shift k (scale 2^-k) under which the mapped codes best reproduce
+// the float weights' products, error measured in the float network's units.
+int best_layer_shift(const TrainLayer& t, const CodeFit& fit) {
+  int best = 0;
+  double best_error = INFINITY;
+  for (int k = 0; k <= kMaxLayerShift; ++k) {
+    const float scale = std::ldexp(1.0f, k);
+    double error = 0;
+    for (Eigen::Index i = 0; i < t.W.size(); ++i) {
+      const float u = t.W.data()[i] * scale;
+      error += fit.error(t.code_map(u), u);
+    }
+    error *= std::ldexp(1.0, -2 * k);
+    if (error < best_error) best_error = error, best = k;
+  }
+  return best;
+}
+
+// Before fine-tuning a package kind: each such layer gets its code map and
+// layer shift from the activations it sees (those of the quantised layers
+// before it, on calibration images), then its biases absorb the mean
+// difference between the float and the integer pre-activations per channel.
+void fit_term_tables(TrainNet& net, const Mat& calibration) {
+  Mat a_real = calibration, a_quant = calibration;
+  for (TrainLayer& t : net.layers) {
+    if (!t.table) {
+      a_real = forward(t, a_real, Mode::real);
+      a_quant = forward(t, a_quant, Mode::quantised);
+      continue;
+    }
+    const Layer& l = t.layer;
+    const Mat X = l.type == LayerType::conv ? im2col(l, a_quant) : a_quant;
+    std::array<double, 256> histogram{};
+    for (Eigen::Index i = 0; i < X.size(); ++i)
+      histogram[std::size_t(std::clamp(std::lround(X.data()[i] * kLevels), 0l, 255l))] += 1;
+    const CodeFit fit = code_fit(*t.table, histogram);
+    t.code_map = code_map(fit);
+    t.k = best_layer_shift(t, fit);
+
+    Mat next_real = forward(t, a_real, Mode::real);
+    const Mat z_real = t.Z;
+    forward(t, a_quant, Mode::quantised);
+    const Mat diff = z_real - t.Z;  // samples x (channel * positions + p)
+    const Eigen::Index pos = diff.cols() / l.out.channels;
+    for (unsigned o = 0; o < l.out.channels; ++o)
+      t.b(0, o) += diff.middleCols(o * pos, pos).mean();
+    a_quant = forward(t, a_quant, Mode::quantised);
+    a_real = std::move(next_real);
+  }
+}
+
 // ---- export to the integer network
 
 std::uint32_t export_code(const TrainLayer& t, std::size_t o, std::size_t f) {
+  if (t.table) return t.codes[o * std::size_t(t.W.cols()) + f];
   const float w = t.W(o, f);
   switch (t.layer.kind) {
     case KernelKind::mac: return static_cast<std::uint32_t>(int(mac_code_value(w, t.k))) & 0xffu;
@@ -477,6 +704,11 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
     if (s.kind && (*s.kind == KernelKind::spike) != (options.kind == KernelKind::spike))
       throw Error(fmt::format("--arch '{}': spike layers cannot be mixed with other kinds", options.arch));
   const std::vector<Layer> layers = layout(spec, input, options.kind, 8);
+  for (const Layer& l : layers)
+    if (const RegisteredKind* r = l.computes() ? registered_kind(l.kind) : nullptr; r && r->trainer != "term-table")
+      throw Error(fmt::format("--kind {}: its package names trainer '{}', a recipe for the built-in kinds' codes; a "
+                              "package kind trains with \"term-table\" (docs/kernel-packages.md)",
+                              r->name, r->trainer));
   const std::size_t train_count =
       options.train_images ? std::min(options.train_images, train.labels.size()) : train.labels.size();
   const std::size_t test_count =
@@ -495,6 +727,8 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   std::iota(first.begin(), first.end(), 0);
   const Mat calibration = batch_of(train.images, first, 0, first.size());
   Network network;
+  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
+    fit_term_tables(net, calibration);
   if (options.kind == KernelKind::spike) {
     network = export_spiking(net, calibration);
     network.timesteps = options.timesteps;

@@ -105,6 +105,10 @@ void register_packages(const std::vector<Package>& packages, const std::filesyst
 void prepare_kinds(std::span<const models::KernelKind> kinds);
 // The package a kind comes from (the built-ins' too).
 const Package& package_of(models::KernelKind kind);
+// "Kernel packages: adder from DIR (hash 0123456789ab)." for the kinds among
+// `kinds` that come from packages, each once; "" if none does. Every report
+// that prices or runs a package kind carries it, so the design is named.
+std::string packages_note(std::span<const models::KernelKind> kinds);
 
 // NEUROPPA_KERNEL_PATH's folders (empty entries skipped), then `option`'s
 // comma-separated folders (--kernel-path).

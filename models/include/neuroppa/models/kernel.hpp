@@ -79,6 +79,7 @@ struct RegisteredKind {
   std::function<std::optional<std::pair<std::int64_t, std::int64_t>>(const KernelParams&)> term_bounds;
   std::vector<KernelArch> archs;  // the micro-architectures it can be built as
   KernelArch default_arch = KernelArch::tree;
+  std::string trainer;  // the manifest's kernel.trainer (train_network checks it)
 };
 
 // Registers a kind and returns its handle; a name already taken throws

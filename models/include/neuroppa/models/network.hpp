@@ -76,7 +76,7 @@ struct Network {
   std::size_t classes() const { return layers.empty() ? 0 : layers.back().out.size(); }
   // Kernel parameters of a compute layer for a platform of K synapses a beat.
   KernelParams kernel_params(const Layer& layer, unsigned K) const;
-  // The kinds of the compute layers, each once, in kKernelKinds order.
+  // The kinds of the compute layers, each once, in all_kernel_kinds() order.
   std::vector<KernelKind> kinds() const;
 };
 

@@ -9,7 +9,15 @@
 //   threshold  terms +-max(0, a - theta): learnable sign (straight-through) and
 //              theta on the 1/255 grid, a fixed per-layer scale 2^-k;
 //   spike      a float network of clamped ReLUs converted to integrate-and-fire
-//              with threshold balancing (99.9th-percentile activations) over T timesteps.
+//              with threshold balancing (99.9th-percentile activations) over T timesteps;
+//   a package kind (trainer "term-table"): its golden term as a black box. The
+//              float network trains with products; then, per layer, every code's
+//              term T(c, x) over the layer's activation histogram gives the code
+//              closest in least squares to each weight's product w * 2^k * x
+//              (the term's mean over x goes to the bias, recalibrated on
+//              training images), and k minimises the mapping error; fine-tuning
+//              then runs the exact integer terms forward, with straight-through
+//              gradients (dW as for a product, dX from the table's slope in x).
 // Float epochs train first; quantised kinds then fine-tune with the integer
 // arithmetic in the forward pass for half as many epochs.
 #pragma once
