@@ -334,7 +334,10 @@ Package read_package(const fs::path& folder) {
     return base::read_file(folder / f);
   });
   Package p = reader.read(root, base::read_file(manifest));
-  p.origin = folder.string();
+  std::error_code ec;  // reports name the folder wherever the command ran from
+  const fs::path absolute = fs::absolute(folder, ec);
+  p.origin = (ec ? folder : absolute.lexically_normal()).string();
+  if (p.origin.size() > 1 && p.origin.back() == '/') p.origin.pop_back();
   return p;
 }
 

@@ -120,6 +120,11 @@ const RegisteredKind* registered_kind(KernelKind kind) {
   return registry().slots[i - kFirstRegisteredKind].get();
 }
 
+bool is_kernel_kind(std::uint32_t value) {
+  return value < kFirstRegisteredKind ||
+         value - kFirstRegisteredKind < registry().count.load(std::memory_order_acquire);
+}
+
 std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& p) {
   const RegisteredKind* r = registered_kind(p.kind);
   if (!r) throw std::logic_error("registered_term_range of a built-in kind");

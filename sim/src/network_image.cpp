@@ -213,8 +213,7 @@ models::Network decode_network(std::span<const std::uint8_t> bytes) {
     const std::uint32_t type = r.u32("type"), kind = r.u32("kind");
     if (type > static_cast<std::uint32_t>(models::LayerType::flatten))
       throw Error(fmt::format("{}: layer type {} unknown", where, type));
-    if (kind >= models::kFirstRegisteredKind && !models::registered_kind(static_cast<models::KernelKind>(kind)))
-      throw Error(fmt::format("{}: kernel kind {} unknown", where, kind));
+    if (!models::is_kernel_kind(kind)) throw Error(fmt::format("{}: kernel kind {} unknown", where, kind));
     l.type = static_cast<models::LayerType>(type);
     l.kind = static_cast<models::KernelKind>(kind);
     for (models::Shape* s : {&l.in, &l.out}) {

@@ -129,6 +129,13 @@ TEST_CASE("a user's package: read, hashed by content, listed after the built-ins
   CHECK(p.name == "adder");
   CHECK(!p.builtin);
   CHECK(p.origin == folder.string());
+  {  // a relative folder is named absolutely, so reports say where it was wherever they are read
+    const fs::path here = fs::current_path();
+    fs::current_path(root);
+    const std::string origin = kernels::read_package("./adder/").origin;
+    fs::current_path(here);
+    CHECK(origin == folder.string());
+  }
   CHECK(p.shape == kernels::RtlShape::synapse);
   CHECK(p.top == "adder_synapse");
   CHECK(p.parameter("XW")->max == 12);

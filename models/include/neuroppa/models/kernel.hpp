@@ -87,6 +87,8 @@ struct RegisteredKind {
 KernelKind register_kind(RegisteredKind kind);
 // The registered kind behind `kind`, or nullptr for a built-in.
 const RegisteredKind* registered_kind(KernelKind kind);
+// Whether `value` (read from a file) is a built-in or a registered kind.
+bool is_kernel_kind(std::uint32_t value);
 // A registered kind's least and greatest term for these parameters (from the
 // golden model's bounds, or by trying every activation and code).
 std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& params);
