@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "neuroppa/app/paper.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 #include "options.hpp"
 
 namespace neuroppa::cli {
@@ -14,6 +15,7 @@ struct PaperOptions {
   std::string lib = "osu018,osu035";
   std::string K = "9,25,49";
   std::string models;
+  std::string kinds, kernel_path;
   std::string kernel_freq = "25MHz";
   std::string freq = "50MHz";
   std::string activity = "timed", network_activity = "timed:0.05";
@@ -21,6 +23,8 @@ struct PaperOptions {
 
 int run_paper(PaperOptions o, const GlobalOptions& global) {
   app::PaperRequest& r = o.request;
+  load_kernel_packages(o.kernel_path, global);
+  if (!o.kinds.empty()) r.kinds = kernels::parse_kinds(o.kinds, "--kinds");
   r.out = o.out;
   r.libs = split_list(o.lib);
   r.Ks = parse_unsigned_list(o.K, "--K");
@@ -46,7 +50,14 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--lib", o->lib, "Comma-separated cell libraries for T1 (the first also prices T2/T3)")
       ->capture_default_str();
   cmd->add_option("--K", o->K, "Kernel widths for T1")->capture_default_str();
-  cmd->add_option("--models", o->models, "Models for T2/T3 (default: every bundled model)");
+  cmd->add_option("--kinds", o->kinds,
+                  "T1's kernels, comma-separated (a kernel package's name too), or all; mac, the baseline, is always "
+                  "priced (default: the built-ins)");
+  add_kernel_path_option(*cmd, o->kernel_path);
+  cmd->add_option("--models", o->models,
+                  "Models for T2/T3, comma-separated: bundled names or model files (a package kind's with "
+                  "--kernel-path; each is compared with the mac model of its family, e.g. mlp) (default: every "
+                  "bundled model)");
   cmd->add_option("--images", r.images, "Test images per model for T2/T3, at gate level")
       ->check(in_range("--images", 1, 10000))
       ->capture_default_str();

@@ -13,6 +13,7 @@
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/reports/plot.hpp"
@@ -55,8 +56,10 @@ std::string join(const std::vector<unsigned>& values) {
   return out;
 }
 
+// `kinds`: every kind priced or run, so that the packages among them are named.
 std::vector<std::string> provenance(const PaperRequest& o, const Context& context,
-                                    const std::vector<tech::Library>& libraries, const std::string& generated) {
+                                    const std::vector<tech::Library>& libraries, std::span<const KernelKind> kinds,
+                                    const std::string& generated) {
   std::vector<std::string> p;
   p.push_back("command: " + context.command_line);
   p.push_back(fmt::format("{}; {}; {}; OpenSTA {}", version_string(),
@@ -71,6 +74,7 @@ std::vector<std::string> provenance(const PaperRequest& o, const Context& contex
                           join(o.Ks), o.beats, o.seed, frequency_text(o.kernel_frequency), o.images, o.lanes, o.net_K,
                           frequency_text(o.frequency),
                           libraries.front().name));
+  if (auto note = kernels::packages_note(kinds); !note.empty()) p.push_back(note);
   p.push_back("generated: " + generated);
   return p;
 }
@@ -168,6 +172,15 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
   return t;
 }
 
+// A model as tables name it: a bundled name, or a file's name without folder and extensions.
+std::string model_label(const std::string& name) {
+  std::string model = fs::path(name).filename().string();
+  for (const std::string_view suffix : {".gz", ".json"})
+    if (model.ends_with(suffix)) model.resize(model.size() - suffix.size());
+  return model;
+}
+
+// "mlp" of mac-mlp, threshold-cnn-mi or adder-mlp.
 std::string family_of(const std::string& model) {
   const auto a = model.find('-');
   const auto b = model.find('-', a + 1);
@@ -193,7 +206,7 @@ std::string interval_note(const std::vector<NetworkRow>& rows) {
 
 reports::Table t2_table(const std::vector<NetworkRow>& rows, const PaperRequest& o) {
   reports::Table t;
-  t.title = "T2. Network level on Fashion-MNIST: accuracy, cycles, energy and average power per bundled model";
+  t.title = "T2. Network level on Fashion-MNIST: accuracy, cycles, energy and average power per model";
   t.columns = {{"model", ""},
                {"accuracy", "", 4},
                {"accuracy, full test set", "", 4},
@@ -333,6 +346,17 @@ std::string utc_now() {
 
 }  // namespace
 
+// T1's kinds: mac first (every saving is against it), then the others asked for, each once.
+std::vector<KernelKind> t1_kinds(const PaperRequest& o) {
+  std::vector<KernelKind> kinds{KernelKind::mac};
+  const std::vector<KernelKind> asked =
+      o.kinds.empty() ? std::vector<KernelKind>(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds))
+                      : o.kinds;
+  for (KernelKind kind : asked)
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+  return kinds;
+}
+
 PaperResult write_paper(const PaperRequest& o, const Context& context) {
   // Every option checked before the first (long) step.
   const std::vector<unsigned>& Ks = o.Ks;
@@ -352,10 +376,13 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   const ProgressFn& tool_progress = context.tools;
 
   // T1
+  const std::vector<KernelKind> kinds = t1_kinds(o);
+  kernels::prepare_kinds(kinds);
+  for (const auto& [name, net] : networks) kernels::prepare_kinds(net.kinds());
   std::vector<KernelRow> kernels;
   for (const auto& lib : libraries)
     for (unsigned K : Ks)
-      for (KernelKind kind : models::kAllKernelKinds) {
+      for (KernelKind kind : kinds) {
         const models::KernelParams p{kind, K, 8, models::default_code_bits(kind, 8), 32, models::default_arch(kind)};
         if (auto error = models::validate(p)) throw Error(*error);
         say(fmt::format("T1 {} on {}", p.describe(), lib.name));
@@ -388,8 +415,8 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     std::size_t correct = 0;
     for (std::size_t i = 0; i < o.images; ++i) correct += run.results[i].predicted == test.labels[i];
     NetworkRow row;
-    row.model = name;
-    row.family = family_of(name);
+    row.model = model_label(name);
+    row.family = family_of(row.model);
     row.net = net;
     row.stats = accelerator.stats();
     row.memories = sim::price_memories(bank, net, memory, o.lanes, o.net_K);
@@ -407,7 +434,10 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   }
 
   PaperResult result;
-  const std::vector<std::string> prov = provenance(o, context, libraries, utc_now());
+  std::vector<KernelKind> used = kinds;
+  for (const auto& r : rows)
+    for (KernelKind kind : r.net.kinds()) used.push_back(kind);
+  const std::vector<std::string> prov = provenance(o, context, libraries, used, utc_now());
   const fs::path dir = o.out;
   write_table(dir, "t1_kernels", t1_table(kernels, kernel_freq, o.activity), prov, result);
   write_table(dir, "t2_networks", t2_table(rows, o), prov, result);
@@ -431,11 +461,11 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     bars.title = power ? fmt::format("Kernel power at {} MHz", kernel_freq / 1e6) : "Kernel area";
     bars.y_label = power ? "power (mW)" : "area (mm²)";
     bars.provenance = prov;
-    for (KernelKind kind : models::kAllKernelKinds) bars.categories.emplace_back(models::to_string(kind));
+    for (KernelKind kind : kinds) bars.categories.emplace_back(models::to_string(kind));
     for (const auto& lib : libraries)
       for (unsigned K : Ks) {
         reports::BarSeries s{fmt::format("{} K={}", lib.name, K), {}};
-        for (KernelKind kind : models::kAllKernelKinds)
+        for (KernelKind kind : kinds)
           for (const auto& k : kernels)
             if (k.lib == lib.name && k.cost.params.K == K && k.cost.params.kind == kind)
               s.values.push_back(power ? k.cost.power.total.total() * 1e3 : k.cost.area.total * 1e-6);

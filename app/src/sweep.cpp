@@ -15,7 +15,9 @@
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
+#include "neuroppa/base/text.hpp"
 #include "neuroppa/base/toml.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "neuroppa_version.hpp"
 
 namespace neuroppa::app::sweep {
@@ -112,6 +114,17 @@ void read_options(const Value& table, const fs::path& path, SweepFile& s, const 
     }
     s.fixed.emplace_back(name, scalar(*v, path, fmt::format("option '{}'", name)));
   }
+}
+
+// "name hash" of every package in a --kernel-path value's folders (relative
+// to the sweep file, where its points run).
+std::string package_hashes(const SweepFile& s, const std::string& folders) {
+  std::vector<fs::path> search_path;
+  for (const std::string& folder : base::split_list(folders)) search_path.push_back(s.path.parent_path() / folder);
+  std::string text;
+  for (const kernels::Package& p : kernels::assemble_catalogue(search_path))
+    if (!p.builtin) text += p.name + " " + p.hash + "\n";
+  return text;
 }
 
 std::vector<std::string> command_line(const SweepFile& s, const std::vector<std::string>& values) {
@@ -250,14 +263,17 @@ std::vector<Point> plan(const SweepFile& s) {
     }
     for (std::size_t a = 0; a < s.axes.size(); ++a) p.values.emplace_back(s.axes[a].name, values[a]);
     p.args = command_line(s, values);
-    // What determines the result: the version, the command line, and the
-    // content of any file it names (a model, a library).
+    // What determines the result: the version, the command line, the
+    // content of any file it names (a model, a library) and of the kernel
+    // packages on its kernel path (an edited package is a new point).
     std::string identity = "neuroppa " NEUROPPA_VERSION "\n";
-    for (const std::string& arg : p.args) {
+    for (std::size_t a = 0; a < p.args.size(); ++a) {
+      const std::string& arg = p.args[a];
       identity += arg + "\n";
       std::error_code ec;
       if (arg.size() < 4096 && fs::is_regular_file(s.path.parent_path() / arg, ec))
         identity += base::sha256_hex(base::read_file(s.path.parent_path() / arg)) + "\n";
+      if (a > 0 && p.args[a - 1] == "--kernel-path") identity += package_hashes(s, arg);
     }
     p.key = base::sha256_hex(identity).substr(0, 16);
     points.push_back(std::move(p));
@@ -296,7 +312,9 @@ PointState run_point(const SweepFile& s, const Point& p, const Launcher& launche
   base::write_file(dir / "point.json", record.dump(2) + "\n");
   std::vector<std::string> argv{launcher.neuroppa.string(), "--quiet", "--cache-dir", launcher.cache_dir.string()};
   argv.insert(argv.end(), p.args.begin(), p.args.end());
-  const base::ProcessResult r = base::run_captured(argv);
+  // In the sweep file's folder: paths in it (a model, --kernel-path) are relative to it, as its
+  // results folder is and as the points' keys take them.
+  const base::ProcessResult r = base::run_captured(argv, fs::absolute(s.path).parent_path());
   base::write_file(dir / "log.txt", r.err);
   if (r.status == 0) {
     if (!json::accept(r.out)) {

@@ -99,10 +99,12 @@ std::string read_back(int fd) {
 
 }  // namespace
 
-ProcessResult run_captured(const std::vector<std::string>& argv) {
+ProcessResult run_captured(const std::vector<std::string>& argv) { return run_captured(argv, fs::path{}); }
+
+ProcessResult run_captured(const std::vector<std::string>& argv, const fs::path& cwd) {
   const int out_fd = anonymous_file(), err_fd = anonymous_file();
   ProcessResult r;
-  r.status = spawn_and_wait(argv, out_fd, err_fd, nullptr);
+  r.status = spawn_and_wait(argv, out_fd, err_fd, cwd.empty() ? nullptr : &cwd);
   r.out = read_back(out_fd);
   r.err = read_back(err_fd);
   return r;

@@ -236,3 +236,32 @@ TEST_CASE("paper: tables in four formats with the same numbers, byte-identical r
     CHECK(share < 0.9);   // nor a filled one
   }
 }
+
+TEST_CASE("paper --kinds with a kernel package: T1 rows beside mac, its network in T2, the package named") {
+  const fs::path dir = neuroppa::test::temp_dir("paper-package");
+  const std::string packages = (neuroppa::test::source_dir() / "examples" / "kernels").string();
+  const std::string model = (dir / "ternary-mlp.json.gz").string();
+  const auto trained = run_command({kBin, "-q", "train", "--kernel-path", packages, "--kind", "ternary", "--arch",
+                                    "d32,d10", "--epochs", "1", "--train-images", "2000", "--test-images", "200",
+                                    "--out", model});
+  CAPTURE(trained.err);
+  REQUIRE(trained.status == 0);
+  const fs::path out = dir / "paper";
+  const auto r = run_command({kBin, "-q", "paper", "--lib", "osu018", "--K", "9", "--kinds", "ternary",
+                              "--kernel-path", packages, "--models", "mac-mlp," + model, "--images", "4", "--beats",
+                              "1000", "--out", out.string()});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto t1 = nlohmann::json::parse(neuroppa::base::read_file(out / "t1_kernels.json"));
+  std::vector<std::string> kernels;
+  for (const auto& row : t1["rows"]) kernels.push_back(row["kernel"].get<std::string>());
+  CHECK(kernels == std::vector<std::string>{"mac", "ternary"});  // mac always, first
+  const auto t2 = nlohmann::json::parse(neuroppa::base::read_file(out / "t2_networks.json"));
+  REQUIRE(t2["rows"].size() == 2);
+  const auto& ternary = t2["rows"][1];
+  CHECK(ternary["model"] == "ternary-mlp");  // a file's name, without folder and extensions
+  // Compared with mac-mlp, the mac model of its family: a ratio, not n/a.
+  CHECK(ternary["energy vs mac"].is_number());
+  const std::string md = neuroppa::base::read_file(out / "t2_networks.md");
+  CHECK(md.find("Kernel packages: ternary from " + packages + "/ternary (hash ") != std::string::npos);
+}

@@ -189,3 +189,41 @@ threads = 1
   CHECK(r.out.find("FAILED (mem=standard,weights.capacity=1KiB): exit status 2") != std::string::npos);  // the failure, in the notes
   CHECK(r.err.find("point 1 (") != std::string::npos);
 }
+
+TEST_CASE("sweep over a kernel package: its kind is an axis value, and an edited package is a new point") {
+  const fs::path dir = neuroppa::test::temp_dir("sweep-package");
+  fs::create_directories(dir / "packages");
+  fs::copy(neuroppa::test::source_dir() / "examples" / "kernels" / "ternary", dir / "packages" / "ternary",
+           fs::copy_options::recursive);
+  const fs::path file = write_sweep(dir, "pk.toml", R"(name = "packages"
+command = "kernels"
+
+[axes]
+kinds = ["mac,ternary"]
+K = [2]
+
+[options]
+kernel-path = "packages"
+beats = 200
+)");
+  const auto key = [&] {
+    const auto r = run_command({kBin, "sweep", "plan", file.string(), "--format", "json"});
+    REQUIRE(r.status == 0);
+    return nlohmann::json::parse(r.out)["rows"][0]["key"].get<std::string>();
+  };
+  const std::string before = key();
+  const auto ran = run_command({kBin, "-q", "sweep", "run", file.string()});
+  CAPTURE(ran.err);
+  REQUIRE(ran.status == 0);
+  const auto collected = run_command({kBin, "sweep", "collect", file.string(), "--format", "json"});
+  REQUIRE(collected.status == 0);
+  const auto rows = nlohmann::json::parse(collected.out)["rows"];
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1]["kernel"] == "ternary");
+  CHECK(rows[1]["power saving"].get<double>() > 1);
+
+  // The same command line over other package contents: not the cached result.
+  const fs::path golden = dir / "packages" / "ternary" / "golden.cpp";
+  neuroppa::base::write_file(golden, neuroppa::base::read_file(golden) + "\n// edited\n");
+  CHECK(key() != before);
+}

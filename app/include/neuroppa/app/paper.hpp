@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "neuroppa/app/context.hpp"
+#include "neuroppa/models/kernel.hpp"
 #include "neuroppa/reports/table.hpp"
 #include "neuroppa/tech/timed_activity.hpp"
 
@@ -18,6 +19,8 @@ struct PaperRequest {
   std::filesystem::path out = "paper";            // folder to write
   std::vector<std::string> libs = {"osu018", "osu035"};  // T1; the first also prices T2/T3
   std::vector<unsigned> Ks = {9, 25, 49};         // T1
+  // T1's kinds (mac, the baseline, is always priced, first); empty: the built-ins.
+  std::vector<models::KernelKind> kinds;
   std::vector<std::string> models;                // T2/T3; default: every bundled model
   std::size_t images = 200;                       // T2/T3, at gate level
   double kernel_frequency = 25e6;                 // T1 clock

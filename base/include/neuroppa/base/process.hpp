@@ -24,6 +24,8 @@ struct ProcessResult {
 // Runs argv (looked up on PATH) with no standard input and collects its
 // output; throws neuroppa::Error only if it cannot be started.
 ProcessResult run_captured(const std::vector<std::string>& argv);
+// The same, run in `cwd`.
+ProcessResult run_captured(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
 
 // Runs argv and returns what it printed on stdout; throws neuroppa::Error on
 // a non-zero exit.
