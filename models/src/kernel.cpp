@@ -384,6 +384,24 @@ std::int64_t synapse_term(const KernelParams& p, std::uint32_t x, std::uint32_t 
   return 0;
 }
 
+const std::int64_t* registered_term_table(const KernelParams& p) {
+  const RegisteredKind* r = registered_kind(p.kind);
+  if (!r || validate(p)) return nullptr;
+  const unsigned x_bits = p.activation_bits(), code_bits = p.code_bits();
+  if (x_bits + code_bits > 16) return nullptr;
+  static std::mutex mutex;
+  static std::map<std::tuple<KernelKind, unsigned, unsigned, unsigned, unsigned>, std::vector<std::int64_t>> tables;
+  const std::lock_guard lock(mutex);
+  std::vector<std::int64_t>& table = tables[{p.kind, p.K, p.XW, p.WW, p.AW}];
+  if (table.empty()) {  // a map keeps its elements where they are: the pointer stays valid
+    std::vector<std::int64_t> terms(std::size_t{1} << (x_bits + code_bits));
+    for (std::uint32_t code = 0; code < (1u << code_bits); ++code)
+      for (std::uint32_t x = 0; x < (1u << x_bits); ++x) terms[(std::size_t{code} << x_bits) | x] = r->term(p, x, code);
+    table = std::move(terms);
+  }
+  return table.data();
+}
+
 std::uint32_t output_stage(const KernelParams& p, std::int64_t acc, std::int64_t bias,
                            unsigned shift) {
   const std::int64_t biased =
@@ -403,7 +421,8 @@ SpikeUpdate spike_update(const KernelParams& p, std::int64_t v, std::int64_t acc
   return {false, integrated};
 }
 
-KernelGolden::KernelGolden(const KernelParams& params) : params_(params) {}
+KernelGolden::KernelGolden(const KernelParams& params)
+    : params_(params), term_table_(registered_term_table(params)) {}
 
 void KernelGolden::reset() {
   acc_ = 0;
@@ -414,6 +433,12 @@ void KernelGolden::reset() {
 std::int64_t KernelGolden::beat_sum(std::span<const std::uint32_t> x,
                                     std::span<const std::uint32_t> w) const {
   std::uint64_t sum = 0;
+  if (term_table_) {
+    const unsigned bits = params_.activation_bits();
+    for (std::size_t k = 0; k < params_.K; ++k)
+      sum += static_cast<std::uint64_t>(term_table_[(std::size_t{w[k]} << bits) | x[k]]);
+    return wrap_signed(sum, params_.AW);
+  }
   for (std::size_t k = 0; k < params_.K; ++k)
     sum += static_cast<std::uint64_t>(synapse_term(params_, x[k], w[k]));
   return wrap_signed(sum, params_.AW);

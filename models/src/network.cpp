@@ -472,10 +472,15 @@ namespace {
 
 // Wrapped sum of the synapse terms of one neuron; zero activations add
 // nothing for every kind (x = 0 gives 0 in each term definition).
-std::int64_t neuron_sum(const KernelParams& p, const std::uint32_t* x, const std::uint32_t* codes, unsigned n) {
+// `table`: registered_term_table(p), or nullptr.
+std::int64_t neuron_sum(const KernelParams& p, const std::int64_t* table, const std::uint32_t* x,
+                        const std::uint32_t* codes, unsigned n) {
   std::uint64_t sum = 0;
   if (registered_kind(p.kind)) {  // a package's term need not vanish at x = 0 (AdderNet's -|x - w| does not)
-    for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
+    if (table)
+      for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(table[(std::size_t{codes[f]} << p.activation_bits()) | x[f]]);
+    else
+      for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
     return wrap_signed(sum, p.AW);
   }
   for (unsigned f = 0; f < n; ++f)  // every built-in term is 0 at x = 0
@@ -524,10 +529,11 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
       if (layer.type == LayerType::maxpool) act = maxpool(layer, act);
       if (!layer.computes()) continue;
       const KernelParams p = net.kernel_params(layer, 1);
+      const std::int64_t* table = registered_term_table(p);
       std::vector<std::uint32_t> out(layer.out.size());
       const unsigned n = layer.fan_in();
       for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
-        const std::int64_t acc = neuron_sum(p, x, &layer.codes[std::size_t{o} * n], n);
+        const std::int64_t acc = neuron_sum(p, table, x, &layer.codes[std::size_t{o} * n], n);
         if (!net.spiking()) {
           out[index] = output_stage(p, acc, layer.bias[o], layer.shift);
           return;

@@ -32,7 +32,8 @@ std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
 }  // namespace
 
-BeatStream::BeatStream(const KernelParams& params, std::uint64_t seed) : p_(params), rng_(seed) {
+BeatStream::BeatStream(const KernelParams& params, std::uint64_t seed)
+    : p_(params), code_bits_(params.code_bits()), term_table_(registered_term_table(params)), rng_(seed) {
   beat_.x.resize(p_.K);
   beat_.w.resize(p_.K);
 }
@@ -42,7 +43,7 @@ std::int64_t BeatStream::random_signed(unsigned bits) {
   return wrap_signed(rng_.bits(bits), bits);
 }
 
-std::uint32_t BeatStream::random_code() { return static_cast<std::uint32_t>(rng_.bits(p_.code_bits())); }
+std::uint32_t BeatStream::random_code() { return static_cast<std::uint32_t>(rng_.bits(code_bits_)); }
 
 std::uint32_t BeatStream::extreme_code(bool positive) { return models::extreme_code(p_, positive); }
 
@@ -114,7 +115,9 @@ void BeatStream::fill_operands() {
       case Scenario::spike_edges: x = all_max ? x_max : 0; break;
       default: break;
     }
-    acc_ = wrap_signed(u(acc_) + u(synapse_term(p_, x, w)), p_.AW);
+    const std::int64_t term =
+        term_table_ ? term_table_[(std::size_t{w} << p_.activation_bits()) | x] : synapse_term(p_, x, w);
+    acc_ = wrap_signed(u(acc_) + u(term), p_.AW);
   }
 }
 

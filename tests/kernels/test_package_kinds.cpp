@@ -87,6 +87,17 @@ TEST_CASE("example packages: what models/ derives from their golden terms") {
   CHECK(models::synapse_term(a, 255, models::extreme_code(a, false)) == -383);
   CHECK(models::synapse_term(a, 255, models::extreme_code(a, true)) == -128);  // w = 127
   CHECK(a.describe() == "adder K=9 XW=8 WW=8 AW=32 arch=tree");
+  // Hot paths look the terms up in a table asked of the golden model once: every entry is its term.
+  const std::int64_t* table = models::registered_term_table(a);
+  REQUIRE(table != nullptr);
+  CHECK(models::registered_term_table(a) == table);  // computed once
+  for (std::uint32_t code = 0; code < 256; ++code)
+    for (std::uint32_t x = 0; x < 256; ++x)
+      if (table[(code << 8) | x] != models::synapse_term(a, x, code)) FAIL_CHECK("term table differs at x=" << x << " code=" << code);
+  auto wide = a;
+  wide.XW = 9;  // 9 + 8 bits: more than 2^16 pairs, no table
+  CHECK(models::registered_term_table(wide) == nullptr);
+  CHECK(models::registered_term_table(models::KernelParams{KernelKind::mac}) == nullptr);  // built-ins compute
 
   // ternary has no np_term_bounds: the range comes from trying every pair.
   const models::KernelParams t{ternary, 9, 8, models::default_code_bits(ternary, 8), 32};

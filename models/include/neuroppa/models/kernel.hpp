@@ -156,6 +156,13 @@ std::int64_t wrap_signed(std::uint64_t value, unsigned bits);
 // activation_bits(), code a weight code of code_bits().
 std::int64_t synapse_term(const KernelParams& params, std::uint32_t x, std::uint32_t code);
 
+// A registered kind's term for every activation and code, indexed
+// (code << activation_bits()) | x, when there are at most 2^16 pairs: asked of
+// the golden model once per kind and parameters, then a lookup instead of a
+// call into it (the golden term is a pure function, ABI v1). nullptr for a
+// built-in kind, wider operands or invalid parameters.
+const std::int64_t* registered_term_table(const KernelParams& params);
+
 // mac/shift/threshold output stage: saturate_XW(max(0, acc + bias) >> shift),
 // with acc + bias wrapped at AW bits and shift >= AW giving 0.
 std::uint32_t output_stage(const KernelParams& params, std::int64_t acc, std::int64_t bias,
@@ -212,6 +219,7 @@ class KernelGolden {
   const KernelOutputs& update(const Beat& beat);  // one edge, without pipeline latency
 
   KernelParams params_;
+  const std::int64_t* term_table_ = nullptr;  // registered kinds: registered_term_table
   std::int64_t acc_ = 0;
   KernelOutputs out_;      // the registers after this edge, without pipeline latency
   KernelOutputs delayed_;  // with params.pipeline: the outputs as the pipelined kernel shows them

@@ -44,6 +44,8 @@ class BeatStream {
   std::int64_t random_signed(unsigned bits);
 
   KernelParams p_;
+  unsigned code_bits_;                  // p_.code_bits(), asked once (a package's is a call)
+  const std::int64_t* term_table_;      // registered_term_table(p_): a package's terms by lookup
   Rng rng_;
   Beat beat_;
   Scenario scenario_ = Scenario::random;
