@@ -35,8 +35,8 @@ namespace {
 constexpr std::size_t kMaxManifestBytes = 1 << 16;
 // The built-ins' recipes, then the generic one a package kind trains with
 // (models/training.hpp).
-constexpr std::array<std::string_view, 5> kTrainers = {"int8-qat", "pow2-qat", "threshold-ste", "snn-conversion",
-                                                      "term-table"};
+constexpr std::array<std::string_view, 6> kTrainers = {"int8-qat",   "pow2-qat", "threshold-ste", "snn-conversion",
+                                                      "term-table", "addernet"};
 // The order reports list the built-ins in: the baseline first.
 constexpr std::array<std::string_view, 4> kBuiltinOrder = {"mac", "shift", "threshold", "spike"};
 // Parameters every kernel has, ranged by neuroppa, never by a manifest.

@@ -45,9 +45,18 @@ std::int64_t BeatStream::random_signed(unsigned bits) {
 
 std::uint32_t BeatStream::random_code() { return static_cast<std::uint32_t>(rng_.bits(code_bits_)); }
 
-std::uint32_t BeatStream::extreme_code(bool positive) { return models::extreme_code(p_, positive); }
+std::uint32_t BeatStream::extreme_code(bool positive) {
+  auto& code = extreme_codes_[positive];
+  if (!code) code = models::extreme_code(p_, positive);
+  return *code;
+}
 
-std::uint32_t BeatStream::zero_code() { return models::zero_code(p_, rng_.bits(1) != 0); }
+std::uint32_t BeatStream::zero_code() {
+  const bool negative = rng_.bits(1) != 0;
+  auto& code = zero_codes_[negative];
+  if (!code) code = models::zero_code(p_, negative);
+  return *code;
+}
 
 void BeatStream::randomize_all() {
   const unsigned xb = p_.activation_bits();

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <tuple>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/models/random.hpp"
@@ -76,6 +77,8 @@ struct TrainLayer {
   CodeMap code_map;                        // its weight -> code mapping, fixed when fine-tuning starts
   std::vector<std::uint32_t> codes;        // out x fan_in, the mapped codes of the last quantised forward
   bool first = false;                      // the first compute layer: backward needs no dX
+  bool adder = false;                      // trainer "addernet": z = -2^-k * sum |a - w| + b
+  float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
   Adam adam_W, adam_theta, adam_b;
   // forward state
   Mat X, Weff, thetaEff, Z, dW, dtheta, db;
@@ -208,10 +211,39 @@ Mat table_synapse_forward(TrainLayer& t) {
   return Zt.transpose() * (std::ldexp(1.0f, -t.k) / kLevels);
 }
 
-// Straight through: dW as for a product (the map stands a code for w * x);
-// dX from the table's slope at each synapse's activation.
+// AdderNet (Chen et al., CVPR 2020): z = -2^-k * sum_f |a_f - w_f|.
+Mat adder_synapse_forward(const TrainLayer& t) {
+  const float scale = std::ldexp(1.0f, -t.k);
+  Mat Z(t.X.rows(), t.W.rows());
+  for (Eigen::Index o = 0; o < t.W.rows(); ++o)
+    Z.col(o) = -scale * (t.X.rowwise() - t.W.row(o)).cwiseAbs().rowwise().sum();
+  return Z;
+}
+
+// The paper's gradients: to w the full-precision a - w (not sign(a - w)); to a
+// HardTanh(w - a). Fills t.dW; returns dX unless the layer is the first.
+Mat adder_synapse_backward(TrainLayer& t, const Mat& dZ) {
+  const float scale = std::ldexp(1.0f, -t.k);
+  t.dW.resize(t.W.rows(), t.W.cols());
+  Mat dX = t.first ? Mat() : Mat(Mat::Zero(t.X.rows(), t.X.cols()));
+  for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
+    const Mat difference = t.X.rowwise() - t.W.row(o);  // a - w
+    const auto dz = dZ.col(o);
+    t.dW.row(o) = scale * (dz.transpose() * difference);
+    if (!t.first) dX += scale * ((-difference).array().cwiseMax(-1.0f).cwiseMin(1.0f).colwise() * dz.array()).matrix();
+  }
+  return dX;
+}
+
+// Straight through: dW as for a product (the map stands a code for w * x;
+// AdderNet's as its float layer's); dX from the table's slope at each
+// synapse's activation.
 Mat table_synapse_backward(TrainLayer& t, const Mat& dZ) {
-  t.dW = dZ.transpose() * t.X;
+  if (t.adder) {
+    adder_synapse_backward(t, dZ);
+  } else {
+    t.dW = dZ.transpose() * t.X;
+  }
   if (t.first) return {};
   const auto rows = std::size_t(t.X.rows()), n = std::size_t(t.X.cols()), outs = std::size_t(t.W.rows());
   const Mat dZt = dZ.transpose();
@@ -230,6 +262,7 @@ Mat table_synapse_backward(TrainLayer& t, const Mat& dZ) {
 
 Mat synapse_forward(TrainLayer& t) {
   if (t.table_forward) return table_synapse_forward(t);
+  if (t.adder) return adder_synapse_forward(t);
   if (t.layer.kind != KernelKind::threshold) return t.X * t.Weff.transpose();
   const float alpha = std::ldexp(1.0f, -t.k);
   Mat Z(t.X.rows(), t.Weff.rows());
@@ -241,6 +274,7 @@ Mat synapse_forward(TrainLayer& t) {
 // dZ: rows x out. Fills t.dW (and t.dtheta); returns dX.
 Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
   if (t.table_forward) return table_synapse_backward(t, dZ);
+  if (t.adder) return adder_synapse_backward(t, dZ);
   if (t.layer.kind != KernelKind::threshold) {
     t.dW = dZ.transpose() * t.X;
     return dZ * t.Weff;
@@ -347,6 +381,33 @@ std::shared_ptr<const TermTable> make_term_table(const Layer& l) {
   return table;
 }
 
+// The weights (in activation units) AdderNet's codes stand for: for each code
+// the w whose -|x - 255 w|, less its mean, its term best matches over every
+// x; the least and the greatest of them.
+std::pair<float, float> adder_weight_range(const TermTable& table) {
+  constexpr int kGrid = 768;  // w in [-1, 2), steps of 1/256
+  float lo = INFINITY, hi = -INFINITY;
+  for (std::uint32_t c = 0; c < table.codes; ++c) {
+    const float* term = table.row(c);
+    const double term_mean = std::accumulate(term, term + 256, 0.0) / 256;
+    double best_error = INFINITY;
+    float best_w = 0;
+    for (int i = 0; i < kGrid; ++i) {
+      const double w = -1.0 + i / 256.0;
+      double target_mean = 0;
+      for (int x = 0; x < 256; ++x) target_mean += -std::abs(x - kLevels * w) / 256;
+      double error = 0;
+      for (int x = 0; x < 256; ++x) {
+        const double d = (term[x] - term_mean) - (-std::abs(x - kLevels * w) - target_mean);
+        error += d * d;
+      }
+      if (error < best_error) best_error = error, best_w = float(w);
+    }
+    lo = std::min(lo, best_w), hi = std::max(hi, best_w);
+  }
+  return {lo, hi};
+}
+
 struct TrainNet {
   std::vector<TrainLayer> layers;
 
@@ -370,6 +431,7 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
       auto& table = tables[l.kind];
       if (!table) table = make_term_table(l);
       t.table = table;
+      t.adder = registered_kind(l.kind)->trainer == "addernet";
     }
     if (l.computes()) {
       const unsigned n = l.fan_in();
@@ -380,6 +442,15 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
         // Sign latents start near 0 so that the first steps can still flip them.
         t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.05f * (2 * uniform(rng) - 1); });
         t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.1f * uniform(rng); });
+        t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
+      }
+      if (t.adder) {
+        // Weights among the activations they are compared with, and only those the codes can
+        // stand for (the float network would otherwise learn what no code holds); a fixed
+        // scale, as threshold's.
+        std::tie(t.w_lo, t.w_hi) = adder_weight_range(*t.table);
+        const float lo = std::max(t.w_lo, 0.0f), hi = std::max(lo, std::min(t.w_hi, 0.5f));
+        t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return lo + (hi - lo) * uniform(rng); });
         t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
       }
     }
@@ -425,11 +496,16 @@ float softmax_loss(Mat& logits, const std::vector<std::uint8_t>& labels, const s
 void sgd_step(TrainNet& net, float lr, int t) {
   for (TrainLayer& l : net.layers) {
     if (!l.layer.computes()) continue;
-    l.adam_W.step(l.W, l.dW, lr, t);
+    // AdderNet's weights live in the activations' range (0..1), about sqrt(fan-in) times the
+    // scale of product weights, so they move ten times as fast (the paper scales each layer's
+    // rate up for the same reason: its adaptive learning rate).
+    l.adam_W.step(l.W, l.dW, l.adder ? 10 * lr : lr, t);
     l.adam_b.step(l.b, l.db, lr, t);
     if (!l.code_map.code.empty()) {  // latents beyond the map's ends would drift without effect
       const float scale = std::ldexp(1.0f, -l.k);
       l.W = l.W.cwiseMax(l.code_map.lo * scale).cwiseMin(l.code_map.hi * scale);
+    } else if (l.adder) {
+      l.W = l.W.cwiseMax(l.w_lo).cwiseMin(l.w_hi);
     }
     if (l.layer.kind == KernelKind::threshold) {
       l.adam_theta.step(l.theta, l.dtheta, lr, t);
@@ -554,6 +630,60 @@ int best_layer_shift(const TrainLayer& t, const CodeFit& fit) {
   return best;
 }
 
+// AdderNet's layer of (mapped) weight u * 2^-k against `x` (8-bit levels):
+// the code whose term, less its mean, is closest to -|x - 255 w| in least
+// squares over the histogram; k stays the float layer's.
+CodeMap adder_code_map(const TrainLayer& t, const std::array<double, 256>& histogram) {
+  constexpr std::size_t kGrid = 1024;
+  const TermTable& table = *t.table;
+  const double total = std::accumulate(histogram.begin(), histogram.end(), 0.0);
+  // Each code's term less its mean, weighted: error = sum_x p(x) (T_c - m_c - g + m_g)^2.
+  std::vector<double> centred(std::size_t{table.codes} * 256);
+  for (std::uint32_t c = 0; c < table.codes; ++c) {
+    double mean = 0;
+    for (int x = 0; x < 256; ++x) mean += histogram[x] / total * table.row(c)[x];
+    for (int x = 0; x < 256; ++x) centred[std::size_t{c} * 256 + x] = table.row(c)[x] - mean;
+  }
+  CodeMap map;
+  const float scale = std::ldexp(1.0f, t.k);
+  map.lo = t.W.minCoeff() * scale, map.hi = t.W.maxCoeff() * scale;
+  if (map.hi - map.lo < 1e-6f) map.hi = map.lo + 1;
+  map.code.resize(kGrid);
+  std::array<double, 256> target{};
+  for (std::size_t i = 0; i < kGrid; ++i) {
+    const double w = (map.lo + (map.hi - map.lo) * double(i) / double(kGrid - 1)) / scale;
+    double mean = 0;
+    for (int x = 0; x < 256; ++x) mean += histogram[x] / total * (target[x] = -std::abs(x - kLevels * w));
+    double best_error = INFINITY;
+    for (std::uint32_t c = 0; c < table.codes; ++c) {
+      double error = 0;
+      for (int x = 0; x < 256; ++x) {
+        if (histogram[x] == 0) continue;
+        const double d = centred[std::size_t{c} * 256 + x] - (target[x] - mean);
+        error += histogram[x] * d * d;
+      }
+      if (error < best_error) best_error = error, map.code[i] = c;
+    }
+  }
+  return map;
+}
+
+// Before AdderNet's float training: each adder layer's biases centre its
+// pre-activations on the calibration images (its terms are all negative, and
+// sum to about -fan_in / 3 before the scale), so that training starts with
+// half of its units active, as batch norm would in the paper's networks.
+void centre_adder_biases(TrainNet& net, const Mat& calibration) {
+  Mat a = calibration;
+  for (TrainLayer& t : net.layers) {
+    if (t.adder) {
+      forward(t, a, Mode::real);
+      const Eigen::Index pos = t.Z.cols() / t.layer.out.channels;
+      for (unsigned o = 0; o < t.layer.out.channels; ++o) t.b(0, o) = -t.Z.middleCols(o * pos, pos).mean();
+    }
+    a = forward(t, a, Mode::real);
+  }
+}
+
 // Before fine-tuning a package kind: each such layer gets its code map and
 // layer shift from the activations it sees (those of the quantised layers
 // before it, on calibration images), then its biases absorb the mean
@@ -571,9 +701,13 @@ void fit_term_tables(TrainNet& net, const Mat& calibration) {
     std::array<double, 256> histogram{};
     for (Eigen::Index i = 0; i < X.size(); ++i)
       histogram[std::size_t(std::clamp(std::lround(X.data()[i] * kLevels), 0l, 255l))] += 1;
-    const CodeFit fit = code_fit(*t.table, histogram);
-    t.code_map = code_map(fit);
-    t.k = best_layer_shift(t, fit);
+    if (t.adder) {
+      t.code_map = adder_code_map(t, histogram);
+    } else {
+      const CodeFit fit = code_fit(*t.table, histogram);
+      t.code_map = code_map(fit);
+      t.k = best_layer_shift(t, fit);
+    }
 
     Mat next_real = forward(t, a_real, Mode::real);
     const Mat z_real = t.Z;
@@ -705,9 +839,10 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
       throw Error(fmt::format("--arch '{}': spike layers cannot be mixed with other kinds", options.arch));
   const std::vector<Layer> layers = layout(spec, input, options.kind, 8);
   for (const Layer& l : layers)
-    if (const RegisteredKind* r = l.computes() ? registered_kind(l.kind) : nullptr; r && r->trainer != "term-table")
+    if (const RegisteredKind* r = l.computes() ? registered_kind(l.kind) : nullptr;
+        r && r->trainer != "term-table" && r->trainer != "addernet")
       throw Error(fmt::format("--kind {}: its package names trainer '{}', a recipe for the built-in kinds' codes; a "
-                              "package kind trains with \"term-table\" (docs/kernel-packages.md)",
+                              "package kind trains with \"term-table\" or \"addernet\" (docs/kernel-packages.md)",
                               r->name, r->trainer));
   const std::size_t train_count =
       options.train_images ? std::min(options.train_images, train.labels.size()) : train.labels.size();
@@ -716,16 +851,19 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   if (train_count < options.batch)
     throw Error(fmt::format("{} training images is less than one batch of {}", train_count, options.batch));
 
+  std::vector<std::size_t> first(std::min<std::size_t>(train_count, 2000));
+  std::iota(first.begin(), first.end(), 0);
+  const Mat calibration = batch_of(train.images, first, 0, first.size());
+
   Rng rng(options.seed);
   TrainNet net = initialise(layers, rng);
+  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.adder; }))
+    centre_adder_biases(net, calibration);
   int step = 0;
   run_epochs(net, train, train_count, options, options.epochs, Mode::real, step, rng, "float", progress);
   const double float_accuracy = evaluate(net, test, test_count, Mode::real);
   if (progress) progress(fmt::format("float network: test accuracy {:.4f}\n", float_accuracy));
 
-  std::vector<std::size_t> first(std::min<std::size_t>(train_count, 2000));
-  std::iota(first.begin(), first.end(), 0);
-  const Mat calibration = batch_of(train.images, first, 0, first.size());
   Network network;
   if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
     fit_term_tables(net, calibration);

@@ -79,13 +79,14 @@ TEST_CASE("example packages: what models/ derives from their golden terms") {
 
   const models::KernelParams a{adder, 9, 8, 8, 32, KernelArch::tree};
   CHECK(a.code_bits() == 8);
-  CHECK(models::synapse_term(a, 10, 250) == -16);  // w = -6: -|10 + 6|
-  CHECK(models::synapse_term(a, 255, 0x80) == -383);
-  // np_term_bounds gives [-(255 + 128), 0]: 9 terms need 13 bits.
-  CHECK(models::registered_term_range(a) == std::pair<std::int64_t, std::int64_t>{-383, 0});
+  CHECK(models::synapse_term(a, 10, 250) == -240);  // w = 250: -|10 - 250|
+  CHECK(models::synapse_term(a, 255, 0x80) == -127);
+  CHECK(models::synapse_term(a, 0, 0) == 0);
+  // np_term_bounds gives [-255, 0]: 9 terms reach -2295, which needs 13 bits.
+  CHECK(models::registered_term_range(a) == std::pair<std::int64_t, std::int64_t>{-255, 0});
   CHECK(a.required_accumulator_bits() == 13);
-  CHECK(models::synapse_term(a, 255, models::extreme_code(a, false)) == -383);
-  CHECK(models::synapse_term(a, 255, models::extreme_code(a, true)) == -128);  // w = 127
+  CHECK(models::synapse_term(a, 255, models::extreme_code(a, false)) == -255);  // w = 0
+  CHECK(models::synapse_term(a, 255, models::extreme_code(a, true)) == 0);      // w = 255
   CHECK(a.describe() == "adder K=9 XW=8 WW=8 AW=32 arch=tree");
   // Hot paths look the terms up in a table asked of the golden model once: every entry is its term.
   const std::int64_t* table = models::registered_term_table(a);

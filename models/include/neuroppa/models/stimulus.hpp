@@ -2,7 +2,9 @@
 // mixes random beats with the corner cases the RTL must get right.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "neuroppa/models/kernel.hpp"
@@ -46,6 +48,8 @@ class BeatStream {
   KernelParams p_;
   unsigned code_bits_;                  // p_.code_bits(), asked once (a package's is a call)
   const std::int64_t* term_table_;      // registered_term_table(p_): a package's terms by lookup
+  // models::extreme_code and zero_code, asked once each (a package's come from its golden terms).
+  std::array<std::optional<std::uint32_t>, 2> extreme_codes_, zero_codes_;
   Rng rng_;
   Beat beat_;
   Scenario scenario_ = Scenario::random;
