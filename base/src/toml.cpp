@@ -7,6 +7,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::base {
 namespace fs = std::filesystem;
@@ -116,7 +117,7 @@ TomlValue parse_toml_text(const std::string& text, const fs::path& path) {
 }
 
 [[noreturn]] void fail_at(const fs::path& path, int line, const std::string& what) {
-  throw Error(fmt::format("{}:{}: {}", path.string(), line, what));
+  throw Error(fmt::format("{}:{}: {}", path.string(), line, printable(what)));
 }
 
 int line_of(const TomlValue& v) { return static_cast<int>(v.location().line()); }

@@ -221,6 +221,8 @@ TEST_CASE("a manifest's faults: one line each, naming the file, the line and the
       {edited("default_arch = \"tree\"", "default_arch = \"booth-csa\""), ":22:", "is not one of rtl.archs"},
       {edited("source = \"golden.c\"", "source = \"golden.cpp\""), ":25:", "'golden.cpp' is not in the package"},
       {edited("[widths]", "[widths"), ":12:", "not valid TOML"},
+      // A value echoed in a message keeps it one line: control characters are shown escaped.
+      {edited("name = \"adder\"", "name = \"a\\u0000b\""), ":3:", "kernel.name 'a\\x00b'"},
   };
   int n = 0;
   for (const Bad& c : cases) {

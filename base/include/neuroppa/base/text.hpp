@@ -18,4 +18,8 @@ std::vector<std::string> split_list(std::string_view text);
 // " a\tb\n c " -> {"a", "b", "c"}: the words of a text, split at whitespace.
 std::vector<std::string> split_words(std::string_view text);
 
+// `text` with every control character (below 0x20, and 0x7f) as \xNN, so that
+// a message echoing what a user wrote stays one line on a terminal.
+std::string printable(std::string_view text);
+
 }  // namespace neuroppa::base
