@@ -20,6 +20,23 @@ namespace {
 constexpr double kAutoStart = 0.02;   // replayed fraction the automatic mode starts from
 constexpr double kAutoTarget = 0.03;  // its goal: a 95% interval within ±3% of the lanes' energy
 
+// The packages the model was trained with whose content differs now: their
+// codes may mean other weights, and the accuracy recorded at training may
+// not hold. "" when none did (or the model records none).
+std::string changed_packages(const models::Network& net) {
+  std::string text;
+  for (const auto& [name, hash] : net.training.packages) {
+    const auto kind = models::parse_kernel_kind(name);
+    if (!kind) continue;  // not a layer's kind: read_network would have refused it
+    const kernels::Package& now = kernels::package_of(*kind);
+    if (now.hash == hash) continue;
+    text += fmt::format("{}kernel package {} was {} when this model was trained and is {} now ({})",
+                        text.empty() ? "" : "; ", name, hash.substr(0, 12), now.hash.substr(0, 12), now.origin);
+  }
+  if (!text.empty()) text += ": its codes may mean other weights now, and the accuracy recorded at training may not hold";
+  return text;
+}
+
 reports::Table summary_table(const models::Network& net, const RunRequest& o, const sim::PlatformRun& run,
                              double accuracy, double frequency, const std::optional<sim::EnergyReport>& energy) {
   const double n = double(run.results.size());
@@ -176,6 +193,8 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   const fs::path model_path = resolve_model(o.model);
   const models::Network net = models::read_network(model_path);
   kernels::prepare_kinds(net.kinds());  // a package's golden model compiles, and is checked, before anything runs
+  const std::string package_warning = changed_packages(net);
+  if (!package_warning.empty()) context.say("warning: " + package_warning + "\n");
   const models::LabelledImages test = models::load_fashion_mnist(false, o.data);
   if (!(test.images.rows == net.input.height && test.images.cols == net.input.width && net.input.channels == 1))
     throw Error(fmt::format("{}: input {} does not match the {}x{} test images", model_path.string(),
@@ -264,6 +283,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   reports::Table summary = summary_table(net, o, run, double(correct) / double(count), frequency, energy);
   summary.notes.push_back(fmt::format("{}; {}", version_string(), context.command_line));
   if (auto note = kernels::packages_note(net.kinds()); !note.empty()) summary.notes.push_back(note);
+  if (!package_warning.empty()) summary.notes.push_back("Warning: " + package_warning);
   summary.notes.push_back(fmt::format("Clock {} MHz; SystemC time at the end {:.6g} s = {} cycles.", frequency / 1e6,
                                       run.simulated_seconds, run.cycles));
   if (gate)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/base/file.hpp"
+#include "neuroppa/kernels/package.hpp"
 
 namespace neuroppa::app {
 
@@ -22,6 +23,9 @@ TrainResult train(const TrainRequest& r, const Context& context) {
   context.say(fmt::format("Fashion-MNIST from {}: {} training, {} test images\n", r.data.string(), train.labels.size(),
                           test.labels.size()));
   out.network = models::train_network(r.train, train, test, context.status);
+  for (const models::KernelKind kind : out.network.kinds())  // what its package kinds' codes mean
+    if (const kernels::Package& p = kernels::package_of(kind); !p.builtin)
+      out.network.training.packages.emplace_back(p.name, p.hash);
   models::write_network(out.network, out.written);
   return out;
 }

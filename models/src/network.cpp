@@ -277,6 +277,7 @@ void write_network(const Network& net, const fs::path& path) {
                    {"float_accuracy", net.training.float_accuracy},
                    {"quantised_accuracy", net.training.quantised_accuracy},
                    {"notes", net.training.notes}};
+  for (const auto& [name, hash] : net.training.packages) j["training"]["kernel_packages"][name] = hash;
   j["layers"] = json::array();
   for (const Layer& layer : net.layers) j["layers"].push_back(layer_json(layer));
   const std::string text = j.dump() + "\n";
@@ -365,7 +366,10 @@ Layer read_layer(const Reader& r, const json& j) {
   if (!layer.computes()) return layer;
   const std::string kind = r.get<std::string>(j, "kind");
   const auto parsed = parse_kernel_kind(kind);
-  if (!parsed) throw Error(fmt::format("{}: unknown kind \"{}\" (mac, shift, threshold, spike)", r.where, kind));
+  if (!parsed)
+    throw Error(fmt::format("{}: unknown kind \"{}\": not built in (mac, shift, threshold, spike) and no kernel package "
+                            "of that name is on the kernel path (--kernel-path DIR or NEUROPPA_KERNEL_PATH)",
+                            r.where, kind));
   layer.kind = *parsed;
   layer.code_bits = r.count(j, "code_bits", kMaxWW + 1);
   if (has_membrane(layer.kind)) layer.vth = r.integer<std::int64_t>(j, "vth");
@@ -416,6 +420,17 @@ Network read_network(const fs::path& path) {
     net.training.float_accuracy = r.get<double>(t, "float_accuracy");
     net.training.quantised_accuracy = r.get<double>(t, "quantised_accuracy");
     net.training.notes = r.get<std::string>(t, "notes");
+    if (t.contains("kernel_packages")) {
+      const json& packages = t["kernel_packages"];
+      if (!packages.is_object())
+        throw Error(fmt::format("{}: training.kernel_packages must be an object of package name: content hash",
+                                path.string()));
+      for (const auto& [name, hash] : packages.items()) {
+        if (!hash.is_string())
+          throw Error(fmt::format("{}: training.kernel_packages.{} must be a string (a content hash)", path.string(), name));
+        net.training.packages.emplace_back(name, hash.get<std::string>());
+      }
+    }
   }
   const json& layers = r.at(j, "layers");
   if (!layers.is_array()) throw Error(fmt::format("{}: \"layers\" must be an array", path.string()));

@@ -879,7 +879,8 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   network.name = fmt::format("{}-{}", to_string(options.kind), options.arch);
   network.training = {options.arch, options.seed, options.epochs, float_accuracy, -1,
                       fmt::format("Fashion-MNIST, {} training images, batch {}, Adam lr {}", train_count,
-                                  options.batch, options.learning_rate)};
+                                  options.batch, options.learning_rate),
+                      {}};  // packages: the caller knows them (app::train)
   validate(network, "trained network");
   network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
   if (progress)

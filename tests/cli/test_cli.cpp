@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include "neuroppa/base/file.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/sdf.hpp"
 #include "neuroppa/tech/timed_activity.hpp"
@@ -439,4 +440,46 @@ TEST_CASE("input paths: a folder, a special file, an unreadable file, each its o
   CHECK(r.status == 2);
   CHECK(lines(r.err) == 1);
   CHECK(r.err.find(file.string() + ": cannot be read: Permission denied") != std::string::npos);
+}
+
+TEST_CASE("a model remembers the kernel packages it was trained with; run says when one changed") {
+  namespace fs = std::filesystem;
+  const fs::path dir = neuroppa::test::temp_dir("package-model");
+  const fs::path package = dir / "packages" / "ternary";
+  fs::create_directories(package.parent_path());
+  fs::copy(neuroppa::test::source_dir() / "examples" / "kernels" / "ternary", package, fs::copy_options::recursive);
+  const std::string model = (dir / "ternary-mlp.json").string();
+  const auto trained = run_command({kBin, "-q", "train", "--kernel-path", package.parent_path().string(), "--kind",
+                                    "ternary", "--arch", "d16,d10", "--epochs", "1", "--train-images", "1000",
+                                    "--test-images", "100", "--out", model});
+  CAPTURE(trained.err);
+  REQUIRE(trained.status == 0);
+  const auto j = nlohmann::json::parse(neuroppa::base::read_file(model));
+  REQUIRE(j["training"]["kernel_packages"].contains("ternary"));
+  const std::string hash = j["training"]["kernel_packages"]["ternary"];
+  CHECK(hash.size() == 64);
+
+  const std::vector<std::string> run = {kBin, "-q", "run", "--kernel-path", package.parent_path().string(), "--model",
+                                        model, "--images", "5", "--check"};
+  auto r = run_command(run);
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("Kernel packages: ternary from " + package.string() + " (hash " + hash.substr(0, 12) + ")") !=
+        std::string::npos);
+  CHECK(r.out.find("Warning") == std::string::npos);
+
+  // The package edited (its golden model gains a comment): still runs, and says so.
+  const fs::path golden = package / "golden.cpp";
+  neuroppa::base::write_file(golden, neuroppa::base::read_file(golden) + "\n// edited\n");
+  r = run_command(run);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("Warning: kernel package ternary was " + hash.substr(0, 12) + " when this model was trained") !=
+        std::string::npos);
+
+  // Without the package on the kernel path: one line naming the kind and the option.
+  r = run_command({kBin, "run", "--model", model, "--images", "5"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("unknown kind \"ternary\"") != std::string::npos);
+  CHECK(r.err.find("--kernel-path") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }

@@ -61,6 +61,9 @@ struct TrainingRecord {  // how a model file was made; informative only
   double float_accuracy = -1;      // the float network on the test set, -1 unknown
   double quantised_accuracy = -1;  // the integer network (reference inference)
   std::string notes;
+  // The kernel packages whose kinds it was trained with: name and content hash
+  // (a package kind's codes mean what its golden term says).
+  std::vector<std::pair<std::string, std::string>> packages;
 };
 
 struct Network {
