@@ -16,6 +16,7 @@
 #include "neuroppa/base/sha256.hpp"
 #include "neuroppa/base/text.hpp"
 #include "neuroppa/base/toml.hpp"
+#include "neuroppa/models/training.hpp"
 
 namespace neuroppa::kernels {
 
@@ -33,10 +34,12 @@ using base::TomlValue;
 namespace {
 
 constexpr std::size_t kMaxManifestBytes = 1 << 16;
-// The built-ins' recipes, then the generic one a package kind trains with
-// (models/training.hpp).
-constexpr std::array<std::string_view, 6> kTrainers = {"int8-qat",   "pow2-qat", "threshold-ste", "snn-conversion",
-                                                      "term-table", "addernet"};
+// The trainers' names, as models/training.hpp knows them.
+const std::vector<std::string_view> kTrainers = [] {
+  std::vector<std::string_view> names;
+  for (const auto& [trainer, name] : models::kTrainerNames) names.push_back(name);
+  return names;
+}();
 // The order reports list the built-ins in: the baseline first.
 constexpr std::array<std::string_view, 4> kBuiltinOrder = {"mac", "shift", "threshold", "spike"};
 // Parameters every kernel has, ranged by neuroppa, never by a manifest.

@@ -77,7 +77,8 @@ struct TrainLayer {
   CodeMap code_map;                        // its weight -> code mapping, fixed when fine-tuning starts
   std::vector<std::uint32_t> codes;        // out x fan_in, the mapped codes of the last quantised forward
   bool first = false;                      // the first compute layer: backward needs no dX
-  bool adder = false;                      // trainer "addernet": z = -2^-k * sum |a - w| + b
+  Trainer trainer = Trainer::int8_qat;     // its kind's recipe (trainer_of)
+  bool adder = false;                      // trainer addernet: z = -2^-k * sum |a - w| + b
   float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
   Adam adam_W, adam_theta, adam_b;
   // forward state
@@ -86,6 +87,31 @@ struct TrainLayer {
   std::vector<std::uint8_t> levels;   // its activations as 8-bit levels, feature-major (fan_in x rows)
   std::vector<int> argmax;  // maxpool
 };
+
+// Whether a layer's codes are what its trainer writes; nullopt if they are.
+// The built-ins' recipes write their own kinds' codes; a package may name one
+// when its codes are laid out the same (its term may differ: the recipe's
+// fine-tuning then runs the built-in's arithmetic, and the accuracy recorded
+// is the package's own, from the reference inference).
+std::optional<std::string> trainer_mismatch(const Layer& l) {
+  const Trainer trainer = trainer_of(l.kind);
+  const auto need = [&](bool ok, std::string what) -> std::optional<std::string> {
+    if (ok) return std::nullopt;
+    return fmt::format("trainer {} writes {}, and {} codes are {} bits", to_string(trainer), what, to_string(l.kind),
+                       l.code_bits);
+  };
+  switch (trainer) {
+    case Trainer::int8_qat: return need(l.code_bits == 8, "8-bit two's-complement weights");
+    case Trainer::pow2_qat: return need(l.code_bits >= 4, "{sign, exponent + 1} codes of at least 4 bits");
+    case Trainer::threshold_ste: return need(l.code_bits == 9, "9-bit {sign, theta} codes (8-bit activations)");
+    case Trainer::snn_conversion:
+      if (!has_membrane(l.kind)) return "trainer snn-conversion needs the membrane back end";
+      return std::nullopt;
+    case Trainer::term_table:
+    case Trainer::addernet: return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 // ---- quantisers (forward values; gradients pass straight through)
 
@@ -104,7 +130,6 @@ int shift_exponent(float scaled) {
 float mac_code_value(float w, int k) { return std::clamp(std::round(w * std::ldexp(1.0f, k)), -127.0f, 127.0f); }
 
 void quantise_weights(TrainLayer& t, Mode mode) {
-  const KernelKind kind = t.layer.kind;
   t.table_forward = t.table && mode == Mode::quantised;
   if (t.table) {  // the latent weights stand for products; their codes come from the map
     t.Weff = t.W;
@@ -115,20 +140,20 @@ void quantise_weights(TrainLayer& t, Mode mode) {
     }
     return;
   }
-  if (kind == KernelKind::threshold) {
+  if (t.trainer == Trainer::threshold_ste) {
     t.thetaEff = mode == Mode::quantised ? Mat((t.theta * kLevels).array().round() / kLevels) : t.theta;
     t.Weff = t.W.unaryExpr([](float a) { return a < 0 ? -1.0f : 1.0f; });
     return;
   }
-  if (mode == Mode::real || kind == KernelKind::spike) {
+  if (mode == Mode::real || t.trainer == Trainer::snn_conversion) {
     t.Weff = t.W;
     return;
   }
-  if (kind == KernelKind::mac) {
+  if (t.trainer == Trainer::int8_qat) {
     t.k = weight_shift(t.W, 127);
     const float step = std::ldexp(1.0f, -t.k);
     t.Weff = t.W.unaryExpr([&](float w) { return mac_code_value(w, t.k) * step; });
-  } else {  // shift
+  } else {  // pow2_qat
     t.k = weight_shift(t.W, 64);
     t.Weff = t.W.unaryExpr([&](float w) {
       const int e = shift_exponent(std::abs(w) * std::ldexp(1.0f, t.k));
@@ -138,7 +163,7 @@ void quantise_weights(TrainLayer& t, Mode mode) {
 }
 
 float bias_value(const TrainLayer& t, float b, Mode mode) {
-  if (mode == Mode::real || t.layer.kind == KernelKind::spike) return b;
+  if (mode == Mode::real || t.trainer == Trainer::snn_conversion) return b;
   const float unit = kLevels * std::ldexp(1.0f, t.k);
   return std::round(b * unit) / unit;
 }
@@ -263,7 +288,7 @@ Mat table_synapse_backward(TrainLayer& t, const Mat& dZ) {
 Mat synapse_forward(TrainLayer& t) {
   if (t.table_forward) return table_synapse_forward(t);
   if (t.adder) return adder_synapse_forward(t);
-  if (t.layer.kind != KernelKind::threshold) return t.X * t.Weff.transpose();
+  if (t.trainer != Trainer::threshold_ste) return t.X * t.Weff.transpose();
   const float alpha = std::ldexp(1.0f, -t.k);
   Mat Z(t.X.rows(), t.Weff.rows());
   for (Eigen::Index o = 0; o < t.Weff.rows(); ++o)
@@ -275,7 +300,7 @@ Mat synapse_forward(TrainLayer& t) {
 Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
   if (t.table_forward) return table_synapse_backward(t, dZ);
   if (t.adder) return adder_synapse_backward(t, dZ);
-  if (t.layer.kind != KernelKind::threshold) {
+  if (t.trainer != Trainer::threshold_ste) {
     t.dW = dZ.transpose() * t.X;
     return dZ * t.Weff;
   }
@@ -427,18 +452,19 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
     t.layer = l;
     t.first = before_any && l.computes();
     before_any = before_any && l.type == LayerType::flatten;
-    if (l.computes() && registered_kind(l.kind)) {
+    if (l.computes()) t.trainer = trainer_of(l.kind);
+    t.adder = l.computes() && t.trainer == Trainer::addernet;
+    if (t.adder || (l.computes() && t.trainer == Trainer::term_table)) {
       auto& table = tables[l.kind];
       if (!table) table = make_term_table(l);
       t.table = table;
-      t.adder = registered_kind(l.kind)->trainer == "addernet";
     }
     if (l.computes()) {
       const unsigned n = l.fan_in();
       const float limit = std::sqrt(6.0f / float(n));  // He-uniform
       t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return (2 * uniform(rng) - 1) * limit; });
       t.b = Mat::Zero(1, l.out.channels);
-      if (l.kind == KernelKind::threshold) {
+      if (t.trainer == Trainer::threshold_ste) {
         // Sign latents start near 0 so that the first steps can still flip them.
         t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.05f * (2 * uniform(rng) - 1); });
         t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.1f * uniform(rng); });
@@ -507,7 +533,7 @@ void sgd_step(TrainNet& net, float lr, int t) {
     } else if (l.adder) {
       l.W = l.W.cwiseMax(l.w_lo).cwiseMin(l.w_hi);
     }
-    if (l.layer.kind == KernelKind::threshold) {
+    if (l.trainer == Trainer::threshold_ste) {
       l.adam_theta.step(l.theta, l.dtheta, lr, t);
       l.theta = l.theta.cwiseMax(0.0f).cwiseMin(1.0f);
       l.W = l.W.cwiseMax(-1.0f).cwiseMin(1.0f);
@@ -726,18 +752,18 @@ void fit_term_tables(TrainNet& net, const Mat& calibration) {
 std::uint32_t export_code(const TrainLayer& t, std::size_t o, std::size_t f) {
   if (t.table) return t.codes[o * std::size_t(t.W.cols()) + f];
   const float w = t.W(o, f);
-  switch (t.layer.kind) {
-    case KernelKind::mac: return static_cast<std::uint32_t>(int(mac_code_value(w, t.k))) & 0xffu;
-    case KernelKind::shift: {
+  switch (t.trainer) {
+    case Trainer::int8_qat: return static_cast<std::uint32_t>(int(mac_code_value(w, t.k))) & 0xffu;
+    case Trainer::pow2_qat: {
       const int e = shift_exponent(std::abs(w) * std::ldexp(1.0f, t.k));
       if (e < 0) return 0;
       return (w < 0 ? 1u << (t.layer.code_bits - 1) : 0u) | std::uint32_t(e + 1);
     }
-    case KernelKind::threshold: {
+    case Trainer::threshold_ste: {
       const auto theta = std::uint32_t(std::clamp(std::lround(t.theta(o, f) * kLevels), 0l, 255l));
       return (w < 0 ? 1u << 8 : 0u) | theta;
     }
-    case KernelKind::spike: break;
+    default: break;  // snn_conversion exports its own way; the table trainers keep their codes
   }
   return 0;
 }
@@ -819,6 +845,32 @@ Network export_spiking(TrainNet& net, const Mat& calibration) {
 
 }  // namespace
 
+std::string_view to_string(Trainer trainer) {
+  for (const auto& [t, name] : kTrainerNames)
+    if (t == trainer) return name;
+  return "?";
+}
+
+std::optional<Trainer> parse_trainer(std::string_view name) {
+  for (const auto& [t, n] : kTrainerNames)
+    if (n == name) return t;
+  return std::nullopt;
+}
+
+Trainer trainer_of(KernelKind kind) {
+  if (const RegisteredKind* r = registered_kind(kind)) {
+    if (const auto t = parse_trainer(r->trainer)) return *t;
+    throw Error(fmt::format("kernel kind {}: trainer '{}' unknown", r->name, r->trainer));
+  }
+  switch (kind) {  // as the built-ins' manifests say (tests/kernels/test_package.cpp checks)
+    case KernelKind::mac: return Trainer::int8_qat;
+    case KernelKind::shift: return Trainer::pow2_qat;
+    case KernelKind::threshold: return Trainer::threshold_ste;
+    case KernelKind::spike: return Trainer::snn_conversion;
+  }
+  return Trainer::int8_qat;
+}
+
 double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count) {
   if (count == 0 || count > data.labels.size()) count = data.labels.size();
   std::size_t correct = 0;
@@ -830,20 +882,18 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
                       const ProgressFn& progress) {
   if (options.epochs == 0) throw Error("--epochs 0: give at least one epoch");
   if (options.batch == 0) throw Error("--batch 0: give at least one image a batch");
-  if (options.kind == KernelKind::spike && (options.timesteps == 0 || options.timesteps > 10000))
+  const Trainer trainer = trainer_of(options.kind);
+  if (trainer == Trainer::snn_conversion && (options.timesteps == 0 || options.timesteps > 10000))
     throw Error(fmt::format("--timesteps {} must be in 1..10000", options.timesteps));
   const Shape input{1, train.images.rows, train.images.cols};
   std::vector<LayerSpec> spec = parse_arch(options.arch);
   for (const LayerSpec& s : spec)
-    if (s.kind && (*s.kind == KernelKind::spike) != (options.kind == KernelKind::spike))
+    if (s.kind && has_membrane(*s.kind) != has_membrane(options.kind))
       throw Error(fmt::format("--arch '{}': spike layers cannot be mixed with other kinds", options.arch));
   const std::vector<Layer> layers = layout(spec, input, options.kind, 8);
   for (const Layer& l : layers)
-    if (const RegisteredKind* r = l.computes() ? registered_kind(l.kind) : nullptr;
-        r && r->trainer != "term-table" && r->trainer != "addernet")
-      throw Error(fmt::format("--kind {}: its package names trainer '{}', a recipe for the built-in kinds' codes; a "
-                              "package kind trains with \"term-table\" or \"addernet\" (docs/kernel-packages.md)",
-                              r->name, r->trainer));
+    if (l.computes())
+      if (auto why = trainer_mismatch(l)) throw Error(fmt::format("--kind {}: {}", to_string(l.kind), *why));
   const std::size_t train_count =
       options.train_images ? std::min(options.train_images, train.labels.size()) : train.labels.size();
   const std::size_t test_count =
@@ -867,7 +917,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   Network network;
   if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
     fit_term_tables(net, calibration);
-  if (options.kind == KernelKind::spike) {
+  if (trainer == Trainer::snn_conversion) {
     network = export_spiking(net, calibration);
     network.timesteps = options.timesteps;
   } else {

@@ -12,6 +12,7 @@
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
+#include "neuroppa/models/training.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -98,6 +99,7 @@ TEST_CASE("built-in packages: the four kinds, their manifests agreeing with the 
     for (const models::KernelArch a : models::kAllKernelArchs)
       CHECK((std::find(p.archs.begin(), p.archs.end(), a) != p.archs.end()) == models::arch_exists(kind, a));
     CHECK((p.backend == kernels::Backend::membrane) == models::has_membrane(kind));
+    CHECK(p.trainer == models::to_string(models::trainer_of(kind)));  // the recipe train uses is the manifest's
     // Widths at every value of the parameters' ranges equal the C++ definitions.
     const kernels::PackageParameter* xw = p.parameter("XW");
     const kernels::PackageParameter* ww = p.parameter("WW");

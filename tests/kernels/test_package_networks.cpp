@@ -137,12 +137,14 @@ TEST_CASE("an AdderNet term at x = 0 counts in the reference inference") {
 }
 
 TEST_CASE("what the term-table trainer and the platform cannot use is refused by name") {
-  SUBCASE("a package naming a built-in kind's trainer") {
+  SUBCASE("a package naming a built-in recipe its codes do not fit") {
     const fs::path dir =
         package_copy("ternary", "ternary-int8", "kernel.toml", "trainer = \"term-table\"", "trainer = \"int8-qat\"");
     const KernelKind kind = load_kind(dir.parent_path(), "ternary-int8");
     CHECK_THROWS_WITH_AS(models::train_network(small_run(kind), training_set(), test_set()),
-                         doctest::Contains("--kind ternary-int8: its package names trainer 'int8-qat'"), Error);
+                         doctest::Contains("--kind ternary-int8: trainer int8-qat writes 8-bit two's-complement "
+                                           "weights, and ternary-int8 codes are 2 bits"),
+                         Error);
   }
   SUBCASE("a golden term that is not 0 at x = 0, code 0 (the padding of a layer's last beat)") {
     const fs::path dir = package_copy("adder", "adder-offset", "golden.c", "return d < 0 ? d : -d;",
@@ -153,4 +155,29 @@ TEST_CASE("what the term-table trainer and the platform cannot use is refused by
     CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*kind}),
                          doctest::Contains("its golden term at x = 0, code 0 is -1; it must be 0"), Error);
   }
+}
+
+TEST_CASE("a package names a built-in recipe: mac as a synapse package with int8-qat trains mac's network") {
+  const fs::path bench = test::source_dir() / "bench" / "packages";
+  const fs::path dir = test::temp_dir("package-int8") / "mac-int8";
+  fs::copy(bench / "mac-synapse", dir, fs::copy_options::recursive);
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"name = \"mac-synapse\"", "name = \"mac-int8\""},
+                                 {"trainer = \"term-table\"", "trainer = \"int8-qat\""}}) {
+    std::string text = base::read_file(dir / "kernel.toml");
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+    base::write_file(dir / "kernel.toml", text);
+  }
+  const KernelKind package = load_kind(dir.parent_path(), "mac-int8");
+  CHECK(models::trainer_of(package) == models::Trainer::int8_qat);
+  const models::Network built_in = models::train_network(small_run(KernelKind::mac), training_set(), test_set());
+  const models::Network packaged = models::train_network(small_run(package), training_set(), test_set());
+  // The same recipe on the same codes and the same terms: the same network, kind apart.
+  REQUIRE(packaged.layers.size() == built_in.layers.size());
+  for (std::size_t i = 0; i < built_in.layers.size(); ++i) {
+    CHECK(packaged.layers[i].codes == built_in.layers[i].codes);
+    CHECK(packaged.layers[i].bias == built_in.layers[i].bias);
+    CHECK(packaged.layers[i].shift == built_in.layers[i].shift);
+  }
+  CHECK(packaged.training.quantised_accuracy == built_in.training.quantised_accuracy);
 }

@@ -24,6 +24,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
 #include <string>
 
 #include "neuroppa/base/progress.hpp"
@@ -31,6 +34,17 @@
 #include "neuroppa/models/network.hpp"
 
 namespace neuroppa::models {
+
+// How a kind's networks are trained: the recipe its package's manifest names
+// (kernel.trainer), above.
+enum class Trainer { int8_qat, pow2_qat, threshold_ste, snn_conversion, term_table, addernet };
+inline constexpr std::pair<Trainer, std::string_view> kTrainerNames[] = {
+    {Trainer::int8_qat, "int8-qat"},     {Trainer::pow2_qat, "pow2-qat"},     {Trainer::threshold_ste, "threshold-ste"},
+    {Trainer::snn_conversion, "snn-conversion"}, {Trainer::term_table, "term-table"}, {Trainer::addernet, "addernet"}};
+std::string_view to_string(Trainer trainer);
+std::optional<Trainer> parse_trainer(std::string_view name);
+// A kind's trainer: a package's from its manifest, a built-in's as its manifest says.
+Trainer trainer_of(KernelKind kind);
 
 struct TrainOptions {
   KernelKind kind = KernelKind::mac;
