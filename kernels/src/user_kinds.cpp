@@ -1,5 +1,7 @@
 #include "user_kinds.hpp"
 
+#include "synapse_contract.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -112,6 +114,7 @@ void register_packages(const std::vector<Package>& packages, const fs::path& cac
     UserKind& u = user_kinds().emplace_back();
     u.package = p;
     u.golden = std::make_shared<GoldenModel>(p.name, fs::path(p.origin) / *p.golden_source, cache_root, progress);
+    u.cache_root = cache_root;
     std::string id = p.name;
     std::replace(id.begin(), id.end(), '-', '_');
     u.top = "np_" + id + "_kernel";
@@ -128,6 +131,7 @@ void prepare_kinds(std::span<const models::KernelKind> kinds) {
     const UserKind* u = user_kind(kind);
     if (!u) continue;
     u->golden->load();
+    check_synapse_contract(*u, u->cache_root);
     // A layer's last beat is padded with x = 0 and code 0 (and the reference
     // inference has no such synapses), so that pair must add nothing.
     const PackageParameter* ww = u->package.parameter("WW");

@@ -16,6 +16,7 @@ struct UserKind {
   models::KernelKind kind{};
   std::shared_ptr<GoldenModel> golden;
   std::string top;  // the generated kernel module, np_<name>_kernel
+  std::filesystem::path cache_root;  // where its golden model and contract check are cached
   KernelTraits traits{};  // its strings point into `package` and `top`
 };
 

@@ -205,3 +205,54 @@ TEST_CASE("the command line takes a package kind: verify --kernel-path") {
   CHECK(unknown.err.find("unknown kernel 'tenary'; choose from mac, shift, threshold, spike, adder, ternary or all") !=
         std::string::npos);
 }
+
+TEST_CASE("a synapse module that breaks the port contract: one error naming the package, the file and the fault") {
+  // A copy of the ternary example named `name`, its synapse module's text replaced.
+  const auto ternary_with = [](const std::string& name, const std::string& module) {
+    const fs::path dir = test::temp_dir("contract-" + name) / name;
+    fs::copy(examples() / "ternary", dir, fs::copy_options::recursive);
+    std::string manifest = base::read_file(dir / "kernel.toml");
+    replace(manifest, "name = \"ternary\"", "name = \"" + name + "\"");
+    base::write_file(dir / "kernel.toml", manifest);
+    base::write_file(dir / "ternary_synapse.sv", module);
+    load(dir.parent_path());
+    return *models::parse_kernel_kind(name);
+  };
+  const std::string head = "module ternary_synapse #(parameter int unsigned XW = 8, parameter int unsigned TW = 9) (\n";
+  const std::string body =
+      ");\n  logic [TW-1:0] x;\n  assign x = TW'(x_i);\n  assign term_o = !code_i[0] ? '0 : code_i[1] ? -x : x;\nendmodule\n";
+  struct Case {
+    std::string name, module, fault;
+  };
+  const std::vector<Case> cases = {
+      {"t-port-name", head + "  input logic [XW-1:0] x, input logic [1:0] code_i, output logic [TW-1:0] term_o\n" +
+                          ");\n  assign term_o = code_i[0] ? TW'(x) : '0;\nendmodule\n",
+       "module ternary_synapse has no port x_i"},
+      {"t-fixed-width", head + "  input logic [XW-1:0] x_i, input logic [1:0] code_i, output logic [8:0] term_o\n" +
+                            ");\n  assign term_o = code_i[0] ? 9'(x_i) : '0;\nendmodule\n",
+       "port term_o of ternary_synapse is 9 bits where TW = 21 asks 21"},
+      {"t-code-width", head + "  input logic [XW-1:0] x_i, input logic [2:0] code_i, output logic [TW-1:0] term_o\n" + body,
+       "port code_i of ternary_synapse is 3 bits where the code width 2 asks 2"},
+      {"t-clocked", head + "  input logic clk_i, input logic [XW-1:0] x_i, input logic [1:0] code_i,\n" +
+                        "  output logic [TW-1:0] term_o\n);\n  always_ff @(posedge clk_i) term_o <= TW'(x_i);\nendmodule\n",
+       "has a port the contract does not know (clk_i)"},
+      {"t-syntax", head + "  input logic [XW-1:0] x_i, input logic [1:0] code_i, output logic [TW-1:0] term_o\n" +
+                       ");\n  assign term_o = ;\nendmodule\n",
+       "the synapse module does not elaborate: "},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    const KernelKind kind = ternary_with(c.name, c.module);
+    try {
+      kernels::prepare_kinds(std::vector{kind});
+      FAIL("no error");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      CHECK(what.find("kernel package " + c.name + " (") == 0);
+      CHECK(what.find("ternary_synapse.sv): ") != std::string::npos);
+      CAPTURE(what);
+      CHECK(what.find(c.fault) != std::string::npos);
+      CHECK(what.find('\n') == std::string::npos);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+#include "synapse_contract.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <tuple>
+
+#include "neuroppa/base/content_store.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/base/process.hpp"
+#include "neuroppa/base/sha256.hpp"
+
+namespace neuroppa::kernels {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kContractFormat = "neuroppa synapse contract 1";
+// TW for the check: not a width a module would hard-code, so that a term_o
+// not declared [TW-1:0] shows.
+constexpr unsigned kCheckTW = 21;
+
+const std::string& yosys_version() {
+  static const std::string version = [] {
+    base::require_tool("yosys", "yosys");
+    return base::capture_output({"yosys", "-V"});
+  }();
+  return version;
+}
+
+// The first line of yosys's log that says ERROR, without the log's noise.
+std::string first_error(const fs::path& log) {
+  std::istringstream in(base::read_file(log));
+  for (std::string line; std::getline(in, line);)
+    if (line.find("ERROR") != std::string::npos) return line;
+  return "yosys failed without an ERROR line";
+}
+
+struct Port {
+  std::string direction;
+  std::size_t bits = 0;
+};
+
+}  // namespace
+
+void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
+  const Package& p = u.package;
+  const fs::path folder(p.origin);
+  const std::string where = fmt::format("kernel package {} ({})", p.name, (folder / p.rtl_files.front()).string());
+  const unsigned XW = p.parameter("XW")->default_value;
+  const PackageParameter* ww = p.parameter("WW");
+  const models::KernelParams params{u.kind, 1, XW, ww ? ww->default_value : 0};
+  const unsigned CW = params.code_bits();
+
+  std::string script = "read_verilog -sv";
+  for (const std::string& file : p.rtl_files) script += " " + fs::absolute(folder / file).string();
+  script += fmt::format("\nchparam -set TW {} -set XW {}", kCheckTW, XW);
+  if (ww && std::find(p.rtl_parameters.begin(), p.rtl_parameters.end(), "WW") != p.rtl_parameters.end())
+    script += fmt::format(" -set WW {}", ww->default_value);
+  script += fmt::format(" {}\nhierarchy -check -top {}\nproc\nwrite_json ports.json\n", p.top, p.top);
+
+  base::Sha256 h;
+  h.update(kContractFormat).update(yosys_version()).update(p.hash).update(script);
+  base::ContentStore(cache_root).get_or_build("contract", h.hex(), [&](const base::ContentStore::BuildContext& ctx) {
+    base::write_file(ctx.dir / "contract.ys", script);
+    if (base::run_logged({"yosys", "-q", "-s", "contract.ys"}, ctx.log, ctx.dir) != 0)
+      throw Error(fmt::format("{}: the synapse module does not elaborate: {} (yosys log: {})", where,
+                              first_error(ctx.log), ctx.log.string()));
+    const nlohmann::json netlist = nlohmann::json::parse(base::read_file(ctx.dir / "ports.json"));
+    const nlohmann::json* module = nullptr;
+    for (const auto& [name, m] : netlist.at("modules").items())
+      if (m.contains("attributes") && m["attributes"].contains("top")) module = &m;
+    if (!module) throw Error(fmt::format("{}: yosys elaborated no top module {}", where, p.top));
+
+    std::map<std::string, Port> ports;
+    for (const auto& [name, port] : module->at("ports").items())
+      ports[name] = {port.at("direction").get<std::string>(), port.at("bits").size()};
+    const std::string contract = fmt::format(
+        "the contract is input x_i [XW-1:0], input code_i [CW-1:0], output term_o [TW-1:0] (docs/kernel-packages.md, "
+        "\"The synapse module\")");
+    const std::vector<std::tuple<std::string, std::string, std::size_t, std::string>> expected = {
+        {"x_i", "input", XW, fmt::format("XW = {}", XW)},
+        {"code_i", "input", CW, fmt::format("the code width {}", CW)},
+        {"term_o", "output", kCheckTW, fmt::format("TW = {}", kCheckTW)}};
+    for (const auto& [name, direction, bits, width] : expected) {
+      const auto it = ports.find(name);
+      if (it == ports.end()) throw Error(fmt::format("{}: module {} has no port {}; {}", where, p.top, name, contract));
+      if (it->second.direction != direction)
+        throw Error(fmt::format("{}: port {} of {} is an {}, not an {}; {}", where, name, p.top, it->second.direction,
+                                direction, contract));
+      if (it->second.bits != bits)
+        throw Error(fmt::format("{}: port {} of {} is {} bits where {} asks {}; {}", where, name, p.top,
+                                it->second.bits, width, bits, contract));
+      ports.erase(it);
+    }
+    if (!ports.empty())
+      throw Error(fmt::format("{}: module {} has a port the contract does not know ({}); {}", where, p.top,
+                              ports.begin()->first, contract));
+    for (const auto& [name, cell] : module->at("cells").items()) {
+      const std::string type = cell.at("type").get<std::string>();
+      if (type.find("dff") != std::string::npos || type.find("dlatch") != std::string::npos ||
+          type.find("$mem") != std::string::npos)
+        throw Error(fmt::format("{}: module {} keeps state (a {} cell, {}): a synapse module is combinational; "
+                                "neuroppa adds the registers",
+                                where, p.top, type, name));
+    }
+  });
+}
+
+}  // namespace neuroppa::kernels
