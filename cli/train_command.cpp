@@ -36,7 +36,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   CLI::App* cmd = app.add_subcommand("train", "Train a network on Fashion-MNIST and write a model file");
   cmd->add_option("--kind", o->kind,
                   "Neuron kind of the compute layers: " + kernels::kind_names() +
-                      ", or a kernel package's name (its manifest names trainer term-table)")
+                      ", or a kernel package's name (trained by the trainer its manifest names)")
       ->capture_default_str();
   add_kernel_path_option(*cmd, o->kernel_path);
   cmd->add_option("--arch", t.arch,

@@ -1,7 +1,7 @@
 // Kernel package manifests (kernel.toml: kernel, parameters, widths, rtl,
 // golden). The input is the manifest of a package folder that also holds
-// the files the seeds name (the adder example's synapse module and golden
-// model), so that valid manifests reach the width checks and the hash.
+// the files the seeds name (examples/kernels/adder's synapse module and
+// golden model), so that valid manifests reach the width checks and the hash.
 #include "fuzz_target.hpp"
 #include "neuroppa/kernels/package.hpp"
 
@@ -15,7 +15,7 @@ class PackageFolder {
     namespace fs = std::filesystem;
     fs::create_directories(dir_);
     for (const char* name : {"adder_synapse.sv", "golden.c"})
-      fs::copy_file(fs::path(NEUROPPA_FUZZ_DATA) / "kernel_package" / name, dir_ / name,
+      fs::copy_file(fs::path(NEUROPPA_FUZZ_DATA) / ".." / ".." / "examples" / "kernels" / "adder" / name, dir_ / name,
                     fs::copy_options::overwrite_existing);
   }
   ~PackageFolder() {
