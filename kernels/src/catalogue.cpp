@@ -191,7 +191,7 @@ std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::Ke
   if (const UserKind* user = user_kind(p.kind)) {
     // The synapse kernel: every width, and the term width the golden model's
     // term range needs (at most AW: wider terms wrap like the accumulator).
-    out.emplace_back("XW", std::to_string(p.XW));
+    if (user->package.parameter("XW")) out.emplace_back("XW", std::to_string(p.XW));
     if (user->package.parameter("WW")) out.emplace_back("WW", std::to_string(p.WW));
     out.emplace_back("CW", std::to_string(p.code_bits()));
     out.emplace_back("TW", std::to_string(term_bits(p)));

@@ -52,16 +52,16 @@ void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
   const Package& p = u.package;
   const fs::path folder(p.origin);
   const std::string where = fmt::format("kernel package {} ({})", p.name, (folder / p.rtl_files.front()).string());
-  const unsigned XW = p.parameter("XW")->default_value;
+  const PackageParameter* xw = p.parameter("XW");
   const PackageParameter* ww = p.parameter("WW");
-  const models::KernelParams params{u.kind, 1, XW, ww ? ww->default_value : 0};
-  const unsigned CW = params.code_bits();
+  const models::KernelParams params{u.kind, 1, xw ? xw->default_value : 8, ww ? ww->default_value : 0};
+  const unsigned CW = params.code_bits(), activation = params.activation_bits();
 
   std::string script = "read_verilog -sv";
   for (const std::string& file : p.rtl_files) script += " " + fs::absolute(folder / file).string();
-  script += fmt::format("\nchparam -set TW {} -set XW {}", kCheckTW, XW);
-  if (ww && std::find(p.rtl_parameters.begin(), p.rtl_parameters.end(), "WW") != p.rtl_parameters.end())
-    script += fmt::format(" -set WW {}", ww->default_value);
+  script += fmt::format("\nchparam -set TW {}", kCheckTW);
+  for (const std::string& name : p.rtl_parameters)  // XW and WW, as the manifest lists them
+    script += fmt::format(" -set {} {}", name, p.parameter(name)->default_value);
   script += fmt::format(" {}\nhierarchy -check -top {}\nproc\nwrite_json ports.json\n", p.top, p.top);
 
   base::Sha256 h;
@@ -81,10 +81,11 @@ void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
     for (const auto& [name, port] : module->at("ports").items())
       ports[name] = {port.at("direction").get<std::string>(), port.at("bits").size()};
     const std::string contract = fmt::format(
-        "the contract is input x_i [XW-1:0], input code_i [CW-1:0], output term_o [TW-1:0] (docs/kernel-packages.md, "
-        "\"The synapse module\")");
+        "the contract is input x_i [{}:0], input code_i [CW-1:0], output term_o [TW-1:0] (docs/kernel-packages.md, "
+        "\"The synapse module\")",
+        activation == 1 && !xw ? "0" : "XW-1");
     const std::vector<std::tuple<std::string, std::string, std::size_t, std::string>> expected = {
-        {"x_i", "input", XW, fmt::format("XW = {}", XW)},
+        {"x_i", "input", activation, xw ? fmt::format("XW = {}", activation) : "a spike"},
         {"code_i", "input", CW, fmt::format("the code width {}", CW)},
         {"term_o", "output", kCheckTW, fmt::format("TW = {}", kCheckTW)}};
     for (const auto& [name, direction, bits, width] : expected) {

@@ -52,11 +52,18 @@ Linear linear(const WidthExpression& e) {
 // stage, activations of XW bits, parameters XW and WW, and a golden model.
 void check_supported(const Package& p) {
   if (p.shape != RtlShape::synapse) unsupported(p, "rtl.shape \"kernel\" (a whole kernel of your own)");
-  if (p.backend != Backend::output_stage) unsupported(p, "kernel.backend \"membrane\" for a synapse package");
   for (const PackageParameter& q : p.parameters)
     if (q.name != "XW" && q.name != "WW") unsupported(p, fmt::format("a parameter of its own ({})", q.name));
-  if (!p.parameter("XW")) unsupported(p, "a package without XW (the output stage's width)");
-  if (p.activation_bits.text != "XW") unsupported(p, fmt::format("widths.activation '{}' (give \"XW\")", p.activation_bits.text));
+  if (p.backend == Backend::membrane) {  // spikes in: one bit per synapse
+    if (p.activation_bits.text != "1")
+      unsupported(p, fmt::format("widths.activation '{}' with the membrane back end (give \"1\": spikes)",
+                                 p.activation_bits.text));
+    if (p.parameter("XW")) unsupported(p, "XW with the membrane back end (its inputs are 1-bit spikes)");
+  } else {
+    if (!p.parameter("XW")) unsupported(p, "a package without XW (the output stage's width)");
+    if (p.activation_bits.text != "XW")
+      unsupported(p, fmt::format("widths.activation '{}' (give \"XW\")", p.activation_bits.text));
+  }
   if (!p.golden_source) throw Error(fmt::format("kernel package {} ({}): [golden] source is missing; a package kind "
                                                 "needs its golden model", p.name, (fs::path(p.origin) / "kernel.toml").string()));
   for (const std::string& name : p.rtl_parameters)
@@ -71,12 +78,12 @@ models::RegisteredKind registered(const UserKind& u) {
   const Linear code = linear(p.code_bits);
   models::RegisteredKind r;
   r.name = p.name;
-  r.xw_min = xw->min, r.xw_max = xw->max;
+  if (xw) r.xw_min = xw->min, r.xw_max = xw->max;
   if (ww) r.ww_min = ww->min, r.ww_max = ww->max, r.default_ww = ww->default_value;
   r.code_bits = code;
   const bool has_ww = ww != nullptr;
   const auto params = [code, has_ww](const models::KernelParams& k) {
-    return GoldenParams{k.K, k.XW, has_ww ? k.WW : 0, k.AW, k.XW, code(k.XW, k.WW)};
+    return GoldenParams{k.K, k.XW, has_ww ? k.WW : 0, k.AW, k.activation_bits(), code(k.XW, k.WW)};
   };
   std::shared_ptr<GoldenModel> golden = u.golden;
   r.term = [golden, params](const models::KernelParams& k, std::uint32_t x, std::uint32_t c) {
@@ -86,6 +93,7 @@ models::RegisteredKind registered(const UserKind& u) {
   r.archs = p.archs;
   r.default_arch = p.default_arch;
   r.trainer = p.trainer;
+  r.membrane = p.backend == Backend::membrane;
   return r;
 }
 
@@ -135,8 +143,8 @@ void prepare_kinds(std::span<const models::KernelKind> kinds) {
     // A layer's last beat is padded with x = 0 and code 0 (and the reference
     // inference has no such synapses), so that pair must add nothing.
     const PackageParameter* ww = u->package.parameter("WW");
-    const models::KernelParams params{kind, 1, u->package.parameter("XW")->default_value,
-                                      ww ? ww->default_value : 0};
+    const PackageParameter* xw = u->package.parameter("XW");
+    const models::KernelParams params{kind, 1, xw ? xw->default_value : 8, ww ? ww->default_value : 0};
     if (const std::int64_t t = models::synapse_term(params, 0, 0); t != 0)
       throw Error(fmt::format("kernel package {} ({}): its golden term at x = 0, code 0 is {}; it must be 0, since "
                               "neuroppa pads a layer's last beat with x = 0 and code 0 (docs/kernel-packages.md)",
@@ -164,13 +172,15 @@ std::string packages_note(std::span<const models::KernelKind> kinds) {
 }
 
 std::string synapse_kernel_text(const UserKind& u) {
-  std::string text(rtl_text("np_synapse_kernel.sv"));
+  const bool membrane = u.package.backend == Backend::membrane;
+  const std::string_view name = membrane ? "np_synapse_membrane_kernel" : "np_synapse_kernel";
+  std::string text(rtl_text(std::string(name) + ".sv"));
   const auto replace = [&](std::string_view from, const std::string& to) {
     const auto at = text.find(from);
-    if (at == std::string::npos) throw std::logic_error("np_synapse_kernel.sv lacks " + std::string(from));
+    if (at == std::string::npos) throw std::logic_error(std::string(name) + ".sv lacks " + std::string(from));
     text.replace(at, from.size(), to);
   };
-  replace("module np_synapse_kernel ", "module " + u.top + " ");
+  replace("module " + std::string(name) + " ", "module " + u.top + " ");
   std::string overrides = ".TW(TW)";
   for (const std::string& name : u.package.rtl_parameters) overrides += fmt::format(", .{}({})", name, name);
   replace("np_synapse_top u_synapse", fmt::format("{} #({}) u_synapse", u.package.top, overrides));

@@ -207,7 +207,10 @@ unsigned default_code_bits(KernelKind kind, unsigned XW) {
   }
 }
 
-bool has_membrane(KernelKind kind) { return kind == KernelKind::spike; }
+bool has_membrane(KernelKind kind) {
+  if (const RegisteredKind* r = registered_kind(kind)) return r->membrane;
+  return kind == KernelKind::spike;
+}
 
 unsigned KernelParams::activation_bits() const { return has_membrane(kind) ? 1 : XW; }
 
@@ -290,9 +293,10 @@ std::string KernelParams::describe() const {
   const std::string suffix = (arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch))) +
                              (reset == ResetStyle::async ? "" : " reset=sync") +
                              (pipeline == 0 ? "" : fmt::format(" pipeline={}", pipeline));
-  if (const RegisteredKind* r = registered_kind(kind)) {
-    if (r->ww_max == 0) return fmt::format("{} K={} XW={} AW={}{}", r->name, K, XW, AW, suffix);
-    return fmt::format("{} K={} XW={} WW={} AW={}{}", r->name, K, XW, WW, AW, suffix);
+  if (const RegisteredKind* r = registered_kind(kind)) {  // the widths the package has
+    const std::string xw = r->membrane ? "" : fmt::format(" XW={}", XW);
+    const std::string ww = r->ww_max == 0 ? "" : fmt::format(" WW={}", WW);
+    return fmt::format("{} K={}{}{} AW={}{}", r->name, K, xw, ww, AW, suffix);
   }
   switch (kind) {
     case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);

@@ -140,7 +140,7 @@ void BeatStream::set_last_beat_operands() {
   if (scenario_ != Scenario::boundary) return;
 
   const std::int64_t aw_max = wrap_signed((std::uint64_t{1} << (p_.AW - 1)) - 1, p_.AW);
-  if (p_.kind == KernelKind::spike) {
+  if (has_membrane(p_.kind)) {
     // v + acc + bias lands exactly on vth, one above or one below it; or the
     // sum wraps at AW bits.
     if (rng_.chance(1, 4)) beat_.v = rng_.chance(1, 2) ? aw_max : -aw_max - 1;

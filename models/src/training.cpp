@@ -106,7 +106,7 @@ std::optional<std::string> trainer_mismatch(const Layer& l) {
     case Trainer::threshold_ste: return need(l.code_bits == 9, "9-bit {sign, theta} codes (8-bit activations)");
     case Trainer::snn_conversion:
       if (!has_membrane(l.kind)) return "trainer snn-conversion needs the membrane back end";
-      return std::nullopt;
+      return need(l.code_bits == 8, "8-bit two's-complement weights");
     case Trainer::term_table:
     case Trainer::addernet: return std::nullopt;
   }

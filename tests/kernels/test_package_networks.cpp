@@ -10,6 +10,7 @@
 #include <string>
 
 #include "neuroppa/app/run.hpp"
+#include "neuroppa/app/verify.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
@@ -180,4 +181,48 @@ TEST_CASE("a package names a built-in recipe: mac as a synapse package with int8
     CHECK(packaged.layers[i].shift == built_in.layers[i].shift);
   }
   CHECK(packaged.training.quantised_accuracy == built_in.training.quantised_accuracy);
+}
+
+TEST_CASE("a membrane package: spike as a synapse package verifies, trains spike's network and runs checked") {
+  const KernelKind package = load_kind(test::source_dir() / "bench" / "packages", "spike-synapse");
+  CHECK(models::has_membrane(package));
+  const models::KernelParams p{package, 9, 8, 8, 32, models::KernelArch::tree};
+  CHECK(p.activation_bits() == 1);
+  CHECK(p.describe() == "spike-synapse K=9 WW=8 AW=32 arch=tree");
+
+  app::VerifyRequest v;
+  v.kinds = {package};
+  v.archs = {models::KernelArch::chain, models::KernelArch::tree, models::KernelArch::csa};
+  v.beats = 20000;
+  app::Context context;
+  context.cache_dir = test::model_cache_dir();
+  const app::VerifyResult rtl = app::verify(v, context);
+  REQUIRE(rtl.kernels.size() == 3);
+  CHECK(rtl.failed() == 0);
+  v.archs = {models::KernelArch::csa};
+  v.gate_level = true;
+  CHECK(app::verify(v, context).failed() == 0);
+
+  models::TrainOptions o = small_run(package);
+  o.timesteps = 8;
+  const models::Network packaged = models::train_network(o, training_set(), test_set());
+  o.kind = KernelKind::spike;
+  const models::Network built_in = models::train_network(o, training_set(), test_set());
+  CHECK(packaged.spiking());
+  REQUIRE(packaged.layers.size() == built_in.layers.size());
+  for (std::size_t i = 0; i < built_in.layers.size(); ++i) {  // snn-conversion by name: the same network
+    CHECK(packaged.layers[i].codes == built_in.layers[i].codes);
+    CHECK(packaged.layers[i].bias == built_in.layers[i].bias);
+    CHECK(packaged.layers[i].vth == built_in.layers[i].vth);
+  }
+  CHECK(packaged.training.quantised_accuracy == built_in.training.quantised_accuracy);
+
+  const fs::path file = test::temp_dir("package-membrane-run") / "spike-synapse.json.gz";
+  models::write_network(packaged, file);
+  app::RunRequest r;
+  r.model = file.string();
+  r.images = 20;
+  r.check = true;
+  const app::RunResult run = app::run_network(r, context);
+  CHECK(run.mismatches == 0);
 }

@@ -61,8 +61,8 @@ std::optional<ResetStyle> parse_reset_style(std::string_view name);
 
 struct KernelParams;
 
-// A kind from outside models/: a kernel package of the synapse shape with the
-// output-stage back end (docs/kernel-packages.md). Its term is a function the
+// A kind from outside models/: a kernel package of the synapse shape, with the
+// output-stage or the membrane back end (docs/kernel-packages.md). Its term is a function the
 // package's golden model gives; what models/ needs besides (the accumulator
 // width, corner-case codes for stimulus) is derived from it.
 struct RegisteredKind {
@@ -80,6 +80,7 @@ struct RegisteredKind {
   std::vector<KernelArch> archs;  // the micro-architectures it can be built as
   KernelArch default_arch = KernelArch::tree;
   std::string trainer;  // the manifest's kernel.trainer (train_network checks it)
+  bool membrane = false;  // back end: the membrane (1-bit spike inputs), else the output stage
 };
 
 // Registers a kind and returns its handle; a name already taken throws
