@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/package.hpp"
 
 namespace neuroppa::app {
@@ -40,6 +41,23 @@ reports::Table kinds_table(const std::vector<std::filesystem::path>& search_path
       "package hash: the first 12 hex digits of the sha256 of its manifest and every file it names. "
       "docs/kernel-packages.md has the manifest's reference.");
   return t;
+}
+
+std::vector<PackageCheck> check_packages(const std::vector<std::filesystem::path>& search_path,
+                                         const std::filesystem::path& cache_dir) {
+  std::vector<PackageCheck> out;
+  for (const kernels::Package& p : kernels::assemble_catalogue(search_path)) {
+    if (p.builtin) continue;
+    PackageCheck& c = out.emplace_back(PackageCheck{p.name, p.origin, ""});
+    try {
+      kernels::register_packages({p}, cache_dir);
+      kernels::prepare_kinds(std::vector{*models::parse_kernel_kind(p.name)});
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      c.fault = what.substr(0, what.find('\n'));  // the first line; a compiler's log follows it
+    }
+  }
+  return out;
 }
 
 }  // namespace neuroppa::app

@@ -483,3 +483,26 @@ TEST_CASE("a model remembers the kernel packages it was trained with; run says w
   CHECK(r.err.find("--kernel-path") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
+
+TEST_CASE("kinds --check: each package checked as a command that uses it would; a faulty one fails the run") {
+  namespace fs = std::filesystem;
+  const std::string examples = (neuroppa::test::source_dir() / "examples" / "kernels").string();
+  auto r = run_command({kBin, "kinds", "--kernel-path", examples, "--check"});
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("| adder |") != std::string::npos);
+  CHECK(r.err.find("adder: checked: golden model, padding rule, port contract\n") != std::string::npos);
+  CHECK(r.err.find("ternary: checked: golden model, padding rule, port contract\n") != std::string::npos);
+
+  const fs::path dir = neuroppa::test::temp_dir("kinds-check") / "broken";
+  fs::copy(neuroppa::test::source_dir() / "examples" / "kernels" / "adder", dir, fs::copy_options::recursive);
+  std::string manifest = neuroppa::base::read_file(dir / "kernel.toml");
+  manifest.replace(manifest.find("name = \"adder\""), 14, "name = \"broken\"");
+  neuroppa::base::write_file(dir / "kernel.toml", manifest);
+  neuroppa::base::write_file(dir / "golden.c", neuroppa::base::read_file(dir / "golden.c") + "int unfinished(\n");
+  r = run_command({kBin, "kinds", "--kernel-path", examples + "," + dir.string(), "--check"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("broken: kernel package broken: golden model ") != std::string::npos);
+  CHECK(r.err.find("does not compile") != std::string::npos);
+  CHECK(r.err.find("neuroppa: error: 1 of 3 kernel packages failed their checks\n") != std::string::npos);
+}
