@@ -7,7 +7,8 @@
 //
 //   (1) the catalogue: built-ins plus the bench's folder, read and hashed;
 //   (2) the golden model alone (models::KernelGolden::step), K = 9;
-//   (3) verify at RTL level: Verilated kernel and golden model, K = 9 tree;
+//   (3) verify at RTL level: Verilated kernel and golden model, K = 9 tree
+//       (and the built-in spike against bench/packages/spike-synapse);
 //   (4) kernels: synthesis cached, timed activity and pricing, K = 9 tree, osu018;
 //   (5) the reference inference (models::infer) of mac-mlp, and of the same
 //       network relabelled as mac-synapse (the same codes mean the same weights);
@@ -103,19 +104,22 @@ int main(int argc, char** argv) {
     }
     row("golden model, K=9", "beats/s", golden[0], golden[1]);
 
-    // (3) verify at RTL level
-    double verify[2];
-    for (int i = 0; i < 2; ++i) {
+    // (3) verify at RTL level: mac, and spike against the membrane package spike-synapse
+    const auto verify_speed = [&](KernelKind kind) {
       app::VerifyRequest r;
-      r.kinds = {i ? package : mac};
+      r.kinds = {kind};
       r.archs = {models::KernelArch::tree};
       r.beats = beats;
       (void)app::verify(r, context);  // the model built or loaded once, outside the timing
-      verify[i] = double(beats) / best_seconds(repeat, [&] {
-                    if (app::verify(r, context).failed()) throw Error("verify failed");
-                  });
-    }
-    row("verify, RTL, K=9 tree (model cached)", "beats/s", verify[0], verify[1]);
+      return double(beats) / best_seconds(repeat, [&] {
+               if (app::verify(r, context).failed()) throw Error("verify failed");
+             });
+    };
+    row("verify, RTL, K=9 tree (model cached)", "beats/s", verify_speed(mac), verify_speed(package));
+    const KernelKind spike_package = *models::parse_kernel_kind("spike-synapse");
+    kernels::prepare_kinds(std::vector{spike_package});
+    row("verify, RTL, K=9 tree: spike against spike-synapse (membrane)", "beats/s", verify_speed(KernelKind::spike),
+        verify_speed(spike_package));
 
     // (4) kernels on osu018: timed activity and pricing of a cached netlist
     double priced[2];

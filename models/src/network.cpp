@@ -485,17 +485,20 @@ std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::ui
 
 namespace {
 
-// Wrapped sum of the synapse terms of one neuron; zero activations add
-// nothing for every kind (x = 0 gives 0 in each term definition).
-// `table`: registered_term_table(p), or nullptr.
+// Wrapped sum of the synapse terms of one neuron. A built-in's zero
+// activations add nothing (x = 0 gives 0 in each of their terms), so they are
+// skipped; a package's term need not vanish there. `table`:
+// registered_term_table(p), or nullptr.
 std::int64_t neuron_sum(const KernelParams& p, const std::int64_t* table, const std::uint32_t* x,
                         const std::uint32_t* codes, unsigned n) {
   std::uint64_t sum = 0;
   if (registered_kind(p.kind)) {  // a package's term need not vanish at x = 0 (AdderNet's -|x - w| does not)
-    if (table)
-      for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(table[(std::size_t{codes[f]} << p.activation_bits()) | x[f]]);
-    else
+    if (table) {
+      const unsigned bits = p.activation_bits();  // asked once: a registered kind's is a lookup
+      for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(table[(std::size_t{codes[f]} << bits) | x[f]]);
+    } else {
       for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
+    }
     return wrap_signed(sum, p.AW);
   }
   for (unsigned f = 0; f < n; ++f)  // every built-in term is 0 at x = 0

@@ -33,7 +33,11 @@ std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 }  // namespace
 
 BeatStream::BeatStream(const KernelParams& params, std::uint64_t seed)
-    : p_(params), code_bits_(params.code_bits()), term_table_(registered_term_table(params)), rng_(seed) {
+    : p_(params),
+      code_bits_(params.code_bits()),
+      activation_bits_(params.activation_bits()),
+      term_table_(registered_term_table(params)),
+      rng_(seed) {
   beat_.x.resize(p_.K);
   beat_.w.resize(p_.K);
 }
@@ -59,7 +63,7 @@ std::uint32_t BeatStream::zero_code() {
 }
 
 void BeatStream::randomize_all() {
-  const unsigned xb = p_.activation_bits();
+  const unsigned xb = activation_bits_;
   for (unsigned k = 0; k < p_.K; ++k) {
     beat_.x[k] = static_cast<std::uint32_t>(rng_.bits(xb));
     beat_.w[k] = random_code();
@@ -90,13 +94,13 @@ void BeatStream::start_group() {
 }
 
 void BeatStream::fill_operands() {
-  const std::uint32_t x_max = (1u << p_.activation_bits()) - 1;
+  const std::uint32_t x_max = (1u << activation_bits_) - 1;
   const bool threshold = p_.kind == KernelKind::threshold;
   const bool all_max = rng_.chance(1, 2);  // for spike_edges: all-one or all-zero beat
   for (unsigned k = 0; k < p_.K; ++k) {
     std::uint32_t& x = beat_.x[k];
     std::uint32_t& w = beat_.w[k];
-    x = static_cast<std::uint32_t>(rng_.bits(p_.activation_bits()));
+    x = static_cast<std::uint32_t>(rng_.bits(activation_bits_));
     w = random_code();
     switch (scenario_) {
       case Scenario::extreme:
@@ -125,7 +129,7 @@ void BeatStream::fill_operands() {
       default: break;
     }
     const std::int64_t term =
-        term_table_ ? term_table_[(std::size_t{w} << p_.activation_bits()) | x] : synapse_term(p_, x, w);
+        term_table_ ? term_table_[(std::size_t{w} << activation_bits_) | x] : synapse_term(p_, x, w);
     acc_ = wrap_signed(u(acc_) + u(term), p_.AW);
   }
 }

@@ -47,6 +47,7 @@ class BeatStream {
 
   KernelParams p_;
   unsigned code_bits_;                  // p_.code_bits(), asked once (a package's is a call)
+  unsigned activation_bits_;            // p_.activation_bits(), likewise
   const std::int64_t* term_table_;      // registered_term_table(p_): a package's terms by lookup
   // models::extreme_code and zero_code, asked once each (a package's come from its golden terms).
   std::array<std::optional<std::uint32_t>, 2> extreme_codes_, zero_codes_;
