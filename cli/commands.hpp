@@ -35,6 +35,8 @@ Runner add_kinds_command(CLI::App& app, const GlobalOptions& global);
 
 // --kernel-path on a command that takes kinds, into `folders`.
 void add_kernel_path_option(CLI::App& cmd, std::string& folders);
+// --param NAME=VALUE[,...]: a package's own parameters (kernels::parse_own_parameters).
+void add_param_option(CLI::App& cmd, std::string& values);
 // The catalogue for a command: built-ins, NEUROPPA_KERNEL_PATH, then `folders`
 // (--kernel-path), each package registered as a kind.
 void load_kernel_packages(const std::string& folders, const GlobalOptions& global);

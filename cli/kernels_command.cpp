@@ -23,11 +23,13 @@ struct KernelsOptions {
   std::string format = "md";
   std::string out;
   std::string activity = "timed";
+  std::string params;
 };
 
 int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
+  o.request.own_parameters = kernels::parse_own_parameters(o.params, o.request.kinds, "--param");
   kernels::prepare_kinds(o.request.kinds);
   o.request.Ks = parse_unsigned_list(o.K, "--K");
   o.request.archs = kernels::parse_archs(o.arch, "--arch");
@@ -60,6 +62,7 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
                   "Comma-separated kernels (" + kernels::kind_names() + ", or a kernel package's name) or all")
       ->capture_default_str();
   add_kernel_path_option(*cmd, o->kernel_path);
+  add_param_option(*cmd, o->params);
   cmd->add_option("--K", o->K, "Comma-separated synapses per beat, each 1..1024")->capture_default_str();
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() +

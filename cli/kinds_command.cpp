@@ -39,6 +39,12 @@ void add_kernel_path_option(CLI::App& cmd, std::string& folders) {
                  "kernel.toml, or one whose sub-folders do); their kinds join --kinds");
 }
 
+void add_param_option(CLI::App& cmd, std::string& values) {
+  cmd.add_option("--param", values,
+                 "A kernel package's own parameters, NAME=VALUE[,NAME=VALUE] (neuroppa kinds lists them); each kernel "
+                 "takes those its package has, the others keep their defaults");
+}
+
 void load_kernel_packages(const std::string& folders, const GlobalOptions& global) {
   const app::Context context = global.context("  ");
   kernels::register_packages(kernels::assemble_catalogue(kernels::kernel_search_path(folders)), context.cache_dir,

@@ -19,11 +19,13 @@ struct VerifyOptions {
   app::VerifyRequest request;
   std::optional<unsigned> WW;
   std::string level = "rtl";
+  std::string params;
 };
 
 int run_verify(VerifyOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
+  o.request.own_parameters = kernels::parse_own_parameters(o.params, o.request.kinds, "--param");
   kernels::prepare_kinds(o.request.kinds);
   o.request.archs = kernels::parse_archs(o.arch, "--arch");
   o.request.reset = kernels::parse_reset(o.reset, "--reset");
@@ -54,6 +56,7 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
                   "Comma-separated kernels (" + kernels::kind_names() + ", or a kernel package's name) or all")
       ->capture_default_str();
   add_kernel_path_option(*cmd, o->kernel_path);
+  add_param_option(*cmd, o->params);
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() + "), all, or default (" +
                       kernels::default_archs() + "); a kernel without the arch is left out")

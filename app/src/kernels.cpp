@@ -23,7 +23,8 @@ std::vector<KernelParams> requested(const KernelsRequest& r) {
   const auto pairs = kernels::arch_kind_pairs(r.archs, kinds, "--arch");
   for (unsigned K : r.Ks)
     for (const auto& [arch, kind] : pairs) {
-      KernelParams p{kind, K, r.XW, models::default_code_bits(kind, r.XW), r.AW, arch, r.reset, r.pipeline};
+      KernelParams p{kind, K, r.XW, models::default_ww(kind, r.XW), r.AW, arch, r.reset, r.pipeline};
+      kernels::set_own_parameters(p, r.own_parameters);
       if (auto error = models::validate(p)) throw Error(*error);
       out.push_back(p);
     }

@@ -383,7 +383,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   for (const auto& lib : libraries)
     for (unsigned K : Ks)
       for (KernelKind kind : kinds) {
-        const models::KernelParams p{kind, K, 8, models::default_code_bits(kind, 8), 32, models::default_arch(kind)};
+        const models::KernelParams p{kind, K, 8, models::default_ww(kind, 8), 32, models::default_arch(kind)};
         if (auto error = models::validate(p)) throw Error(*error);
         say(fmt::format("T1 {} on {}", p.describe(), lib.name));
         sim::CostOptions cost;

@@ -4,6 +4,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/liberty.hpp"
 
@@ -48,8 +49,9 @@ std::string VerifyResult::summary() const {
 std::vector<KernelParams> verify_params(const VerifyRequest& r) {
   std::vector<KernelParams> out;
   for (const auto& [arch, kind] : kernels::arch_kind_pairs(r.archs, r.kinds, "--arch")) {
-    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_code_bits(kind, r.XW)), r.AW, arch, r.reset,
+    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_ww(kind, r.XW)), r.AW, arch, r.reset,
                    r.pipeline};
+    kernels::set_own_parameters(p, r.own_parameters);
     if (auto error = models::validate(p)) throw Error(*error);
     out.push_back(p);
   }

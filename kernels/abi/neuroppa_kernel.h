@@ -1,4 +1,5 @@
-/* neuroppa kernel package: the C ABI of a golden model, version 1.
+/* neuroppa kernel package: the C ABI of a golden model, version 2
+ * (version 1 without own_count and own).
  *
  * A package's golden source (kernel.toml, [golden] source) includes this
  * header and defines the functions below with C linkage. neuroppa compiles it
@@ -10,7 +11,7 @@
 
 #include <stdint.h>
 
-#define NP_KERNEL_ABI_VERSION 1u
+#define NP_KERNEL_ABI_VERSION 2u
 
 /* The kernel being modelled: its parameters and the widths its manifest's
  * [widths] give for them. WW is 0 when the package has no WW parameter. */
@@ -18,6 +19,8 @@ typedef struct np_kernel_params {
   uint32_t K, XW, WW, AW;
   uint32_t activation_bits; /* bits of x */
   uint32_t code_bits;       /* bits of a weight code */
+  uint32_t own_count;       /* how many parameters of its own the package has ([parameters] */
+  uint32_t own[4];          /* besides XW and WW), and their values, in the manifest's order */
 } np_kernel_params;
 
 #ifdef __cplusplus

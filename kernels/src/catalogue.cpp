@@ -193,6 +193,9 @@ std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::Ke
     // term range needs (at most AW: wider terms wrap like the accumulator).
     if (user->package.parameter("XW")) out.emplace_back("XW", std::to_string(p.XW));
     if (user->package.parameter("WW")) out.emplace_back("WW", std::to_string(p.WW));
+    const models::OwnValues own = models::own_values(p);
+    const std::vector<models::OwnParameter>& names = models::registered_kind(p.kind)->own;
+    for (std::size_t i = 0; i < names.size(); ++i) out.emplace_back(names[i].name, std::to_string(own[i]));
     out.emplace_back("CW", std::to_string(p.code_bits()));
     out.emplace_back("TW", std::to_string(term_bits(p)));
   } else {

@@ -25,7 +25,7 @@ namespace {
 
 constexpr std::string_view kHeaderName = "neuroppa_kernel.h";
 constexpr std::string_view kCacheFormat = "neuroppa-golden-1";
-constexpr std::uint32_t kAbiVersion = 1;
+constexpr std::uint32_t kAbiVersion = 2;
 
 bool is_cxx(const fs::path& source) {
   const std::string ext = source.extension().string();
@@ -52,10 +52,16 @@ std::string compiler_version(const std::string& compiler) {
 }
 
 // np_kernel_params as the ABI lays it out (six uint32_t).
-struct AbiParams {
+struct AbiParams {  // np_kernel_params of neuroppa_kernel.h
   std::uint32_t K, XW, WW, AW, activation_bits, code_bits;
+  std::uint32_t own_count;
+  std::uint32_t own[models::kMaxOwnParameters];
 };
-AbiParams abi(const GoldenParams& p) { return {p.K, p.XW, p.WW, p.AW, p.activation_bits, p.code_bits}; }
+AbiParams abi(const GoldenParams& p) {
+  AbiParams a{p.K, p.XW, p.WW, p.AW, p.activation_bits, p.code_bits, p.own_count, {}};
+  std::copy(p.own.begin(), p.own.end(), a.own);
+  return a;
+}
 
 }  // namespace
 
@@ -108,8 +114,9 @@ void GoldenModel::compile_and_open() const {
       throw Error(fmt::format("{} defines no {} (with C linkage: extern \"C\" in C++); docs/kernel-packages.md, "
                               "\"The golden model\"",
                               where, name));
-  if (version() != kAbiVersion)
-    throw Error(fmt::format("{}: np_kernel_abi_version() gives {}; this neuroppa speaks ABI version {}", where,
+  // Version 2 only appended fields to np_kernel_params: a version 1 model reads what it knew.
+  if (version() < 1 || version() > kAbiVersion)
+    throw Error(fmt::format("{}: np_kernel_abi_version() gives {}; this neuroppa speaks ABI versions 1 to {}", where,
                             version(), kAbiVersion));
 }
 

@@ -10,6 +10,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
+#include "neuroppa/base/text.hpp"
 
 namespace neuroppa::kernels {
 
@@ -33,27 +34,42 @@ std::deque<UserKind>& user_kinds() {
                           p.name, (fs::path(p.origin) / "kernel.toml").string(), what));
 }
 
-// A width expression as a*XW + b*WW + c (the only parameters a package has
-// for now), so the term's hot path evaluates it without a map.
+// A width expression as a*XW + b*WW + sum own_i * d_i + c, so the term's hot
+// path evaluates it without a map. `own` names the package's own parameters.
 struct Linear {
   long a = 0, b = 0, c = 0;
-  unsigned operator()(unsigned XW, unsigned WW) const { return static_cast<unsigned>(a * XW + b * WW + c); }
+  std::array<long, models::kMaxOwnParameters> d{};
+  unsigned operator()(unsigned XW, unsigned WW, const models::OwnValues& own) const {
+    long bits = a * XW + b * WW + c;
+    for (std::size_t i = 0; i < d.size(); ++i) bits += d[i] * long(own[i]);
+    return static_cast<unsigned>(bits);
+  }
 };
-Linear linear(const WidthExpression& e) {
+Linear linear(const WidthExpression& e, const std::vector<std::string>& own) {
   Linear l;
   for (const auto& t : e.terms) {
     if (t.parameter.empty()) l.c += t.sign * static_cast<long>(t.constant);
-    else (t.parameter == "XW" ? l.a : l.b) += t.sign;
+    else if (t.parameter == "XW") l.a += t.sign;
+    else if (t.parameter == "WW") l.b += t.sign;
+    else l.d[std::size_t(std::find(own.begin(), own.end(), t.parameter) - own.begin())] += t.sign;
   }
   return l;
+}
+
+// The package's parameters beyond XW and WW, in manifest order.
+std::vector<std::string> own_names(const Package& p) {
+  std::vector<std::string> names;
+  for (const PackageParameter& q : p.parameters)
+    if (q.name != "XW" && q.name != "WW") names.push_back(q.name);
+  return names;
 }
 
 // What this neuroppa can build of a package: the synapse shape, the output
 // stage, activations of XW bits, parameters XW and WW, and a golden model.
 void check_supported(const Package& p) {
   if (p.shape != RtlShape::synapse) unsupported(p, "rtl.shape \"kernel\" (a whole kernel of your own)");
-  for (const PackageParameter& q : p.parameters)
-    if (q.name != "XW" && q.name != "WW") unsupported(p, fmt::format("a parameter of its own ({})", q.name));
+  if (own_names(p).size() > models::kMaxOwnParameters)
+    unsupported(p, fmt::format("more than {} parameters besides XW and WW", models::kMaxOwnParameters));
   if (p.backend == Backend::membrane) {  // spikes in: one bit per synapse
     if (p.activation_bits.text != "1")
       unsupported(p, fmt::format("widths.activation '{}' with the membrane back end (give \"1\": spikes)",
@@ -66,24 +82,29 @@ void check_supported(const Package& p) {
   }
   if (!p.golden_source) throw Error(fmt::format("kernel package {} ({}): [golden] source is missing; a package kind "
                                                 "needs its golden model", p.name, (fs::path(p.origin) / "kernel.toml").string()));
-  for (const std::string& name : p.rtl_parameters)
-    if (name != "XW" && name != "WW")
-      unsupported(p, fmt::format("rtl.parameters '{}' for a synapse module (it takes XW, WW and TW)", name));
 }
 
 models::RegisteredKind registered(const UserKind& u) {
   const Package& p = u.package;
   const PackageParameter* xw = p.parameter("XW");
   const PackageParameter* ww = p.parameter("WW");
-  const Linear code = linear(p.code_bits);
+  const std::vector<std::string> own = own_names(p);
+  const Linear code = linear(p.code_bits, own);
   models::RegisteredKind r;
   r.name = p.name;
   if (xw) r.xw_min = xw->min, r.xw_max = xw->max;
   if (ww) r.ww_min = ww->min, r.ww_max = ww->max, r.default_ww = ww->default_value;
+  for (const std::string& name : own) {
+    const PackageParameter* q = p.parameter(name);
+    r.own.push_back({name, q->min, q->max, q->default_value});
+  }
   r.code_bits = code;
   const bool has_ww = ww != nullptr;
-  const auto params = [code, has_ww](const models::KernelParams& k) {
-    return GoldenParams{k.K, k.XW, has_ww ? k.WW : 0, k.AW, k.activation_bits(), code(k.XW, k.WW)};
+  const auto params = [code, has_ww, count = std::uint32_t(own.size())](const models::KernelParams& k) {
+    const models::OwnValues values = models::own_values(k);
+    GoldenParams g{k.K, k.XW, has_ww ? k.WW : 0, k.AW, k.activation_bits(), code(k.XW, k.WW, values), {}, count};
+    std::copy(values.begin(), values.end(), g.own.begin());
+    return g;
   };
   std::shared_ptr<GoldenModel> golden = u.golden;
   r.term = [golden, params](const models::KernelParams& k, std::uint32_t x, std::uint32_t c) {
@@ -159,6 +180,35 @@ const Package& package_of(models::KernelKind kind) {
   throw std::logic_error("kernel kind without a package");
 }
 
+void set_own_parameters(models::KernelParams& params, const std::vector<std::pair<std::string, unsigned>>& values) {
+  const models::RegisteredKind* r = models::registered_kind(params.kind);
+  if (!r) return;
+  for (const auto& [name, value] : values)
+    for (std::size_t i = 0; i < r->own.size(); ++i)
+      if (r->own[i].name == name) params.own[i] = value;
+}
+
+std::vector<std::pair<std::string, unsigned>> parse_own_parameters(std::string_view text,
+                                                                   std::span<const models::KernelKind> kinds,
+                                                                   std::string_view option) {
+  std::vector<std::pair<std::string, unsigned>> out;
+  for (const std::string& item : base::split_list(text)) {
+    const auto eq = item.find('=');
+    const std::string name = item.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (eq == std::string::npos || name.empty() || value.empty() || value.size() > 9 ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw Error(fmt::format("{} '{}': give NAME=VALUE, a whole number, e.g. B=4", option, item));
+    const bool known = std::any_of(kinds.begin(), kinds.end(), [&](models::KernelKind kind) {
+      const models::RegisteredKind* r = models::registered_kind(kind);
+      return r && std::any_of(r->own.begin(), r->own.end(), [&](const auto& q) { return q.name == name; });
+    });
+    if (!known) throw Error(fmt::format("{} {}: no kernel asked for has a parameter {}", option, item, name));
+    out.emplace_back(name, static_cast<unsigned>(std::stoul(value)));
+  }
+  return out;
+}
+
 std::string packages_note(std::span<const models::KernelKind> kinds) {
   std::string text;
   std::vector<models::KernelKind> named;
@@ -181,6 +231,12 @@ std::string synapse_kernel_text(const UserKind& u) {
     text.replace(at, from.size(), to);
   };
   replace("module " + std::string(name) + " ", "module " + u.top + " ");
+  // The package's own parameters: declared by the kernel (rtl_parameters sets
+  // them), passed on to the synapse where the manifest lists them.
+  std::string declarations;
+  for (const std::string& own : own_names(u.package))
+    declarations += fmt::format("  parameter int unsigned {} = {},\n", own, u.package.parameter(own)->default_value);
+  replace("  parameter int unsigned K  = 9,\n", "  parameter int unsigned K  = 9,\n" + declarations);
   std::string overrides = ".TW(TW)";
   for (const std::string& name : u.package.rtl_parameters) overrides += fmt::format(", .{}({})", name, name);
   replace("np_synapse_top u_synapse", fmt::format("{} #({}) u_synapse", u.package.top, overrides));

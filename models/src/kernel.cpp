@@ -42,12 +42,12 @@ struct TermFacts {
 constexpr unsigned kMaxEnumeratedBits = 24;
 
 TermFacts derive_facts(const RegisteredKind& r, const KernelParams& p) {
-  const unsigned cb = r.code_bits(p.XW, p.WW);
-  const std::uint32_t x_max = (1u << p.XW) - 1, codes = 1u << cb;
+  const unsigned cb = p.code_bits(), xb = p.activation_bits();
+  const std::uint32_t x_max = (1u << xb) - 1, codes = 1u << cb;
   TermFacts f;
   if (auto bounds = r.term_bounds ? r.term_bounds(p) : std::nullopt) {
     std::tie(f.min_term, f.max_term) = *bounds;
-  } else if (p.XW + cb <= kMaxEnumeratedBits) {
+  } else if (xb + cb <= kMaxEnumeratedBits) {
     f.min_term = f.max_term = r.term(p, 0, 0);
     for (std::uint32_t c = 0; c < codes; ++c)
       for (std::uint32_t x = 0; x <= x_max; ++x) {
@@ -89,10 +89,10 @@ TermFacts derive_facts(const RegisteredKind& r, const KernelParams& p) {
 }
 
 const TermFacts& facts(const RegisteredKind& r, const KernelParams& p) {
-  static std::map<std::tuple<const RegisteredKind*, unsigned, unsigned>, TermFacts> cache;
+  static std::map<std::tuple<const RegisteredKind*, unsigned, unsigned, OwnValues>, TermFacts> cache;
   static std::mutex m;
   const std::lock_guard lock(m);
-  const auto key = std::make_tuple(&r, p.XW, p.WW);
+  const auto key = std::make_tuple(&r, p.XW, p.WW, own_values(p));
   auto it = cache.find(key);
   if (it == cache.end()) it = cache.emplace(key, derive_facts(r, p)).first;
   return it->second;
@@ -123,6 +123,14 @@ const RegisteredKind* registered_kind(KernelKind kind) {
 bool is_kernel_kind(std::uint32_t value) {
   return value < kFirstRegisteredKind ||
          value - kFirstRegisteredKind < registry().count.load(std::memory_order_acquire);
+}
+
+OwnValues own_values(const KernelParams& p) {
+  OwnValues values{};
+  const RegisteredKind* r = registered_kind(p.kind);
+  for (std::size_t i = 0; i < kMaxOwnParameters; ++i)
+    values[i] = p.own[i].value_or(r && i < r->own.size() ? r->own[i].default_value : 0);
+  return values;
 }
 
 std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& p) {
@@ -198,8 +206,13 @@ std::string_view to_string(ResetStyle reset) { return reset == ResetStyle::sync 
 
 std::optional<ResetStyle> parse_reset_style(std::string_view name) { return by_name(kAllResetStyles, name); }
 
+unsigned default_ww(KernelKind kind, unsigned XW) {
+  if (const RegisteredKind* r = registered_kind(kind)) return r->default_ww;
+  return default_code_bits(kind, XW);
+}
+
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->code_bits(XW, r->default_ww);
+  if (const RegisteredKind* r = registered_kind(kind)) return KernelParams{kind, 1, XW, r->default_ww}.code_bits();
   switch (kind) {
     case KernelKind::shift: return 4;
     case KernelKind::threshold: return XW + 1;
@@ -243,7 +256,7 @@ std::uint32_t zero_code(const KernelParams& p, bool negative) {
 }
 
 unsigned KernelParams::code_bits() const {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->code_bits(XW, WW);
+  if (const RegisteredKind* r = registered_kind(kind)) return r->code_bits(XW, WW, own_values(*this));
   return kind == KernelKind::threshold ? XW + 1 : WW;
 }
 
@@ -293,10 +306,13 @@ std::string KernelParams::describe() const {
   const std::string suffix = (arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch))) +
                              (reset == ResetStyle::async ? "" : " reset=sync") +
                              (pipeline == 0 ? "" : fmt::format(" pipeline={}", pipeline));
-  if (const RegisteredKind* r = registered_kind(kind)) {  // the widths the package has
+  if (const RegisteredKind* r = registered_kind(kind)) {  // the widths and parameters the package has
     const std::string xw = r->membrane ? "" : fmt::format(" XW={}", XW);
     const std::string ww = r->ww_max == 0 ? "" : fmt::format(" WW={}", WW);
-    return fmt::format("{} K={}{}{} AW={}{}", r->name, K, xw, ww, AW, suffix);
+    std::string own;
+    const OwnValues values = own_values(*this);
+    for (std::size_t i = 0; i < r->own.size(); ++i) own += fmt::format(" {}={}", r->own[i].name, values[i]);
+    return fmt::format("{} K={}{}{}{} AW={}{}", r->name, K, xw, ww, own, AW, suffix);
   }
   switch (kind) {
     case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);
@@ -318,6 +334,14 @@ std::optional<std::string> validate_registered(const RegisteredKind& r, const Ke
     return fmt::format("XW={} is out of range for {}: its package takes XW {}..{}", p.XW, r.name, r.xw_min, r.xw_max);
   if (r.ww_max != 0 && (p.WW < r.ww_min || p.WW > r.ww_max))
     return fmt::format("WW={} is out of range for {}: its package takes WW {}..{}", p.WW, r.name, r.ww_min, r.ww_max);
+  const OwnValues values = own_values(p);
+  for (std::size_t i = 0; i < r.own.size(); ++i)
+    if (values[i] < r.own[i].min || values[i] > r.own[i].max)
+      return fmt::format("{}={} is out of range for {}: its package takes {} {}..{}", r.own[i].name, values[i], r.name,
+                         r.own[i].name, r.own[i].min, r.own[i].max);
+  for (std::size_t i = r.own.size(); i < kMaxOwnParameters; ++i)
+    if (p.own[i]) return fmt::format("{} has {} parameters of its own; a value for parameter {} is one too many",
+                                     r.name, r.own.size(), i + 1);
   return std::nullopt;
 }
 
@@ -394,9 +418,10 @@ const std::int64_t* registered_term_table(const KernelParams& p) {
   const unsigned x_bits = p.activation_bits(), code_bits = p.code_bits();
   if (x_bits + code_bits > 16) return nullptr;
   static std::mutex mutex;
-  static std::map<std::tuple<KernelKind, unsigned, unsigned, unsigned, unsigned>, std::vector<std::int64_t>> tables;
+  static std::map<std::tuple<KernelKind, unsigned, unsigned, unsigned, unsigned, OwnValues>, std::vector<std::int64_t>>
+      tables;
   const std::lock_guard lock(mutex);
-  std::vector<std::int64_t>& table = tables[{p.kind, p.K, p.XW, p.WW, p.AW}];
+  std::vector<std::int64_t>& table = tables[{p.kind, p.K, p.XW, p.WW, p.AW, own_values(p)}];
   if (table.empty()) {  // a map keeps its elements where they are: the pointer stays valid
     std::vector<std::int64_t> terms(std::size_t{1} << (x_bits + code_bits));
     for (std::uint32_t code = 0; code < (1u << code_bits); ++code)

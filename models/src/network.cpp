@@ -52,8 +52,11 @@ std::string Layer::describe() const {
 }
 
 KernelParams Network::kernel_params(const Layer& layer, unsigned K) const {
-  return KernelParams{layer.kind, K,  XW, layer.kind == KernelKind::threshold ? 8u : layer.code_bits, AW,
-                      default_arch(layer.kind)};
+  // A package kind's network is built at its package's defaults (WW and its own parameters).
+  const unsigned WW = registered_kind(layer.kind)   ? default_ww(layer.kind, XW)
+                      : layer.kind == KernelKind::threshold ? 8u
+                                                            : layer.code_bits;
+  return KernelParams{layer.kind, K, XW, WW, AW, default_arch(layer.kind)};
 }
 
 std::vector<KernelKind> Network::kinds() const {
@@ -229,7 +232,7 @@ std::vector<Layer> layout(const std::vector<LayerSpec>& spec, const Shape& input
     const std::string where = fmt::format("--arch layer {} ({})", layers.size() + 1, to_string(s.type));
     layer.out = output_shape(layer, where);
     if (layer.computes()) {
-      const KernelParams p{layer.kind, 1, XW, default_code_bits(layer.kind, XW), 32};
+      const KernelParams p{layer.kind, 1, XW, default_ww(layer.kind, XW), 32};
       layer.code_bits = p.code_bits();
     }
     layers.push_back(layer);

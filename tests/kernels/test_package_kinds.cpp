@@ -5,7 +5,9 @@
 // one error naming the package.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fmt/format.h>
 #include <functional>
 #include <string>
 
@@ -180,7 +182,7 @@ TEST_CASE("golden sources that cannot be used: one error naming the package") {
     replace(g, "return NP_KERNEL_ABI_VERSION;", "return 7;");
   }));
   CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("adder-future")}),
-                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI version 1"), Error);
+                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI versions 1 to 2"), Error);
 }
 
 TEST_CASE("a package neuroppa cannot build yet is refused by name, not ignored") {
@@ -255,4 +257,91 @@ TEST_CASE("a synapse module that breaks the port contract: one error naming the 
       CHECK(what.find('\n') == std::string::npos);
     }
   }
+}
+
+TEST_CASE("a package's own parameter: in the golden model, the RTL, the names and the ranges") {
+  // Ternary weights scaled by 2^S: term = +-(x << S), S a parameter of the package's own.
+  const fs::path dir = test::temp_dir("own-parameter") / "ternary-shift";
+  fs::create_directories(dir);
+  base::write_file(dir / "kernel.toml", R"([kernel]
+name = "ternary-shift"
+description = "ternary weights scaled by 2^S"
+backend = "output-stage"
+trainer = "term-table"
+
+[parameters]
+XW = { default = 8, min = 1, max = 12 }
+S = { default = 1, min = 0, max = 3 }
+
+[widths]
+activation = "XW"
+code = "2"
+
+[rtl]
+shape = "synapse"
+top = "ternary_shift_synapse"
+files = ["ternary_shift_synapse.sv"]
+parameters = ["XW", "S"]
+archs = ["chain", "tree", "csa"]
+default_arch = "tree"
+
+[golden]
+source = "golden.c"
+)");
+  base::write_file(dir / "ternary_shift_synapse.sv", R"(module ternary_shift_synapse #(
+  parameter int unsigned XW = 8, parameter int unsigned S = 1, parameter int unsigned TW = 12
+) (input logic [XW-1:0] x_i, input logic [1:0] code_i, output logic [TW-1:0] term_o);
+  logic [TW-1:0] x;
+  assign x = TW'(x_i) << S;
+  assign term_o = !code_i[0] ? '0 : code_i[1] ? -x : x;
+endmodule
+)");
+  base::write_file(dir / "golden.c", R"(#include "neuroppa_kernel.h"
+uint32_t np_kernel_abi_version(void) { return NP_KERNEL_ABI_VERSION; }
+int64_t np_synapse_term(const np_kernel_params* p, uint32_t x, uint32_t code) {
+  const int64_t scaled = (int64_t)x << p->own[0];
+  if (p->own_count != 1 || !(code & 1u)) return 0;
+  return (code & 2u) ? -scaled : scaled;
+}
+)");
+  load(dir.parent_path());
+  const KernelKind kind = *models::parse_kernel_kind("ternary-shift");
+  kernels::prepare_kinds(std::vector{kind});  // the contract check elaborates S at its default
+
+  models::KernelParams p{kind, 9, 8, 0, 32, KernelArch::tree};
+  CHECK(models::own_values(p)[0] == 1);  // the default
+  CHECK(p.describe() == "ternary-shift K=9 XW=8 S=1 AW=32 arch=tree");
+  CHECK(models::synapse_term(p, 100, 3) == -200);
+  kernels::set_own_parameters(p, {{"S", 3}, {"B", 2}});  // B is another kind's
+  CHECK(p.describe() == "ternary-shift K=9 XW=8 S=3 AW=32 arch=tree");
+  CHECK(models::synapse_term(p, 100, 1) == 800);
+  CHECK(models::registered_term_range(p) == std::pair<std::int64_t, std::int64_t>{-255 * 8, 255 * 8});
+  const auto params = kernels::rtl_parameters(p);
+  CHECK(std::find(params.begin(), params.end(), std::pair<std::string, std::string>{"S", "3"}) != params.end());
+  auto out_of_range = p;
+  out_of_range.own[0] = 4;
+  CHECK(models::validate(out_of_range).value_or("") == "S=4 is out of range for ternary-shift: its package takes S 0..3");
+
+  // RTL against the golden model at both ends of S, every arch.
+  for (const unsigned S : {0u, 3u}) {
+    CAPTURE(S);
+    app::VerifyRequest r;
+    r.kinds = {kind};
+    r.archs = {KernelArch::chain, KernelArch::tree, KernelArch::csa};
+    r.beats = 20000;
+    r.own_parameters = {{"S", S}};
+    app::Context context;
+    context.cache_dir = test::model_cache_dir();
+    const app::VerifyResult v = app::verify(r, context);
+    REQUIRE(v.kernels.size() == 3);
+    CHECK(v.failed() == 0);
+    CHECK(v.kernels[0].params.describe().find(fmt::format("S={}", S)) != std::string::npos);
+  }
+
+  const std::vector<KernelKind> kinds{KernelKind::mac, kind};
+  CHECK(kernels::parse_own_parameters("S=2", kinds, "--param") == std::vector<std::pair<std::string, unsigned>>{{"S", 2}});
+  CHECK_THROWS_WITH_AS(kernels::parse_own_parameters("Q=2", kinds, "--param"),
+                       "--param Q=2: no kernel asked for has a parameter Q", Error);
+  CHECK_THROWS_WITH_AS(kernels::parse_own_parameters("S=two", kinds, "--param"),
+                       "--param 'S=two': give NAME=VALUE, a whole number, e.g. B=4", Error);
 }

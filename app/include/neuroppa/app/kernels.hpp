@@ -30,6 +30,8 @@ struct KernelsRequest {
   std::string sdf;  // SDF file of delays for one kernel's netlist (instead of Liberty), or empty
   bool allow_partial = false;  // arcs the SDF lacks take Liberty delays (else an error)
   bool by_block = false;       // synthesise keeping hierarchy; KernelsResult::blocks
+  // A package's own parameters by name (--param); each kind takes those it has.
+  std::vector<std::pair<std::string, unsigned>> own_parameters;
 };
 
 struct KernelRow {

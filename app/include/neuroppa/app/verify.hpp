@@ -19,7 +19,9 @@ struct VerifyRequest {
   models::ResetStyle reset = models::ResetStyle::async;
   unsigned pipeline = 0;  // models::KernelParams::pipeline
   unsigned K = 9, XW = 8, AW = 32;
-  std::optional<unsigned> WW;  // default: per kind (models::default_code_bits)
+  std::optional<unsigned> WW;  // default: per kind (models::default_ww)
+  // A package's own parameters by name (--param); each kind takes those it has.
+  std::vector<std::pair<std::string, unsigned>> own_parameters;
   std::uint64_t beats = 100000;
   std::uint64_t seed = 1;
   bool gate_level = false;

@@ -4,6 +4,7 @@
 // kernels/abi/neuroppa_kernel.h (docs/kernel-packages.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -12,12 +13,15 @@
 #include <utility>
 
 #include "neuroppa/base/progress.hpp"
+#include "neuroppa/models/kernel.hpp"
 
 namespace neuroppa::kernels {
 
 // The widths a golden model is asked about (np_kernel_params of the ABI).
 struct GoldenParams {
   std::uint32_t K = 0, XW = 0, WW = 0, AW = 0, activation_bits = 0, code_bits = 0;
+  std::array<std::uint32_t, models::kMaxOwnParameters> own{};  // the package's own parameters, manifest order
+  std::uint32_t own_count = 0;
 };
 
 class GoldenModel {

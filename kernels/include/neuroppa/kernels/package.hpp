@@ -103,6 +103,14 @@ void register_packages(const std::vector<Package>& packages, const std::filesyst
 // Compiles and loads the golden models of these kinds now, so that a fault
 // in one is reported before anything is built.
 void prepare_kinds(std::span<const models::KernelKind> kinds);
+// Sets the own parameters of `params` that its kind's package has, by name
+// (the others are for other kinds of the same command).
+void set_own_parameters(models::KernelParams& params, const std::vector<std::pair<std::string, unsigned>>& values);
+// "B=4,S=2" -> {{"B", 4}, {"S", 2}}, every name one that one of `kinds` has;
+// one error naming `option` and the fault otherwise.
+std::vector<std::pair<std::string, unsigned>> parse_own_parameters(std::string_view text,
+                                                                   std::span<const models::KernelKind> kinds,
+                                                                   std::string_view option);
 // The package a kind comes from (the built-ins' too).
 const Package& package_of(models::KernelKind kind);
 // "Kernel packages: adder from DIR (hash 0123456789ab)." for the kinds among

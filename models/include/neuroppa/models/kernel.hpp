@@ -3,6 +3,7 @@
 // tests: a change here is a change to the RTL and the tests in one commit.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,6 +62,16 @@ std::optional<ResetStyle> parse_reset_style(std::string_view name);
 
 struct KernelParams;
 
+// A kernel package may have parameters of its own besides XW and WW (the
+// bits of a graded spike, a shift): at most this many.
+inline constexpr unsigned kMaxOwnParameters = 4;
+using OwnValues = std::array<unsigned, kMaxOwnParameters>;
+
+struct OwnParameter {
+  std::string name;
+  unsigned min = 0, max = 0, default_value = 0;
+};
+
 // A kind from outside models/: a kernel package of the synapse shape, with the
 // output-stage or the membrane back end (docs/kernel-packages.md). Its term is a function the
 // package's golden model gives; what models/ needs besides (the accumulator
@@ -70,8 +81,9 @@ struct RegisteredKind {
   unsigned xw_min = 1, xw_max = 16;  // the package's XW range
   unsigned ww_min = 0, ww_max = 0;   // its WW range; 0..0: it has no WW
   unsigned default_ww = 0;
+  std::vector<OwnParameter> own;  // its parameters beyond XW and WW, in manifest order
   // Bits of one weight code for these parameters (the manifest's widths.code).
-  std::function<unsigned(unsigned XW, unsigned WW)> code_bits;
+  std::function<unsigned(unsigned XW, unsigned WW, const OwnValues& own)> code_bits;
   // The exact term of one synapse (x: XW bits, code: code bits).
   std::function<std::int64_t(const KernelParams&, std::uint32_t x, std::uint32_t code)> term;
   // The least and greatest term over every x and code, if the golden model
@@ -90,6 +102,10 @@ KernelKind register_kind(RegisteredKind kind);
 const RegisteredKind* registered_kind(KernelKind kind);
 // Whether `value` (read from a file) is a built-in or a registered kind.
 bool is_kernel_kind(std::uint32_t value);
+// The own parameters in force: each set one, else its package's default (0
+// past the package's count, and for a built-in).
+OwnValues own_values(const KernelParams& params);
+
 // A registered kind's least and greatest term for these parameters (from the
 // golden model's bounds, or by trying every activation and code).
 std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& params);
@@ -114,6 +130,9 @@ struct KernelParams {
   // (0 or 1, RTL parameter PIPELINE): each adds a cycle of latency, which
   // the golden model adds too.
   unsigned pipeline = 0;
+  // A package kind's own parameters, in its manifest's order; unset: the
+  // package's default (own_values gives what is in force).
+  std::array<std::optional<unsigned>, kMaxOwnParameters> own{};
 
   // Bits of one activation as the kernel sees it: XW, or 1 for spike.
   unsigned activation_bits() const;
@@ -134,6 +153,9 @@ struct KernelParams {
 // (a WW-bit shift code reaches x << (2^(WW-1) - 2), so WW = 8 would need a
 // 134-bit accumulator), and the implied XW + 1 for threshold.
 unsigned default_code_bits(KernelKind kind, unsigned XW);
+// The WW a kind is built with unless told: a package's default WW (0 if it
+// has none), a built-in's default code width (its codes are WW bits).
+unsigned default_ww(KernelKind kind, unsigned XW);
 
 // Whether a kind keeps a membrane potential (v in, v out, spike out: the
 // integrate-and-fire end of timestep) instead of the output stage
