@@ -78,8 +78,11 @@ struct TrainLayer {
   std::vector<std::uint32_t> codes;        // out x fan_in, the mapped codes of the last quantised forward
   bool first = false;                      // the first compute layer: backward needs no dX
   Trainer trainer = Trainer::int8_qat;     // its kind's recipe (trainer_of)
-  bool adder = false;                      // trainer addernet: z = -2^-k * sum |a - w| + b
+  bool adder = false;                      // trainer addernet: z = -scale * sum |a - w| + b
   float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
+  Mat log2_scale, dlog2_scale;             // addernet, float phase: the layer's scale, learnt (1 x 1)
+  Mat adder_terms;                         // addernet: the synapse part of the last forward
+  Adam adam_scale;
   Adam adam_W, adam_theta, adam_b;
   // forward state
   Mat X, Weff, thetaEff, Z, dW, dtheta, db;
@@ -236,19 +239,28 @@ Mat table_synapse_forward(TrainLayer& t) {
   return Zt.transpose() * (std::ldexp(1.0f, -t.k) / kLevels);
 }
 
-// AdderNet (Chen et al., CVPR 2020): z = -2^-k * sum_f |a_f - w_f|.
-Mat adder_synapse_forward(const TrainLayer& t) {
-  const float scale = std::ldexp(1.0f, -t.k);
+// An AdderNet layer's scale: learnt in the float phase (a power of two is all
+// the integer layer has, so fine-tuning then runs at 2^-k, k its rounding).
+float adder_scale(const TrainLayer& t) {
+  return t.table_forward || t.log2_scale.size() == 0 ? std::ldexp(1.0f, -t.k) : std::exp2(t.log2_scale(0, 0));
+}
+
+// AdderNet (Chen et al., CVPR 2020): z = -scale * sum_f |a_f - w_f|.
+Mat adder_synapse_forward(TrainLayer& t) {
+  const float scale = adder_scale(t);
   Mat Z(t.X.rows(), t.W.rows());
   for (Eigen::Index o = 0; o < t.W.rows(); ++o)
     Z.col(o) = -scale * (t.X.rowwise() - t.W.row(o)).cwiseAbs().rowwise().sum();
+  t.adder_terms = Z;
   return Z;
 }
 
 // The paper's gradients: to w the full-precision a - w (not sign(a - w)); to a
 // HardTanh(w - a). Fills t.dW; returns dX unless the layer is the first.
 Mat adder_synapse_backward(TrainLayer& t, const Mat& dZ) {
-  const float scale = std::ldexp(1.0f, -t.k);
+  const float scale = adder_scale(t);
+  if (!t.table_forward && t.log2_scale.size())  // dz/dlog2(scale) = z ln 2
+    t.dlog2_scale = Mat::Constant(1, 1, std::log(2.0f) * dZ.cwiseProduct(t.adder_terms).sum());
   t.dW.resize(t.W.rows(), t.W.cols());
   Mat dX = t.first ? Mat() : Mat(Mat::Zero(t.X.rows(), t.X.cols()));
   for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
@@ -478,6 +490,7 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
         const float lo = std::max(t.w_lo, 0.0f), hi = std::max(lo, std::min(t.w_hi, 0.5f));
         t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return lo + (hi - lo) * uniform(rng); });
         t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
+        t.log2_scale = Mat::Constant(1, 1, -float(t.k));
       }
     }
     net.layers.push_back(std::move(t));
@@ -532,6 +545,8 @@ void sgd_step(TrainNet& net, float lr, int t) {
       l.W = l.W.cwiseMax(l.code_map.lo * scale).cwiseMin(l.code_map.hi * scale);
     } else if (l.adder) {
       l.W = l.W.cwiseMax(l.w_lo).cwiseMin(l.w_hi);
+      l.adam_scale.step(l.log2_scale, l.dlog2_scale, lr, t);
+      l.log2_scale = l.log2_scale.cwiseMax(-float(kMaxLayerShift)).cwiseMin(0.0f);
     }
     if (l.trainer == Trainer::threshold_ste) {
       l.adam_theta.step(l.theta, l.dtheta, lr, t);
@@ -728,6 +743,7 @@ void fit_term_tables(TrainNet& net, const Mat& calibration) {
     for (Eigen::Index i = 0; i < X.size(); ++i)
       histogram[std::size_t(std::clamp(std::lround(X.data()[i] * kLevels), 0l, 255l))] += 1;
     if (t.adder) {
+      t.k = std::clamp(int(std::lround(-t.log2_scale(0, 0))), 0, kMaxLayerShift);  // the nearest power of two
       t.code_map = adder_code_map(t, histogram);
     } else {
       const CodeFit fit = code_fit(*t.table, histogram);
