@@ -53,6 +53,9 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--batch", t.batch, "Images per training step")
       ->check(whole_number("--batch") & in_range("--batch", 1, 60000))
       ->capture_default_str();
+  cmd->add_flag("--learn-scale", t.learn_scale,
+                "threshold: learn each layer's scale in the float phase (fine-tuning runs at its nearest power of "
+                "two) instead of the fixed 2^-k from the fan-in (addernet always learns it)");
   cmd->add_option("--lr", t.learning_rate, "Adam learning rate")
       ->check(in_range("--lr", 1e-9, 10))
       ->capture_default_str();

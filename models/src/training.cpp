@@ -80,13 +80,15 @@ struct TrainLayer {
   Trainer trainer = Trainer::int8_qat;     // its kind's recipe (trainer_of)
   bool adder = false;                      // trainer addernet: z = -scale * sum |a - w| + b
   float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
-  Mat log2_scale, dlog2_scale;             // addernet, float phase: the layer's scale, learnt (1 x 1)
-  Mat adder_terms;                         // addernet: the synapse part of the last forward
+  Mat log2_scale, dlog2_scale;             // addernet (and threshold with --learn-scale), float phase:
+                                           // the layer's scale, learnt (1 x 1); empty: fixed 2^-k
+  Mat synapse_terms;                       // a learnt scale's layer: the synapse part of the last forward
   Adam adam_scale;
   Adam adam_W, adam_theta, adam_b;
   // forward state
   Mat X, Weff, thetaEff, Z, dW, dtheta, db;
   bool table_forward = false;         // this forward summed table terms (quantised, package kind)
+  bool quantised_forward = false;     // this forward ran the integer arithmetic
   std::vector<std::uint8_t> levels;   // its activations as 8-bit levels, feature-major (fan_in x rows)
   std::vector<int> argmax;  // maxpool
 };
@@ -133,6 +135,7 @@ int shift_exponent(float scaled) {
 float mac_code_value(float w, int k) { return std::clamp(std::round(w * std::ldexp(1.0f, k)), -127.0f, 127.0f); }
 
 void quantise_weights(TrainLayer& t, Mode mode) {
+  t.quantised_forward = mode == Mode::quantised;
   t.table_forward = t.table && mode == Mode::quantised;
   if (t.table) {  // the latent weights stand for products; their codes come from the map
     t.Weff = t.W;
@@ -239,28 +242,34 @@ Mat table_synapse_forward(TrainLayer& t) {
   return Zt.transpose() * (std::ldexp(1.0f, -t.k) / kLevels);
 }
 
-// An AdderNet layer's scale: learnt in the float phase (a power of two is all
-// the integer layer has, so fine-tuning then runs at 2^-k, k its rounding).
-float adder_scale(const TrainLayer& t) {
-  return t.table_forward || t.log2_scale.size() == 0 ? std::ldexp(1.0f, -t.k) : std::exp2(t.log2_scale(0, 0));
+// A layer's scale where it is learnt (addernet; threshold with --learn-scale):
+// the learnt one in the float phase, else 2^-k (a power of two is all the
+// integer layer has, so fine-tuning runs at k, the learnt one's rounding).
+float layer_scale(const TrainLayer& t) {
+  return t.quantised_forward || t.log2_scale.size() == 0 ? std::ldexp(1.0f, -t.k) : std::exp2(t.log2_scale(0, 0));
+}
+
+// d loss / d log2(scale) = ln 2 * sum dZ * z (z: the synapse part, linear in the scale).
+void learn_scale_gradient(TrainLayer& t, const Mat& dZ) {
+  if (!t.quantised_forward && t.log2_scale.size())
+    t.dlog2_scale = Mat::Constant(1, 1, std::log(2.0f) * dZ.cwiseProduct(t.synapse_terms).sum());
 }
 
 // AdderNet (Chen et al., CVPR 2020): z = -scale * sum_f |a_f - w_f|.
 Mat adder_synapse_forward(TrainLayer& t) {
-  const float scale = adder_scale(t);
+  const float scale = layer_scale(t);
   Mat Z(t.X.rows(), t.W.rows());
   for (Eigen::Index o = 0; o < t.W.rows(); ++o)
     Z.col(o) = -scale * (t.X.rowwise() - t.W.row(o)).cwiseAbs().rowwise().sum();
-  t.adder_terms = Z;
+  t.synapse_terms = Z;
   return Z;
 }
 
 // The paper's gradients: to w the full-precision a - w (not sign(a - w)); to a
 // HardTanh(w - a). Fills t.dW; returns dX unless the layer is the first.
 Mat adder_synapse_backward(TrainLayer& t, const Mat& dZ) {
-  const float scale = adder_scale(t);
-  if (!t.table_forward && t.log2_scale.size())  // dz/dlog2(scale) = z ln 2
-    t.dlog2_scale = Mat::Constant(1, 1, std::log(2.0f) * dZ.cwiseProduct(t.adder_terms).sum());
+  const float scale = layer_scale(t);
+  learn_scale_gradient(t, dZ);
   t.dW.resize(t.W.rows(), t.W.cols());
   Mat dX = t.first ? Mat() : Mat(Mat::Zero(t.X.rows(), t.X.cols()));
   for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
@@ -301,10 +310,11 @@ Mat synapse_forward(TrainLayer& t) {
   if (t.table_forward) return table_synapse_forward(t);
   if (t.adder) return adder_synapse_forward(t);
   if (t.trainer != Trainer::threshold_ste) return t.X * t.Weff.transpose();
-  const float alpha = std::ldexp(1.0f, -t.k);
+  const float alpha = layer_scale(t);
   Mat Z(t.X.rows(), t.Weff.rows());
   for (Eigen::Index o = 0; o < t.Weff.rows(); ++o)
     Z.col(o) = alpha * ((t.X.rowwise() - t.thetaEff.row(o)).cwiseMax(0.0f) * t.Weff.row(o).transpose());
+  if (t.log2_scale.size()) t.synapse_terms = Z;
   return Z;
 }
 
@@ -316,7 +326,8 @@ Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
     t.dW = dZ.transpose() * t.X;
     return dZ * t.Weff;
   }
-  const float alpha = std::ldexp(1.0f, -t.k);
+  const float alpha = layer_scale(t);
+  learn_scale_gradient(t, dZ);
   t.dW.setZero(t.W.rows(), t.W.cols());
   t.dtheta.setZero(t.W.rows(), t.W.cols());
   Mat dX = Mat::Zero(t.X.rows(), t.X.cols());
@@ -545,8 +556,11 @@ void sgd_step(TrainNet& net, float lr, int t) {
       l.W = l.W.cwiseMax(l.code_map.lo * scale).cwiseMin(l.code_map.hi * scale);
     } else if (l.adder) {
       l.W = l.W.cwiseMax(l.w_lo).cwiseMin(l.w_hi);
+    }
+    if (l.log2_scale.size() && !l.quantised_forward) {  // a learnt scale, in the float phase
       l.adam_scale.step(l.log2_scale, l.dlog2_scale, lr, t);
       l.log2_scale = l.log2_scale.cwiseMax(-float(kMaxLayerShift)).cwiseMin(0.0f);
+      l.k = std::clamp(int(std::lround(-l.log2_scale(0, 0))), 0, kMaxLayerShift);  // what fine-tuning will use
     }
     if (l.trainer == Trainer::threshold_ste) {
       l.adam_theta.step(l.theta, l.dtheta, lr, t);
@@ -923,6 +937,8 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
 
   Rng rng(options.seed);
   TrainNet net = initialise(layers, rng);
+  for (TrainLayer& t : net.layers)
+    if (options.learn_scale && t.trainer == Trainer::threshold_ste) t.log2_scale = Mat::Constant(1, 1, -float(t.k));
   if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.adder; }))
     centre_adder_biases(net, calibration);
   int step = 0;

@@ -73,3 +73,23 @@ TEST_CASE("training options are checked") {
   CHECK_THROWS_WITH_AS(train_network(o, training_set(), test_set()),
                        doctest::Contains("spike layers cannot be mixed"), Error);
 }
+
+TEST_CASE("threshold --learn-scale: each layer's scale learnt, fine-tuning at its nearest power of two") {
+  TrainOptions o;
+  o.kind = KernelKind::threshold;
+  o.arch = "d32,d10";
+  o.epochs = 1;
+  o.train_images = 4000;
+  o.test_images = 500;
+  const Network fixed = train_network(o, training_set(), test_set());
+  o.learn_scale = true;
+  const Network learnt = train_network(o, training_set(), test_set());
+  CHECK(learnt.training.quantised_accuracy == reference_accuracy(learnt, test_set(), 500));
+  CHECK(learnt.training.quantised_accuracy > 0.6);
+  // The option changes the network (its codes, or the shifts the learnt scales rounded to).
+  bool differs = false;
+  for (std::size_t i = 0; i < fixed.layers.size(); ++i)
+    differs = differs || fixed.layers[i].codes != learnt.layers[i].codes || fixed.layers[i].shift != learnt.layers[i].shift;
+  CHECK(differs);
+  CHECK(train_network(o, training_set(), test_set()).layers[1].codes == learnt.layers[1].codes);  // reproducible
+}

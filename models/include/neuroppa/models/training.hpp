@@ -56,6 +56,9 @@ struct TrainOptions {
   double learning_rate = 2e-3;
   std::size_t train_images = 0;  // 0: the whole training set
   std::size_t test_images = 0;   // 0: the whole test set (for the accuracies recorded)
+  // threshold: learn each layer's scale in the float phase (fine-tuning runs at
+  // its nearest power of two) instead of the fixed 2^-k from the fan-in.
+  bool learn_scale = false;
 };
 
 
