@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <deque>
+#include <mutex>
+#include <map>
 #include <fmt/format.h>
 #include <fstream>
 
@@ -114,6 +116,23 @@ std::string capture_output(const std::vector<std::string>& argv) {
   const ProcessResult r = run_captured(argv);
   if (r.status != 0) throw Error(fmt::format("'{}' failed with exit status {}", argv[0], r.status));
   return r.out;
+}
+
+const std::string& tool_version(const std::string& tool, const std::string& debian_package, const std::string& flag) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> versions;
+  const std::lock_guard lock(mutex);
+  const auto [it, inserted] = versions.try_emplace(tool + " " + flag);
+  if (inserted) {
+    try {
+      require_tool(tool, debian_package);
+      it->second = capture_output({tool, flag});
+    } catch (...) {
+      versions.erase(it);
+      throw;
+    }
+  }
+  return it->second;
 }
 
 std::string tail_of_file(const fs::path& file, int lines) {

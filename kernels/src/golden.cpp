@@ -39,16 +39,8 @@ std::vector<std::string> compiler_command(const fs::path& source) {
 }
 
 // The compiler's --version (a different compiler builds another object).
-std::string compiler_version(const std::string& compiler) {
-  static std::mutex m;
-  static std::map<std::string, std::string> versions;
-  const std::lock_guard lock(m);
-  auto it = versions.find(compiler);
-  if (it == versions.end()) {
-    base::require_tool(compiler, compiler == "cc" ? "gcc" : "g++");
-    it = versions.emplace(compiler, base::capture_output({compiler, "--version"})).first;
-  }
-  return it->second;
+const std::string& compiler_version(const std::string& compiler) {
+  return base::tool_version(compiler, compiler == "cc" ? "gcc" : "g++", "--version");
 }
 
 // np_kernel_params as the ABI lays it out (six uint32_t).

@@ -25,13 +25,6 @@ constexpr std::string_view kContractFormat = "neuroppa synapse contract 1";
 // not declared [TW-1:0] shows.
 constexpr unsigned kCheckTW = 21;
 
-const std::string& yosys_version() {
-  static const std::string version = [] {
-    base::require_tool("yosys", "yosys");
-    return base::capture_output({"yosys", "-V"});
-  }();
-  return version;
-}
 
 // The first line of yosys's log that says ERROR, without the log's noise.
 std::string first_error(const fs::path& log) {
@@ -65,7 +58,7 @@ void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
   script += fmt::format(" {}\nhierarchy -check -top {}\nproc\nwrite_json ports.json\n", p.top, p.top);
 
   base::Sha256 h;
-  h.update(kContractFormat).update(yosys_version()).update(p.hash).update(script);
+  h.update(kContractFormat).update(base::tool_version("yosys", "yosys", "-V")).update(p.hash).update(script);
   base::ContentStore(cache_root).get_or_build("contract", h.hex(), [&](const base::ContentStore::BuildContext& ctx) {
     base::write_file(ctx.dir / "contract.ys", script);
     if (base::run_logged({"yosys", "-q", "-s", "contract.ys"}, ctx.log, ctx.dir) != 0)

@@ -78,7 +78,6 @@ struct TrainLayer {
   std::vector<std::uint32_t> codes;        // out x fan_in, the mapped codes of the last quantised forward
   bool first = false;                      // the first compute layer: backward needs no dX
   Trainer trainer = Trainer::int8_qat;     // its kind's recipe (trainer_of)
-  bool adder = false;                      // trainer addernet: z = -scale * sum |a - w| + b
   float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
   Mat log2_scale, dlog2_scale;             // addernet (and threshold with --learn-scale), float phase:
                                            // the layer's scale, learnt (1 x 1); empty: fixed 2^-k
@@ -87,8 +86,12 @@ struct TrainLayer {
   Adam adam_W, adam_theta, adam_b;
   // forward state
   Mat X, Weff, thetaEff, Z, dW, dtheta, db;
-  bool table_forward = false;         // this forward summed table terms (quantised, package kind)
   bool quantised_forward = false;     // this forward ran the integer arithmetic
+
+  // trainer addernet: z = -scale * sum |a - w| + b
+  bool adder() const { return layer.computes() && trainer == Trainer::addernet; }
+  // This forward summed the kind's table terms (quantised, a package kind's table trainer).
+  bool table_forward() const { return table && quantised_forward; }
   std::vector<std::uint8_t> levels;   // its activations as 8-bit levels, feature-major (fan_in x rows)
   std::vector<int> argmax;  // maxpool
 };
@@ -136,10 +139,9 @@ float mac_code_value(float w, int k) { return std::clamp(std::round(w * std::lde
 
 void quantise_weights(TrainLayer& t, Mode mode) {
   t.quantised_forward = mode == Mode::quantised;
-  t.table_forward = t.table && mode == Mode::quantised;
   if (t.table) {  // the latent weights stand for products; their codes come from the map
     t.Weff = t.W;
-    if (t.table_forward) {
+    if (t.table_forward()) {
       const float scale = std::ldexp(1.0f, t.k);
       t.codes.resize(std::size_t(t.W.size()));
       for (Eigen::Index i = 0; i < t.W.size(); ++i) t.codes[std::size_t(i)] = t.code_map(t.W.data()[i] * scale);
@@ -285,7 +287,7 @@ Mat adder_synapse_backward(TrainLayer& t, const Mat& dZ) {
 // AdderNet's as its float layer's); dX from the table's slope at each
 // synapse's activation.
 Mat table_synapse_backward(TrainLayer& t, const Mat& dZ) {
-  if (t.adder) {
+  if (t.adder()) {
     adder_synapse_backward(t, dZ);
   } else {
     t.dW = dZ.transpose() * t.X;
@@ -307,8 +309,8 @@ Mat table_synapse_backward(TrainLayer& t, const Mat& dZ) {
 }
 
 Mat synapse_forward(TrainLayer& t) {
-  if (t.table_forward) return table_synapse_forward(t);
-  if (t.adder) return adder_synapse_forward(t);
+  if (t.table_forward()) return table_synapse_forward(t);
+  if (t.adder()) return adder_synapse_forward(t);
   if (t.trainer != Trainer::threshold_ste) return t.X * t.Weff.transpose();
   const float alpha = layer_scale(t);
   Mat Z(t.X.rows(), t.Weff.rows());
@@ -320,8 +322,8 @@ Mat synapse_forward(TrainLayer& t) {
 
 // dZ: rows x out. Fills t.dW (and t.dtheta); returns dX.
 Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
-  if (t.table_forward) return table_synapse_backward(t, dZ);
-  if (t.adder) return adder_synapse_backward(t, dZ);
+  if (t.table_forward()) return table_synapse_backward(t, dZ);
+  if (t.adder()) return adder_synapse_backward(t, dZ);
   if (t.trainer != Trainer::threshold_ste) {
     t.dW = dZ.transpose() * t.X;
     return dZ * t.Weff;
@@ -476,8 +478,7 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
     t.first = before_any && l.computes();
     before_any = before_any && l.type == LayerType::flatten;
     if (l.computes()) t.trainer = trainer_of(l.kind);
-    t.adder = l.computes() && t.trainer == Trainer::addernet;
-    if (t.adder || (l.computes() && t.trainer == Trainer::term_table)) {
+    if (t.adder() || (l.computes() && t.trainer == Trainer::term_table)) {
       auto& table = tables[l.kind];
       if (!table) table = make_term_table(l);
       t.table = table;
@@ -493,7 +494,7 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
         t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.1f * uniform(rng); });
         t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
       }
-      if (t.adder) {
+      if (t.adder()) {
         // Weights among the activations they are compared with, and only those the codes can
         // stand for (the float network would otherwise learn what no code holds); a fixed
         // scale, as threshold's.
@@ -549,12 +550,12 @@ void sgd_step(TrainNet& net, float lr, int t) {
     // AdderNet's weights live in the activations' range (0..1), about sqrt(fan-in) times the
     // scale of product weights, so they move ten times as fast (the paper scales each layer's
     // rate up for the same reason: its adaptive learning rate).
-    l.adam_W.step(l.W, l.dW, l.adder ? 10 * lr : lr, t);
+    l.adam_W.step(l.W, l.dW, l.adder() ? 10 * lr : lr, t);
     l.adam_b.step(l.b, l.db, lr, t);
     if (!l.code_map.code.empty()) {  // latents beyond the map's ends would drift without effect
       const float scale = std::ldexp(1.0f, -l.k);
       l.W = l.W.cwiseMax(l.code_map.lo * scale).cwiseMin(l.code_map.hi * scale);
-    } else if (l.adder) {
+    } else if (l.adder()) {
       l.W = l.W.cwiseMax(l.w_lo).cwiseMin(l.w_hi);
     }
     if (l.log2_scale.size() && !l.quantised_forward) {  // a learnt scale, in the float phase
@@ -730,7 +731,7 @@ CodeMap adder_code_map(const TrainLayer& t, const std::array<double, 256>& histo
 void centre_adder_biases(TrainNet& net, const Mat& calibration) {
   Mat a = calibration;
   for (TrainLayer& t : net.layers) {
-    if (t.adder) {
+    if (t.adder()) {
       forward(t, a, Mode::real);
       const Eigen::Index pos = t.Z.cols() / t.layer.out.channels;
       for (unsigned o = 0; o < t.layer.out.channels; ++o) t.b(0, o) = -t.Z.middleCols(o * pos, pos).mean();
@@ -756,7 +757,7 @@ void fit_term_tables(TrainNet& net, const Mat& calibration) {
     std::array<double, 256> histogram{};
     for (Eigen::Index i = 0; i < X.size(); ++i)
       histogram[std::size_t(std::clamp(std::lround(X.data()[i] * kLevels), 0l, 255l))] += 1;
-    if (t.adder) {
+    if (t.adder()) {
       t.k = std::clamp(int(std::lround(-t.log2_scale(0, 0))), 0, kMaxLayerShift);  // the nearest power of two
       t.code_map = adder_code_map(t, histogram);
     } else {
@@ -939,7 +940,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   TrainNet net = initialise(layers, rng);
   for (TrainLayer& t : net.layers)
     if (options.learn_scale && t.trainer == Trainer::threshold_ste) t.log2_scale = Mat::Constant(1, 1, -float(t.k));
-  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.adder; }))
+  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.adder(); }))
     centre_adder_biases(net, calibration);
   int step = 0;
   run_epochs(net, train, train_count, options, options.epochs, Mode::real, step, rng, "float", progress);

@@ -21,13 +21,7 @@ namespace {
 
 constexpr std::string_view kSynthesisFormat = "neuroppa-synthesis-1";
 
-const std::string& yosys_version() {
-  static const std::string version = [] {
-    base::require_tool("yosys", "yosys");
-    return base::capture_output({"yosys", "-V"});
-  }();
-  return version;
-}
+const std::string& yosys_version() { return base::tool_version("yosys", "yosys", "-V"); }
 
 // The yosys script. {lib} is the uncompressed library in the build folder.
 std::string yosys_script(const SynthesisRequest& r) {

@@ -31,6 +31,10 @@ ProcessResult run_captured(const std::vector<std::string>& argv, const std::file
 // a non-zero exit.
 std::string capture_output(const std::vector<std::string>& argv);
 
+// What `tool flag` prints (e.g. yosys -V), asked once a process (cache keys
+// carry it); require_tool's error when the tool is missing.
+const std::string& tool_version(const std::string& tool, const std::string& debian_package, const std::string& flag);
+
 // The last `lines` lines of a text file (for error messages that point at a log).
 std::string tail_of_file(const std::filesystem::path& file, int lines);
 
