@@ -26,6 +26,7 @@ struct CommandParser {
   CLI::App app;
   Runner kernels = add_kernels_command(app, global);
   Runner run = add_run_command(app, global);
+  Runner train = add_train_command(app, global);
 };
 
 sweep::CommandChecker command_checker() {

@@ -7,6 +7,7 @@
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
 #include "options.hpp"
+#include "neuroppa/reports/table.hpp"
 
 namespace neuroppa::cli {
 namespace {
@@ -14,17 +15,32 @@ namespace {
 struct TrainOptions {
   std::string kind = "mac";
   std::string kernel_path;
+  std::string optimizer = "adam", lr_schedule = "step", sign_ste = "identity";
+  std::string format;  // empty: the one-line summary
   app::TrainRequest request;
 };
+
+template <typename T>
+T parse_name(const std::string& option, const std::string& value, std::optional<T> parsed, const char* choices) {
+  if (!parsed) throw Error(fmt::format("{} {}: unknown; choose {}", option, value, choices));
+  return *parsed;
+}
 
 int run_train(TrainOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
   const auto kind = models::parse_kernel_kind(o.kind);
   if (!kind) throw Error(fmt::format("--kind {}: unknown kind; choose {}, or a kernel package's name with --kernel-path DIR", o.kind, kernels::kind_names()));
   o.request.train.kind = *kind;
+  models::TrainOptions& t = o.request.train;
+  t.optimizer = parse_name("--optimizer", o.optimizer, models::parse_optimizer(o.optimizer), "adam or sgd");
+  t.lr_schedule = parse_name("--lr-schedule", o.lr_schedule, models::parse_lr_schedule(o.lr_schedule),
+                             "step, constant, cosine or warmup");
+  t.sign_ste = parse_name("--sign-ste", o.sign_ste, models::parse_sign_ste(o.sign_ste), "identity or approxsign");
+  const bool table = !o.format.empty();
+  const reports::Format format = table ? reports::parse_format(o.format) : reports::Format::markdown;
   kernels::prepare_kinds(std::vector{*kind});
   const app::TrainResult result = app::train(o.request, global.context());
-  fmt::print("{}", result.summary());
+  fmt::print("{}", table ? reports::write(result.table(t), format) : result.summary());
   return 0;
 }
 
@@ -56,9 +72,26 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--learn-scale", t.learn_scale,
                 "threshold: learn each layer's scale in the float phase (fine-tuning runs at its nearest power of "
                 "two) instead of the fixed 2^-k from the fan-in (addernet always learns it)");
-  cmd->add_option("--lr", t.learning_rate, "Adam learning rate")
+  cmd->add_option("--lr", t.learning_rate, "Learning rate (step size) of the optimiser")
       ->check(in_range("--lr", 1e-9, 10))
       ->capture_default_str();
+  cmd->add_option("--optimizer", o->optimizer, "adam, or sgd (plain gradient steps, no momentum)")->capture_default_str();
+  cmd->add_option("--lr-schedule", o->lr_schedule,
+                  "step (the phase's last epoch at a quarter of --lr), constant, cosine (down to 0 over the phase), "
+                  "warmup (linear over the first tenth, then cosine); the quantised phase runs at half")
+      ->capture_default_str();
+  cmd->add_option("--theta-init", t.theta_init, "threshold: initial thetas uniform in [0, F) (0: all at zero)")
+      ->check(in_range("--theta-init", 0, 1))
+      ->capture_default_str();
+  cmd->add_option("--sign-ste", o->sign_ste,
+                  "threshold: the sign's straight-through gradient: identity, or approxsign (scaled by 2 - 2|latent|)")
+      ->capture_default_str();
+  cmd->add_option("--sharpness", t.sharpness_every,
+                  "Every N steps, the loss's sharpness (largest Hessian eigenvalue, on 512 training images) beside "
+                  "2/lr; the curves go to <model>.curves.csv and .svg beside the model file")
+      ->check(whole_number("--sharpness") & in_range("--sharpness", 1, 1000000));
+  cmd->add_option("--format", o->format,
+                  "Print a table of the results (md, csv, json, tex) instead of the one-line summary");
   cmd->add_option("--train-images", t.train_images, "Use only the first N training images (0: all 60,000)")
       ->check(whole_number("--train-images") & in_range("--train-images", 0, 60000))
       ->capture_default_str();

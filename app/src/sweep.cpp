@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -137,6 +138,13 @@ std::vector<std::string> command_line(const SweepFile& s, const std::vector<std:
     args.push_back("--" + name);
     if (!value.empty()) args.push_back(value);
   }
+  // A training point writes its model (and curves) into its own folder unless told where.
+  if (s.command == "train" &&
+      std::none_of(s.fixed.begin(), s.fixed.end(), [](const auto& f) { return f.first == "out"; }) &&
+      std::none_of(s.axes.begin(), s.axes.end(), [](const Axis& a) { return a.name == "out"; })) {
+    args.push_back("--out");
+    args.push_back(std::string(kPointFolder) + "/model.json.gz");
+  }
   args.push_back("--format");
   args.push_back("json");
   return args;
@@ -223,7 +231,7 @@ SweepFile read_sweep_file(const fs::path& given, const CommandChecker& checker) 
     fail_at(s.path, 1, fmt::format("no 'command': add command = \"kernels\" or command = \"run\""));
   s.command = string_field(root.at("command"), s.path, "command");
   if (std::find(kSweepCommands.begin(), kSweepCommands.end(), s.command) == kSweepCommands.end())
-    fail_at(s.path, line_of(root.at("command")), fmt::format("command '{}': a sweep runs kernels or run", s.command));
+    fail_at(s.path, line_of(root.at("command")), fmt::format("command '{}': a sweep runs kernels, run or train", s.command));
   s.name = root.contains("name") ? string_field(root.at("name"), s.path, "name") : s.path.stem().string();
   if (s.name.empty() || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
     fail_at(s.path, root.contains("name") ? line_of(root.at("name")) : 1,
@@ -311,7 +319,11 @@ PointState run_point(const SweepFile& s, const Point& p, const Launcher& launche
   for (const auto& [axis, value] : p.values) record["values"][axis] = value;
   base::write_file(dir / "point.json", record.dump(2) + "\n");
   std::vector<std::string> argv{launcher.neuroppa.string(), "--quiet", "--cache-dir", launcher.cache_dir.string()};
-  argv.insert(argv.end(), p.args.begin(), p.args.end());
+  for (std::string arg : p.args) {  // "{point}": this point's folder
+    for (std::size_t at; (at = arg.find(kPointFolder)) != std::string::npos;)
+      arg.replace(at, kPointFolder.size(), fs::absolute(dir).string());
+    argv.push_back(std::move(arg));
+  }
   // In the sweep file's folder: paths in it (a model, --kernel-path) are relative to it, as its
   // results folder is and as the points' keys take them.
   const base::ProcessResult r = base::run_captured(argv, fs::absolute(s.path).parent_path());

@@ -42,6 +42,14 @@ struct Adam {
   }
 };
 
+// One update of a parameter by the chosen optimiser (Adam keeps its moments in `state`).
+void update(Mat& param, const Mat& grad, Adam& state, float lr, int t, Optimizer optimizer) {
+  if (optimizer == Optimizer::sgd)
+    param -= lr * grad;
+  else
+    state.step(param, grad, lr, t);
+}
+
 // ---- the term-table trainer (package kinds): the golden term as a black box
 
 // Every term of a kind for 8-bit activations: T(c, x) and its slope in x.
@@ -77,6 +85,7 @@ struct TrainLayer {
   CodeMap code_map;                        // its weight -> code mapping, fixed when fine-tuning starts
   std::vector<std::uint32_t> codes;        // out x fan_in, the mapped codes of the last quantised forward
   bool first = false;                      // the first compute layer: backward needs no dX
+  SignSte sign_ste = SignSte::identity;    // threshold: the sign's straight-through estimator
   Trainer trainer = Trainer::int8_qat;     // its kind's recipe (trainer_of)
   float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
   Mat log2_scale, dlog2_scale;             // addernet (and threshold with --learn-scale), float phase:
@@ -342,8 +351,12 @@ Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
     t.dtheta.row(o) = -alpha * masked_dz.cwiseProduct(t.Weff.row(o));
     dX += alpha * (mask.array().colwise() * dz.array()).matrix() * t.Weff.row(o).asDiagonal();
   }
-  // Straight-through sign: pass the gradient where the latent is within [-1, 1].
-  t.dW = t.dW.cwiseProduct((t.W.array().abs() <= 1.0f).cast<float>().matrix());
+  // Straight-through sign. The latents stay in [-1, 1] (sgd_step clamps them), so the
+  // identity passes the gradient as the classic hard-tanh window would; ApproxSign
+  // (Bi-Real Net: the slope of a piecewise quadratic sign, 2 - 2|w|) passes less
+  // near +-1, so that latents far from zero flip less readily.
+  if (t.sign_ste == SignSte::approxsign)
+    t.dW = t.dW.cwiseProduct((2.0f - 2.0f * t.W.array().abs()).cwiseMax(0.0f).matrix());
   return dX;
 }
 
@@ -468,7 +481,7 @@ struct TrainNet {
   }
 };
 
-TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
+TrainNet initialise(const std::vector<Layer>& layout, const TrainOptions& options, Rng& rng) {
   TrainNet net;
   std::map<KernelKind, std::shared_ptr<const TermTable>> tables;
   bool before_any = true;  // only flatten layers so far
@@ -491,7 +504,8 @@ TrainNet initialise(const std::vector<Layer>& layout, Rng& rng) {
       if (t.trainer == Trainer::threshold_ste) {
         // Sign latents start near 0 so that the first steps can still flip them.
         t.W = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.05f * (2 * uniform(rng) - 1); });
-        t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return 0.1f * uniform(rng); });
+        t.theta = Mat::NullaryExpr(l.out.channels, n, [&]() { return options.theta_init * uniform(rng); });
+        t.sign_ste = options.sign_ste;
         t.k = std::clamp(int(std::lround(std::log2(std::sqrt(float(n))))), 0, kMaxLayerShift);
       }
       if (t.adder()) {
@@ -544,14 +558,14 @@ float softmax_loss(Mat& logits, const std::vector<std::uint8_t>& labels, const s
   return loss;
 }
 
-void sgd_step(TrainNet& net, float lr, int t) {
+void sgd_step(TrainNet& net, float lr, int t, Optimizer optimizer) {
   for (TrainLayer& l : net.layers) {
     if (!l.layer.computes()) continue;
     // AdderNet's weights live in the activations' range (0..1), about sqrt(fan-in) times the
     // scale of product weights, so they move ten times as fast (the paper scales each layer's
     // rate up for the same reason: its adaptive learning rate).
-    l.adam_W.step(l.W, l.dW, l.adder() ? 10 * lr : lr, t);
-    l.adam_b.step(l.b, l.db, lr, t);
+    update(l.W, l.dW, l.adam_W, l.adder() ? 10 * lr : lr, t, optimizer);
+    update(l.b, l.db, l.adam_b, lr, t, optimizer);
     if (!l.code_map.code.empty()) {  // latents beyond the map's ends would drift without effect
       const float scale = std::ldexp(1.0f, -l.k);
       l.W = l.W.cwiseMax(l.code_map.lo * scale).cwiseMin(l.code_map.hi * scale);
@@ -559,12 +573,12 @@ void sgd_step(TrainNet& net, float lr, int t) {
       l.W = l.W.cwiseMax(l.w_lo).cwiseMin(l.w_hi);
     }
     if (l.log2_scale.size() && !l.quantised_forward) {  // a learnt scale, in the float phase
-      l.adam_scale.step(l.log2_scale, l.dlog2_scale, lr, t);
+      update(l.log2_scale, l.dlog2_scale, l.adam_scale, lr, t, optimizer);
       l.log2_scale = l.log2_scale.cwiseMax(-float(kMaxLayerShift)).cwiseMin(0.0f);
       l.k = std::clamp(int(std::lround(-l.log2_scale(0, 0))), 0, kMaxLayerShift);  // what fine-tuning will use
     }
     if (l.trainer == Trainer::threshold_ste) {
-      l.adam_theta.step(l.theta, l.dtheta, lr, t);
+      update(l.theta, l.dtheta, l.adam_theta, lr, t, optimizer);
       l.theta = l.theta.cwiseMax(0.0f).cwiseMin(1.0f);
       l.W = l.W.cwiseMax(-1.0f).cwiseMin(1.0f);
     }
@@ -587,30 +601,208 @@ double evaluate(TrainNet& net, const LabelledImages& data, std::size_t count, Mo
   return double(correct) / double(count);
 }
 
+// ---- diagnostics: the loss's sharpness, and the curves
+
+// The parameters the sharpness is taken over, each with its gradient. Not the
+// sign latents of threshold layers: the loss is piecewise constant in them (only
+// a flip changes it), so their Hessian is zero wherever it exists.
+std::vector<std::pair<Mat*, Mat*>> smooth_parameters(TrainNet& net) {
+  std::vector<std::pair<Mat*, Mat*>> params;
+  for (TrainLayer& t : net.layers) {
+    if (!t.layer.computes()) continue;
+    if (t.trainer != Trainer::threshold_ste) params.emplace_back(&t.W, &t.dW);
+    params.emplace_back(&t.b, &t.db);
+    if (t.theta.size()) params.emplace_back(&t.theta, &t.dtheta);
+    if (t.log2_scale.size()) params.emplace_back(&t.log2_scale, &t.dlog2_scale);
+  }
+  return params;
+}
+
+// The float network's loss gradient on the probe images, as one vector.
+Eigen::VectorXd probe_gradient(TrainNet& net, const Mat& images, const std::vector<std::uint8_t>& labels) {
+  std::vector<std::size_t> order(labels.size());
+  std::iota(order.begin(), order.end(), 0);
+  Mat grad = net.forward_all(images, Mode::real);
+  int correct = 0;
+  softmax_loss(grad, labels, order, 0, correct);
+  for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it) grad = backward(*it, grad, images.rows());
+  std::vector<double> g;
+  for (auto [param, d] : smooth_parameters(net))
+    for (Eigen::Index i = 0; i < param->size(); ++i) g.push_back(i < d->size() ? double(d->data()[i]) : 0.0);
+  return Eigen::Map<Eigen::VectorXd>(g.data(), Eigen::Index(g.size()));
+}
+
+void add_to_parameters(TrainNet& net, const Eigen::VectorXd& delta) {
+  Eigen::Index at = 0;
+  for (auto [param, d] : smooth_parameters(net))
+    for (Eigen::Index i = 0; i < param->size(); ++i) param->data()[i] += float(delta(at++));
+}
+
+// Sharpness of the float network's loss on the probe images (what the
+// straight-through gradients descend): the largest eigenvalue of its Hessian,
+// by Lanczos iteration (with full reorthogonalisation) on Hessian-vector
+// products from central differences of gradients. Lanczos, not power
+// iteration: the ReLUs' and clamps' kinks give the Hessian large negative
+// eigenvalues too, which power iteration would converge to. Each call starts
+// from the last one's top Ritz vector. Training state is left as it was.
+struct SharpnessProbe {
+  static constexpr int kLanczosSteps = 16;  // 32 gradients on the probe per measurement
+  Mat images;
+  std::vector<std::uint8_t> labels;
+  Eigen::VectorXd v;  // the last top eigenvector estimate
+
+  double measure(TrainNet& net) {
+    std::vector<Mat> saved;
+    for (auto [param, d] : smooth_parameters(net)) saved.push_back(*param);
+    const Eigen::Index n = probe_gradient(net, images, labels).size();
+    if (v.size() != n) {
+      Rng rng(0x5eed);  // its own: measuring must not change the training's random stream
+      v = Eigen::VectorXd::NullaryExpr(n, [&] { return double(uniform(rng)) - 0.5; });
+    }
+    constexpr double eps = 1e-3;
+    const auto hessian_times = [&](const Eigen::VectorXd& q) {
+      add_to_parameters(net, eps * q);
+      const Eigen::VectorXd plus = probe_gradient(net, images, labels);
+      add_to_parameters(net, -2 * eps * q);
+      const Eigen::VectorXd minus = probe_gradient(net, images, labels);
+      restore(net, saved);
+      return Eigen::VectorXd((plus - minus) / (2 * eps));
+    };
+    std::vector<Eigen::VectorXd> q{v.normalized()};
+    std::vector<double> alpha, beta;
+    for (int j = 0; j < kLanczosSteps && j < n; ++j) {
+      Eigen::VectorXd w = hessian_times(q[j]);
+      alpha.push_back(q[j].dot(w));
+      for (int pass = 0; pass < 2; ++pass)  // full reorthogonalisation, twice is enough
+        for (const Eigen::VectorXd& qi : q) w -= qi.dot(w) * qi;
+      const double b = w.norm();
+      if (b < 1e-12 * std::max(1.0, std::abs(alpha.back()))) break;
+      beta.push_back(b);
+      q.push_back(w / b);
+    }
+    const Eigen::Index m = Eigen::Index(alpha.size());
+    Eigen::MatrixXd T = Eigen::MatrixXd::Zero(m, m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      T(i, i) = alpha[std::size_t(i)];
+      if (i + 1 < m) T(i, i + 1) = T(i + 1, i) = beta[std::size_t(i)];
+    }
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> ritz(T);
+    const Eigen::VectorXd y = ritz.eigenvectors().col(m - 1);  // eigenvalues ascend
+    v.setZero();
+    for (Eigen::Index i = 0; i < m; ++i) v += y(i) * q[std::size_t(i)];
+    return ritz.eigenvalues()(m - 1);
+  }
+
+  static void restore(TrainNet& net, const std::vector<Mat>& saved) {
+    std::size_t i = 0;
+    for (auto [param, d] : smooth_parameters(net)) *param = saved[i++];
+  }
+};
+
+}  // namespace
+
+double dense_layer_sharpness(const std::vector<float>& weights, const std::vector<float>& bias,
+                             const std::vector<std::vector<float>>& inputs, const std::vector<std::uint8_t>& labels) {
+  if (bias.empty() || inputs.empty() || inputs.size() != labels.size() || weights.size() % bias.size() ||
+      weights.size() / bias.size() != inputs[0].size())
+    throw Error("dense_layer_sharpness: inconsistent shapes");
+  const auto outs = unsigned(bias.size()), ins = unsigned(inputs[0].size());
+  TrainLayer t;
+  t.layer.type = LayerType::dense;
+  t.layer.in = {ins, 1, 1};
+  t.layer.out = {outs, 1, 1};
+  t.first = t.last = true;
+  t.W = Eigen::Map<const Mat>(weights.data(), outs, ins);
+  t.b = Eigen::Map<const Mat>(bias.data(), 1, outs);
+  TrainNet net;
+  net.layers.push_back(std::move(t));
+  SharpnessProbe probe;
+  probe.images.resize(Eigen::Index(inputs.size()), ins);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    probe.images.row(Eigen::Index(i)) = Eigen::Map<const Row>(inputs[i].data(), ins);
+  probe.labels = labels;
+  return probe.measure(net);
+}
+
+namespace {
+
+// Threshold layers: the fraction of synapses whose theta rounds to at least 1/255.
+double thresholds_off_zero(const TrainNet& net) {
+  double off = 0, all = 0;
+  for (const TrainLayer& t : net.layers) {
+    if (!t.theta.size()) continue;
+    off += double(((t.theta.array() * kLevels).round() >= 1.0f).count());
+    all += double(t.theta.size());
+  }
+  return all ? off / all : 0;
+}
+
+struct Diagnostics {
+  unsigned every = 0;  // sharpness every this many steps; 0: none
+  SharpnessProbe probe;
+  std::vector<CurvePoint>* curves = nullptr;
+  double loss_sum = 0;
+  unsigned loss_steps = 0;
+};
+
+// The step size at `s` of `steps` in a phase of `epochs`, before the
+// quantised phase's halving.
+float scheduled_lr(const TrainOptions& o, std::size_t s, std::size_t steps, unsigned epoch, unsigned epochs) {
+  const double lr = o.learning_rate, f = double(s) / double(std::max<std::size_t>(steps, 1));
+  const auto cosine = [](double x) { return 0.5 * (1 + std::cos(3.14159265358979323846 * std::clamp(x, 0.0, 1.0))); };
+  switch (o.lr_schedule) {
+    case LrSchedule::constant: return float(lr);
+    case LrSchedule::cosine: return float(lr * cosine(f));
+    case LrSchedule::warmup: {
+      const std::size_t w = std::max<std::size_t>(1, (steps + 5) / 10);  // a tenth of the steps, at least one
+      return float(s < w ? lr * double(s + 1) / double(w) : lr * cosine(double(s - w) / double(std::max<std::size_t>(steps - w, 1))));
+    }
+    case LrSchedule::step: break;
+  }
+  return float(lr * (epoch == epochs && epochs > 1 ? 0.25 : 1.0));
+}
+
 void run_epochs(TrainNet& net, const LabelledImages& train, std::size_t count, const TrainOptions& options,
                 unsigned epochs, Mode mode, int& step, Rng& rng, const std::string& phase,
-                const ProgressFn& progress) {
+                const ProgressFn& progress, Diagnostics& diagnostics) {
   std::vector<std::size_t> order(count);
+  const std::size_t per_epoch = count / options.batch, steps = per_epoch * epochs;
+  std::size_t in_phase = 0;
   for (unsigned epoch = 1; epoch <= epochs; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
     std::iota(order.begin(), order.end(), 0);
     for (std::size_t i = count - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
-    // Step decay: the last epoch of a phase at a quarter of the rate.
-    const float lr = float(options.learning_rate) * (epoch == epochs && epochs > 1 ? 0.25f : 1.0f) *
-                     (mode == Mode::quantised ? 0.5f : 1.0f);
     double loss = 0;
     int correct = 0;
+    float lr = 0;
+    double sharpness = NAN;
     for (std::size_t start = 0; start + options.batch <= count; start += options.batch) {
+      lr = scheduled_lr(options, in_phase++, steps, epoch, epochs) * (mode == Mode::quantised ? 0.5f : 1.0f);
       const Mat A = batch_of(train.images, order, start, options.batch);
       Mat grad = net.forward_all(A, mode);
-      loss += softmax_loss(grad, train.labels, order, start, correct);
+      const float batch_loss = softmax_loss(grad, train.labels, order, start, correct);
+      if (!std::isfinite(batch_loss))
+        throw Error(fmt::format("training diverged: the loss became {} at step {} ({} phase, epoch {}, learning rate "
+                                "{:.3g}); no model written; try a smaller --lr",
+                                batch_loss, step + 1, phase, epoch, lr));
+      loss += batch_loss;
+      diagnostics.loss_sum += batch_loss / float(options.batch), ++diagnostics.loss_steps;
       for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it) grad = backward(*it, grad, A.rows());
-      sgd_step(net, lr, ++step);
+      sgd_step(net, lr, ++step, options.optimizer);
+      if (diagnostics.every && step % int(diagnostics.every) == 0) {
+        sharpness = diagnostics.probe.measure(net);
+        if (diagnostics.curves)
+          diagnostics.curves->push_back({unsigned(step), phase, epoch, lr, diagnostics.loss_sum / diagnostics.loss_steps,
+                                         sharpness, thresholds_off_zero(net)});
+        diagnostics.loss_sum = 0, diagnostics.loss_steps = 0;
+      }
     }
     const std::size_t seen = count / options.batch * options.batch;
     if (progress)
-      progress(fmt::format("{} epoch {}/{}: loss {:.4f}, training accuracy {:.4f} ({:.1f} s)\n", phase, epoch, epochs,
-                           loss / double(seen), double(correct) / double(seen),
+      progress(fmt::format("{} epoch {}/{}: loss {:.4f}, training accuracy {:.4f}{} ({:.1f} s)\n", phase, epoch,
+                           epochs, loss / double(seen), double(correct) / double(seen),
+                           std::isnan(sharpness) ? std::string()
+                                                 : fmt::format(", sharpness {:.4g} (2/lr {:.4g})", sharpness, 2 / lr),
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
   }
 }
@@ -876,6 +1068,34 @@ Network export_spiking(TrainNet& net, const Mat& calibration) {
 
 }  // namespace
 
+namespace {
+constexpr std::pair<LrSchedule, std::string_view> kScheduleNames[] = {
+    {LrSchedule::step, "step"}, {LrSchedule::constant, "constant"}, {LrSchedule::cosine, "cosine"},
+    {LrSchedule::warmup, "warmup"}};
+constexpr std::pair<Optimizer, std::string_view> kOptimizerNames[] = {{Optimizer::adam, "adam"}, {Optimizer::sgd, "sgd"}};
+constexpr std::pair<SignSte, std::string_view> kSteNames[] = {{SignSte::identity, "identity"},
+                                                              {SignSte::approxsign, "approxsign"}};
+template <typename E, std::size_t N>
+std::string_view name_of(const std::pair<E, std::string_view> (&names)[N], E value) {
+  for (const auto& [v, name] : names)
+    if (v == value) return name;
+  return "?";
+}
+template <typename E, std::size_t N>
+std::optional<E> value_of(const std::pair<E, std::string_view> (&names)[N], std::string_view name) {
+  for (const auto& [v, n] : names)
+    if (n == name) return v;
+  return std::nullopt;
+}
+}  // namespace
+
+std::string_view to_string(LrSchedule schedule) { return name_of(kScheduleNames, schedule); }
+std::string_view to_string(Optimizer optimizer) { return name_of(kOptimizerNames, optimizer); }
+std::string_view to_string(SignSte ste) { return name_of(kSteNames, ste); }
+std::optional<LrSchedule> parse_lr_schedule(std::string_view name) { return value_of(kScheduleNames, name); }
+std::optional<Optimizer> parse_optimizer(std::string_view name) { return value_of(kOptimizerNames, name); }
+std::optional<SignSte> parse_sign_ste(std::string_view name) { return value_of(kSteNames, name); }
+
 std::string_view to_string(Trainer trainer) {
   for (const auto& [t, name] : kTrainerNames)
     if (t == trainer) return name;
@@ -909,9 +1129,26 @@ double reference_accuracy(const Network& network, const LabelledImages& data, st
   return count ? double(correct) / double(count) : 0;
 }
 
+// What the model file's training note adds to the defaults' "batch B, Adam lr L".
+static std::string recipe_details(const TrainOptions& o, Trainer trainer) {
+  const TrainOptions defaults;
+  std::string out;
+  if (o.lr_schedule != defaults.lr_schedule) out += fmt::format(", {} schedule", to_string(o.lr_schedule));
+  if (trainer == Trainer::threshold_ste) {
+    if (o.learn_scale) out += ", learnt layer scales";
+    if (o.theta_init != defaults.theta_init) out += fmt::format(", theta init [0, {})", o.theta_init);
+    if (o.sign_ste != defaults.sign_ste) out += fmt::format(", {} sign STE", to_string(o.sign_ste));
+  }
+  return out;
+}
+
 Network train_network(const TrainOptions& options, const LabelledImages& train, const LabelledImages& test,
-                      const ProgressFn& progress) {
+                      const ProgressFn& progress, std::vector<CurvePoint>* curves) {
   if (options.epochs == 0) throw Error("--epochs 0: give at least one epoch");
+  if (!(options.learning_rate > 0) || !std::isfinite(options.learning_rate))
+    throw Error(fmt::format("--lr {}: the learning rate must be a finite number above 0", options.learning_rate));
+  if (!(options.theta_init >= 0 && options.theta_init <= 1))
+    throw Error(fmt::format("--theta-init {}: initial thresholds are in [0, 1] (activations' range)", options.theta_init));
   if (options.batch == 0) throw Error("--batch 0: give at least one image a batch");
   const Trainer trainer = trainer_of(options.kind);
   if (trainer == Trainer::snn_conversion && (options.timesteps == 0 || options.timesteps > 10000))
@@ -937,13 +1174,21 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   const Mat calibration = batch_of(train.images, first, 0, first.size());
 
   Rng rng(options.seed);
-  TrainNet net = initialise(layers, rng);
+  TrainNet net = initialise(layers, options, rng);
   for (TrainLayer& t : net.layers)
     if (options.learn_scale && t.trainer == Trainer::threshold_ste) t.log2_scale = Mat::Constant(1, 1, -float(t.k));
   if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.adder(); }))
     centre_adder_biases(net, calibration);
+  Diagnostics diagnostics;
+  diagnostics.every = options.sharpness_every;
+  diagnostics.curves = curves;
+  if (diagnostics.every) {  // a fixed probe: the first 512 training images
+    const std::size_t n = std::min<std::size_t>(512, train_count);
+    diagnostics.probe.images = calibration.topRows(Eigen::Index(n));
+    diagnostics.probe.labels.assign(train.labels.begin(), train.labels.begin() + std::ptrdiff_t(n));
+  }
   int step = 0;
-  run_epochs(net, train, train_count, options, options.epochs, Mode::real, step, rng, "float", progress);
+  run_epochs(net, train, train_count, options, options.epochs, Mode::real, step, rng, "float", progress, diagnostics);
   const double float_accuracy = evaluate(net, test, test_count, Mode::real);
   if (progress) progress(fmt::format("float network: test accuracy {:.4f}\n", float_accuracy));
 
@@ -955,14 +1200,16 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
     network.timesteps = options.timesteps;
   } else {
     const unsigned qat_epochs = (options.epochs + 1) / 2;
-    run_epochs(net, train, train_count, options, qat_epochs, Mode::quantised, step, rng, "quantised", progress);
+    run_epochs(net, train, train_count, options, qat_epochs, Mode::quantised, step, rng, "quantised", progress,
+               diagnostics);
     network = export_quantised(net, calibration);
   }
   network.input = input;
   network.name = fmt::format("{}-{}", to_string(options.kind), options.arch);
   network.training = {options.arch, options.seed, options.epochs, float_accuracy, -1,
-                      fmt::format("Fashion-MNIST, {} training images, batch {}, Adam lr {}", train_count,
-                                  options.batch, options.learning_rate),
+                      fmt::format("Fashion-MNIST, {} training images, batch {}, {} lr {}{}", train_count,
+                                  options.batch, options.optimizer == Optimizer::sgd ? "SGD" : "Adam",
+                                  options.learning_rate, recipe_details(options, trainer)),
                       {}};  // packages: the caller knows them (app::train)
   validate(network, "trained network");
   network.training.quantised_accuracy = reference_accuracy(network, test, test_count);

@@ -262,4 +262,65 @@ std::string write_svg(const ScatterPlot& plot) {
   return out + "</svg>\n";
 }
 
+std::string write_svg(const LinePlot& plot) {
+  const auto shown = [&](double y) { return std::isfinite(y) && (!plot.log_y || y > 0); };
+  double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+  for (const auto& s : plot.series)
+    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!shown(s.y[i]) || !std::isfinite(s.x[i])) continue;
+      x_lo = std::min(x_lo, s.x[i]), x_hi = std::max(x_hi, s.x[i]);
+      y_lo = std::min(y_lo, s.y[i]), y_hi = std::max(y_hi, s.y[i]);
+    }
+  if (!(x_hi >= x_lo)) x_lo = 0, x_hi = 1;
+  if (!(y_hi >= y_lo)) y_lo = plot.log_y ? 1 : 0, y_hi = plot.log_y ? 10 : 1;
+  std::vector<double> x_ticks = nice_ticks(x_lo, x_hi);
+  const double x0 = x_ticks.front(), x1 = x_ticks.back();
+  std::vector<double> y_ticks;  // on a log axis: the exponents of the decades
+  if (plot.log_y) {
+    for (double e = std::floor(std::log10(y_lo)); e <= std::ceil(std::log10(y_hi)); ++e) y_ticks.push_back(e);
+    if (y_ticks.size() < 2) y_ticks.push_back(y_ticks.back() + 1);
+  } else {
+    y_ticks = nice_ticks(y_lo - 0.05 * (y_hi - y_lo + 1e-9), y_hi + 0.05 * (y_hi - y_lo + 1e-9));
+  }
+  const double y0 = y_ticks.front(), y1 = y_ticks.back();
+  const double bottom = kTop + kPlotHeight, right = kWidth - kRight;
+  const auto sx = [&](double x) { return kLeft + (x - x0) / (x1 - x0) * (right - kLeft); };
+  const auto sy = [&](double y) {
+    const double v = plot.log_y ? std::log10(y) : y;
+    return bottom - (v - y0) / (y1 - y0) * kPlotHeight;
+  };
+  std::vector<std::string> names;
+  for (const auto& s : plot.series) names.push_back(s.name);
+  auto [legend_svg, legend_height] = legend(names, bottom + 30, true);
+  const double height = bottom + 30 + legend_height + 6;
+  std::string out = header(height, plot.title, plot.provenance);
+  out += plot.log_y ? y_axis(y_ticks, y0, y1, plot.y_label, [](double e) { return tick_label(std::pow(10, e)); })
+                    : y_axis(y_ticks, y0, y1, plot.y_label);
+  for (double t : x_ticks) {
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", num(sx(t)), num(bottom + 11),
+                       tick_label(t));
+  }
+  out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", num((kLeft + right) / 2),
+                     num(bottom + 23), xml(plot.x_label));
+  for (std::size_t s = 0; s < plot.series.size(); ++s) {
+    const LineSeries& line = plot.series[s];
+    std::string path;
+    bool pen_down = false;
+    for (std::size_t i = 0; i < line.x.size() && i < line.y.size(); ++i) {
+      if (!shown(line.y[i]) || !std::isfinite(line.x[i])) {
+        pen_down = false;
+        continue;
+      }
+      path += fmt::format("{}{},{}", path.empty() ? "M" : pen_down ? " L" : " M", num(sx(line.x[i])), num(sy(line.y[i])));
+      pen_down = true;
+    }
+    if (path.empty()) continue;
+    out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.2\"{}><title>{}</title></path>\n",
+                       path, kColours[s % std::size(kColours)], line.dashed ? " stroke-dasharray=\"4 2\"" : "",
+                       xml(line.name));
+  }
+  out += legend_svg;
+  return out + "</svg>\n";
+}
+
 }  // namespace neuroppa::reports

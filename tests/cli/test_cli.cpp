@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -344,6 +345,45 @@ TEST_CASE("run and train: bad input gives one line and exit 2") {
   check_one_line_error({"train", "--kind", "mult"}, "--kind mult: unknown kind");
   check_one_line_error({"train", "--arch", "d128,q"}, "'q': unknown layer type");
   check_one_line_error({"train", "--data", "/nonexistent"}, "install the Debian package dataset-fashion-mnist");
+  check_one_line_error({"train", "--lr", "nan"}, "--lr nan: choose 1e-09..10");
+  check_one_line_error({"train", "--lr", "0"}, "--lr 0: choose 1e-09..10");
+  check_one_line_error({"train", "--lr-schedule", "linear"}, "--lr-schedule linear: unknown; choose step, constant");
+  check_one_line_error({"train", "--optimizer", "rmsprop"}, "--optimizer rmsprop: unknown; choose adam or sgd");
+  check_one_line_error({"train", "--sign-ste", "clipped"}, "--sign-ste clipped: unknown");
+  check_one_line_error({"train", "--sharpness", "0"}, "--sharpness 0: choose 1..1000000");
+  check_one_line_error({"train", "--theta-init", "2"}, "--theta-init 2: choose 0..1");
+  check_one_line_error({"train", "--format", "xml"}, "--format xml: unknown format");
+}
+
+TEST_CASE("train: a diverging loss names its step and leaves the model file as it was") {
+  const auto model = neuroppa::test::write_temp_file("diverging.json.gz", "the last good model");
+  check_one_line_error({"-q", "train", "--optimizer", "sgd", "--lr", "10", "--epochs", "1", "--train-images", "2000",
+                        "--test-images", "100", "--out", model.string()},
+                       "training diverged: the loss became inf at step");
+  CHECK(neuroppa::base::read_file(model) == "the last good model");
+}
+
+TEST_CASE("train --sharpness: curves beside the model file, and a table with --format") {
+  const auto dir = neuroppa::test::temp_dir("train-sharpness");
+  const auto r = run_command({kBin, "-q", "train", "--kind", "threshold", "--arch", "d16,d10", "--epochs", "1",
+                              "--train-images", "640", "--test-images", "100", "--optimizer", "sgd", "--lr", "0.2",
+                              "--lr-schedule", "cosine", "--sharpness", "5", "--out", (dir / "m.json.gz").string(),
+                              "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto table = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> quantity;
+  for (const auto& row : table["rows"]) quantity[row["quantity"]] = row["value"];
+  CHECK(quantity["lr schedule"] == "cosine");
+  CHECK(quantity["final sharpness"].get<double>() > 0);
+  CHECK(quantity["curves"] == (dir / "m.curves.csv").string());
+  const std::string csv = neuroppa::base::read_file(dir / "m.curves.csv");
+  CHECK(csv.starts_with("step,phase,epoch,lr,two_over_lr,loss,sharpness,thresholds_off_zero\n5,float,1,"));
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 4);  // 10 float and 10 quantised steps, one sample every 5
+  const std::string svg = neuroppa::base::read_file(dir / "m.curves.svg");
+  CHECK(svg.starts_with("<svg"));
+  CHECK(svg.find("<title>sharpness</title>") != std::string::npos);
+  CHECK(svg.find("stroke-dasharray") != std::string::npos);  // 2/lr, dashed
 }
 
 TEST_CASE("run --level gate: timed activity chosen automatically, beside zero-delay energy") {

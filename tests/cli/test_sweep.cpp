@@ -74,7 +74,7 @@ TEST_CASE("sweep files: each fault one line with file:line and the fix, before a
   check_refused("name = \"x\"\n[axes]\nK = [9]\n", "1: no 'command': add command = \"kernels\" or command = \"run\"");
   check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"\n", "4: not valid TOML");
   check_refused("command = \"run\"\ncolour = \"blue\"\n[axes]\nmodel = [\"mac-mlp\"]\n", "2: unknown key 'colour'");
-  check_refused("command = \"train\"\n[axes]\nepochs = [1]\n", "1: command 'train': a sweep runs kernels or run");
+  check_refused("command = \"verify\"\n[axes]\nepochs = [1]\n", "1: command 'verify': a sweep runs kernels, run or train");
   check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[options]\nformat = \"csv\"\n",
                 "5: 'format' cannot be set: the sweep sets --format itself");
   check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[slurm]\nmem = \"lots\"\n",
@@ -226,4 +226,44 @@ beats = 200
   const fs::path golden = dir / "packages" / "ternary" / "golden.cpp";
   neuroppa::base::write_file(golden, neuroppa::base::read_file(golden) + "\n// edited\n");
   CHECK(key() != before);
+}
+
+TEST_CASE("a training sweep: each point's model and curves in its own folder, accuracies collected") {
+  const fs::path dir = neuroppa::test::temp_dir("sweep-train");
+  const fs::path file = write_sweep(dir, "study.toml", R"(name = "study"
+command = "train"
+
+[axes]
+lr = [0.05, 0.5]
+
+[options]
+kind = "threshold"
+optimizer = "sgd"
+arch = "d16,d10"
+epochs = 1
+train-images = 640
+test-images = 200
+sharpness = 5
+)");
+  auto r = run_command({kBin, "-q", "sweep", "run", file.string(), "--jobs", "2"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  std::size_t models = 0;
+  for (const auto& point : fs::directory_iterator(dir / "study-results" / "points")) {
+    CHECK(fs::exists(point.path() / "model.json.gz"));
+    CHECK(neuroppa::base::read_file(point.path() / "model.curves.csv").starts_with("step,phase,epoch,lr,"));
+    CHECK(fs::exists(point.path() / "model.curves.svg"));
+    ++models;
+  }
+  CHECK(models == 2);
+  r = run_command({kBin, "-q", "sweep", "collect", file.string(), "--format", "json"});
+  REQUIRE(r.status == 0);
+  const auto table = nlohmann::json::parse(r.out);
+  REQUIRE(table["rows"].size() == 2);
+  CHECK(table["rows"][0]["final training loss"] != table["rows"][1]["final training loss"]);
+  for (const auto& row : table["rows"]) {
+    CHECK(row["integer test accuracy"].get<double>() > 0.1);  // 10 steps: above chance
+    CHECK(row["final sharpness"].get<double>() > 0);
+    CHECK(row["2/lr at the end"].get<double>() == doctest::Approx(row["lr"] == "0.05" ? 80.0 : 8.0));
+  }
 }

@@ -1,6 +1,8 @@
 // Table writers carry the same numbers in every format.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "neuroppa/base/error.hpp"
@@ -64,4 +66,21 @@ TEST_CASE("Pareto front: lower x and higher y win; SVG output is deterministic")
   CHECK(svg == neuroppa::reports::write_svg(plot));
   CHECK(svg.find("t &lt;&amp;&gt;") != std::string::npos);
   CHECK(svg.find("stroke-dasharray") != std::string::npos);
+}
+
+TEST_CASE("line plots: log axis in decades, gaps where a value is missing, deterministic") {
+  neuroppa::reports::LinePlot plot;
+  plot.title = "curves";
+  plot.log_y = true;
+  plot.series = {{"sharpness", {1, 2, 3, 4}, {5, NAN, 50, 500}}, {"2/lr", {1, 4}, {40, 40}, true}};
+  const std::string svg = neuroppa::reports::write_svg(plot);
+  CHECK(svg == neuroppa::reports::write_svg(plot));
+  for (const char* tick : {">1<", ">10<", ">100<", ">1000<"}) CHECK(svg.find(tick) != std::string::npos);
+  // The missing value breaks the sharpness line into two pieces: two moves, one line.
+  const std::size_t path = svg.find("<path d=\"M");
+  REQUIRE(path != std::string::npos);
+  const std::string d = svg.substr(path, svg.find('"', path + 9) - path);
+  CHECK(std::count(d.begin(), d.end(), 'M') == 2);
+  CHECK(std::count(d.begin(), d.end(), 'L') == 1);
+  CHECK(svg.find("stroke-dasharray=\"4 2\"") != std::string::npos);
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,7 +53,10 @@ struct Point {
 
 // The commands a sweep can run, and the options a sweep may not set (it sets
 // them itself).
-inline const std::vector<std::string> kSweepCommands = {"kernels", "run"};
+// In an option value, "{point}" stands for the point's own results folder
+// (train writes its model there by default).
+inline constexpr std::string_view kPointFolder = "{point}";
+inline const std::vector<std::string> kSweepCommands = {"kernels", "run", "train"};
 inline const std::vector<std::string> kReservedOptions = {"format", "out", "help"};
 
 // What the command line parser knows and app/ does not: whether a command

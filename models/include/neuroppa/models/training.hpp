@@ -27,6 +27,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 #include <string>
 
 #include "neuroppa/base/progress.hpp"
@@ -46,6 +47,36 @@ std::optional<Trainer> parse_trainer(std::string_view name);
 // A kind's trainer: a package's from its manifest, a built-in's as its manifest says.
 Trainer trainer_of(KernelKind kind);
 
+// How the step size moves within a phase (the quantised phase runs at half of it):
+//   step      the whole rate, the phase's last epoch at a quarter (the default);
+//   constant  the whole rate throughout;
+//   cosine    from the whole rate down to zero, a half cosine over the phase's steps;
+//   warmup    linear up to the whole rate over the first tenth of the steps, then cosine.
+enum class LrSchedule { step, constant, cosine, warmup };
+enum class Optimizer { adam, sgd };  // sgd: plain gradient steps, no momentum (the edge-of-stability setting)
+// threshold: the straight-through estimator of the sign of each synapse's latent
+// (latents are kept in [-1, 1]): `identity` passes the gradient unchanged (the
+// default; inside [-1, 1] the same as the hard-tanh window), `approxsign` scales
+// it by 2 - 2|latent| (Bi-Real Net's ApproxSign).
+enum class SignSte { identity, approxsign };
+std::string_view to_string(LrSchedule schedule);
+std::string_view to_string(Optimizer optimizer);
+std::string_view to_string(SignSte ste);
+std::optional<LrSchedule> parse_lr_schedule(std::string_view name);
+std::optional<Optimizer> parse_optimizer(std::string_view name);
+std::optional<SignSte> parse_sign_ste(std::string_view name);
+
+// One sample of the training curves (every TrainOptions::sharpness_every steps).
+struct CurvePoint {
+  unsigned step = 0;           // optimiser steps so far, both phases
+  std::string phase;           // "float" or "quantised"
+  unsigned epoch = 0;          // within the phase
+  double lr = 0;               // the step size in force
+  double loss = 0;             // mean training loss over the steps since the last sample
+  double sharpness = 0;        // the largest Hessian eigenvalue of the loss on the probe images
+  double thresholds_off_zero = 0;  // threshold layers: fraction of synapses whose theta rounds to >= 1/255
+};
+
 struct TrainOptions {
   KernelKind kind = KernelKind::mac;
   std::string arch = "d128,d10";
@@ -59,12 +90,28 @@ struct TrainOptions {
   // threshold: learn each layer's scale in the float phase (fine-tuning runs at
   // its nearest power of two) instead of the fixed 2^-k from the fan-in.
   bool learn_scale = false;
+  Optimizer optimizer = Optimizer::adam;
+  LrSchedule lr_schedule = LrSchedule::step;
+  float theta_init = 0.1f;          // threshold: initial thetas uniform in [0, theta_init)
+  SignSte sign_ste = SignSte::identity;
+  // Every this many steps: the loss's sharpness (the largest eigenvalue of its
+  // Hessian, by power iteration on Hessian-vector products from central
+  // differences of gradients, on a fixed probe of training images), recorded
+  // in the curves. 0: never.
+  unsigned sharpness_every = 0;
 };
 
 
 // Throws neuroppa::Error on a bad architecture or option.
+// `curves` (when given) receives the samples of the training curves.
 Network train_network(const TrainOptions& options, const LabelledImages& train, const LabelledImages& test,
-                      const ProgressFn& progress = {});
+                      const ProgressFn& progress = {}, std::vector<CurvePoint>* curves = nullptr);
+
+// The sharpness estimator on its own, for a single dense float layer
+// z = W x + b under softmax cross-entropy (W: outputs x inputs, row-major):
+// what --sharpness measures, here checkable against an exact Hessian.
+double dense_layer_sharpness(const std::vector<float>& weights, const std::vector<float>& bias,
+                             const std::vector<std::vector<float>>& inputs, const std::vector<std::uint8_t>& labels);
 
 // Accuracy of the reference inference (models::infer) on the first `count` images (0: all).
 double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count = 0);

@@ -38,10 +38,25 @@ struct ScatterPlot {
   std::vector<std::string> provenance;
 };
 
+struct LineSeries {
+  std::string name;  // legend entry
+  std::vector<double> x, y;  // equal lengths; non-finite y (or y <= 0 on a log axis) breaks the line
+  bool dashed = false;
+};
+
+struct LinePlot {
+  std::string title;
+  std::string x_label, y_label;  // with units
+  bool log_y = false;            // decades: quantities that span orders of magnitude
+  std::vector<LineSeries> series;
+  std::vector<std::string> provenance;
+};
+
 // Indices of the Pareto-optimal points (lower x and higher y are better), by increasing x.
 std::vector<std::size_t> pareto_front(const std::vector<ScatterPoint>& points);
 
 std::string write_svg(const BarChart& chart);
 std::string write_svg(const ScatterPlot& plot);
+std::string write_svg(const LinePlot& plot);
 
 }  // namespace neuroppa::reports
