@@ -550,7 +550,7 @@ float softmax_loss(Mat& logits, const std::vector<std::uint8_t>& labels, const s
     correct += best == label;
     Row e = (logits.row(s).array() - max).exp();
     const float sum = e.sum();
-    loss += -std::log(e(label) / sum);
+    loss += std::log(sum) - (logits(s, label) - max);  // -log softmax, finite for any finite logits
     e /= sum;
     e(label) -= 1;
     logits.row(s) = e / float(logits.rows());

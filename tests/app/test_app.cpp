@@ -11,6 +11,8 @@
 #include "neuroppa/app/context.hpp"
 #include "neuroppa/app/kernels.hpp"
 #include "neuroppa/app/paper.hpp"
+#include "neuroppa/app/train.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
 #include "support.hpp"
 
@@ -134,4 +136,20 @@ TEST_CASE("read_library: Liberty warnings go to the context, ten and a count of 
   REQUIRE(said.size() == 11);
   CHECK(said[0].find("warns.lib:4: cell 'c0' pin 'Z': timing group from output pin 'Y'") != std::string::npos);
   CHECK(said[10] == path.string() + ": 2 more warnings like these");
+}
+
+TEST_CASE("train: a diverging run names its step and leaves the model file as it was") {
+  app::TrainRequest r;
+  r.out = test::temp_dir("train-diverging") / "model.json.gz";
+  base::write_file(r.out, "the last good model");
+  r.train.arch = "d32,d10";
+  r.train.epochs = 1;
+  r.train.train_images = 640;
+  r.train.test_images = 100;
+  r.train.optimizer = models::Optimizer::sgd;
+  r.train.learning_rate = 1e38;  // beyond --lr's range: the logits overflow
+  app::Context context;
+  context.cache_dir = test::model_cache_dir();
+  CHECK_THROWS_WITH_AS(app::train(r, context), doctest::Contains("training diverged"), Error);
+  CHECK(base::read_file(r.out) == "the last good model");
 }

@@ -355,14 +355,6 @@ TEST_CASE("run and train: bad input gives one line and exit 2") {
   check_one_line_error({"train", "--format", "xml"}, "--format xml: unknown format");
 }
 
-TEST_CASE("train: a diverging loss names its step and leaves the model file as it was") {
-  const auto model = neuroppa::test::write_temp_file("diverging.json.gz", "the last good model");
-  check_one_line_error({"-q", "train", "--optimizer", "sgd", "--lr", "10", "--epochs", "1", "--train-images", "2000",
-                        "--test-images", "100", "--out", model.string()},
-                       "training diverged: the loss became inf at step");
-  CHECK(neuroppa::base::read_file(model) == "the last good model");
-}
-
 TEST_CASE("train --sharpness: curves beside the model file, and a table with --format") {
   const auto dir = neuroppa::test::temp_dir("train-sharpness");
   const auto r = run_command({kBin, "-q", "train", "--kind", "threshold", "--arch", "d16,d10", "--epochs", "1",
