@@ -125,8 +125,9 @@ CLI::Validator whole_number(const std::string& option) {
       "N");
 }
 
-void retire_option(CLI::App& cmd, const std::string& old_name, const std::string& new_name) {
-  cmd.add_option(old_name)->group("")->each([old_name, new_name](const std::string&) {
+void retire_option(CLI::App& cmd, const std::string& old_name, const std::string& new_name, bool flag) {
+  CLI::Option* option = flag ? cmd.add_flag(old_name) : cmd.add_option(old_name);
+  option->group("")->each([old_name, new_name](const std::string&) {
     throw Error(fmt::format("{} is no longer an option: use {}", old_name, new_name));
   });
 }

@@ -40,7 +40,8 @@ CLI::Validator in_range(const std::string& option, double lo, double hi);
 // Digits only (CLI11 would take "-1" for an unsigned option as 2^64 - 1).
 CLI::Validator whole_number(const std::string& option);
 
-// An option that was renamed: using it is an error naming the new spelling.
-void retire_option(CLI::App& cmd, const std::string& old_name, const std::string& new_name);
+// An option that was renamed: using it is an error naming the new spelling
+// (`flag`: the old one took no value).
+void retire_option(CLI::App& cmd, const std::string& old_name, const std::string& new_name, bool flag = false);
 
 }  // namespace neuroppa::cli

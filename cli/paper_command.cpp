@@ -66,6 +66,9 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--beats", r.beats, "T1: beats of seeded operands per kernel")->check(whole_number("--beats"))->capture_default_str();
   cmd->add_option("--seed", r.seed, "T1: operand seed")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--lanes", r.lanes, "T2: kernel lanes per kind")->check(in_range("--lanes", 1, 4096))->capture_default_str();
+  cmd->add_option("--net-K", r.net_K, "T2/T3: synapses per lane (K of the networks' kernels)")
+      ->check(whole_number("--net-K") & in_range("--net-K", 1, 1024))
+      ->capture_default_str();
   cmd->add_option("--activity", o->activity, "T1: zero-delay, timed or timed:F (see kernels --activity)")
       ->capture_default_str();
   cmd->add_option("--network-activity", o->network_activity, "T2/T3: zero-delay, timed or timed:F")

@@ -15,7 +15,7 @@ namespace {
 struct TrainOptions {
   std::string kind = "mac";
   std::string kernel_path;
-  std::string optimizer = "adam", lr_schedule = "step", sign_ste = "identity";
+  std::string optimizer = "adam", lr_schedule = "step", sign_ste = "identity", layer_scale = "learnt";
   std::string format;  // empty: the one-line summary
   app::TrainRequest request;
 };
@@ -35,6 +35,9 @@ int run_train(TrainOptions o, const GlobalOptions& global) {
   t.optimizer = parse_name("--optimizer", o.optimizer, models::parse_optimizer(o.optimizer), "adam or sgd");
   t.lr_schedule = parse_name("--lr-schedule", o.lr_schedule, models::parse_lr_schedule(o.lr_schedule),
                              "step, constant, cosine or warmup");
+  if (o.layer_scale != "learnt" && o.layer_scale != "fixed")
+    throw Error(fmt::format("--layer-scale {}: unknown; choose learnt or fixed", o.layer_scale));
+  t.learn_scale = o.layer_scale == "learnt";
   t.sign_ste = parse_name("--sign-ste", o.sign_ste, models::parse_sign_ste(o.sign_ste), "identity or approxsign");
   const bool table = !o.format.empty();
   const reports::Format format = table ? reports::parse_format(o.format) : reports::Format::markdown;
@@ -69,9 +72,11 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--batch", t.batch, "Images per training step")
       ->check(whole_number("--batch") & in_range("--batch", 1, 60000))
       ->capture_default_str();
-  cmd->add_flag("--learn-scale", t.learn_scale,
-                "threshold: learn each layer's scale in the float phase (fine-tuning runs at its nearest power of "
-                "two) instead of the fixed 2^-k from the fan-in (addernet always learns it)");
+  cmd->add_option("--layer-scale", o->layer_scale,
+                  "threshold: learnt (each layer's scale learnt in the float phase, fine-tuning at its nearest power "
+                  "of two) or fixed (2^-k from the fan-in); addernet always learns it")
+      ->capture_default_str();
+  retire_option(*cmd, "--learn-scale", "--layer-scale learnt (now the default)", true);
   cmd->add_option("--lr", t.learning_rate, "Learning rate (step size) of the optimiser")
       ->check(in_range("--lr", 1e-9, 10))
       ->capture_default_str();

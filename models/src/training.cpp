@@ -88,7 +88,7 @@ struct TrainLayer {
   SignSte sign_ste = SignSte::identity;    // threshold: the sign's straight-through estimator
   Trainer trainer = Trainer::int8_qat;     // its kind's recipe (trainer_of)
   float w_lo = 0, w_hi = 0;                // addernet: the weights the codes can stand for
-  Mat log2_scale, dlog2_scale;             // addernet (and threshold with --learn-scale), float phase:
+  Mat log2_scale, dlog2_scale;             // addernet (and threshold's, by default), float phase:
                                            // the layer's scale, learnt (1 x 1); empty: fixed 2^-k
   Mat synapse_terms;                       // a learnt scale's layer: the synapse part of the last forward
   Adam adam_scale;
@@ -253,7 +253,7 @@ Mat table_synapse_forward(TrainLayer& t) {
   return Zt.transpose() * (std::ldexp(1.0f, -t.k) / kLevels);
 }
 
-// A layer's scale where it is learnt (addernet; threshold with --learn-scale):
+// A layer's scale where it is learnt (addernet; threshold unless --layer-scale fixed):
 // the learnt one in the float phase, else 2^-k (a power of two is all the
 // integer layer has, so fine-tuning runs at k, the learnt one's rounding).
 float layer_scale(const TrainLayer& t) {
@@ -1135,7 +1135,7 @@ static std::string recipe_details(const TrainOptions& o, Trainer trainer) {
   std::string out;
   if (o.lr_schedule != defaults.lr_schedule) out += fmt::format(", {} schedule", to_string(o.lr_schedule));
   if (trainer == Trainer::threshold_ste) {
-    if (o.learn_scale) out += ", learnt layer scales";
+    if (!o.learn_scale) out += ", fixed layer scales";
     if (o.theta_init != defaults.theta_init) out += fmt::format(", theta init [0, {})", o.theta_init);
     if (o.sign_ste != defaults.sign_ste) out += fmt::format(", {} sign STE", to_string(o.sign_ste));
   }

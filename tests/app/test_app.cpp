@@ -63,6 +63,7 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
   r.out = test::temp_dir("paper-app");
   r.libs = {"osu018"};
   r.Ks = {9};
+  r.net_K = 9;  // the lanes are the kernels `neuroppa kernels` builds (a cold cache pays once)
   r.models = {"mac-mlp", "threshold-mlp"};
   r.images = 4;
   r.beats = 1000;

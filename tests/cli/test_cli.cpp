@@ -69,6 +69,8 @@ TEST_CASE("renamed options are refused with the new spelling") {
   check_one_line_error({"verify", "--kernel", "mac"}, "--kernel is no longer an option: use --kinds");
   check_one_line_error({"kernels", "--libs", "osu018"}, "--libs is no longer an option: use --lib");
   check_one_line_error({"paper", "--libs", "osu018"}, "--libs is no longer an option: use --lib");
+  check_one_line_error({"train", "--learn-scale"}, "--learn-scale is no longer an option: use --layer-scale learnt");
+  check_one_line_error({"train", "--layer-scale", "float"}, "--layer-scale float: unknown; choose learnt or fixed");
   check_one_line_error({"paper", "--images", "0"}, "--images 0: choose 1..10000");
   check_one_line_error({"run", "--model", "mac-mlp", "--K", "0"}, "--K 0: choose 1..1024");
 }
@@ -380,7 +382,7 @@ TEST_CASE("train --sharpness: curves beside the model file, and a table with --f
 
 TEST_CASE("run --level gate: timed activity chosen automatically, beside zero-delay energy") {
   check_one_line_error({"run", "--model", "mac-mlp", "--level", "gate", "--activity", "glitchy"}, "--activity glitchy");
-  const auto r = run_command({kBin, "-q", "run", "--model", "shift-mlp", "--level", "gate", "--images", "20", "--format",
+  const auto r = run_command({kBin, "-q", "run", "--model", "shift-mlp", "--level", "gate", "--K", "9", "--images", "20", "--format",
                               "json"});
   CAPTURE(r.err);
   REQUIRE(r.status == 0);

@@ -173,5 +173,13 @@ TEST_CASE("train: every numeric option at both ends of its range") {
       {{"train", "--kind", "spike", "--arch", "d10", "--out", out.string(), "--train-images", "20", "--batch", "10",
         "--test-images", "2", "--epochs", "1", "--timesteps", "10000"}},
       {{"train", "--kind", "spike", "--arch", "d10", "--out", out.string(), "--timesteps", "10001"}, 2},
+      {with(t, {"--sharpness", "1"})},
+      {with(t, {"--sharpness", "1000000"})},
+      {with(t, {"--sharpness", "0"}), 2},
+      {with(t, {"--sharpness", "1000001"}), 2},
+      {with(with(t, {"--kind", "threshold"}), {"--theta-init", "0"})},
+      {with(with(t, {"--kind", "threshold"}), {"--theta-init", "1"})},
+      {with(with(t, {"--kind", "threshold"}), {"--theta-init", "1.01"}), 2},
+      {with(with(t, {"--optimizer", "sgd"}), {"--lr", "10"})},
   });
 }

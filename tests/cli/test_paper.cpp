@@ -131,7 +131,8 @@ double non_white_share(const fs::path& png) {
 
 TEST_CASE("paper: tables in four formats with the same numbers, byte-identical reruns, plots that render") {
   const fs::path a = neuroppa::test::temp_dir("paper-a"), b = neuroppa::test::temp_dir("paper-b");
-  const std::vector<std::string> args = {"-q", "paper", "--lib", "osu018", "--K", "9", "--models",
+  // --net-K 9: the networks' lanes are the kernels `neuroppa kernels` builds (a cold cache pays once).
+  const std::vector<std::string> args = {"-q", "paper", "--lib", "osu018", "--K", "9", "--net-K", "9", "--models",
                                          "mac-mlp,shift-mlp,spike-mlp", "--images", "8", "--beats", "2000"};
   for (const fs::path& dir : {a, b}) {
     std::vector<std::string> argv = {kBin};
@@ -247,7 +248,7 @@ TEST_CASE("paper --kinds with a kernel package: T1 rows beside mac, its network 
   CAPTURE(trained.err);
   REQUIRE(trained.status == 0);
   const fs::path out = dir / "paper";
-  const auto r = run_command({kBin, "-q", "paper", "--lib", "osu018", "--K", "9", "--kinds", "ternary",
+  const auto r = run_command({kBin, "-q", "paper", "--lib", "osu018", "--K", "9", "--net-K", "9", "--kinds", "ternary",
                               "--kernel-path", packages, "--models", "mac-mlp," + model, "--images", "4", "--beats",
                               "1000", "--out", out.string()});
   CAPTURE(r.err);

@@ -78,8 +78,9 @@ TEST_CASE("training options are checked") {
                        doctest::Contains("spike layers cannot be mixed"), Error);
 }
 
-TEST_CASE("threshold --learn-scale: each layer's scale learnt, fine-tuning at its nearest power of two") {
+TEST_CASE("threshold layer scales learnt (the default), fine-tuning at their nearest power of two") {
   TrainOptions o;
+  o.learn_scale = false;
   o.kind = KernelKind::threshold;
   o.arch = "d32,d10";
   o.epochs = 1;

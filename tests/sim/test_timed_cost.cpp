@@ -17,7 +17,8 @@ TEST_CASE("timed:0.05 lands within its own 95% interval of full timed, on all fo
   const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
   for (models::KernelKind kind : models::kAllKernelKinds) {
     CAPTURE(models::to_string(kind));
-    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+    // Each kind's default arch at K = 9: the kernels `neuroppa kernels` builds (a cold cache pays once).
+    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32, models::default_arch(kind)};
     sim::CostOptions options;
     options.frequency = 50e6;
     options.beats = 6000;

@@ -88,8 +88,9 @@ struct TrainOptions {
   std::size_t train_images = 0;  // 0: the whole training set
   std::size_t test_images = 0;   // 0: the whole test set (for the accuracies recorded)
   // threshold: learn each layer's scale in the float phase (fine-tuning runs at
-  // its nearest power of two) instead of the fixed 2^-k from the fan-in.
-  bool learn_scale = false;
+  // its nearest power of two) instead of the fixed 2^-k from the fan-in. On by
+  // default: it brings threshold networks level with mac (docs/threshold-training.md).
+  bool learn_scale = true;
   Optimizer optimizer = Optimizer::adam;
   LrSchedule lr_schedule = LrSchedule::step;
   float theta_init = 0.1f;          // threshold: initial thetas uniform in [0, theta_init)
