@@ -1,6 +1,7 @@
 // The commands' work as app/ functions, called in-process.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -106,6 +107,10 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
   const std::size_t vs_mac = column_of(t2, "energy vs mac");
   CHECK(std::get<double>(t2.rows[0][vs_mac]) == doctest::Approx(1.0));
   CHECK(std::get<double>(t2.rows[1][vs_mac]) > 1.0);
+  // Its note sets threshold against mac: energy both ways and the full-test-set accuracies.
+  CHECK(std::any_of(t2.notes.begin(), t2.notes.end(), [](const std::string& n) {
+    return n.starts_with("Threshold against MAC (mlp): ") && n.find("accuracy 0.8780 against 0.8733") != std::string::npos;
+  }));
   // T3c prices the memories of both networks; neither is spiking, so no membrane memory.
   const reports::Table& t3c = result.tables[4].second;
   REQUIRE(t3c.rows.size() == 2);
