@@ -35,9 +35,9 @@ int run_train(TrainOptions o, const GlobalOptions& global) {
   t.optimizer = parse_name("--optimizer", o.optimizer, models::parse_optimizer(o.optimizer), "adam or sgd");
   t.lr_schedule = parse_name("--lr-schedule", o.lr_schedule, models::parse_lr_schedule(o.lr_schedule),
                              "step, constant, cosine or warmup");
-  if (o.layer_scale != "learnt" && o.layer_scale != "fixed")
-    throw Error(fmt::format("--layer-scale {}: unknown; choose learnt or fixed", o.layer_scale));
-  t.learn_scale = o.layer_scale == "learnt";
+  const auto learnt = o.layer_scale == "learnt" ? std::optional(true) : o.layer_scale == "fixed" ? std::optional(false)
+                                                                                               : std::nullopt;
+  t.learn_scale = parse_name("--layer-scale", o.layer_scale, learnt, "learnt or fixed");
   t.sign_ste = parse_name("--sign-ste", o.sign_ste, models::parse_sign_ste(o.sign_ste), "identity or approxsign");
   const bool table = !o.format.empty();
   const reports::Format format = table ? reports::parse_format(o.format) : reports::Format::markdown;

@@ -138,10 +138,8 @@ std::vector<std::string> command_line(const SweepFile& s, const std::vector<std:
     args.push_back("--" + name);
     if (!value.empty()) args.push_back(value);
   }
-  // A training point writes its model (and curves) into its own folder unless told where.
-  if (s.command == "train" &&
-      std::none_of(s.fixed.begin(), s.fixed.end(), [](const auto& f) { return f.first == "out"; }) &&
-      std::none_of(s.axes.begin(), s.axes.end(), [](const Axis& a) { return a.name == "out"; })) {
+  // A training point writes its model (and curves) into its own folder (`out` is the sweep's, kReservedOptions).
+  if (s.command == "train") {
     args.push_back("--out");
     args.push_back(std::string(kPointFolder) + "/model.json.gz");
   }

@@ -618,6 +618,12 @@ std::vector<std::pair<Mat*, Mat*>> smooth_parameters(TrainNet& net) {
   return params;
 }
 
+Eigen::Index smooth_parameter_count(TrainNet& net) {
+  Eigen::Index n = 0;
+  for (auto [param, d] : smooth_parameters(net)) n += param->size();
+  return n;
+}
+
 // The float network's loss gradient on the probe images, as one vector.
 Eigen::VectorXd probe_gradient(TrainNet& net, const Mat& images, const std::vector<std::uint8_t>& labels) {
   std::vector<std::size_t> order(labels.size());
@@ -626,10 +632,11 @@ Eigen::VectorXd probe_gradient(TrainNet& net, const Mat& images, const std::vect
   int correct = 0;
   softmax_loss(grad, labels, order, 0, correct);
   for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it) grad = backward(*it, grad, images.rows());
-  std::vector<double> g;
+  Eigen::VectorXd g(smooth_parameter_count(net));
+  Eigen::Index at = 0;
   for (auto [param, d] : smooth_parameters(net))
-    for (Eigen::Index i = 0; i < param->size(); ++i) g.push_back(i < d->size() ? double(d->data()[i]) : 0.0);
-  return Eigen::Map<Eigen::VectorXd>(g.data(), Eigen::Index(g.size()));
+    for (Eigen::Index i = 0; i < param->size(); ++i) g(at++) = i < d->size() ? double(d->data()[i]) : 0.0;
+  return g;
 }
 
 void add_to_parameters(TrainNet& net, const Eigen::VectorXd& delta) {
@@ -654,7 +661,7 @@ struct SharpnessProbe {
   double measure(TrainNet& net) {
     std::vector<Mat> saved;
     for (auto [param, d] : smooth_parameters(net)) saved.push_back(*param);
-    const Eigen::Index n = probe_gradient(net, images, labels).size();
+    const Eigen::Index n = smooth_parameter_count(net);
     if (v.size() != n) {
       Rng rng(0x5eed);  // its own: measuring must not change the training's random stream
       v = Eigen::VectorXd::NullaryExpr(n, [&] { return double(uniform(rng)) - 0.5; });
@@ -737,8 +744,7 @@ double thresholds_off_zero(const TrainNet& net) {
   return all ? off / all : 0;
 }
 
-struct Diagnostics {
-  unsigned every = 0;  // sharpness every this many steps; 0: none
+struct Diagnostics {  // with TrainOptions::sharpness_every
   SharpnessProbe probe;
   std::vector<CurvePoint>* curves = nullptr;
   double loss_sum = 0;
@@ -789,7 +795,7 @@ void run_epochs(TrainNet& net, const LabelledImages& train, std::size_t count, c
       diagnostics.loss_sum += batch_loss / float(options.batch), ++diagnostics.loss_steps;
       for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it) grad = backward(*it, grad, A.rows());
       sgd_step(net, lr, ++step, options.optimizer);
-      if (diagnostics.every && step % int(diagnostics.every) == 0) {
+      if (options.sharpness_every && step % int(options.sharpness_every) == 0) {
         sharpness = diagnostics.probe.measure(net);
         if (diagnostics.curves)
           diagnostics.curves->push_back({unsigned(step), phase, epoch, lr, diagnostics.loss_sum / diagnostics.loss_steps,
@@ -1096,17 +1102,8 @@ std::optional<LrSchedule> parse_lr_schedule(std::string_view name) { return valu
 std::optional<Optimizer> parse_optimizer(std::string_view name) { return value_of(kOptimizerNames, name); }
 std::optional<SignSte> parse_sign_ste(std::string_view name) { return value_of(kSteNames, name); }
 
-std::string_view to_string(Trainer trainer) {
-  for (const auto& [t, name] : kTrainerNames)
-    if (t == trainer) return name;
-  return "?";
-}
-
-std::optional<Trainer> parse_trainer(std::string_view name) {
-  for (const auto& [t, n] : kTrainerNames)
-    if (n == name) return t;
-  return std::nullopt;
-}
+std::string_view to_string(Trainer trainer) { return name_of(kTrainerNames, trainer); }
+std::optional<Trainer> parse_trainer(std::string_view name) { return value_of(kTrainerNames, name); }
 
 Trainer trainer_of(KernelKind kind) {
   if (const RegisteredKind* r = registered_kind(kind)) {
@@ -1180,9 +1177,8 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.adder(); }))
     centre_adder_biases(net, calibration);
   Diagnostics diagnostics;
-  diagnostics.every = options.sharpness_every;
   diagnostics.curves = curves;
-  if (diagnostics.every) {  // a fixed probe: the first 512 training images
+  if (options.sharpness_every) {  // a fixed probe: the first 512 training images
     const std::size_t n = std::min<std::size_t>(512, train_count);
     diagnostics.probe.images = calibration.topRows(Eigen::Index(n));
     diagnostics.probe.labels.assign(train.labels.begin(), train.labels.begin() + std::ptrdiff_t(n));
