@@ -27,7 +27,7 @@ packages=(
   libfmt-dev doctest-dev libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev libeigen3-dev libtoml11-dev
   qflow-tech-osu018 qflow-tech-osu035 qflow-tech-osu050
   dataset-fashion-mnist
-  librsvg2-bin time
+  librsvg2-bin time python3
 )
 # Fuzzing the parsers (scripts/fuzz.sh) needs clang and libFuzzer; nothing else does.
 if [ "$mode" = fuzz ]; then packages+=(clang-15 libfuzzer-15-dev); fi
