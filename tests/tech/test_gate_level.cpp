@@ -164,13 +164,18 @@ void regress_gate(const KernelParams& p, std::uint64_t seed, KernelNetlist* netl
 
 }  // namespace
 
-TEST_CASE("gate level of every micro-architecture equals golden (K = 9, osu018)") {
-  for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
-    for (KernelKind kind : models::kAllKernelKinds) {
-      KernelParams p = default_params(kind);
-      p.arch = arch;
-      regress_gate(p, 4);
-    }
+// Every kind as csa at gate level is the long label's (four gate-level builds, ~200 s on a cold
+// cache): the default run has tree for every kind (the default arch, above) and csa through the
+// pipelined spike kernel below, and RTL of every arch in sim/test_kernel_regression.cpp.
+TEST_SUITE("long") {
+  TEST_CASE("gate level of every micro-architecture equals golden (K = 9, osu018)") {
+    for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
+      for (KernelKind kind : models::kAllKernelKinds) {
+        KernelParams p = default_params(kind);
+        p.arch = arch;
+        regress_gate(p, 4);
+      }
+  }
 }
 
 TEST_CASE("gate level of Booth, the pipeline register and a synchronous reset equals golden (K = 9, osu018)") {
