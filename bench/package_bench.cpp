@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     const double catalogue_ms =
         1e3 * best_seconds(10, [&] { (void)kernels::assemble_catalogue(kernels::kernel_search_path(packages.string())); });
     kernels::register_packages(kernels::assemble_catalogue({packages}), context.cache_dir);
-    const KernelKind mac = KernelKind::mac;
+    const KernelKind mac = neuroppa::models::kind_named("mac");
     const KernelKind package = *models::parse_kernel_kind("mac-synapse");
     kernels::prepare_kinds(std::vector{package});
 
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     row("verify, RTL, K=9 tree (model cached)", "beats/s", verify_speed(mac), verify_speed(package));
     const KernelKind spike_package = *models::parse_kernel_kind("spike-synapse");
     kernels::prepare_kinds(std::vector{spike_package});
-    row("verify, RTL, K=9 tree: spike against spike-synapse (membrane)", "beats/s", verify_speed(KernelKind::spike),
+    row("verify, RTL, K=9 tree: spike against spike-synapse (membrane)", "beats/s", verify_speed(neuroppa::models::kind_named("spike")),
         verify_speed(spike_package));
 
     // (4) kernels on osu018: timed activity and pricing of a cached netlist

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
+#include "neuroppa/kernels/golden.hpp"
 #include "options.hpp"
 
 namespace neuroppa::cli {
@@ -16,6 +17,7 @@ namespace neuroppa::cli {
 app::Context GlobalOptions::context(const std::string& tool_indent) const {
   app::Context c;
   c.cache_dir = app::resolve_cache_dir(cache_dir);
+  kernels::set_default_cache_root(c.cache_dir);  // the built-in kinds' golden models are cached there too
   c.command_line = command_line;
   c.warning = [](std::string_view text) { fmt::print(stderr, "neuroppa: warning: {}\n", text); };
   if (quiet) return c;

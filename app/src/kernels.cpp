@@ -17,7 +17,7 @@ using models::KernelParams;
 
 std::vector<KernelParams> requested(const KernelsRequest& r) {
   const std::vector<KernelKind> kinds =
-      r.kinds.empty() ? std::vector<KernelKind>(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds))
+      r.kinds.empty() ? models::builtin_kernel_kinds()
                       : r.kinds;
   std::vector<KernelParams> out;
   const auto pairs = kernels::arch_kind_pairs(r.archs, kinds, "--arch");
@@ -36,9 +36,9 @@ std::vector<KernelParams> requested(const KernelsRequest& r) {
 const sim::KernelCost* baseline_mac(const std::vector<KernelRow>& rows, const KernelRow& row) {
   const sim::KernelCost* any = nullptr;
   for (const auto& m : rows) {
-    if (m.lib != row.lib || m.cost.params.kind != KernelKind::mac || m.cost.params.K != row.cost.params.K) continue;
+    if (m.lib != row.lib || m.cost.params.kind != kernels::baseline_kind() || m.cost.params.K != row.cost.params.K) continue;
     if (m.cost.params.arch == row.cost.params.arch) return &m.cost;
-    if (!any || m.cost.params.arch == models::default_arch(KernelKind::mac)) any = &m.cost;
+    if (!any || m.cost.params.arch == models::default_arch(kernels::baseline_kind())) any = &m.cost;
   }
   return any;
 }
@@ -210,7 +210,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       activity_note(r),
       "f_max: OpenSTA's worst setup path, ideal clock, no wire load beyond the library's. Savings are mac / kernel "
       "at the same K and micro-architecture, or, where mac was not built so, against mac's default (" +
-          std::string(models::to_string(models::default_arch(KernelKind::mac))) +
+          std::string(models::to_string(models::default_arch(kernels::baseline_kind()))) +
           ") (greater than 1: cheaper than mac).",
       "Command: " + context.command_line};
   if (!r.sdf.empty() && !out.rows.empty())

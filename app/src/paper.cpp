@@ -189,7 +189,7 @@ std::string family_of(const std::string& model) {
 
 const NetworkRow* mac_of(const std::vector<NetworkRow>& rows, const NetworkRow& r) {
   for (const auto& m : rows)
-    if (m.family == r.family && m.net.kinds() == std::vector<KernelKind>{KernelKind::mac}) return &m;
+    if (m.family == r.family && m.net.kinds() == std::vector<KernelKind>{kernels::baseline_kind()}) return &m;
   return nullptr;
 }
 
@@ -356,9 +356,9 @@ std::string utc_now() {
 
 // T1's kinds: mac first (every saving is against it), then the others asked for, each once.
 std::vector<KernelKind> t1_kinds(const PaperRequest& o) {
-  std::vector<KernelKind> kinds{KernelKind::mac};
+  std::vector<KernelKind> kinds{kernels::baseline_kind()};
   const std::vector<KernelKind> asked =
-      o.kinds.empty() ? std::vector<KernelKind>(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds))
+      o.kinds.empty() ? models::builtin_kernel_kinds()
                       : o.kinds;
   for (KernelKind kind : asked)
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);

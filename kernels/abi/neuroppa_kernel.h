@@ -1,5 +1,5 @@
-/* neuroppa kernel package: the C ABI of a golden model, version 2
- * (version 1 without own_count and own).
+/* neuroppa kernel package: the C ABI of a golden model, version 3
+ * (version 2 without np_corner_code, version 1 also without own_count and own).
  *
  * A package's golden source (kernel.toml, [golden] source) includes this
  * header and defines the functions below with C linkage. neuroppa compiles it
@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define NP_KERNEL_ABI_VERSION 2u
+#define NP_KERNEL_ABI_VERSION 3u
 
 /* The kernel being modelled: its parameters and the widths its manifest's
  * [widths] give for them. WW is 0 when the package has no WW parameter. */
@@ -39,6 +39,25 @@ int64_t np_synapse_term(const np_kernel_params* p, uint32_t x, uint32_t code);
  * neuroppa tries every pair, which it does only up to activation_bits +
  * code_bits = 24. */
 void np_term_bounds(const np_kernel_params* p, int64_t* min_term, int64_t* max_term);
+
+/* Optional (version 3): corner-case weight codes for neuroppa's stimulus.
+ * Set *code and return 1 for a code the model names, return 0 for one it
+ * leaves to neuroppa. Without the function, or for the first four when it
+ * returns 0 for any of them, neuroppa derives them from the term (the code
+ * with the largest and the most negative term at the largest x; the two codes
+ * whose terms stay nearest zero); edge codes it cannot derive, and without
+ * all four its stimulus uses extreme codes instead. */
+enum np_corner {
+  NP_CODE_MOST_POSITIVE = 0,      /* the largest term at the largest x */
+  NP_CODE_MOST_NEGATIVE = 1,      /* the most negative term at the largest x */
+  NP_CODE_ZERO = 2,               /* a term of zero for every x */
+  NP_CODE_ZERO_OTHER = 3,         /* another such, with the sign bit set if codes have one */
+  NP_CODE_EDGE_LOW_POSITIVE = 4,  /* a term that starts changing at the lowest x (a threshold of 0), */
+  NP_CODE_EDGE_LOW_NEGATIVE = 5,  /*   positive and negative */
+  NP_CODE_EDGE_HIGH_POSITIVE = 6, /* a term that changes only at the highest x (a threshold at the top), */
+  NP_CODE_EDGE_HIGH_NEGATIVE = 7  /*   positive and negative */
+};
+int np_corner_code(const np_kernel_params* p, uint32_t which, uint32_t* code);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/text.hpp"
 #include "neuroppa/kernels/package.hpp"
-#include "user_kinds.hpp"
+#include "package_kinds.hpp"
 
 namespace neuroppa::kernels {
 
@@ -23,26 +23,6 @@ namespace {
 
 using models::KernelKind;
 
-// The traits of the built-in kinds, from their package manifests
-// (kernels/packages/<kind>/kernel.toml, compiled in).
-std::vector<KernelTraits> builtin_traits() {
-  std::vector<KernelTraits> out;
-  for (const Package& p : builtin_packages()) {
-    const auto kind = models::parse_kernel_kind(p.name);
-    if (!kind) throw std::logic_error("built-in package " + p.name + " has no kernel kind");
-    const auto takes = [&](std::string_view name) {
-      return std::find(p.rtl_parameters.begin(), p.rtl_parameters.end(), name) != p.rtl_parameters.end();
-    };
-    out.push_back({*kind, p.name, p.description, p.rtl_files.front(), takes("XW"), takes("WW")});
-  }
-  return out;
-}
-
-const std::vector<KernelTraits>& catalogue_entries() {
-  static const std::vector<KernelTraits> entries = builtin_traits();
-  return entries;
-}
-
 // Modules every kernel uses, in compilation order; then the output stage or,
 // where the kind keeps a membrane, the membrane update.
 constexpr std::string_view kPackage = "np_pkg.sv";
@@ -53,14 +33,15 @@ constexpr std::string_view kMembrane = "np_membrane.sv";
 
 }  // namespace
 
-std::span<const KernelTraits> catalogue() { return catalogue_entries(); }
-
-const KernelTraits& traits(KernelKind kind) {
-  if (const UserKind* u = user_kind(kind)) return u->traits;
-  for (const KernelTraits& t : catalogue_entries())
-    if (t.kind == kind) return t;
-  throw std::logic_error("kernel kind missing from the catalogue");
+std::vector<KernelTraits> catalogue() {
+  std::vector<KernelTraits> out;
+  for (const KernelKind kind : models::all_kernel_kinds()) out.push_back(traits(kind));
+  return out;
 }
+
+const KernelTraits& traits(KernelKind kind) { return package_kind(kind).traits; }
+
+KernelKind baseline_kind() { return models::kind_named("mac"); }
 
 namespace {
 
@@ -104,7 +85,7 @@ std::string arch_names() { return names_of(models::kAllKernelArchs); }
 
 std::string default_archs() {
   std::string out;
-  for (const KernelTraits& t : catalogue_entries())
+  for (const KernelTraits& t : catalogue())
     out += fmt::format("{}{} {}", out.empty() ? "" : ", ", t.name, models::to_string(models::default_arch(t.kind)));
   return out;
 }
@@ -145,10 +126,7 @@ models::ResetStyle parse_reset(std::string_view name, std::string_view option) {
   throw Error(fmt::format("{} {}: unknown reset style; choose from {}", option, name, names_of(models::kAllResetStyles)));
 }
 
-std::string top_module(KernelKind kind) {
-  const std::string_view file = traits(kind).rtl_file;
-  return std::string(file.substr(0, file.rfind('.')));
-}
+std::string top_module(KernelKind kind) { return package_kind(kind).top; }
 
 std::string_view rtl_text(std::string_view file) {
   return base::find_embedded(std::span(kRtlFiles, kRtlFilesCount), file);
@@ -158,17 +136,18 @@ std::vector<RtlSource> rtl_sources(KernelKind kind) {
   std::vector<std::string_view> files = {kPackage};
   files.insert(files.end(), std::begin(kShared), std::end(kShared));
   files.push_back(models::has_membrane(kind) ? kMembrane : kOutputStage);
-  const UserKind* user = user_kind(kind);
-  if (!user) files.push_back(traits(kind).rtl_file);
   std::vector<RtlSource> out;
   for (const std::string_view f : files) out.push_back({std::string(f), std::string(rtl_text(f))});
-  if (!user) return out;
-  // A synapse package: its files (named pkg_<file> so that none shadows
-  // neuroppa's), then the kernel built around its synapse.
-  for (const std::string& f : user->package.rtl_files)
-    out.push_back({"pkg_" + std::filesystem::path(f).filename().string(),
-                   base::read_file(std::filesystem::path(user->package.origin) / f)});
-  out.push_back({user->top + ".sv", synapse_kernel_text(*user)});
+  // The package's files: a built-in's as they are (neuroppa's names), a user's named pkg_<file> so
+  // that none shadows neuroppa's; then, for the synapse shape, the kernel built around its synapse.
+  const PackageKind& u = package_kind(kind);
+  const Package& p = u.package;
+  for (const std::string& f : p.rtl_files) {
+    if (p.builtin) out.push_back({f, std::string(builtin_file_text(p.name, f))});
+    else out.push_back({"pkg_" + std::filesystem::path(f).filename().string(),
+                        base::read_file(std::filesystem::path(p.origin) / f)});
+  }
+  if (p.shape == RtlShape::synapse) out.push_back({u.top + ".sv", synapse_kernel_text(u)});
   return out;
 }
 
@@ -176,7 +155,7 @@ namespace {
 
 // Bits of a two's-complement term holding a registered kind's every term, at most AW.
 unsigned term_bits(const models::KernelParams& p) {
-  const auto [lo, hi] = models::registered_term_range(p);
+  const auto [lo, hi] = models::term_range(p);
   unsigned bits = 1;
   while (bits < p.AW && (hi > (std::int64_t{1} << (bits - 1)) - 1 || lo < -(std::int64_t{1} << (bits - 1)))) ++bits;
   return bits;
@@ -186,21 +165,28 @@ unsigned term_bits(const models::KernelParams& p) {
 
 std::vector<std::pair<std::string, std::string>> rtl_parameters(const models::KernelParams& p) {
   if (auto error = models::validate(p)) throw Error(*error);
-  const KernelTraits& t = traits(p.kind);
+  const Package& package = package_kind(p.kind).package;
   std::vector<std::pair<std::string, std::string>> out = {{"K", std::to_string(p.K)}};
-  if (const UserKind* user = user_kind(p.kind)) {
+  if (package.shape == RtlShape::synapse) {
     // The synapse kernel: every width, and the term width the golden model's
     // term range needs (at most AW: wider terms wrap like the accumulator).
-    if (user->package.parameter("XW")) out.emplace_back("XW", std::to_string(p.XW));
-    if (user->package.parameter("WW")) out.emplace_back("WW", std::to_string(p.WW));
+    if (package.parameter("XW")) out.emplace_back("XW", std::to_string(p.XW));
+    if (package.parameter("WW")) out.emplace_back("WW", std::to_string(p.WW));
     const models::OwnValues own = models::own_values(p);
-    const std::vector<models::OwnParameter>& names = models::registered_kind(p.kind)->own;
+    const std::vector<models::OwnParameter>& names = models::registered_kind(p.kind).own;
     for (std::size_t i = 0; i < names.size(); ++i) out.emplace_back(names[i].name, std::to_string(own[i]));
     out.emplace_back("CW", std::to_string(p.code_bits()));
     out.emplace_back("TW", std::to_string(term_bits(p)));
   } else {
-    if (t.rtl_takes_XW) out.emplace_back("XW", std::to_string(p.XW));
-    if (t.rtl_takes_WW) out.emplace_back("WW", std::to_string(p.WW));
+    // A whole kernel: the parameters its manifest lists (K and AW always go).
+    const models::OwnValues own = models::own_values(p);
+    const std::vector<models::OwnParameter>& names = models::registered_kind(p.kind).own;
+    for (const std::string& name : package.rtl_parameters) {
+      if (name == "XW") out.emplace_back("XW", std::to_string(p.XW));
+      else if (name == "WW") out.emplace_back("WW", std::to_string(p.WW));
+      for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i].name == name) out.emplace_back(name, std::to_string(own[i]));
+    }
   }
   out.emplace_back("AW", std::to_string(p.AW));
   if (p.arch != models::KernelArch::chain) out.emplace_back("ARCH", std::to_string(static_cast<int>(p.arch)));

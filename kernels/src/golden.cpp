@@ -12,6 +12,7 @@
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 
 namespace neuroppa::kernels {
 
@@ -25,7 +26,7 @@ namespace {
 
 constexpr std::string_view kHeaderName = "neuroppa_kernel.h";
 constexpr std::string_view kCacheFormat = "neuroppa-golden-1";
-constexpr std::uint32_t kAbiVersion = 2;
+constexpr std::uint32_t kAbiVersion = 3;
 
 bool is_cxx(const fs::path& source) {
   const std::string ext = source.extension().string();
@@ -55,15 +56,29 @@ AbiParams abi(const GoldenParams& p) {
   return a;
 }
 
+std::mutex default_root_mutex;
+fs::path default_root;
+
+fs::path default_cache_root() {
+  const std::lock_guard lock(default_root_mutex);
+  return default_root.empty() ? vmodel::default_cache_dir() : default_root;
+}
+
 }  // namespace
+
+void set_default_cache_root(const fs::path& root) {
+  const std::lock_guard lock(default_root_mutex);
+  default_root = root;
+}
 
 std::string_view golden_abi_header() {
   return base::find_embedded(std::span(kGoldenAbi, kGoldenAbiCount), kHeaderName);
 }
 
-GoldenModel::GoldenModel(std::string package, fs::path source, fs::path cache_root, ProgressFn progress)
+GoldenModel::GoldenModel(std::string package, fs::path source, fs::path cache_root, ProgressFn progress,
+                         std::optional<std::string> text)
     : package_(std::move(package)), source_(std::move(source)), cache_root_(std::move(cache_root)),
-      progress_(std::move(progress)) {}
+      progress_(std::move(progress)), text_(std::move(text)) {}
 
 GoldenModel::~GoldenModel() {
   // Left loaded: a kind's term may still be called while statics unwind.
@@ -72,7 +87,7 @@ GoldenModel::~GoldenModel() {
 void GoldenModel::load() const { std::call_once(once_, [this] { compile_and_open(); }); }
 
 void GoldenModel::compile_and_open() const {
-  const std::string text = base::read_file(source_);
+  const std::string text = text_ ? *text_ : base::read_file(source_);
   const std::vector<std::string> command = compiler_command(source_);
   base::Sha256 h;
   h.update(kCacheFormat).update(golden_abi_header()).update(source_.filename().string()).update(text);
@@ -80,13 +95,14 @@ void GoldenModel::compile_and_open() const {
   for (const auto& arg : command) h.update(arg);
   const std::string key = h.hex();
   const std::string where = fmt::format("kernel package {}: golden model {}", package_, source_.string());
-  const auto entry = base::ContentStore(cache_root_).get_or_build("golden", key, [&](const base::ContentStore::BuildContext& ctx) {
+  const auto entry = base::ContentStore(cache_root_.empty() ? default_cache_root() : cache_root_).get_or_build("golden", key, [&](const base::ContentStore::BuildContext& ctx) {
     if (progress_) progress_(fmt::format("compiling the golden model of {} ... ", package_));
     base::write_file(ctx.dir / kHeaderName, std::string(golden_abi_header()));
     base::write_file(ctx.dir / source_.filename(), text);
     std::vector<std::string> argv = command;
-    argv.insert(argv.end(), {"-I", ".", "-I", fs::absolute(source_).parent_path().string(), "-o", "golden.so",
-                             source_.filename().string()});
+    argv.insert(argv.end(), {"-I", "."});
+    if (!text_) argv.insert(argv.end(), {"-I", fs::absolute(source_).parent_path().string()});
+    argv.insert(argv.end(), {"-o", "golden.so", source_.filename().string()});
     if (const int rc = base::run_logged(argv, ctx.log, ctx.dir); rc != 0) {
       if (progress_) progress_("failed\n");
       throw Error(fmt::format("{} does not compile ({} exit status {}); full log: {}\n{}", where, argv.front(), rc,
@@ -100,13 +116,15 @@ void GoldenModel::compile_and_open() const {
   const auto version = reinterpret_cast<std::uint32_t (*)()>(dlsym(handle_, "np_kernel_abi_version"));
   term_ = reinterpret_cast<TermFn>(dlsym(handle_, "np_synapse_term"));
   bounds_ = reinterpret_cast<BoundsFn>(dlsym(handle_, "np_term_bounds"));
+  corner_ = reinterpret_cast<CornerFn>(dlsym(handle_, "np_corner_code"));
   for (const auto& [fn, name] : {std::pair{reinterpret_cast<void*>(version), "np_kernel_abi_version"},
                                  std::pair{reinterpret_cast<void*>(term_), "np_synapse_term"}})
     if (!fn)
       throw Error(fmt::format("{} defines no {} (with C linkage: extern \"C\" in C++); docs/kernel-packages.md, "
                               "\"The golden model\"",
                               where, name));
-  // Version 2 only appended fields to np_kernel_params: a version 1 model reads what it knew.
+  // Version 2 only appended fields to np_kernel_params (a version 1 model reads what it knew), and
+  // version 3 only added an optional function.
   if (version() < 1 || version() > kAbiVersion)
     throw Error(fmt::format("{}: np_kernel_abi_version() gives {}; this neuroppa speaks ABI versions 1 to {}", where,
                             version(), kAbiVersion));
@@ -127,6 +145,18 @@ std::optional<std::pair<std::int64_t, std::int64_t>> GoldenModel::bounds(const G
   if (lo > hi)
     throw Error(fmt::format("kernel package {}: np_term_bounds gives min {} above max {}", package_, lo, hi));
   return std::pair{lo, hi};
+}
+
+std::optional<std::uint32_t> GoldenModel::corner_code(const GoldenParams& p, models::CornerCode which) const {
+  load();
+  if (!corner_) return std::nullopt;
+  const AbiParams a = abi(p);
+  std::uint32_t code = 0;
+  if (corner_(&a, static_cast<std::uint32_t>(which), &code) == 0) return std::nullopt;
+  if (p.code_bits < 32 && code >> p.code_bits != 0)
+    throw Error(fmt::format("kernel package {}: np_corner_code({}) gives {}, wider than the {}-bit codes", package_,
+                            static_cast<std::uint32_t>(which), code, p.code_bits));
+  return code;
 }
 
 }  // namespace neuroppa::kernels

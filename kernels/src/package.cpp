@@ -20,11 +20,9 @@
 
 namespace neuroppa::kernels {
 
-// kernels/packages/*/kernel.toml and rtl/*.sv, embedded at build time.
-extern const base::EmbeddedFile kBuiltinManifests[];
-extern const std::size_t kBuiltinManifestsCount;
-extern const base::EmbeddedFile kRtlFiles[];
-extern const std::size_t kRtlFilesCount;
+// kernels/packages/*/* (named "<package>/<file>"), embedded at build time.
+extern const base::EmbeddedFile kBuiltinPackageFiles[];
+extern const std::size_t kBuiltinPackageFilesCount;
 
 namespace fs = std::filesystem;
 using base::fail_at;
@@ -289,15 +287,21 @@ class ManifestReader {
   Package p_;
 };
 
+std::optional<std::string_view> builtin_file(std::string_view package, std::string_view file) {
+  const std::string name = fmt::format("{}/{}", package, file);
+  for (std::size_t i = 0; i < kBuiltinPackageFilesCount; ++i)
+    if (kBuiltinPackageFiles[i].name == name) return kBuiltinPackageFiles[i].text;
+  return std::nullopt;
+}
+
 std::vector<Package> read_builtins() {
   std::vector<Package> out;
   for (const std::string_view name : kBuiltinOrder) {
     const std::string file = fmt::format("{}/kernel.toml", name);
-    const std::string text(base::find_embedded(std::span(kBuiltinManifests, kBuiltinManifestsCount), file));
+    const std::string text(base::find_embedded(std::span(kBuiltinPackageFiles, kBuiltinPackageFilesCount), file));
     const fs::path shown = fs::path("built-in") / file;
-    ManifestReader reader(shown, [](const std::string& f) -> std::optional<std::string> {
-      for (std::size_t i = 0; i < kRtlFilesCount; ++i)
-        if (f == kRtlFiles[i].name) return std::string(kRtlFiles[i].text);
+    ManifestReader reader(shown, [name](const std::string& f) -> std::optional<std::string> {
+      if (const auto text = builtin_file(name, f)) return std::string(*text);
       return std::nullopt;
     });
     Package p = reader.read(base::parse_toml_text(text, shown), text);
@@ -347,6 +351,11 @@ Package read_package(const fs::path& folder) {
 const std::vector<Package>& builtin_packages() {
   static const std::vector<Package> builtins = read_builtins();
   return builtins;
+}
+
+std::string_view builtin_file_text(std::string_view package, std::string_view file) {
+  if (const auto text = builtin_file(package, file)) return *text;
+  throw std::logic_error(fmt::format("built-in package {} has no file {}", package, file));
 }
 
 std::vector<Package> assemble_catalogue(const std::vector<fs::path>& search_path) {

@@ -25,9 +25,33 @@ struct Registry {
   std::array<std::unique_ptr<const RegisteredKind>, kMaxRegisteredKinds> slots;
   std::atomic<std::size_t> count{0};
 };
-Registry& registry() {
+Registry& raw_registry() {
   static Registry r;
   return r;
+}
+
+std::atomic<BuiltinKindLoader> builtin_loader{nullptr};
+thread_local bool loading_builtins = false;
+
+// The registry with the built-in kinds in it: the first ask runs the loader
+// kernels/ set (which registers them through register_kind, on this thread).
+Registry& registry() {
+  if (!loading_builtins) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      if (const BuiltinKindLoader load = builtin_loader.load()) {
+        loading_builtins = true;
+        try {
+          load();
+        } catch (...) {
+          loading_builtins = false;
+          throw;
+        }
+        loading_builtins = false;
+      }
+    });
+  }
+  return raw_registry();
 }
 
 // What models/ derives from a registered kind's term for one (XW, WW):
@@ -40,6 +64,9 @@ struct TermFacts {
 
 // Largest XW + code bits whose every (x, code) pair models/ enumerates.
 constexpr unsigned kMaxEnumeratedBits = 24;
+// Largest activation + code bits whose terms are tabulated (2 MB a table):
+// 8-bit activations with threshold's 9-bit codes are the widest default.
+constexpr unsigned kMaxTableBits = 18;
 
 TermFacts derive_facts(const RegisteredKind& r, const KernelParams& p) {
   const unsigned cb = p.code_bits(), xb = p.activation_bits();
@@ -59,6 +86,13 @@ TermFacts derive_facts(const RegisteredKind& r, const KernelParams& p) {
     throw Error(fmt::format("{} XW={} with {}-bit codes: {} pairs of activation and code are too many to find the "
                             "term range by trying each; the golden model must export np_term_bounds",
                             r.name, p.XW, cb, std::uint64_t{1} << (p.XW + cb)));
+  }
+  const auto given = [&](CornerCode which) { return r.corner_code ? r.corner_code(p, which) : std::nullopt; };
+  const auto most_positive = given(CornerCode::most_positive), most_negative = given(CornerCode::most_negative);
+  const auto zero = given(CornerCode::zero), zero_other = given(CornerCode::zero_other);
+  if (most_positive && most_negative && zero && zero_other) {
+    f.most_positive = *most_positive, f.most_negative = *most_negative, f.zero = *zero, f.zero_other = *zero_other;
+    return f;
   }
   // Activations tried for "zero for every x": all of them, or a spread.
   std::vector<std::uint32_t> xs;
@@ -100,63 +134,59 @@ const TermFacts& facts(const RegisteredKind& r, const KernelParams& p) {
 
 }  // namespace
 
+void set_builtin_kind_loader(BuiltinKindLoader loader) { builtin_loader.store(loader); }
+
 KernelKind register_kind(RegisteredKind kind) {
-  Registry& reg = registry();
+  Registry& reg = registry();  // the built-ins first, unless this is one of them
   const std::lock_guard lock(reg.write);
-  for (const KernelKind k : all_kernel_kinds())
-    if (to_string(k) == kind.name) throw std::logic_error("kernel kind " + kind.name + " is registered twice");
   const std::size_t n = reg.count.load();
+  for (std::size_t i = 0; i < n; ++i)
+    if (reg.slots[i]->name == kind.name) throw std::logic_error("kernel kind " + kind.name + " is registered twice");
   if (n == kMaxRegisteredKinds) throw Error(fmt::format("more than {} kernel packages", kMaxRegisteredKinds));
   reg.slots[n] = std::make_unique<const RegisteredKind>(std::move(kind));
   reg.count.store(n + 1, std::memory_order_release);
-  return static_cast<KernelKind>(kFirstRegisteredKind + n);
+  return static_cast<KernelKind>(n);
 }
 
-const RegisteredKind* registered_kind(KernelKind kind) {
+const RegisteredKind& registered_kind(KernelKind kind) {
   const auto i = static_cast<std::size_t>(kind);
-  if (i < kFirstRegisteredKind) return nullptr;
-  if (i - kFirstRegisteredKind >= registry().count.load(std::memory_order_acquire))
-    throw std::logic_error("kernel kind not registered");
-  return registry().slots[i - kFirstRegisteredKind].get();
+  Registry& reg = registry();
+  if (i >= reg.count.load(std::memory_order_acquire))
+    throw std::logic_error(fmt::format("kernel kind {} is not registered (is the kernels library linked, with its "
+                                       "built-in packages?)", i));
+  return *reg.slots[i];
 }
 
-bool is_kernel_kind(std::uint32_t value) {
-  return value < kFirstRegisteredKind ||
-         value - kFirstRegisteredKind < registry().count.load(std::memory_order_acquire);
-}
+bool is_kernel_kind(std::uint32_t value) { return value < registry().count.load(std::memory_order_acquire); }
 
 OwnValues own_values(const KernelParams& p) {
   OwnValues values{};
-  const RegisteredKind* r = registered_kind(p.kind);
+  const RegisteredKind& r = registered_kind(p.kind);
   for (std::size_t i = 0; i < kMaxOwnParameters; ++i)
-    values[i] = p.own[i].value_or(r && i < r->own.size() ? r->own[i].default_value : 0);
+    values[i] = p.own[i].value_or(i < r.own.size() ? r.own[i].default_value : 0);
   return values;
 }
 
-std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& p) {
-  const RegisteredKind* r = registered_kind(p.kind);
-  if (!r) throw std::logic_error("registered_term_range of a built-in kind");
-  const TermFacts& f = facts(*r, p);
+std::pair<std::int64_t, std::int64_t> term_range(const KernelParams& p) {
+  const TermFacts& f = facts(registered_kind(p.kind), p);
   return {f.min_term, f.max_term};
 }
 
 std::vector<KernelKind> all_kernel_kinds() {
-  std::vector<KernelKind> out(std::begin(kAllKernelKinds), std::end(kAllKernelKinds));
+  std::vector<KernelKind> out;
   const std::size_t n = registry().count.load(std::memory_order_acquire);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<KernelKind>(kFirstRegisteredKind + i));
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<KernelKind>(i));
   return out;
 }
 
-std::string_view to_string(KernelKind kind) {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->name;
-  switch (kind) {
-    case KernelKind::mac: return "mac";
-    case KernelKind::shift: return "shift";
-    case KernelKind::threshold: return "threshold";
-    case KernelKind::spike: return "spike";
-  }
-  return "?";
+std::vector<KernelKind> builtin_kernel_kinds() {
+  std::vector<KernelKind> out;
+  for (const KernelKind k : all_kernel_kinds())
+    if (registered_kind(k).builtin) out.push_back(k);
+  return out;
 }
+
+std::string_view to_string(KernelKind kind) { return registered_kind(kind).name; }
 
 namespace {
 // The member of `all` that to_string names `name`.
@@ -174,6 +204,11 @@ std::optional<KernelKind> parse_kernel_kind(std::string_view name) {
   return std::nullopt;
 }
 
+KernelKind kind_named(std::string_view name) {
+  if (const auto kind = parse_kernel_kind(name)) return *kind;
+  throw std::logic_error(fmt::format("kernel kind {} is not registered", name));
+}
+
 std::string_view to_string(KernelArch arch) {
   switch (arch) {
     case KernelArch::chain: return "chain";
@@ -187,77 +222,46 @@ std::string_view to_string(KernelArch arch) {
 std::optional<KernelArch> parse_kernel_arch(std::string_view name) { return by_name(kAllKernelArchs, name); }
 
 bool arch_exists(KernelKind kind, KernelArch arch) {
-  if (const RegisteredKind* r = registered_kind(kind)) return std::ranges::find(r->archs, arch) != r->archs.end();
-  return arch != KernelArch::booth_csa || kind == KernelKind::mac;
+  const RegisteredKind& r = registered_kind(kind);
+  return std::ranges::find(r.archs, arch) != r.archs.end();
 }
 
-KernelArch default_arch(KernelKind kind) {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->default_arch;
-  // Measured (README.md, "Micro-architectures"): per library the lowest is
-  // csa for mac on osu018 (2.4% below tree) and tree on SKY130 (1.7% below
-  // csa), tree for every other kind on both; by the geometric mean over the
-  // two, mac's csa and tree are 0.3% apart, far inside what abc's mapping
-  // moves between runs, so mac takes tree like the others and every saving
-  // compares the same structure.
-  return KernelArch::tree;
-}
+KernelArch default_arch(KernelKind kind) { return registered_kind(kind).default_arch; }
 
 std::string_view to_string(ResetStyle reset) { return reset == ResetStyle::sync ? "sync" : "async"; }
 
 std::optional<ResetStyle> parse_reset_style(std::string_view name) { return by_name(kAllResetStyles, name); }
 
-unsigned default_ww(KernelKind kind, unsigned XW) {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->default_ww;
-  return default_code_bits(kind, XW);
-}
+unsigned default_ww(KernelKind kind, unsigned) { return registered_kind(kind).default_ww; }
 
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
-  if (const RegisteredKind* r = registered_kind(kind)) return KernelParams{kind, 1, XW, r->default_ww}.code_bits();
-  switch (kind) {
-    case KernelKind::shift: return 4;
-    case KernelKind::threshold: return XW + 1;
-    default: return 8;
-  }
+  return KernelParams{kind, 1, XW, registered_kind(kind).default_ww}.code_bits();
 }
 
-bool has_membrane(KernelKind kind) {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->membrane;
-  return kind == KernelKind::spike;
-}
+bool has_membrane(KernelKind kind) { return registered_kind(kind).membrane; }
 
 unsigned KernelParams::activation_bits() const { return has_membrane(kind) ? 1 : XW; }
 
 std::uint32_t extreme_code(const KernelParams& p, bool positive) {
-  if (const RegisteredKind* r = registered_kind(p.kind)) {
-    const TermFacts& f = facts(*r, p);
-    return positive ? f.most_positive : f.most_negative;
-  }
-  switch (p.kind) {
-    case KernelKind::shift: {
-      const std::uint32_t m_max = (1u << (p.WW - 1)) - 1;
-      return (positive ? 0u : 1u) << (p.WW - 1) | m_max;
-    }
-    case KernelKind::threshold: return (positive ? 0u : 1u) << p.XW;  // theta = 0
-    default: return positive ? (1u << (p.WW - 1)) - 1 : 1u << (p.WW - 1);
-  }
+  const TermFacts& f = facts(registered_kind(p.kind), p);
+  return positive ? f.most_positive : f.most_negative;
 }
 
 std::uint32_t zero_code(const KernelParams& p, bool negative) {
-  if (const RegisteredKind* r = registered_kind(p.kind)) {
-    const TermFacts& f = facts(*r, p);
-    return negative ? f.zero_other : f.zero;
-  }
-  const std::uint32_t sign = negative ? 1u : 0u;
-  switch (p.kind) {
-    case KernelKind::shift: return sign << (p.WW - 1);  // +/-0
-    case KernelKind::threshold: return sign << p.XW | ((1u << p.XW) - 1);  // theta = max: nothing exceeds it
-    default: return 0;
-  }
+  const TermFacts& f = facts(registered_kind(p.kind), p);
+  return negative ? f.zero_other : f.zero;
+}
+
+std::optional<std::uint32_t> edge_code(const KernelParams& p, bool high, bool negative) {
+  const RegisteredKind& r = registered_kind(p.kind);
+  if (!r.corner_code) return std::nullopt;
+  const CornerCode which = high ? (negative ? CornerCode::edge_high_negative : CornerCode::edge_high_positive)
+                                : (negative ? CornerCode::edge_low_negative : CornerCode::edge_low_positive);
+  return r.corner_code(p, which);
 }
 
 unsigned KernelParams::code_bits() const {
-  if (const RegisteredKind* r = registered_kind(kind)) return r->code_bits(XW, WW, own_values(*this));
-  return kind == KernelKind::threshold ? XW + 1 : WW;
+  return registered_kind(kind).code_bits(XW, WW, own_values(*this));
 }
 
 namespace {
@@ -276,49 +280,29 @@ unsigned signed_bits_for(u128 pos, u128 neg) {
   return std::max(for_pos, for_neg);
 }
 
-// The largest exponent a shift code can select: m - 1 with m all ones.
-unsigned max_shift_exponent(unsigned WW) { return (1u << (WW - 1)) - 2; }
-
 }  // namespace
 
 unsigned KernelParams::required_accumulator_bits() const {
-  const u128 x_max = (u128{1} << XW) - 1;
-  // |most negative WW-bit integer|; threshold kernels have no weights (WW 0),
-  // and shifting by WW - 1 there would be undefined (UBSan found it).
-  const u128 w_neg = WW == 0 ? 0 : u128{1} << (WW - 1);
-  if (const RegisteredKind* r = registered_kind(kind)) {
-    const TermFacts& f = facts(*r, *this);
-    const auto magnitude = [](std::int64_t v) { return static_cast<u128>(v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v)); };
-    return signed_bits_for(K * (f.max_term > 0 ? magnitude(f.max_term) : 0), K * (f.min_term < 0 ? magnitude(f.min_term) : 0));
-  }
-  switch (kind) {
-    case KernelKind::mac: return signed_bits_for(K * x_max * (w_neg - 1), K * x_max * w_neg);
-    case KernelKind::shift:
-      // K * x_max << s can exceed 128 bits for wide codes: count bits instead.
-      return bit_width128(K * x_max) + max_shift_exponent(WW) + 1;
-    case KernelKind::threshold: return signed_bits_for(K * x_max, K * x_max);
-    case KernelKind::spike: return signed_bits_for(K * (w_neg - 1), K * w_neg);
-  }
-  return 0;
+  const TermFacts& f = facts(registered_kind(kind), *this);
+  const auto magnitude = [](std::int64_t v) {
+    return static_cast<u128>(v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
+  };
+  return signed_bits_for(K * (f.max_term > 0 ? magnitude(f.max_term) : 0),
+                         K * (f.min_term < 0 ? magnitude(f.min_term) : 0));
 }
 
 std::string KernelParams::describe() const {
   const std::string suffix = (arch == KernelArch::chain ? "" : fmt::format(" arch={}", to_string(arch))) +
                              (reset == ResetStyle::async ? "" : " reset=sync") +
                              (pipeline == 0 ? "" : fmt::format(" pipeline={}", pipeline));
-  if (const RegisteredKind* r = registered_kind(kind)) {  // the widths and parameters the package has
-    const std::string xw = r->membrane ? "" : fmt::format(" XW={}", XW);
-    const std::string ww = r->ww_max == 0 ? "" : fmt::format(" WW={}", WW);
-    std::string own;
-    const OwnValues values = own_values(*this);
-    for (std::size_t i = 0; i < r->own.size(); ++i) own += fmt::format(" {}={}", r->own[i].name, values[i]);
-    return fmt::format("{} K={}{}{}{} AW={}{}", r->name, K, xw, ww, own, AW, suffix);
-  }
-  switch (kind) {
-    case KernelKind::threshold: return fmt::format("threshold K={} XW={} AW={}{}", K, XW, AW, suffix);
-    case KernelKind::spike: return fmt::format("spike K={} WW={} AW={}{}", K, WW, AW, suffix);
-    default: return fmt::format("{} K={} XW={} WW={} AW={}{}", to_string(kind), K, XW, WW, AW, suffix);
-  }
+  // The widths and parameters the package has.
+  const RegisteredKind& r = registered_kind(kind);
+  const std::string xw = r.membrane ? "" : fmt::format(" XW={}", XW);
+  const std::string ww = r.ww_max == 0 ? "" : fmt::format(" WW={}", WW);
+  std::string own;
+  const OwnValues values = own_values(*this);
+  for (std::size_t i = 0; i < r.own.size(); ++i) own += fmt::format(" {}={}", r.own[i].name, values[i]);
+  return fmt::format("{} K={}{}{}{} AW={}{}", r.name, K, xw, ww, own, AW, suffix);
 }
 
 namespace {
@@ -330,7 +314,7 @@ std::optional<std::string> validate_registered(const RegisteredKind& r, const Ke
     for (const KernelArch a : r.archs) archs += fmt::format("{}{}", archs.empty() ? "" : ", ", to_string(a));
     return fmt::format("arch {} does not exist for {}: its package has {}", to_string(p.arch), r.name, archs);
   }
-  if (p.XW < r.xw_min || p.XW > r.xw_max)
+  if (!r.membrane && (p.XW < r.xw_min || p.XW > r.xw_max))  // the membrane's inputs are spikes: no XW
     return fmt::format("XW={} is out of range for {}: its package takes XW {}..{}", p.XW, r.name, r.xw_min, r.xw_max);
   if (r.ww_max != 0 && (p.WW < r.ww_min || p.WW > r.ww_max))
     return fmt::format("WW={} is out of range for {}: its package takes WW {}..{}", p.WW, r.name, r.ww_min, r.ww_max);
@@ -352,33 +336,15 @@ std::optional<std::string> validate(const KernelParams& p) {
     return fmt::format("pipeline={} is out of range: 0 (none) or 1 (a register between the synapse datapath and the "
                        "accumulator)",
                        p.pipeline);
-  if (const RegisteredKind* r = registered_kind(p.kind)) {
-    if (auto error = validate_registered(*r, p)) return error;
-  } else if (!arch_exists(p.kind, p.arch)) {
-    return fmt::format("arch {} does not exist for {}: Booth recodes a multiplier (mac only); {} has chain, tree, csa",
-                       to_string(p.arch), to_string(p.kind), to_string(p.kind));
-  }
+  if (auto error = validate_registered(registered_kind(p.kind), p)) return error;
   if (p.K < 1 || p.K > kMaxK)
     return fmt::format("K={} is out of range: synapses per beat must be 1..{}", p.K, kMaxK);
-  if (!has_membrane(p.kind) && (p.XW < 1 || p.XW > kMaxXW))
-    return fmt::format("XW={} is out of range: activation bits must be 1..{}", p.XW, kMaxXW);
-  if (p.kind == KernelKind::threshold && p.WW > kMaxWW)  // the RTL's np_params_check refuses it too
-    return fmt::format("XW={} is out of range for threshold: its weight codes are XW + 1 = {} bits, at most {}; "
-                       "use XW <= {}",
-                       p.XW, p.WW, kMaxWW, kMaxWW - 1);
-  if (p.kind != KernelKind::threshold && !registered_kind(p.kind)) {
-    const unsigned min_ww = p.kind == KernelKind::shift ? 2 : 1;
-    if (p.WW < min_ww || p.WW > kMaxWW)
-      return fmt::format("WW={} is out of range: {} weight codes must be {}..{} bits", p.WW,
-                         to_string(p.kind), min_ww, kMaxWW);
-  }
   if (p.AW < 2 || p.AW > kMaxAW)
     return fmt::format("AW={} is out of range: the accumulator must be 2..{} bits", p.AW, kMaxAW);
   const unsigned need = p.required_accumulator_bits();
-  if (p.kind == KernelKind::shift && need > kMaxAW)
-    return fmt::format("WW={} is too wide for shift: its codes reach x << {}, which needs a {}-bit "
-                       "accumulator (at most {}); use WW <= 6",
-                       p.WW, max_shift_exponent(p.WW), need, kMaxAW);
+  if (need > kMaxAW)
+    return fmt::format("{} needs a {}-bit accumulator for one beat of {} extreme terms (at most {}); use narrower "
+                       "widths", p.describe(), need, p.K, kMaxAW);
   if (p.AW < need)
     return fmt::format("AW={} is too small: {} needs AW >= {} to hold one beat of {} extreme terms",
                        p.AW, p.describe(), need, p.K);
@@ -393,30 +359,14 @@ std::int64_t wrap_signed(std::uint64_t value, unsigned bits) {
 }
 
 std::int64_t synapse_term(const KernelParams& p, std::uint32_t x, std::uint32_t code) {
-  if (const RegisteredKind* r = registered_kind(p.kind)) return r->term(p, x, code);
-  switch (p.kind) {
-    case KernelKind::mac: return std::int64_t{x} * wrap_signed(code, p.WW);
-    case KernelKind::shift: {
-      const std::uint32_t m = code & ((1u << (p.WW - 1)) - 1);
-      if (m == 0) return 0;
-      const std::int64_t magnitude = std::int64_t{x} << (m - 1);
-      return (code >> (p.WW - 1)) & 1 ? -magnitude : magnitude;
-    }
-    case KernelKind::threshold: {
-      const std::uint32_t theta = code & ((1u << p.XW) - 1);
-      const std::int64_t excess = x > theta ? std::int64_t{x} - theta : 0;
-      return (code >> p.XW) & 1 ? -excess : excess;
-    }
-    case KernelKind::spike: return (x & 1) ? wrap_signed(code, p.WW) : 0;
-  }
-  return 0;
+  return registered_kind(p.kind).term(p, x, code);
 }
 
-const std::int64_t* registered_term_table(const KernelParams& p) {
-  const RegisteredKind* r = registered_kind(p.kind);
-  if (!r || validate(p)) return nullptr;
+const std::int64_t* term_table(const KernelParams& p) {
+  if (validate(p)) return nullptr;
   const unsigned x_bits = p.activation_bits(), code_bits = p.code_bits();
-  if (x_bits + code_bits > 16) return nullptr;
+  if (x_bits + code_bits > kMaxTableBits) return nullptr;
+  const RegisteredKind& r = registered_kind(p.kind);
   static std::mutex mutex;
   static std::map<std::tuple<KernelKind, unsigned, unsigned, unsigned, unsigned, OwnValues>, std::vector<std::int64_t>>
       tables;
@@ -425,7 +375,7 @@ const std::int64_t* registered_term_table(const KernelParams& p) {
   if (table.empty()) {  // a map keeps its elements where they are: the pointer stays valid
     std::vector<std::int64_t> terms(std::size_t{1} << (x_bits + code_bits));
     for (std::uint32_t code = 0; code < (1u << code_bits); ++code)
-      for (std::uint32_t x = 0; x < (1u << x_bits); ++x) terms[(std::size_t{code} << x_bits) | x] = r->term(p, x, code);
+      for (std::uint32_t x = 0; x < (1u << x_bits); ++x) terms[(std::size_t{code} << x_bits) | x] = r.term(p, x, code);
     table = std::move(terms);
   }
   return table.data();
@@ -451,7 +401,7 @@ SpikeUpdate spike_update(const KernelParams& p, std::int64_t v, std::int64_t acc
 }
 
 KernelGolden::KernelGolden(const KernelParams& params)
-    : params_(params), term_table_(registered_term_table(params)) {}
+    : params_(params), term_table_(term_table(params)) {}
 
 void KernelGolden::reset() {
   acc_ = 0;

@@ -52,10 +52,10 @@ std::string Layer::describe() const {
 }
 
 KernelParams Network::kernel_params(const Layer& layer, unsigned K) const {
-  // A package kind's network is built at its package's defaults (WW and its own parameters).
-  const unsigned WW = registered_kind(layer.kind)   ? default_ww(layer.kind, XW)
-                      : layer.kind == KernelKind::threshold ? 8u
-                                                            : layer.code_bits;
+  // A kind whose codes are WW bits is built with the layer's code width; any other at its package's
+  // defaults (WW and its own parameters).
+  const RegisteredKind& r = registered_kind(layer.kind);
+  const unsigned WW = r.code_is_ww ? layer.code_bits : r.default_ww;
   return KernelParams{layer.kind, K, XW, WW, AW, default_arch(layer.kind)};
 }
 
@@ -488,24 +488,18 @@ std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::ui
 
 namespace {
 
-// Wrapped sum of the synapse terms of one neuron. A built-in's zero
-// activations add nothing (x = 0 gives 0 in each of their terms), so they are
-// skipped; a package's term need not vanish there. `table`:
-// registered_term_table(p), or nullptr.
+// Wrapped sum of the synapse terms of one neuron (every synapse: a
+// package's term need not vanish at x = 0; AdderNet's -|x - w| does not).
+// `table`: term_table(p), or nullptr.
 std::int64_t neuron_sum(const KernelParams& p, const std::int64_t* table, const std::uint32_t* x,
                         const std::uint32_t* codes, unsigned n) {
   std::uint64_t sum = 0;
-  if (registered_kind(p.kind)) {  // a package's term need not vanish at x = 0 (AdderNet's -|x - w| does not)
-    if (table) {
-      const unsigned bits = p.activation_bits();  // asked once: a registered kind's is a lookup
-      for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(table[(std::size_t{codes[f]} << bits) | x[f]]);
-    } else {
-      for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
-    }
-    return wrap_signed(sum, p.AW);
+  if (table) {
+    const unsigned bits = p.activation_bits();  // asked once: it is a registry lookup
+    for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(table[(std::size_t{codes[f]} << bits) | x[f]]);
+  } else {
+    for (unsigned f = 0; f < n; ++f) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
   }
-  for (unsigned f = 0; f < n; ++f)  // every built-in term is 0 at x = 0
-    if (x[f]) sum += static_cast<std::uint64_t>(synapse_term(p, x[f], codes[f]));
   return wrap_signed(sum, p.AW);
 }
 
@@ -550,7 +544,7 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
       if (layer.type == LayerType::maxpool) act = maxpool(layer, act);
       if (!layer.computes()) continue;
       const KernelParams p = net.kernel_params(layer, 1);
-      const std::int64_t* table = registered_term_table(p);
+      const std::int64_t* table = term_table(p);
       std::vector<std::uint32_t> out(layer.out.size());
       const unsigned n = layer.fan_in();
       for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {

@@ -36,10 +36,16 @@ BeatStream::BeatStream(const KernelParams& params, std::uint64_t seed)
     : p_(params),
       code_bits_(params.code_bits()),
       activation_bits_(params.activation_bits()),
-      term_table_(registered_term_table(params)),
+      term_table_(term_table(params)),
       rng_(seed) {
   beat_.x.resize(p_.K);
   beat_.w.resize(p_.K);
+  has_edges_ = true;
+  for (unsigned i = 0; i < 4; ++i) {
+    const auto code = edge_code(p_, i >= 2, i % 2 == 1);
+    has_edges_ = has_edges_ && code.has_value();
+    edge_codes_[i] = code.value_or(0);
+  }
 }
 
 std::int64_t BeatStream::random_signed(unsigned bits) {
@@ -95,7 +101,6 @@ void BeatStream::start_group() {
 
 void BeatStream::fill_operands() {
   const std::uint32_t x_max = (1u << activation_bits_) - 1;
-  const bool threshold = p_.kind == KernelKind::threshold;
   const bool all_max = rng_.chance(1, 2);  // for spike_edges: all-one or all-zero beat
   for (unsigned k = 0; k < p_.K; ++k) {
     std::uint32_t& x = beat_.x[k];
@@ -115,9 +120,10 @@ void BeatStream::fill_operands() {
         if (rng_.chance(3, 4)) w = zero_code();
         break;
       case Scenario::theta_edges:
-        if (threshold) {
-          const std::uint32_t theta = rng_.chance(1, 2) ? 0 : x_max;
-          w = static_cast<std::uint32_t>(rng_.bits(1)) << p_.XW | theta;
+        if (has_edges_) {  // a code whose term starts or stops changing at an end of x (a threshold at 0 or max)
+          const bool high = !rng_.chance(1, 2);
+          const bool negative = rng_.bits(1) != 0;
+          w = edge_codes_[(high ? 2 : 0) + (negative ? 1 : 0)];
           const auto pick = rng_.below(3);
           x = pick == 0 ? 0 : pick == 1 ? x_max : x;
         } else {

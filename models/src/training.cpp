@@ -1106,17 +1106,9 @@ std::string_view to_string(Trainer trainer) { return name_of(kTrainerNames, trai
 std::optional<Trainer> parse_trainer(std::string_view name) { return value_of(kTrainerNames, name); }
 
 Trainer trainer_of(KernelKind kind) {
-  if (const RegisteredKind* r = registered_kind(kind)) {
-    if (const auto t = parse_trainer(r->trainer)) return *t;
-    throw Error(fmt::format("kernel kind {}: trainer '{}' unknown", r->name, r->trainer));
-  }
-  switch (kind) {  // as the built-ins' manifests say (tests/kernels/test_package.cpp checks)
-    case KernelKind::mac: return Trainer::int8_qat;
-    case KernelKind::shift: return Trainer::pow2_qat;
-    case KernelKind::threshold: return Trainer::threshold_ste;
-    case KernelKind::spike: return Trainer::snn_conversion;
-  }
-  return Trainer::int8_qat;
+  const RegisteredKind& r = registered_kind(kind);
+  if (const auto t = parse_trainer(r.trainer)) return *t;
+  throw Error(fmt::format("kernel kind {}: trainer '{}' unknown", r.name, r.trainer));
 }
 
 double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count) {

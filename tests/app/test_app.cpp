@@ -42,7 +42,7 @@ double cell(const reports::Table& t, std::size_t r, std::size_t c) { return std:
 
 TEST_CASE("kernel cost table: savings against mac on the same library, a library column for several") {
   using models::KernelKind;
-  const std::vector<app::KernelRow> one = {row("a", KernelKind::mac, 1000, 4e-3), row("a", KernelKind::threshold, 250, 1e-3)};
+  const std::vector<app::KernelRow> one = {row("a", neuroppa::models::kind_named("mac"), 1000, 4e-3), row("a", neuroppa::models::kind_named("threshold"), 250, 1e-3)};
   const reports::Table t = app::kernel_cost_table(one);
   REQUIRE(t.columns.size() == 11);
   CHECK(t.columns[0].name == "kernel");
@@ -50,8 +50,8 @@ TEST_CASE("kernel cost table: savings against mac on the same library, a library
   CHECK(cell(t, 1, 8) == doctest::Approx(4.0));   // power saving
   CHECK(cell(t, 1, 9) == doctest::Approx(4.0));   // area saving
   CHECK(cell(t, 1, 10) == doctest::Approx(4.0));  // energy per op, same beats and K
-  const std::vector<app::KernelRow> two = {row("a", KernelKind::mac, 1000, 4e-3), row("b", KernelKind::mac, 500, 1e-3),
-                                           row("b", KernelKind::shift, 250, 0.5e-3)};
+  const std::vector<app::KernelRow> two = {row("a", neuroppa::models::kind_named("mac"), 1000, 4e-3), row("b", neuroppa::models::kind_named("mac"), 500, 1e-3),
+                                           row("b", neuroppa::models::kind_named("shift"), 250, 0.5e-3)};
   const reports::Table u = app::kernel_cost_table(two);
   REQUIRE(u.columns.size() == 12);
   CHECK(u.columns[0].name == "library");

@@ -168,8 +168,8 @@ TEST_CASE("kernels --sdf: delays of the kernel's own netlist; a missing arc is n
   using namespace neuroppa;
   const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
   // The netlist `kernels --kinds threshold` builds: the kind's default arch.
-  const models::KernelParams p{models::KernelKind::threshold, 9, 8, 9, 32,
-                               models::default_arch(models::KernelKind::threshold)};
+  const models::KernelParams p{neuroppa::models::kind_named("threshold"), 9, 8, 9, 32,
+                               models::default_arch(neuroppa::models::kind_named("threshold"))};
   const sim::KernelNetlist kernel = sim::synthesize_kernel(p, lib, test::model_cache_dir());
   tech::ArcDelays delays = tech::liberty_arc_delays(kernel.netlist, lib);
   const auto full = test::write_temp_file("full.sdf", tech::write_sdf(delays, kernel.netlist));

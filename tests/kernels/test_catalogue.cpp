@@ -4,33 +4,44 @@
 
 #include <regex>
 #include <set>
+#include <vector>
 #include <string>
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 
 using namespace neuroppa;
 using models::KernelKind;
 
-TEST_CASE("catalogue: every kind once, with its RTL compiled in") {
+TEST_CASE("catalogue: every kind once, the built-ins first with their RTL compiled in") {
   std::set<KernelKind> seen;
-  for (const auto& t : kernels::catalogue()) {
+  const std::vector<kernels::KernelTraits> catalogue = kernels::catalogue();
+  for (const auto& t : catalogue) {
     CAPTURE(t.name);
     CHECK(seen.insert(t.kind).second);
     CHECK(models::to_string(t.kind) == t.name);
-    CHECK(&kernels::traits(t.kind) == &t);
+    CHECK(kernels::traits(t.kind).top == t.top);
     const std::string top = kernels::top_module(t.kind);
-    CHECK(kernels::rtl_text(t.rtl_file).find("module " + top + " ") != std::string::npos);
     const auto sources = kernels::rtl_sources(t.kind);
     REQUIRE(sources.size() >= 2);
     CHECK(sources.front().name == "np_pkg.sv");  // the package compiles first
-    CHECK(sources.back().name == t.rtl_file);
+    CHECK(sources.back().text.find("module " + top + " ") != std::string::npos);  // the top comes last
     bool has_output_stage = false;
     for (const auto& s : sources) has_output_stage |= s.name == "np_output_stage.sv";
     CHECK(has_output_stage == !models::has_membrane(t.kind));
   }
-  CHECK(seen.size() == std::size(models::kAllKernelKinds));
-  CHECK(kernels::kind_names() == "mac, shift, threshold, spike");
+  CHECK(seen.size() == models::all_kernel_kinds().size());
+  const std::vector<KernelKind> builtins = neuroppa::models::builtin_kernel_kinds();
+  REQUIRE(builtins.size() == 4);
+  const char* names[] = {"mac", "shift", "threshold", "spike"};
+  for (std::size_t i = 0; i < builtins.size(); ++i) {
+    CHECK(catalogue[i].kind == builtins[i]);  // the built-ins first, in their order
+    CHECK(catalogue[i].name == names[i]);
+    CHECK(kernels::package_of(builtins[i]).builtin);
+  }
+  CHECK(kernels::baseline_kind() == builtins[0]);
+  CHECK(kernels::kind_names().starts_with("mac, shift, threshold, spike"));
 }
 
 TEST_CASE("catalogue: the RTL package's widths equal the golden models'") {
@@ -62,7 +73,7 @@ TEST_CASE("catalogue: micro-architectures by name, in the RTL parameters and the
       "--arch tree,wallace: unknown micro-architecture 'wallace'; choose from chain, tree, csa, booth-csa or all");
   CHECK_THROWS_WITH(kernels::parse_archs("", "--arch"),
                     "--arch: give at least one micro-architecture (chain, tree, csa, booth-csa)");
-  models::KernelParams p{KernelKind::threshold, 9, 8, 9, 32};
+  models::KernelParams p{neuroppa::models::kind_named("threshold"), 9, 8, 9, 32};
   CHECK(p.describe() == "threshold K=9 XW=8 AW=32");  // chain: as before
   CHECK(kernels::rtl_parameters(p).size() == 3);       // chain is the RTL's default
   p.arch = models::KernelArch::csa;
@@ -81,15 +92,15 @@ TEST_CASE("catalogue: micro-architectures by name, in the RTL parameters and the
 
 TEST_CASE("catalogue: Booth exists for mac only; each kind has a default arch; reset styles by name") {
   using models::KernelArch;
-  const std::vector<KernelKind> all(std::begin(models::kAllKernelKinds), std::end(models::kAllKernelKinds));
+  const std::vector<KernelKind> all(std::begin(neuroppa::models::builtin_kernel_kinds()), std::end(neuroppa::models::builtin_kernel_kinds()));
   const std::vector<KernelArch> booth = {KernelArch::booth_csa};
   CHECK(kernels::arch_kind_pairs(booth, all, "--arch") ==
-        std::vector<std::pair<KernelArch, KernelKind>>{{KernelArch::booth_csa, KernelKind::mac}});
-  CHECK_THROWS_WITH(kernels::arch_kind_pairs(booth, std::vector<KernelKind>{KernelKind::threshold}, "--arch"),
+        std::vector<std::pair<KernelArch, KernelKind>>{{KernelArch::booth_csa, neuroppa::models::kind_named("mac")}});
+  CHECK_THROWS_WITH(kernels::arch_kind_pairs(booth, std::vector<KernelKind>{neuroppa::models::kind_named("threshold")}, "--arch"),
                     "--arch booth-csa: no such micro-architecture for the kernels asked for; it exists for mac");
   // "all": each kind takes the archs it has, without complaint.
   const auto every = kernels::parse_archs("all", "--arch");
-  CHECK(kernels::arch_kind_pairs(every, std::vector<KernelKind>{KernelKind::spike}, "--arch").size() == 3);
+  CHECK(kernels::arch_kind_pairs(every, std::vector<KernelKind>{neuroppa::models::kind_named("spike")}, "--arch").size() == 3);
   // No arch: each kind's default, which exists for it.
   const auto defaults = kernels::arch_kind_pairs(std::vector<KernelArch>{}, all, "--arch");
   REQUIRE(defaults.size() == 4);
@@ -98,17 +109,17 @@ TEST_CASE("catalogue: Booth exists for mac only; each kind has a default arch; r
     CHECK(models::arch_exists(kind, arch));
   }
   CHECK(kernels::default_archs().starts_with("mac "));
-  models::KernelParams p{KernelKind::shift, 9, 8, 4, 32, KernelArch::booth_csa};
+  models::KernelParams p{neuroppa::models::kind_named("shift"), 9, 8, 4, 32, KernelArch::booth_csa};
   CHECK(models::validate(p).value_or("").starts_with("arch booth-csa does not exist for shift"));
   CHECK(kernels::parse_reset("sync", "--reset") == models::ResetStyle::sync);
   CHECK_THROWS_WITH(kernels::parse_reset("both", "--reset"), "--reset both: unknown reset style; choose from async, sync");
 }
 
 TEST_CASE("catalogue: ports and parameters follow the kind") {
-  const models::KernelParams thr{KernelKind::threshold, 9, 8, 9, 32};
+  const models::KernelParams thr{neuroppa::models::kind_named("threshold"), 9, 8, 9, 32};
   const auto params = kernels::rtl_parameters(thr);
   CHECK(params == std::vector<std::pair<std::string, std::string>>{{"K", "9"}, {"XW", "8"}, {"AW", "32"}});
-  const models::KernelParams spike{KernelKind::spike, 5, 8, 6, 24};
+  const models::KernelParams spike{neuroppa::models::kind_named("spike"), 5, 8, 6, 24};
   CHECK(kernels::rtl_parameters(spike) ==
         std::vector<std::pair<std::string, std::string>>{{"K", "5"}, {"WW", "6"}, {"AW", "24"}});
   const auto width = [](const std::vector<kernels::KernelPort>& ports, const std::string& name) -> int {
@@ -128,11 +139,11 @@ TEST_CASE("catalogue: ports and parameters follow the kind") {
   CHECK(width(sp, "v_i") == 24);
   CHECK(width(sp, "spike_o") == 1);
   CHECK(width(sp, "shift_i") == -1);
-  CHECK_THROWS_AS(kernels::rtl_parameters({KernelKind::mac, 0, 8, 8, 32}), Error);
+  CHECK_THROWS_AS(kernels::rtl_parameters({neuroppa::models::kind_named("mac"), 0, 8, 8, 32}), Error);
 }
 
 TEST_CASE("catalogue: kinds as users type them") {
-  CHECK(kernels::parse_kinds("mac,spike", "--kinds") == std::vector<KernelKind>{KernelKind::mac, KernelKind::spike});
+  CHECK(kernels::parse_kinds("mac,spike", "--kinds") == std::vector<KernelKind>{neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("spike")});
   CHECK(kernels::parse_kinds("all", "--kinds").size() == 4);
   try {
     kernels::parse_kinds("mac,mult", "--kinds");

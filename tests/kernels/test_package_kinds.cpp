@@ -85,27 +85,27 @@ TEST_CASE("example packages: what models/ derives from their golden terms") {
   CHECK(models::synapse_term(a, 255, 0x80) == -127);
   CHECK(models::synapse_term(a, 0, 0) == 0);
   // np_term_bounds gives [-255, 0]: 9 terms reach -2295, which needs 13 bits.
-  CHECK(models::registered_term_range(a) == std::pair<std::int64_t, std::int64_t>{-255, 0});
+  CHECK(models::term_range(a) == std::pair<std::int64_t, std::int64_t>{-255, 0});
   CHECK(a.required_accumulator_bits() == 13);
   CHECK(models::synapse_term(a, 255, models::extreme_code(a, false)) == -255);  // w = 0
   CHECK(models::synapse_term(a, 255, models::extreme_code(a, true)) == 0);      // w = 255
   CHECK(a.describe() == "adder K=9 XW=8 WW=8 AW=32 arch=tree");
   // Hot paths look the terms up in a table asked of the golden model once: every entry is its term.
-  const std::int64_t* table = models::registered_term_table(a);
+  const std::int64_t* table = models::term_table(a);
   REQUIRE(table != nullptr);
-  CHECK(models::registered_term_table(a) == table);  // computed once
+  CHECK(models::term_table(a) == table);  // computed once
   for (std::uint32_t code = 0; code < 256; ++code)
     for (std::uint32_t x = 0; x < 256; ++x)
       if (table[(code << 8) | x] != models::synapse_term(a, x, code)) FAIL_CHECK("term table differs at x=" << x << " code=" << code);
   auto wide = a;
-  wide.XW = 9;  // 9 + 8 bits: more than 2^16 pairs, no table
-  CHECK(models::registered_term_table(wide) == nullptr);
-  CHECK(models::registered_term_table(models::KernelParams{KernelKind::mac}) == nullptr);  // built-ins compute
+  wide.XW = 11;  // 11 + 8 bits: more than 2^18 pairs, no table
+  CHECK(models::term_table(wide) == nullptr);
+  CHECK(models::term_table(models::KernelParams{neuroppa::models::kind_named("mac")}) != nullptr);  // built-ins too
 
   // ternary has no np_term_bounds: the range comes from trying every pair.
   const models::KernelParams t{ternary, 9, 8, models::default_code_bits(ternary, 8), 32};
   CHECK(t.code_bits() == 2);
-  CHECK(models::registered_term_range(t) == std::pair<std::int64_t, std::int64_t>{-255, 255});
+  CHECK(models::term_range(t) == std::pair<std::int64_t, std::int64_t>{-255, 255});
   for (const bool negative : {false, true})
     for (std::uint32_t x : {0u, 1u, 200u, 255u}) CHECK(models::synapse_term(t, x, models::zero_code(t, negative)) == 0);
   CHECK(t.describe() == "ternary K=9 XW=8 AW=32");
@@ -315,7 +315,7 @@ int64_t np_synapse_term(const np_kernel_params* p, uint32_t x, uint32_t code) {
   kernels::set_own_parameters(p, {{"S", 3}, {"B", 2}});  // B is another kind's
   CHECK(p.describe() == "ternary-shift K=9 XW=8 S=3 AW=32 arch=tree");
   CHECK(models::synapse_term(p, 100, 1) == 800);
-  CHECK(models::registered_term_range(p) == std::pair<std::int64_t, std::int64_t>{-255 * 8, 255 * 8});
+  CHECK(models::term_range(p) == std::pair<std::int64_t, std::int64_t>{-255 * 8, 255 * 8});
   const auto params = kernels::rtl_parameters(p);
   CHECK(std::find(params.begin(), params.end(), std::pair<std::string, std::string>{"S", "3"}) != params.end());
   auto out_of_range = p;
@@ -338,7 +338,7 @@ int64_t np_synapse_term(const np_kernel_params* p, uint32_t x, uint32_t code) {
     CHECK(v.kernels[0].params.describe().find(fmt::format("S={}", S)) != std::string::npos);
   }
 
-  const std::vector<KernelKind> kinds{KernelKind::mac, kind};
+  const std::vector<KernelKind> kinds{neuroppa::models::kind_named("mac"), kind};
   CHECK(kernels::parse_own_parameters("S=2", kinds, "--param") == std::vector<std::pair<std::string, unsigned>>{{"S", 2}});
   CHECK_THROWS_WITH_AS(kernels::parse_own_parameters("Q=2", kinds, "--param"),
                        "--param Q=2: no kernel asked for has a parameter Q", Error);

@@ -171,7 +171,7 @@ TEST_CASE("a package names a built-in recipe: mac as a synapse package with int8
   }
   const KernelKind package = load_kind(dir.parent_path(), "mac-int8");
   CHECK(models::trainer_of(package) == models::Trainer::int8_qat);
-  const models::Network built_in = models::train_network(small_run(KernelKind::mac), training_set(), test_set());
+  const models::Network built_in = models::train_network(small_run(neuroppa::models::kind_named("mac")), training_set(), test_set());
   const models::Network packaged = models::train_network(small_run(package), training_set(), test_set());
   // The same recipe on the same codes and the same terms: the same network, kind apart.
   REQUIRE(packaged.layers.size() == built_in.layers.size());
@@ -206,7 +206,7 @@ TEST_CASE("a membrane package: spike as a synapse package verifies, trains spike
   models::TrainOptions o = small_run(package);
   o.timesteps = 8;
   const models::Network packaged = models::train_network(o, training_set(), test_set());
-  o.kind = KernelKind::spike;
+  o.kind = neuroppa::models::kind_named("spike");
   const models::Network built_in = models::train_network(o, training_set(), test_set());
   CHECK(packaged.spiking());
   REQUIRE(packaged.layers.size() == built_in.layers.size());

@@ -32,13 +32,13 @@ TEST_CASE("wrap_signed keeps the low bits as two's complement") {
 }
 
 TEST_CASE("synapse terms of the four kinds") {
-  const auto mac = make(KernelKind::mac, 1, 8, 8, 16);
+  const auto mac = make(neuroppa::models::kind_named("mac"), 1, 8, 8, 16);
   CHECK(synapse_term(mac, 255, 0x80) == -32640);  // 255 * -128
   CHECK(synapse_term(mac, 255, 0x7f) == 32385);
   CHECK(synapse_term(mac, 3, 0xfe) == -6);
   CHECK(synapse_term(mac, 0, 0x80) == 0);
 
-  const auto shift = make(KernelKind::shift, 1, 8, 4, 32);  // {sign, m of 3 bits}
+  const auto shift = make(neuroppa::models::kind_named("shift"), 1, 8, 4, 32);  // {sign, m of 3 bits}
   CHECK(synapse_term(shift, 5, 0b0011) == 20);              // 5 << 2
   CHECK(synapse_term(shift, 5, 0b1011) == -20);
   CHECK(synapse_term(shift, 5, 0b0001) == 5);               // m = 1: x << 0
@@ -46,7 +46,7 @@ TEST_CASE("synapse terms of the four kinds") {
   CHECK(synapse_term(shift, 200, 0b0000) == 0);             // pruned
   CHECK(synapse_term(shift, 200, 0b1000) == 0);             // negative zero is still zero
 
-  const auto thr = make(KernelKind::threshold, 1, 8, 0, 16);  // {s, theta of 8 bits}
+  const auto thr = make(neuroppa::models::kind_named("threshold"), 1, 8, 0, 16);  // {s, theta of 8 bits}
   CHECK(thr.code_bits() == 9);
   CHECK(synapse_term(thr, 150, 100) == 50);
   CHECK(synapse_term(thr, 50, 100) == 0);
@@ -56,7 +56,7 @@ TEST_CASE("synapse terms of the four kinds") {
   CHECK(synapse_term(thr, 255, 0) == 255);             // theta = 0
   CHECK(synapse_term(thr, 255, 0x100) == -255);
 
-  const auto spike = make(KernelKind::spike, 1, 0, 4, 8);
+  const auto spike = make(neuroppa::models::kind_named("spike"), 1, 0, 4, 8);
   CHECK(spike.activation_bits() == 1);
   CHECK(synapse_term(spike, 1, 0b1101) == -3);
   CHECK(synapse_term(spike, 0, 0b1101) == 0);
@@ -64,7 +64,7 @@ TEST_CASE("synapse terms of the four kinds") {
 }
 
 TEST_CASE("output stage: ReLU, shift, saturation, AW-bit wrap") {
-  const auto p = make(KernelKind::mac, 1, 8, 8, 16);
+  const auto p = make(neuroppa::models::kind_named("mac"), 1, 8, 8, 16);
   CHECK(output_stage(p, 1000, 24, 2) == 255);   // 1024 >> 2 = 256 saturates
   CHECK(output_stage(p, 1000, 19, 2) == 254);   // 1019 >> 2
   CHECK(output_stage(p, 1020, 0, 2) == 255);
@@ -76,7 +76,7 @@ TEST_CASE("output stage: ReLU, shift, saturation, AW-bit wrap") {
 }
 
 TEST_CASE("spike update: reset by subtraction, exactly at vth fires") {
-  const auto p = make(KernelKind::spike, 1, 0, 8, 16);
+  const auto p = make(neuroppa::models::kind_named("spike"), 1, 0, 8, 16);
   auto u = spike_update(p, 5, 3, 2, 10);
   CHECK(u.spike);
   CHECK(u.v == 0);
@@ -92,39 +92,39 @@ TEST_CASE("spike update: reset by subtraction, exactly at vth fires") {
 }
 
 TEST_CASE("accumulator widths and parameter validation") {
-  CHECK(make(KernelKind::mac, 1, 8, 8, 0).required_accumulator_bits() == 16);
-  CHECK(make(KernelKind::mac, 9, 8, 8, 0).required_accumulator_bits() == 20);  // 9 * 32640
-  CHECK(make(KernelKind::threshold, 9, 8, 0, 0).required_accumulator_bits() == 13);  // 9 * 255
-  CHECK(make(KernelKind::spike, 25, 0, 8, 0).required_accumulator_bits() == 13);  // 25 * 128
-  CHECK(make(KernelKind::shift, 9, 8, 4, 0).required_accumulator_bits() == 19);   // 2295 << 6 = 146880
+  CHECK(make(neuroppa::models::kind_named("mac"), 1, 8, 8, 0).required_accumulator_bits() == 16);
+  CHECK(make(neuroppa::models::kind_named("mac"), 9, 8, 8, 0).required_accumulator_bits() == 20);  // 9 * 32640
+  CHECK(make(neuroppa::models::kind_named("threshold"), 9, 8, 0, 0).required_accumulator_bits() == 13);  // 9 * 255
+  CHECK(make(neuroppa::models::kind_named("spike"), 25, 0, 8, 0).required_accumulator_bits() == 13);  // 25 * 128
+  CHECK(make(neuroppa::models::kind_named("shift"), 9, 8, 4, 0).required_accumulator_bits() == 19);   // 2295 << 6 = 146880
 
-  CHECK_FALSE(validate(make(KernelKind::mac, 9, 8, 8, 20)));
-  auto e = validate(make(KernelKind::mac, 0, 8, 8, 32));
+  CHECK_FALSE(validate(make(neuroppa::models::kind_named("mac"), 9, 8, 8, 20)));
+  auto e = validate(make(neuroppa::models::kind_named("mac"), 0, 8, 8, 32));
   REQUIRE(e);
   CHECK(e->find("K=0") != std::string::npos);
-  e = validate(make(KernelKind::mac, 9, 0, 8, 32));
+  e = validate(make(neuroppa::models::kind_named("mac"), 9, 0, 8, 32));
   REQUIRE(e);
   CHECK(e->find("XW=0") != std::string::npos);
-  e = validate(make(KernelKind::mac, 9, 8, 8, 19));
+  e = validate(make(neuroppa::models::kind_named("mac"), 9, 8, 8, 19));
   REQUIRE(e);
   CHECK(e->find("AW=19") != std::string::npos);
   CHECK(e->find("AW >= 20") != std::string::npos);
-  e = validate(make(KernelKind::shift, 9, 8, 8, 64));
+  e = validate(make(neuroppa::models::kind_named("shift"), 9, 8, 8, 64));
   REQUIRE(e);
   CHECK(e->find("WW=8") != std::string::npos);
-  e = validate(make(KernelKind::mac, 9, 8, 8, 65));
+  e = validate(make(neuroppa::models::kind_named("mac"), 9, 8, 8, 65));
   REQUIRE(e);
   CHECK(e->find("AW=65") != std::string::npos);
-  CHECK(validate(make(KernelKind::mac, 9, 8, 17, 64)));
+  CHECK(validate(make(neuroppa::models::kind_named("mac"), 9, 8, 17, 64)));
   // Widths a kind does not use are not checked.
-  CHECK_FALSE(validate(make(KernelKind::threshold, 9, 8, 0, 16)));
-  CHECK_FALSE(validate(make(KernelKind::spike, 9, 0, 8, 16)));
-  CHECK(parse_kernel_kind("threshold") == KernelKind::threshold);
+  CHECK_FALSE(validate(make(neuroppa::models::kind_named("threshold"), 9, 8, 0, 16)));
+  CHECK_FALSE(validate(make(neuroppa::models::kind_named("spike"), 9, 0, 8, 16)));
+  CHECK(parse_kernel_kind("threshold") == neuroppa::models::kind_named("threshold"));
   CHECK_FALSE(parse_kernel_kind("mult"));
 }
 
 TEST_CASE("cycle model: first/last handshake, one-cycle valid pulse, idle cycles ignored") {
-  const auto p = make(KernelKind::mac, 2, 8, 8, 20);
+  const auto p = make(neuroppa::models::kind_named("mac"), 2, 8, 8, 20);
   KernelGolden g(p);
   auto out = g.step(beat(true, false, {1, 2}, {3, 4}));  // acc = 11
   CHECK_FALSE(out.valid);
@@ -148,7 +148,7 @@ TEST_CASE("cycle model: first/last handshake, one-cycle valid pulse, idle cycles
 }
 
 TEST_CASE("cycle model: spike membrane in, out") {
-  const auto p = make(KernelKind::spike, 3, 0, 8, 16);
+  const auto p = make(neuroppa::models::kind_named("spike"), 3, 0, 8, 16);
   KernelGolden g(p);
   Beat b = beat(true, true, {1, 0, 1}, {5, 100, 7});
   b.v = 20;

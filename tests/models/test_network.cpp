@@ -30,7 +30,7 @@ std::string error_of(const std::function<void()>& fn) {
 }  // namespace
 
 TEST_CASE("architecture specs lay out the layers with their shapes") {
-  const auto layers = layout(parse_arch("c8k3,p2,c16k3,p2,d10"), {1, 28, 28}, KernelKind::mac, 8);
+  const auto layers = layout(parse_arch("c8k3,p2,c16k3,p2,d10"), {1, 28, 28}, neuroppa::models::kind_named("mac"), 8);
   REQUIRE(layers.size() == 6);  // a flatten is inserted before the dense layer
   CHECK(layers[0].out == Shape{8, 26, 26});
   CHECK(layers[0].fan_in() == 9);
@@ -43,10 +43,10 @@ TEST_CASE("architecture specs lay out the layers with their shapes") {
   CHECK(layers[5].out == Shape{10, 1, 1});
   CHECK(layers[5].code_bits == 8);
 
-  const auto mixed = layout(parse_arch("c4k5s2@mac,d10"), {1, 28, 28}, KernelKind::threshold, 8);
-  CHECK(mixed[0].kind == KernelKind::mac);
+  const auto mixed = layout(parse_arch("c4k5s2@mac,d10"), {1, 28, 28}, neuroppa::models::kind_named("threshold"), 8);
+  CHECK(mixed[0].kind == neuroppa::models::kind_named("mac"));
   CHECK(mixed[0].out == Shape{4, 12, 12});
-  CHECK(mixed[2].kind == KernelKind::threshold);
+  CHECK(mixed[2].kind == neuroppa::models::kind_named("threshold"));
   CHECK(mixed[2].code_bits == 9);
 
   CHECK(error_of([] { parse_arch("d128,x3"); }).find("'x3': unknown layer type") != std::string::npos);
@@ -54,14 +54,14 @@ TEST_CASE("architecture specs lay out the layers with their shapes") {
   CHECK(error_of([] { parse_arch("c8,d10"); }).find("expected k<size>") != std::string::npos);
   CHECK(error_of([] { parse_arch("d10@mult"); }).find("unknown kind 'mult'") != std::string::npos);
   CHECK(error_of([] { parse_arch("p2@mac,d10"); }).find("only dense and conv") != std::string::npos);
-  CHECK(error_of([] { layout(parse_arch("c8k30,d10"), {1, 28, 28}, KernelKind::mac, 8); })
+  CHECK(error_of([] { layout(parse_arch("c8k30,d10"), {1, 28, 28}, neuroppa::models::kind_named("mac"), 8); })
             .find("does not fit the 1x28x28 input") != std::string::npos);
-  CHECK(error_of([] { layout(parse_arch("d10,f"), {1, 28, 28}, KernelKind::mac, 8); })
+  CHECK(error_of([] { layout(parse_arch("d10,f"), {1, 28, 28}, neuroppa::models::kind_named("mac"), 8); })
             .find("last layer must be dense or conv") != std::string::npos);
 }
 
 TEST_CASE("model files round-trip and the reference inference is unchanged") {
-  for (const KernelKind kind : kAllKernelKinds) {
+  for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(to_string(kind));
     const Network net = test::random_network(kind, "c4k3,p2,d12,d10", 7);
     const auto path = test::temp_dir("network") / fmt::format("{}.json.gz", to_string(kind));
@@ -82,7 +82,7 @@ TEST_CASE("model files round-trip and the reference inference is unchanged") {
 }
 
 TEST_CASE("malformed model files give one error naming the file and the fault") {
-  const Network net = test::random_network(KernelKind::mac, "d6,d3", 1);
+  const Network net = test::random_network(neuroppa::models::kind_named("mac"), "d6,d3", 1);
   const auto dir = test::temp_dir("bad-models");
   write_network(net, dir / "good.json");
   const nlohmann::json good = nlohmann::json::parse(read_file(dir / "good.json"));
@@ -135,7 +135,7 @@ TEST_CASE("malformed model files give one error naming the file and the fault") 
 TEST_CASE("the reference inference computes each neuron as the kernel golden model does") {
   // Any K: the accumulator wraps modulo 2^AW, so chunking the fan-in into
   // beats does not change the sum. Tight accumulators make wrapping happen.
-  for (const KernelKind kind : {KernelKind::mac, KernelKind::shift, KernelKind::threshold}) {
+  for (const KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("shift"), neuroppa::models::kind_named("threshold")}) {
     CAPTURE(to_string(kind));
     Network net = test::random_network(kind, "d5,d4", 11);
     net.AW = 20;
@@ -192,7 +192,7 @@ TEST_CASE("spiking inference: rate-coded input, reset by subtraction, counts and
   // A pixel p fires floor((128 + 16 p) / 256) times in 16 steps.
   CHECK(counts == std::vector<unsigned>{0, 4, 8, 16});
 
-  const Network net = test::random_network(KernelKind::spike, "d8,d3", 2);
+  const Network net = test::random_network(neuroppa::models::kind_named("spike"), "d8,d3", 2);
   Rng rng(9);
   std::vector<std::uint8_t> pixels(784);
   for (auto& p : pixels) p = static_cast<std::uint8_t>(rng.below(256));

@@ -24,7 +24,7 @@ TEST_CASE("Rng is deterministic per seed and covers its range") {
 }
 
 TEST_CASE("BeatStream is reproducible and well formed") {
-  const KernelParams p{KernelKind::mac, 9, 8, 8, 20};
+  const KernelParams p{neuroppa::models::kind_named("mac"), 9, 8, 8, 20};
   BeatStream s1(p, 7), s2(p, 7);
   bool in_group = false;
   for (int i = 0; i < 20000; ++i) {
@@ -67,9 +67,9 @@ static Coverage cover(const KernelParams& p, std::uint64_t cycles) {
         all_zero &= b.x[k] == 0;
         all_one &= b.x[k] == 1;
         const std::uint32_t theta = b.w[k] & ((1u << p.XW) - 1);
-        c.theta_zero += p.kind == KernelKind::threshold && theta == 0;
-        c.theta_max += p.kind == KernelKind::threshold && theta == x_max;
-        c.zero_codes += p.kind != KernelKind::threshold && synapse_term(p, 1, b.w[k]) == 0;
+        c.theta_zero += p.kind == neuroppa::models::kind_named("threshold") && theta == 0;
+        c.theta_max += p.kind == neuroppa::models::kind_named("threshold") && theta == x_max;
+        c.zero_codes += p.kind != neuroppa::models::kind_named("threshold") && synapse_term(p, 1, b.w[k]) == 0;
       }
       c.spikes_all_zero += all_zero;
       c.spikes_all_one += all_one;
@@ -80,7 +80,7 @@ static Coverage cover(const KernelParams& p, std::uint64_t cycles) {
       exact = g.accumulator();
     }
     if (!out.valid) continue;
-    if (p.kind == KernelKind::spike) {
+    if (p.kind == neuroppa::models::kind_named("spike")) {
       c.exact_vth += out.y == 1 && out.v == 0;
     } else {
       c.saturated += out.y == x_max;
@@ -92,23 +92,23 @@ static Coverage cover(const KernelParams& p, std::uint64_t cycles) {
 }
 
 TEST_CASE("BeatStream reaches the corner cases within 100,000 cycles") {
-  for (const KernelParams& p : {KernelParams{KernelKind::mac, 9, 8, 8, 20},
-                                KernelParams{KernelKind::shift, 9, 8, 4, 18},
-                                KernelParams{KernelKind::threshold, 9, 8, 0, 13}}) {
+  for (const KernelParams& p : {KernelParams{neuroppa::models::kind_named("mac"), 9, 8, 8, 20},
+                                KernelParams{neuroppa::models::kind_named("shift"), 9, 8, 4, 18},
+                                KernelParams{neuroppa::models::kind_named("threshold"), 9, 8, 0, 13}}) {
     CAPTURE(p.describe());
     const Coverage c = cover(p, 100000);
     CHECK(c.wraps > 0);
     CHECK(c.saturated > 100);
     CHECK(c.zero_outputs > 100);
     CHECK(c.mid_outputs > 100);
-    if (p.kind == KernelKind::threshold) {
+    if (p.kind == neuroppa::models::kind_named("threshold")) {
       CHECK(c.theta_zero > 1000);
       CHECK(c.theta_max > 1000);
     } else {
       CHECK(c.zero_codes > 1000);
     }
   }
-  const Coverage c = cover(KernelParams{KernelKind::spike, 9, 0, 8, 13}, 100000);
+  const Coverage c = cover(KernelParams{neuroppa::models::kind_named("spike"), 9, 0, 8, 13}, 100000);
   CHECK(c.wraps > 0);
   CHECK(c.exact_vth > 50);
   CHECK(c.spikes_all_zero > 100);

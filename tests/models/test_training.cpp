@@ -27,7 +27,7 @@ const LabelledImages& test_set() {
 }  // namespace
 
 TEST_CASE("each kind trains to a useful integer network, reproducibly") {
-  for (const KernelKind kind : kAllKernelKinds) {
+  for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(to_string(kind));
     TrainOptions o;
     o.kind = kind;
@@ -37,7 +37,7 @@ TEST_CASE("each kind trains to a useful integer network, reproducibly") {
     o.test_images = 1000;
     o.timesteps = 16;
     const Network net = train_network(o, training_set(), test_set());
-    CHECK(net.spiking() == (kind == KernelKind::spike));
+    CHECK(net.spiking() == (kind == neuroppa::models::kind_named("spike")));
     // Chance is 0.1; a 32-unit network on 4,000 images reaches about 0.7-0.8.
     const double accuracy = reference_accuracy(net, test_set(), 1000);
     CHECK(accuracy == net.training.quantised_accuracy);
@@ -56,7 +56,7 @@ TEST_CASE("each kind trains to a useful integer network, reproducibly") {
 
 TEST_CASE("shift networks prune: zero codes are pruned synapses") {
   TrainOptions o;
-  o.kind = KernelKind::shift;
+  o.kind = neuroppa::models::kind_named("shift");
   o.arch = "d16,d10";
   o.epochs = 1;
   o.train_images = 2000;
@@ -81,7 +81,7 @@ TEST_CASE("training options are checked") {
 TEST_CASE("threshold layer scales learnt (the default), fine-tuning at their nearest power of two") {
   TrainOptions o;
   o.learn_scale = false;
-  o.kind = KernelKind::threshold;
+  o.kind = neuroppa::models::kind_named("threshold");
   o.arch = "d32,d10";
   o.epochs = 1;
   o.train_images = 4000;
@@ -144,7 +144,7 @@ TEST_CASE("the sharpness estimator finds the largest eigenvalue of an exact soft
 
 TEST_CASE("--sharpness records curves without changing what training learns") {
   TrainOptions o;
-  o.kind = KernelKind::threshold;
+  o.kind = neuroppa::models::kind_named("threshold");
   o.arch = "d16,d10";
   o.epochs = 1;
   o.train_images = 1280;  // 20 steps of 64
@@ -179,7 +179,7 @@ TEST_CASE("--sharpness records curves without changing what training learns") {
 
 TEST_CASE("learning-rate schedules, optimisers and threshold options change training as they say") {
   TrainOptions o;
-  o.kind = KernelKind::threshold;
+  o.kind = neuroppa::models::kind_named("threshold");
   o.arch = "d16,d10";
   o.epochs = 1;
   o.batch = 4;

@@ -6,7 +6,7 @@ fail=0
 lint() {  # kernel, parameters...
   local top=np_$1_kernel; shift
   # The package first, then every module (shared blocks and kernels).
-  local files=("$rtl/np_pkg.sv" $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$'))
+  local files=("$rtl/np_pkg.sv" $(ls "$rtl"/np_*.sv "$rtl"/../kernels/packages/*/np_*.sv | grep -v '/np_pkg.sv$'))
   if ! out=$(verilator --lint-only -Wall --top-module "$top" "$@" "${files[@]}" 2>&1) || [ -n "$out" ]; then
     echo "lint failed: $top $*"; echo "$out"; fail=1
   else
@@ -56,7 +56,7 @@ done
 # Illegal parameters stop elaboration with a message (np_params_check).
 bad() {  # kernel, parameters...
   local top=np_$1_kernel; shift
-  if out=$(verilator --lint-only --top-module "$top" "$@" "$rtl/np_pkg.sv" $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$') 2>&1) ||
+  if out=$(verilator --lint-only --top-module "$top" "$@" "$rtl/np_pkg.sv" $(ls "$rtl"/np_*.sv "$rtl"/../kernels/packages/*/np_*.sv | grep -v '/np_pkg.sv$') 2>&1) ||
      ! grep -q "parameter .* out of range" <<<"$out"; then
     echo "illegal parameters accepted: $top $*"; echo "$out"; fail=1
   else

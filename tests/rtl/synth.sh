@@ -12,7 +12,7 @@ for arch in 0 1 2 3; do
 for kind in mac shift threshold spike; do
   [ $arch = 3 ] && [ $kind != mac ] && continue
   top=np_${kind}_kernel
-  files="$rtl/np_pkg.sv $(ls "$rtl"/np_*.sv | grep -v '/np_pkg.sv$' | tr '\n' ' ')"
+  files="$rtl/np_pkg.sv $(ls "$rtl"/np_*.sv "$rtl"/../kernels/packages/*/np_*.sv | grep -v '/np_pkg.sv$' | tr '\n' ' ')"
   log=$(yosys -p "read_verilog -sv $files; chparam -set K 9 -set ARCH $arch ${extra[$arch]} $top; synth -flatten -top $top; check -assert; select -assert-none t:\$dlatch t:\$_DLATCH_*; stat" 2>&1) || {
     echo "synthesis failed: $top"; echo "$log" | tail -20; fail=1; continue; }
   if grep -qi "warning" <<<"$log"; then

@@ -43,7 +43,7 @@ sim::DatapathConfig rtl_config(unsigned lanes, unsigned threads) {
 }  // namespace
 
 TEST_CASE("the accelerator equals the reference inference for every kind, conv, pool and dense") {
-  for (const KernelKind kind : models::kAllKernelKinds) {
+  for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));
     const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 21);
     sim::Datapath one_thread(net, rtl_config(5, 1), test::model_cache_dir());
@@ -60,14 +60,14 @@ TEST_CASE("the accelerator equals the reference inference for every kind, conv, 
 }
 
 TEST_CASE("mixed networks run each layer on the lanes of its kind") {
-  const models::Network net = test::random_network(KernelKind::threshold, "c4k3@mac,p2,d12,d10@mac", 5);
-  CHECK(net.kinds() == std::vector<KernelKind>{KernelKind::mac, KernelKind::threshold});
+  const models::Network net = test::random_network(neuroppa::models::kind_named("threshold"), "c4k3@mac,p2,d12,d10@mac", 5);
+  CHECK(net.kinds() == std::vector<KernelKind>{neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold")});
   sim::Datapath accelerator(net, rtl_config(4, 2), test::model_cache_dir());
   for (const auto& image : test_images(6, 8)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
 }
 
 TEST_CASE("cycles and memory accesses follow the output-stationary schedule") {
-  const models::Network net = test::random_network(KernelKind::mac, "d12,d10", 3);
+  const models::Network net = test::random_network(neuroppa::models::kind_named("mac"), "d12,d10", 3);
   sim::Datapath accelerator(net, rtl_config(4, 1), test::model_cache_dir());
   const auto images = test_images(2, 1);
   accelerator.run(images[1].data());
@@ -85,7 +85,7 @@ TEST_CASE("cycles and memory accesses follow the output-stationary schedule") {
 }
 
 TEST_CASE("spiking layers skip beats without spikes and count membrane traffic") {
-  const models::Network net = test::random_network(KernelKind::spike, "d12,d10", 3);
+  const models::Network net = test::random_network(neuroppa::models::kind_named("spike"), "d12,d10", 3);
   sim::Datapath accelerator(net, rtl_config(4, 1), test::model_cache_dir());
   const std::vector<std::uint8_t> black(784, 0);
   const models::Inference r = accelerator.run(black.data());
@@ -107,7 +107,7 @@ TEST_CASE("spiking layers skip beats without spikes and count membrane traffic")
 
 TEST_CASE("gate level: outputs equal the reference; energy adds up by layer and component") {
   const tech::Library library = tech::read_liberty(test::osu_library("osu018"));
-  models::Network net = test::random_network(KernelKind::spike, "d6,d4", 9);
+  models::Network net = test::random_network(neuroppa::models::kind_named("spike"), "d6,d4", 9);
   net.timesteps = 2;
   sim::DatapathConfig config;
   config.lanes = 3;

@@ -55,7 +55,7 @@ class OneBitWrongGolden : public models::KernelGolden {
 }  // namespace
 
 TEST_CASE("RTL equals golden, >= 100,000 beats per kernel over 4 parameter sets") {
-  for (KernelKind kind : models::kAllKernelKinds) {
+  for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));
     regress_all_sets(kind, 100000);
   }
@@ -65,7 +65,7 @@ TEST_CASE("every micro-architecture: RTL equals golden over the parameter sets a
   // tree and csa reduce the K terms through np_reduce: odd levels, a single
   // row left, and widths clipped at AW are the corners; chain is above.
   for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
-    for (KernelKind kind : models::kAllKernelKinds) {
+    for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
       std::vector<KernelParams> sets = test::regression_sets(kind);
       for (unsigned K : {2u, 3u}) {
         KernelParams p = sets[1];
@@ -85,7 +85,7 @@ TEST_CASE("every micro-architecture: RTL equals golden over the parameter sets a
 }
 
 static void regress_booth(unsigned WW, unsigned K) {
-  KernelParams p{KernelKind::mac, K, 8, WW, 32, models::KernelArch::booth_csa};
+  KernelParams p{neuroppa::models::kind_named("mac"), K, 8, WW, 32, models::KernelArch::booth_csa};
   p.AW = p.required_accumulator_bits();
   CAPTURE(p.describe());
   const auto r = regress(p, 8000, 5);
@@ -99,7 +99,7 @@ TEST_CASE("Booth mac: RTL equals golden for odd, even and one-bit weights, K = 1
   // a single digit of -x or 0, and the widest products sit at the sum's width.
   // Every WW and every K once here; the whole grid is the long label's.
   for (const auto& [WW, K] : {std::pair{1u, 1u}, {2u, 2u}, {5u, 3u}, {8u, 9u}, {16u, 3u}}) regress_booth(WW, K);
-  for (KernelParams p : test::regression_sets(KernelKind::mac)) {
+  for (KernelParams p : test::regression_sets(neuroppa::models::kind_named("mac"))) {
     p.arch = models::KernelArch::booth_csa;
     CAPTURE(p.describe());
     const auto r = regress(p, 25000, 3);
@@ -108,7 +108,7 @@ TEST_CASE("Booth mac: RTL equals golden for odd, even and one-bit weights, K = 1
 }
 
 TEST_CASE("pipeline and synchronous reset: RTL equals golden (the golden model adds the cycle of latency)") {
-  for (KernelKind kind : models::kAllKernelKinds)
+  for (KernelKind kind : neuroppa::models::builtin_kernel_kinds())
     for (models::KernelArch arch : {models::KernelArch::chain, models::KernelArch::csa}) {
       KernelParams p = test::regression_sets(kind)[1];
       p.arch = arch;
@@ -135,7 +135,7 @@ TEST_CASE("pipeline and synchronous reset: RTL equals golden (the golden model a
 }
 
 TEST_CASE("a golden model with one bit wrong is caught") {
-  for (KernelKind kind : models::kAllKernelKinds) {
+  for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     const KernelParams p = test::regression_sets(kind)[1];
     CAPTURE(p.describe());
     sim::KernelHarness dut(rtl_model(p), p);
@@ -151,7 +151,7 @@ TEST_CASE("a golden model with one bit wrong is caught") {
 }
 
 TEST_CASE("regression results are reproducible per seed") {
-  const KernelParams p = test::regression_sets(KernelKind::mac)[1];
+  const KernelParams p = test::regression_sets(neuroppa::models::kind_named("mac"))[1];
   const auto a = regress(p, 5000, 9);
   const auto b = regress(p, 5000, 9);
   CHECK(a.cycles == b.cycles);
@@ -166,7 +166,7 @@ TEST_SUITE("long") {
   }
 
   TEST_CASE("RTL equals golden, >= 10,000,000 beats per kernel") {
-    for (KernelKind kind : models::kAllKernelKinds) {
+    for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
       CAPTURE(models::to_string(kind));
       regress_all_sets(kind, 10000000);
     }

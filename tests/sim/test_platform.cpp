@@ -73,7 +73,7 @@ TEST_CASE("network images: every bundled model round-trips; damaged images are r
     check_same_network(sim::decode_network(bytes), net);
     CHECK(sim::table_bytes(bytes) == sim::kNetworkHeaderBytes + net.layers.size() * sim::kLayerRecordBytes);
   }
-  const models::Network net = test::random_network(KernelKind::mac, "c4k3,p2,d10", 3);
+  const models::Network net = test::random_network(neuroppa::models::kind_named("mac"), "c4k3,p2,d10", 3);
   const std::vector<std::uint8_t> good = sim::encode_network(net);
   auto bad = good;
   bad[0] ^= 1;
@@ -134,7 +134,7 @@ TEST_CASE("memory configurations: keys, units and errors") {
 
 TEST_CASE("platform with ideal memories: the datapath's cycles per layer exactly, outputs equal the reference") {
   // Three networks, one after another in this process: the platform is reused.
-  for (const KernelKind kind : {KernelKind::mac, KernelKind::threshold, KernelKind::spike}) {
+  for (const KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold"), neuroppa::models::kind_named("spike")}) {
     CAPTURE(models::to_string(kind));
     const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 8);
     constexpr std::size_t kImages = 6;
@@ -233,7 +233,7 @@ TEST_CASE("memories priced as register-file banks characterised at gate level") 
 }
 
 TEST_CASE("platform: images on independent datapaths give the same results and counts whatever the threads") {
-  for (const KernelKind kind : {KernelKind::mac, KernelKind::spike}) {
+  for (const KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("spike")}) {
     CAPTURE(models::to_string(kind));
     const models::Network net = test::random_network(kind, "c4k3,p2,d12,d10", 11);
     const sim::MemoryConfig memory = app::standard_memories(net, 4, 8);

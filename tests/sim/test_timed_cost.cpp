@@ -15,7 +15,7 @@ using namespace neuroppa;
 
 TEST_CASE("timed:0.05 lands within its own 95% interval of full timed, on all four kernels") {
   const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
-  for (models::KernelKind kind : models::kAllKernelKinds) {
+  for (models::KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));
     // Each kind's default arch at K = 9: the kernels `neuroppa kernels` builds (a cold cache pays once).
     const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32, models::default_arch(kind)};
@@ -42,7 +42,7 @@ TEST_CASE("timed:0.05 lands within its own 95% interval of full timed, on all fo
 }
 
 TEST_CASE("kernel blocks: instance paths of flattened cells name their block") {
-  const models::KernelParams tree{models::KernelKind::mac, 9, 8, 8, 32, models::KernelArch::tree};
+  const models::KernelParams tree{neuroppa::models::kind_named("mac"), 9, 8, 8, 32, models::KernelArch::tree};
   models::KernelParams chain = tree;
   chain.arch = models::KernelArch::chain;
   CHECK(sim::kernel_block("$flatten\\g_reduce.u_reduce.$abc$7761$auto$blifparse.cc:386:parse_blif$7981", tree) ==
@@ -63,7 +63,7 @@ TEST_CASE("kernel blocks: instance paths of flattened cells name their block") {
 TEST_CASE("kernel blocks: threshold and mac by block add up to the kernel, registers where they belong") {
   const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
   for (const models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::chain}) {
-    const models::KernelParams p{models::KernelKind::threshold, 9, 8, 9, 32, arch};
+    const models::KernelParams p{neuroppa::models::kind_named("threshold"), 9, 8, 9, 32, arch};
     CAPTURE(p.describe());
     sim::CostOptions options;
     options.frequency = 50e6;

@@ -88,8 +88,8 @@ struct Probe : sc_core::sc_module {
 }  // namespace
 
 TEST_CASE("a user-assembled platform: register map, interrupt, malformed jobs and a good one") {
-  const models::Network net = test::random_network(models::KernelKind::threshold, "c4k3,p2,d10", 5);
-  const models::Network other = test::random_network(models::KernelKind::threshold, "d12,d10", 5);
+  const models::Network net = test::random_network(neuroppa::models::kind_named("threshold"), "c4k3,p2,d10", 5);
+  const models::Network other = test::random_network(neuroppa::models::kind_named("threshold"), "d12,d10", 5);
   sim::DatapathConfig config;
   config.lanes = 4;
   config.K = 8;

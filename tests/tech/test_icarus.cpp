@@ -103,7 +103,7 @@ std::string timed_testbench(const Netlist& n, const models::KernelParams& p, con
 
 TEST_CASE("Icarus with the vendor cell library sees the same per-net toggles over 1,000 cycles") {
   require_tool("iverilog", "iverilog");
-  for (models::KernelKind kind : {models::KernelKind::mac, models::KernelKind::spike}) {
+  for (models::KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("spike")}) {
     CAPTURE(models::to_string(kind));
     const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
     const Library lib = read_liberty(resolve_library("osu018"));
@@ -167,7 +167,7 @@ TEST_CASE("Icarus with the vendor cell library sees the same per-net toggles ove
 TEST_CASE("timed: Icarus with the vendor cells and the same SDF counts the same transitions, glitches included") {
   require_tool("iverilog", "iverilog");
   const Library lib = read_liberty(resolve_library("osu018"));
-  for (models::KernelKind kind : {models::KernelKind::mac, models::KernelKind::threshold}) {
+  for (models::KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold")}) {
     CAPTURE(models::to_string(kind));
     const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
     const KernelNetlist kernel = synthesize_kernel(p, lib, test::model_cache_dir());

@@ -77,8 +77,8 @@ TEST_CASE("cache keys follow the content") {
   changed = s;
   changed.sources[0].text += " ";
   CHECK(cache.key(changed) != cache.key(s));
-  const auto mac = sim::kernel_rtl_spec({models::KernelKind::mac, 9, 8, 8, 32});
-  const auto mac25 = sim::kernel_rtl_spec({models::KernelKind::mac, 25, 8, 8, 32});
+  const auto mac = sim::kernel_rtl_spec({neuroppa::models::kind_named("mac"), 9, 8, 8, 32});
+  const auto mac25 = sim::kernel_rtl_spec({neuroppa::models::kind_named("mac"), 25, 8, 8, 32});
   CHECK(cache.key(mac) != cache.key(mac25));
 }
 
@@ -183,8 +183,8 @@ TEST_CASE("a build that fails says which model and where the log is") {
 }
 
 TEST_CASE("kernel specs refuse invalid parameters") {
-  CHECK_THROWS_AS(sim::kernel_rtl_spec({models::KernelKind::mac, 0, 8, 8, 32}), Error);
-  const auto spike = sim::kernel_rtl_spec({models::KernelKind::spike, 4, 0, 6, 16});
+  CHECK_THROWS_AS(sim::kernel_rtl_spec({neuroppa::models::kind_named("mac"), 0, 8, 8, 32}), Error);
+  const auto spike = sim::kernel_rtl_spec({neuroppa::models::kind_named("spike"), 4, 0, 6, 16});
   CHECK(spike.top == "np_spike_kernel");
   // The package, the shared parameter checks, register, beat stage,
   // accumulator and reduction, the membrane update, the kernel; no output stage.

@@ -45,7 +45,7 @@ Synthesised synthesised(KernelKind kind, const std::string& node) {
 
 TEST_CASE("total power within 2% of OpenSTA's report_power at one global activity") {
   for (const char* node : {"osu018", "osu035"}) {
-    for (KernelKind kind : models::kAllKernelKinds) {
+    for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
       const Synthesised s = synthesised(kind, node);
       Activity clock_only;
       clock_only.clock_nets = {s.netlist.find_port("clk_i")->bits[0]};
@@ -97,7 +97,7 @@ TEST_SUITE("shared") {
 }
 
 TEST_CASE("OpenSTA gives every kernel a critical path and f_max") {
-  for (KernelKind kind : models::kAllKernelKinds) {
+  for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     const Synthesised s = synthesised(kind, "osu018");
     const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9};
     const StaTimingReport t = opensta_timing(design, test::temp_dir("sta"));

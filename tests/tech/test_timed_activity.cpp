@@ -157,7 +157,7 @@ TEST_CASE("timed: a pulse shorter than the arc delay is swallowed, a longer one 
 }
 
 TEST_CASE("timed: settled values equal the zero-delay model on every cycle of every kernel") {
-  for (models::KernelKind kind : models::kAllKernelKinds) {
+  for (models::KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));
     const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
     const sim::KernelNetlist kernel = sim::synthesize_kernel(p, osu018(), test::model_cache_dir());

@@ -1,11 +1,8 @@
 // The kernel catalogue: one traits entry per neuron kind, from which the
 // model specs, the harness and accelerator ports, the synthesis requests and
-// the command line's choices are derived. What a kind computes is its golden
-// model (models/kernel.hpp); how it is built is its RTL (rtl/) and this entry.
-//
-// The built-in kinds' traits come from their package manifests
-// (kernels/packages/<kind>/kernel.toml, read by kernels/package.hpp); their
-// golden models are still models/kernel.cpp's.
+// the command line's choices are derived. Every kind is a kernel package
+// (kernels/package.hpp): what it computes is its golden model, how it is
+// built its RTL (the package's, around neuroppa's shared blocks in rtl/).
 #pragma once
 
 #include <span>
@@ -22,14 +19,18 @@ struct KernelTraits {
   models::KernelKind kind;
   std::string_view name;         // as users type it: "mac"
   std::string_view description;  // one line, for --help and reports
-  std::string_view rtl_file;     // in rtl/; its top module is the file's stem
+  std::string_view top;          // the kernel's top module
   bool rtl_takes_XW;             // the module has an XW parameter
   bool rtl_takes_WW;             // the module has a WW parameter (threshold: implied XW + 1)
 };
 
-// Every kind, in the order reports list them (mac, the baseline, first).
-std::span<const KernelTraits> catalogue();
+// Every registered kind, in the order reports list them (the built-ins, mac,
+// the baseline, first; then the user's packages).
+std::vector<KernelTraits> catalogue();
 const KernelTraits& traits(models::KernelKind kind);
+// The kind every saving is measured against: mac, the multiply-accumulate
+// baseline (the first built-in package).
+models::KernelKind baseline_kind();
 
 // "mac, shift, threshold, spike"
 std::string kind_names();

@@ -26,9 +26,12 @@ struct GoldenParams {
 
 class GoldenModel {
  public:
-  // `package` names the package in every message.
+  // `package` names the package in every message. `text`: the source's text
+  // where it is not a file (a built-in package's, compiled into neuroppa).
+  // An empty `cache_root` is the default model cache (set_default_cache_root,
+  // else vmodel::default_cache_dir()) at the time the model first loads.
   GoldenModel(std::string package, std::filesystem::path source, std::filesystem::path cache_root,
-              ProgressFn progress = {});
+              ProgressFn progress = {}, std::optional<std::string> text = std::nullopt);
   ~GoldenModel();
   GoldenModel(const GoldenModel&) = delete;
   GoldenModel& operator=(const GoldenModel&) = delete;
@@ -40,6 +43,8 @@ class GoldenModel {
   std::int64_t term(const GoldenParams& p, std::uint32_t x, std::uint32_t code) const;
   // What np_term_bounds says, if the model defines it.
   std::optional<std::pair<std::int64_t, std::int64_t>> bounds(const GoldenParams& p) const;
+  // What np_corner_code says of corner `which`, if the model defines it and names that one.
+  std::optional<std::uint32_t> corner_code(const GoldenParams& p, models::CornerCode which) const;
   // The shared object, once loaded.
   const std::filesystem::path& shared_object() const { return so_; }
 
@@ -49,14 +54,21 @@ class GoldenModel {
   std::string package_;
   std::filesystem::path source_, cache_root_;
   ProgressFn progress_;
+  std::optional<std::string> text_;
   mutable std::once_flag once_;
   mutable void* handle_ = nullptr;
   mutable std::filesystem::path so_;
   using TermFn = std::int64_t (*)(const void*, std::uint32_t, std::uint32_t);
   using BoundsFn = void (*)(const void*, std::int64_t*, std::int64_t*);
+  using CornerFn = int (*)(const void*, std::uint32_t, std::uint32_t*);
   mutable TermFn term_ = nullptr;
   mutable BoundsFn bounds_ = nullptr;
+  mutable CornerFn corner_ = nullptr;
 };
+
+// The model cache golden models with an empty cache root use (the command's
+// --cache-dir); until set, vmodel::default_cache_dir().
+void set_default_cache_root(const std::filesystem::path& root);
 
 // The ABI header's text (compiled in), as the golden source includes it.
 std::string_view golden_abi_header();

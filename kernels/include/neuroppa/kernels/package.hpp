@@ -65,11 +65,11 @@ struct Package {
   WidthExpression code_bits;
   RtlShape shape = RtlShape::kernel;
   std::string top;                          // the RTL's top module
-  std::vector<std::string> rtl_files;       // relative to the folder (built-ins: neuroppa's rtl/)
+  std::vector<std::string> rtl_files;       // relative to the folder
   std::vector<std::string> rtl_parameters;  // the module parameters the top takes
   std::vector<models::KernelArch> archs;
   models::KernelArch default_arch = models::KernelArch::tree;
-  std::optional<std::string> golden_source;  // user packages: the C golden model's file
+  std::optional<std::string> golden_source;  // the C or C++ golden model's file
 
   const PackageParameter* parameter(std::string_view name) const;
 };
@@ -86,6 +86,8 @@ Package read_package(const std::filesystem::path& folder);
 
 // The built-in packages, in the order reports list them (mac first).
 const std::vector<Package>& builtin_packages();
+// A file of a built-in package (kernels/packages/<package>/<file>, compiled in).
+std::string_view builtin_file_text(std::string_view package, std::string_view file);
 
 // Built-ins, then each folder of `search_path` in order: a folder holding
 // kernel.toml is a package, else each of its sub-folders that holds one is.
@@ -93,11 +95,12 @@ const std::vector<Package>& builtin_packages();
 std::vector<Package> assemble_catalogue(const std::vector<std::filesystem::path>& search_path);
 
 // Registers the packages that are not built in as kinds every command takes
-// (models::register_kind); their golden models compile when first needed,
-// into `cache_root`. A package already registered with the same hash is
-// skipped; one of the same name with other contents is an error naming both.
-// What this neuroppa cannot build yet (a whole-kernel RTL shape, a membrane
-// back end, parameters besides XW and WW) is one error naming the package.
+// (models::register_kind; the built-ins register themselves when a kind is
+// first asked for); their golden models compile when first needed, into
+// `cache_root`. A package already registered with the same hash is skipped;
+// one of the same name with other contents is an error naming both. What
+// this neuroppa cannot build (more than four parameters of its own, widths
+// its back end cannot take) is one error naming the package.
 void register_packages(const std::vector<Package>& packages, const std::filesystem::path& cache_root,
                        const ProgressFn& progress = {});
 // Compiles and loads the golden models of these kinds now, so that a fault

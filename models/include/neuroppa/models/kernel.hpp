@@ -15,20 +15,30 @@
 
 namespace neuroppa::models {
 
-// The kinds built into models/ (their golden terms below), then kinds
-// registered at run time (register_kind: kernel packages, whose golden term
-// neuroppa compiles and loads), numbered from kFirstRegisteredKind on.
-enum class KernelKind : std::uint16_t { mac, shift, threshold, spike };
-
-inline constexpr KernelKind kAllKernelKinds[] = {KernelKind::mac, KernelKind::shift,
-                                                 KernelKind::threshold, KernelKind::spike};
-inline constexpr unsigned kFirstRegisteredKind = 4;
+// A neuron kind: a handle of a kind registered at run time (register_kind).
+// Every kind is a kernel package (docs/kernel-packages.md): the built-in ones
+// (mac, shift, threshold, spike, kernels/packages/) are registered first, in
+// that order, when a kind is first asked for, then the user's. models/ knows
+// nothing of any kind but what its package registered (its widths, ranges,
+// golden term, corner codes, trainer). KernelKind{} is the first registered
+// kind: mac, the baseline.
+enum class KernelKind : std::uint16_t {};
 
 std::string_view to_string(KernelKind kind);
-// Built-in or registered.
 std::optional<KernelKind> parse_kernel_kind(std::string_view name);
-// The built-ins, then every registered kind in registration order.
+// The kind registered as `name`; std::logic_error if there is none (for names
+// the code itself gives, e.g. the baseline "mac"; a user's names go through
+// parse_kernel_kind).
+KernelKind kind_named(std::string_view name);
+// Every registered kind in registration order: the built-ins first.
 std::vector<KernelKind> all_kernel_kinds();
+// The kinds shipped with neuroppa (kernels/packages/), in their order.
+std::vector<KernelKind> builtin_kernel_kinds();
+
+// Who registers the built-in kinds: kernels/ sets it (a static initializer of
+// its catalogue) and models/ calls it once, when a kind is first asked for.
+using BuiltinKindLoader = void (*)();
+void set_builtin_kind_loader(BuiltinKindLoader loader);
 
 // How a kernel adds the K terms of a beat (its micro-architecture; every
 // arch computes the same function, so the golden models ignore it):
@@ -72,10 +82,28 @@ struct OwnParameter {
   unsigned min = 0, max = 0, default_value = 0;
 };
 
-// A kind from outside models/: a kernel package of the synapse shape, with the
-// output-stage or the membrane back end (docs/kernel-packages.md). Its term is a function the
-// package's golden model gives; what models/ needs besides (the accumulator
-// width, corner-case codes for stimulus) is derived from it.
+// Corner-case weight codes a kind's stimulus uses (ABI v3's np_corner_code):
+// the codes of the largest and most negative term at the largest activation,
+// two codes whose term is zero for every activation (the second with a sign
+// bit set where codes have one), and "edge" codes whose term starts (low) or
+// stops (high) changing at the ends of the activation range, such as a
+// threshold at 0 or at its maximum.
+enum class CornerCode : std::uint32_t {
+  most_positive = 0,
+  most_negative = 1,
+  zero = 2,
+  zero_other = 3,
+  edge_low_positive = 4,
+  edge_low_negative = 5,
+  edge_high_positive = 6,
+  edge_high_negative = 7,
+};
+
+// A kind as its kernel package describes it (docs/kernel-packages.md): a
+// synapse or whole-kernel RTL with the output-stage or the membrane back
+// end. Its term is a function the package's golden model gives; what models/
+// needs besides (the accumulator width, corner-case codes for stimulus) is
+// derived from it where the golden model does not give it.
 struct RegisteredKind {
   std::string name;
   unsigned xw_min = 1, xw_max = 16;  // the package's XW range
@@ -91,24 +119,29 @@ struct RegisteredKind {
   std::function<std::optional<std::pair<std::int64_t, std::int64_t>>(const KernelParams&)> term_bounds;
   std::vector<KernelArch> archs;  // the micro-architectures it can be built as
   KernelArch default_arch = KernelArch::tree;
+  // The golden model's corner code `which`, if it gives one (else models/
+  // derives the first four from the term and has no edge codes).
+  std::function<std::optional<std::uint32_t>(const KernelParams&, CornerCode which)> corner_code;
   std::string trainer;  // the manifest's kernel.trainer (train_network checks it)
   bool membrane = false;  // back end: the membrane (1-bit spike inputs), else the output stage
+  bool builtin = false;   // shipped with neuroppa (kernels/packages/)
+  bool code_is_ww = false;  // widths.code is "WW": a network's code width is its WW
 };
 
 // Registers a kind and returns its handle; a name already taken throws
 // std::logic_error (the catalogue refuses clashes before this).
 KernelKind register_kind(RegisteredKind kind);
-// The registered kind behind `kind`, or nullptr for a built-in.
-const RegisteredKind* registered_kind(KernelKind kind);
-// Whether `value` (read from a file) is a built-in or a registered kind.
+// The registered kind behind `kind`; std::logic_error if it is not one.
+const RegisteredKind& registered_kind(KernelKind kind);
+// Whether `value` (read from a file) is a registered kind.
 bool is_kernel_kind(std::uint32_t value);
 // The own parameters in force: each set one, else its package's default (0
-// past the package's count, and for a built-in).
+// past the package's count).
 OwnValues own_values(const KernelParams& params);
 
-// A registered kind's least and greatest term for these parameters (from the
-// golden model's bounds, or by trying every activation and code).
-std::pair<std::int64_t, std::int64_t> registered_term_range(const KernelParams& params);
+// A kind's least and greatest term for these parameters (from the golden
+// model's bounds, or by trying every activation and code).
+std::pair<std::int64_t, std::int64_t> term_range(const KernelParams& params);
 
 // Width of the output-shift operand of the mac/shift/threshold output stage.
 inline constexpr unsigned kShiftBits = 6;
@@ -119,7 +152,7 @@ inline constexpr unsigned kMaxAW = 64;
 inline constexpr unsigned kMaxPipeline = 1;
 
 struct KernelParams {
-  KernelKind kind = KernelKind::mac;
+  KernelKind kind{};  // mac unless set
   unsigned K = 9;    // synapses per beat
   unsigned XW = 8;   // activation bits (unused by spike: its inputs are 1-bit spikes)
   unsigned WW = 8;   // weight-code bits (unused by threshold: its code is 1 + XW bits)
@@ -134,9 +167,9 @@ struct KernelParams {
   // package's default (own_values gives what is in force).
   std::array<std::optional<unsigned>, kMaxOwnParameters> own{};
 
-  // Bits of one activation as the kernel sees it: XW, or 1 for spike.
+  // Bits of one activation as the kernel sees it: XW, or 1 with the membrane back end.
   unsigned activation_bits() const;
-  // Bits of one synapse's weight code: WW, or XW + 1 for threshold.
+  // Bits of one synapse's weight code (its package's widths.code: WW, or XW + 1 for threshold).
   unsigned code_bits() const;
   // Accumulator bits needed to hold K terms of either sign without wrapping.
   unsigned required_accumulator_bits() const;
@@ -148,13 +181,12 @@ struct KernelParams {
   bool operator==(const KernelParams&) const = default;
 };
 
-// Default weight-code width of a kind when the user gives none: 8-bit
-// integers for mac and spike, 4-bit {sign, 3-bit exponent} codes for shift
-// (a WW-bit shift code reaches x << (2^(WW-1) - 2), so WW = 8 would need a
-// 134-bit accumulator), and the implied XW + 1 for threshold.
+// Weight-code bits of a kind at its package's default WW (e.g. 8-bit integers
+// for mac and spike, 4-bit {sign, 3-bit exponent} codes for shift, XW + 1 for
+// threshold).
 unsigned default_code_bits(KernelKind kind, unsigned XW);
-// The WW a kind is built with unless told: a package's default WW (0 if it
-// has none), a built-in's default code width (its codes are WW bits).
+// The WW a kind is built with unless told: its package's default WW (0 if it
+// has none).
 unsigned default_ww(KernelKind kind, unsigned XW);
 
 // Whether a kind keeps a membrane potential (v in, v out, spike out: the
@@ -168,6 +200,8 @@ bool has_membrane(KernelKind kind);
 // where the code has one).
 std::uint32_t extreme_code(const KernelParams& params, bool positive);
 std::uint32_t zero_code(const KernelParams& params, bool negative);
+// An edge code (CornerCode::edge_*) if the kind's golden model gives one.
+std::optional<std::uint32_t> edge_code(const KernelParams& params, bool high, bool negative);
 
 // nullopt if the parameters are valid, else one line naming the parameter.
 std::optional<std::string> validate(const KernelParams& params);
@@ -179,12 +213,12 @@ std::int64_t wrap_signed(std::uint64_t value, unsigned bits);
 // activation_bits(), code a weight code of code_bits().
 std::int64_t synapse_term(const KernelParams& params, std::uint32_t x, std::uint32_t code);
 
-// A registered kind's term for every activation and code, indexed
-// (code << activation_bits()) | x, when there are at most 2^16 pairs: asked of
+// A kind's term for every activation and code, indexed
+// (code << activation_bits()) | x, when there are at most 2^18 pairs: asked of
 // the golden model once per kind and parameters, then a lookup instead of a
-// call into it (the golden term is a pure function, ABI v1). nullptr for a
-// built-in kind, wider operands or invalid parameters.
-const std::int64_t* registered_term_table(const KernelParams& params);
+// call into it (the golden term is a pure function). nullptr for wider
+// operands or invalid parameters.
+const std::int64_t* term_table(const KernelParams& params);
 
 // mac/shift/threshold output stage: saturate_XW(max(0, acc + bias) >> shift),
 // with acc + bias wrapped at AW bits and shift >= AW giving 0.

@@ -34,7 +34,7 @@ std::string_view to_string(LayerType type);
 
 struct Layer {
   LayerType type = LayerType::dense;
-  KernelKind kind = KernelKind::mac;  // compute layers only
+  KernelKind kind{};  // mac unless set  // compute layers only
   Shape in, out;
   unsigned kernel = 0;  // conv: kernel height = width; maxpool: window = stride
   unsigned stride = 1;  // conv

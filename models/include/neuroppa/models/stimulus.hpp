@@ -18,7 +18,7 @@ enum class Scenario {
   extreme,       // activations 0 or max, weights at their most negative/positive
   wrap,          // long same-sign extreme groups: the accumulator wraps at AW bits
   zero_codes,    // zero weight codes (pruned synapses), negative zero for shift
-  theta_edges,   // threshold: theta = 0 and theta = max; others: as extreme
+  theta_edges,   // the edge codes where the golden model gives them (threshold: theta = 0 and max); else as extreme
   spike_edges,   // all-zero and all-one spike beats
   boundary,      // last beat puts acc + bias (or v) exactly on an edge: 0, saturation,
                  // the AW-bit wrap point, the shift's rounding step, v == vth
@@ -48,7 +48,10 @@ class BeatStream {
   KernelParams p_;
   unsigned code_bits_;                  // p_.code_bits(), asked once (a package's is a call)
   unsigned activation_bits_;            // p_.activation_bits(), likewise
-  const std::int64_t* term_table_;      // registered_term_table(p_): a package's terms by lookup
+  const std::int64_t* term_table_;      // term_table(p_): the terms by lookup
+  // The golden model's edge codes (low +, low -, high +, high -), if it gives all four.
+  std::array<std::uint32_t, 4> edge_codes_{};
+  bool has_edges_ = false;
   // models::extreme_code and zero_code, asked once each (a package's come from its golden terms).
   std::array<std::optional<std::uint32_t>, 2> extreme_codes_, zero_codes_;
   Rng rng_;

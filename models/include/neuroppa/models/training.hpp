@@ -78,7 +78,7 @@ struct CurvePoint {
 };
 
 struct TrainOptions {
-  KernelKind kind = KernelKind::mac;
+  KernelKind kind{};  // mac unless set
   std::string arch = "d128,d10";
   unsigned epochs = 4;
   std::uint64_t seed = 1;

@@ -1,4 +1,4 @@
-#include "synapse_contract.hpp"
+#include "rtl_contract.hpp"
 
 #include <fmt/format.h>
 
@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kContractFormat = "neuroppa synapse contract 1";
+constexpr std::string_view kKernelContractFormat = "neuroppa kernel contract 1";
 // TW for the check: not a width a module would hard-code, so that a term_o
 // not declared [TW-1:0] shows.
 constexpr unsigned kCheckTW = 21;
@@ -39,9 +40,21 @@ struct Port {
   std::size_t bits = 0;
 };
 
-}  // namespace
+// The top module of yosys's JSON netlist.
+const nlohmann::json& top_module(const nlohmann::json& netlist, const std::string& where, const std::string& top) {
+  for (const auto& [name, m] : netlist.at("modules").items())
+    if (m.contains("attributes") && m["attributes"].contains("top")) return m;
+  throw Error(fmt::format("{}: yosys elaborated no top module {}", where, top));
+}
 
-void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
+std::map<std::string, Port> ports_of(const nlohmann::json& module) {
+  std::map<std::string, Port> ports;
+  for (const auto& [name, port] : module.at("ports").items())
+    ports[name] = {port.at("direction").get<std::string>(), port.at("bits").size()};
+  return ports;
+}
+
+void check_synapse_contract(const PackageKind& u, const fs::path& cache_root) {
   const Package& p = u.package;
   const fs::path folder(p.origin);
   const std::string where = fmt::format("kernel package {} ({})", p.name, (folder / p.rtl_files.front()).string());
@@ -65,14 +78,8 @@ void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
       throw Error(fmt::format("{}: the synapse module does not elaborate: {} (yosys log: {})", where,
                               first_error(ctx.log), ctx.log.string()));
     const nlohmann::json netlist = nlohmann::json::parse(base::read_file(ctx.dir / "ports.json"));
-    const nlohmann::json* module = nullptr;
-    for (const auto& [name, m] : netlist.at("modules").items())
-      if (m.contains("attributes") && m["attributes"].contains("top")) module = &m;
-    if (!module) throw Error(fmt::format("{}: yosys elaborated no top module {}", where, p.top));
-
-    std::map<std::string, Port> ports;
-    for (const auto& [name, port] : module->at("ports").items())
-      ports[name] = {port.at("direction").get<std::string>(), port.at("bits").size()};
+    const nlohmann::json* module = &top_module(netlist, where, p.top);
+    std::map<std::string, Port> ports = ports_of(*module);
     const std::string contract = fmt::format(
         "the contract is input x_i [{}:0], input code_i [CW-1:0], output term_o [TW-1:0] (docs/kernel-packages.md, "
         "\"The synapse module\")",
@@ -104,6 +111,62 @@ void check_synapse_contract(const UserKind& u, const fs::path& cache_root) {
                                 where, p.top, type, name));
     }
   });
+}
+
+void check_kernel_contract(const PackageKind& u, const fs::path& cache_root) {
+  const Package& p = u.package;
+  const std::string where = fmt::format("kernel package {} ({})", p.name,
+                                        (fs::path(p.origin) / p.rtl_files.front()).string());
+  const PackageParameter* xw = p.parameter("XW");
+  const PackageParameter* ww = p.parameter("WW");
+  models::KernelParams params{u.kind, 3, xw ? xw->default_value : 8, ww ? ww->default_value : 0};
+  params.arch = p.default_arch;
+  params.AW = std::max(2u, params.required_accumulator_bits());
+  const std::vector<RtlSource> sources = rtl_sources(u.kind);
+  std::string script = "read_verilog -sv";
+  for (const RtlSource& s : sources) script += " " + s.name;
+  script += "\nchparam";
+  for (const auto& [name, value] : rtl_parameters(params)) script += fmt::format(" -set {} {}", name, value);
+  script += fmt::format(" {}\nhierarchy -check -top {}\nproc\nwrite_json ports.json\n", u.top, u.top);
+
+  base::Sha256 h;
+  h.update(kKernelContractFormat).update(base::tool_version("yosys", "yosys", "-V")).update(p.hash).update(script);
+  for (const RtlSource& s : sources) h.update(s.name).update(s.text);
+  base::ContentStore(cache_root).get_or_build("contract", h.hex(), [&](const base::ContentStore::BuildContext& ctx) {
+    for (const RtlSource& s : sources) base::write_file(ctx.dir / s.name, s.text);
+    base::write_file(ctx.dir / "contract.ys", script);
+    if (base::run_logged({"yosys", "-q", "-s", "contract.ys"}, ctx.log, ctx.dir) != 0)
+      throw Error(fmt::format("{}: the kernel {} does not elaborate with neuroppa's shared blocks ({}): {} (yosys "
+                              "log: {})",
+                              where, u.top, params.describe(), first_error(ctx.log), ctx.log.string()));
+    const nlohmann::json netlist = nlohmann::json::parse(base::read_file(ctx.dir / "ports.json"));
+    std::map<std::string, Port> ports = ports_of(top_module(netlist, where, u.top));
+    const std::string contract = fmt::format(
+        "a whole kernel with the {} back end has the ports of docs/kernel-packages.md, \"The whole-kernel contract\"",
+        to_string(p.backend));
+    for (const KernelPort& want : kernels::ports(params)) {
+      const auto it = ports.find(want.name);
+      const std::string direction = want.output ? "output" : "input";
+      if (it == ports.end()) throw Error(fmt::format("{}: module {} has no port {}; {}", where, u.top, want.name, contract));
+      if (it->second.direction != direction)
+        throw Error(fmt::format("{}: port {} of {} is an {}, not an {}; {}", where, want.name, u.top,
+                                it->second.direction, direction, contract));
+      if (it->second.bits != want.width)
+        throw Error(fmt::format("{}: port {} of {} is {} bits where {} asks {}; {}", where, want.name, u.top,
+                                it->second.bits, params.describe(), want.width, contract));
+      ports.erase(it);
+    }
+    if (!ports.empty())
+      throw Error(fmt::format("{}: module {} has a port the contract does not know ({}); {}", where, u.top,
+                              ports.begin()->first, contract));
+  });
+}
+
+}  // namespace
+
+void check_rtl_contract(const PackageKind& u, const fs::path& cache_root) {
+  if (u.package.shape == RtlShape::synapse) check_synapse_contract(u, cache_root);
+  else check_kernel_contract(u, cache_root);
 }
 
 }  // namespace neuroppa::kernels

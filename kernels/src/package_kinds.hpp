@@ -1,5 +1,5 @@
-// Kernel packages registered as kinds (register_packages): what the catalogue
-// needs of each beyond models::RegisteredKind. Internal to kernels/.
+// Kernel packages registered as kinds (the built-ins, then register_packages):
+// what the catalogue needs of each beyond models::RegisteredKind. Internal to kernels/.
 #pragma once
 
 #include <memory>
@@ -11,20 +11,20 @@
 
 namespace neuroppa::kernels {
 
-struct UserKind {
+struct PackageKind {
   Package package;
   models::KernelKind kind{};
   std::shared_ptr<GoldenModel> golden;
-  std::string top;  // the generated kernel module, np_<name>_kernel
+  std::string top;  // the kernel's top: a whole kernel's own, or the one built around a synapse, np_<name>_kernel
   std::filesystem::path cache_root;  // where its golden model and contract check are cached
   KernelTraits traits{};  // its strings point into `package` and `top`
 };
 
-// The registered package behind `kind`, or nullptr (a built-in).
-const UserKind* user_kind(models::KernelKind kind);
+// The package behind a registered kind.
+const PackageKind& package_kind(models::KernelKind kind);
 
 // The kernel neuroppa builds around a synapse package: rtl/synapse/np_synapse_kernel.sv
 // with the module named `u.top` and the synapse instance naming the package's top.
-std::string synapse_kernel_text(const UserKind& u);
+std::string synapse_kernel_text(const PackageKind& u);
 
 }  // namespace neuroppa::kernels

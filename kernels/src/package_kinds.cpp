@@ -1,6 +1,6 @@
-#include "user_kinds.hpp"
+#include "package_kinds.hpp"
 
-#include "synapse_contract.hpp"
+#include "rtl_contract.hpp"
 
 #include <fmt/format.h>
 
@@ -23,8 +23,8 @@ std::mutex& registry_mutex() {
   return m;
 }
 // Written at start, read after; a deque keeps the entries where they are.
-std::deque<UserKind>& user_kinds() {
-  static std::deque<UserKind> kinds;
+std::deque<PackageKind>& package_kinds() {
+  static std::deque<PackageKind> kinds;
   return kinds;
 }
 
@@ -64,10 +64,10 @@ std::vector<std::string> own_names(const Package& p) {
   return names;
 }
 
-// What this neuroppa can build of a package: the synapse shape, the output
-// stage, activations of XW bits, parameters XW and WW, and a golden model.
+// What this neuroppa can build of a package: the synapse or the whole-kernel
+// shape, the output stage (activations of XW bits) or the membrane (1-bit
+// spikes), at most kMaxOwnParameters of its own, and a golden model.
 void check_supported(const Package& p) {
-  if (p.shape != RtlShape::synapse) unsupported(p, "rtl.shape \"kernel\" (a whole kernel of your own)");
   if (own_names(p).size() > models::kMaxOwnParameters)
     unsupported(p, fmt::format("more than {} parameters besides XW and WW", models::kMaxOwnParameters));
   if (p.backend == Backend::membrane) {  // spikes in: one bit per synapse
@@ -84,7 +84,7 @@ void check_supported(const Package& p) {
                                                 "needs its golden model", p.name, (fs::path(p.origin) / "kernel.toml").string()));
 }
 
-models::RegisteredKind registered(const UserKind& u) {
+models::RegisteredKind registered(const PackageKind& u) {
   const Package& p = u.package;
   const PackageParameter* xw = p.parameter("XW");
   const PackageParameter* ww = p.parameter("WW");
@@ -113,79 +113,106 @@ models::RegisteredKind registered(const UserKind& u) {
   r.term_bounds = [golden, params](const models::KernelParams& k) { return golden->bounds(params(k)); };
   r.archs = p.archs;
   r.default_arch = p.default_arch;
+  r.corner_code = [golden, params](const models::KernelParams& k, models::CornerCode which) {
+    return golden->corner_code(params(k), which);
+  };
   r.trainer = p.trainer;
   r.membrane = p.backend == Backend::membrane;
+  r.builtin = p.builtin;
+  r.code_is_ww = p.code_bits.text == "WW";
   return r;
 }
 
 }  // namespace
 
-const UserKind* user_kind(models::KernelKind kind) {
-  if (!models::registered_kind(kind)) return nullptr;
+const PackageKind& package_kind(models::KernelKind kind) {
+  (void)models::registered_kind(kind);  // the built-ins registered, and `kind` one of the registered
   const std::lock_guard lock(registry_mutex());
-  for (const UserKind& u : user_kinds())
-    if (u.kind == kind) return &u;
-  return nullptr;
+  for (const PackageKind& u : package_kinds())
+    if (u.kind == kind) return u;
+  throw std::logic_error("a registered kernel kind without its package");
 }
 
-void register_packages(const std::vector<Package>& packages, const fs::path& cache_root, const ProgressFn& progress) {
-  const std::lock_guard lock(registry_mutex());
-  for (const Package& p : packages) {
-    if (p.builtin) continue;
-    const auto same = std::find_if(user_kinds().begin(), user_kinds().end(),
-                                   [&](const UserKind& u) { return u.package.name == p.name; });
-    if (same != user_kinds().end()) {
-      if (same->package.hash == p.hash) continue;
-      throw Error(fmt::format("two kernel packages named '{}': {} and {}; rename one (kernel.name)", p.name,
-                              same->package.origin, p.origin));
-    }
-    check_supported(p);
-    UserKind& u = user_kinds().emplace_back();
-    u.package = p;
-    u.golden = std::make_shared<GoldenModel>(p.name, fs::path(p.origin) / *p.golden_source, cache_root, progress);
-    u.cache_root = cache_root;
+namespace {
+
+// Registers one package (the caller holds registry_mutex): its golden model
+// compiles into `cache_root` when first needed (a built-in's from the text
+// compiled into neuroppa, into the command's model cache).
+void register_package(const Package& p, const fs::path& cache_root, const ProgressFn& progress) {
+  const auto same = std::find_if(package_kinds().begin(), package_kinds().end(),
+                                 [&](const PackageKind& u) { return u.package.name == p.name; });
+  if (same != package_kinds().end()) {
+    if (same->package.hash == p.hash) return;
+    throw Error(fmt::format("two kernel packages named '{}': {} and {}; rename one (kernel.name)", p.name,
+                            same->package.origin, p.origin));
+  }
+  check_supported(p);
+  PackageKind& u = package_kinds().emplace_back();
+  u.package = p;
+  const fs::path source = fs::path(p.origin) / *p.golden_source;
+  u.golden = p.builtin ? std::make_shared<GoldenModel>(p.name, source, fs::path(), progress,
+                                                       std::string(builtin_file_text(p.name, *p.golden_source)))
+                       : std::make_shared<GoldenModel>(p.name, source, cache_root, progress);
+  u.cache_root = cache_root;
+  if (p.shape == RtlShape::kernel) {
+    u.top = p.top;
+  } else {  // the kernel neuroppa builds around the synapse
     std::string id = p.name;
     std::replace(id.begin(), id.end(), '-', '_');
     u.top = "np_" + id + "_kernel";
-    u.kind = models::register_kind(registered(u));
-    const auto takes = [&](std::string_view name) {
-      return std::find(p.rtl_parameters.begin(), p.rtl_parameters.end(), name) != p.rtl_parameters.end();
-    };
-    u.traits = KernelTraits{u.kind, u.package.name, u.package.description, u.top, takes("XW"), takes("WW")};
   }
+  u.kind = models::register_kind(registered(u));
+  const auto takes = [&](std::string_view name) {
+    return std::find(p.rtl_parameters.begin(), p.rtl_parameters.end(), name) != p.rtl_parameters.end();
+  };
+  u.traits = KernelTraits{u.kind, u.package.name, u.package.description, u.top, takes("XW"), takes("WW")};
+}
+
+// The loader models/ calls when a kind is first asked for.
+void register_builtin_kinds() {
+  const std::lock_guard lock(registry_mutex());
+  for (const Package& p : builtin_packages()) register_package(p, fs::path(), {});
+}
+
+// Set before main: any program linking the catalogue has the built-in kinds.
+const bool builtin_loader_set = (models::set_builtin_kind_loader(&register_builtin_kinds), true);
+
+}  // namespace
+
+void register_packages(const std::vector<Package>& packages, const fs::path& cache_root, const ProgressFn& progress) {
+  (void)models::all_kernel_kinds();  // the built-ins first
+  const std::lock_guard lock(registry_mutex());
+  for (const Package& p : packages)
+    if (!p.builtin) register_package(p, cache_root, progress);
 }
 
 void prepare_kinds(std::span<const models::KernelKind> kinds) {
   for (const models::KernelKind kind : kinds) {
-    const UserKind* u = user_kind(kind);
-    if (!u) continue;
-    u->golden->load();
-    check_synapse_contract(*u, u->cache_root);
+    const PackageKind& u = package_kind(kind);
+    u.golden->load();
+    // A built-in's ports are neuroppa's own (tests/rtl lints and synthesises them, the catalogue test
+    // checks them); a user's are checked against the contract before anything is built.
+    if (u.package.builtin) continue;
+    check_rtl_contract(u, u.cache_root);
     // A layer's last beat is padded with x = 0 and code 0 (and the reference
     // inference has no such synapses), so that pair must add nothing.
-    const PackageParameter* ww = u->package.parameter("WW");
-    const PackageParameter* xw = u->package.parameter("XW");
+    const PackageParameter* ww = u.package.parameter("WW");
+    const PackageParameter* xw = u.package.parameter("XW");
     const models::KernelParams params{kind, 1, xw ? xw->default_value : 8, ww ? ww->default_value : 0};
     if (const std::int64_t t = models::synapse_term(params, 0, 0); t != 0)
       throw Error(fmt::format("kernel package {} ({}): its golden term at x = 0, code 0 is {}; it must be 0, since "
                               "neuroppa pads a layer's last beat with x = 0 and code 0 (docs/kernel-packages.md)",
-                              u->package.name, (fs::path(u->package.origin) / *u->package.golden_source).string(), t));
+                              u.package.name, (fs::path(u.package.origin) / *u.package.golden_source).string(), t));
   }
 }
 
-const Package& package_of(models::KernelKind kind) {
-  if (const UserKind* u = user_kind(kind)) return u->package;
-  for (const Package& p : builtin_packages())
-    if (p.name == models::to_string(kind)) return p;
-  throw std::logic_error("kernel kind without a package");
-}
+const Package& package_of(models::KernelKind kind) { return package_kind(kind).package; }
 
 void set_own_parameters(models::KernelParams& params, const std::vector<std::pair<std::string, unsigned>>& values) {
-  const models::RegisteredKind* r = models::registered_kind(params.kind);
-  if (!r) return;
+  const models::RegisteredKind& r = models::registered_kind(params.kind);
   for (const auto& [name, value] : values)
-    for (std::size_t i = 0; i < r->own.size(); ++i)
-      if (r->own[i].name == name) params.own[i] = value;
+    for (std::size_t i = 0; i < r.own.size(); ++i)
+      if (r.own[i].name == name) params.own[i] = value;
 }
 
 std::vector<std::pair<std::string, unsigned>> parse_own_parameters(std::string_view text,
@@ -200,8 +227,8 @@ std::vector<std::pair<std::string, unsigned>> parse_own_parameters(std::string_v
         !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
       throw Error(fmt::format("{} '{}': give NAME=VALUE, a whole number, e.g. B=4", option, item));
     const bool known = std::any_of(kinds.begin(), kinds.end(), [&](models::KernelKind kind) {
-      const models::RegisteredKind* r = models::registered_kind(kind);
-      return r && std::any_of(r->own.begin(), r->own.end(), [&](const auto& q) { return q.name == name; });
+      const models::RegisteredKind& r = models::registered_kind(kind);
+      return std::any_of(r.own.begin(), r.own.end(), [&](const auto& q) { return q.name == name; });
     });
     if (!known) throw Error(fmt::format("{} {}: no kernel asked for has a parameter {}", option, item, name));
     out.emplace_back(name, static_cast<unsigned>(std::stoul(value)));
@@ -221,7 +248,7 @@ std::string packages_note(std::span<const models::KernelKind> kinds) {
   return text.empty() ? text : "Kernel packages: " + text + ".";
 }
 
-std::string synapse_kernel_text(const UserKind& u) {
+std::string synapse_kernel_text(const PackageKind& u) {
   const bool membrane = u.package.backend == Backend::membrane;
   const std::string_view name = membrane ? "np_synapse_membrane_kernel" : "np_synapse_kernel";
   std::string text(rtl_text(std::string(name) + ".sv"));
