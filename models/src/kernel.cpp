@@ -36,19 +36,18 @@ thread_local bool loading_builtins = false;
 // The registry with the built-in kinds in it: the first ask runs the loader
 // kernels/ set (which registers them through register_kind, on this thread).
 Registry& registry() {
-  if (!loading_builtins) {
+  // Not before the loader is set (a static initializer elsewhere may ask first): the first ask after it loads.
+  if (const BuiltinKindLoader load = builtin_loader.load(); load && !loading_builtins) {
     static std::once_flag once;
-    std::call_once(once, [] {
-      if (const BuiltinKindLoader load = builtin_loader.load()) {
-        loading_builtins = true;
-        try {
-          load();
-        } catch (...) {
-          loading_builtins = false;
-          throw;
-        }
+    std::call_once(once, [load] {
+      loading_builtins = true;
+      try {
+        load();
+      } catch (...) {
         loading_builtins = false;
+        throw;
       }
+      loading_builtins = false;
     });
   }
   return raw_registry();

@@ -92,7 +92,7 @@ TEST_CASE("catalogue: micro-architectures by name, in the RTL parameters and the
 
 TEST_CASE("catalogue: Booth exists for mac only; each kind has a default arch; reset styles by name") {
   using models::KernelArch;
-  const std::vector<KernelKind> all(std::begin(neuroppa::models::builtin_kernel_kinds()), std::end(neuroppa::models::builtin_kernel_kinds()));
+  const std::vector<KernelKind> all = neuroppa::models::builtin_kernel_kinds();
   const std::vector<KernelArch> booth = {KernelArch::booth_csa};
   CHECK(kernels::arch_kind_pairs(booth, all, "--arch") ==
         std::vector<std::pair<KernelArch, KernelKind>>{{KernelArch::booth_csa, neuroppa::models::kind_named("mac")}});

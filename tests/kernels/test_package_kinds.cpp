@@ -182,17 +182,81 @@ TEST_CASE("golden sources that cannot be used: one error naming the package") {
     replace(g, "return NP_KERNEL_ABI_VERSION;", "return 7;");
   }));
   CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("adder-future")}),
-                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI versions 1 to 2"), Error);
+                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI versions 1 to 3"), Error);
 }
 
-TEST_CASE("a package neuroppa cannot build yet is refused by name, not ignored") {
-  const fs::path dir = adder_copy("adder-whole", [](std::string&) {});
-  std::string manifest = base::read_file(dir / "kernel.toml");
-  replace(manifest, "shape = \"synapse\"", "shape = \"kernel\"");
+namespace {
+
+// A user's whole-kernel package: the built-in mac's files (kernels/packages/mac) as a package of
+// its own, module np_mac_kernel renamed `top`, its RTL text edited by `edit`.
+fs::path whole_mac_copy(const std::string& name, const std::string& top,
+                        const std::function<void(std::string&)>& edit = [](std::string&) {}) {
+  const fs::path dir = test::temp_dir("whole-" + name) / name;
+  fs::create_directories(dir);
+  const fs::path mac = test::source_dir() / "kernels" / "packages" / "mac";
+  std::string manifest = base::read_file(mac / "kernel.toml");
+  replace(manifest, "name = \"mac\"", "name = \"" + name + "\"");
+  replace(manifest, "top = \"np_mac_kernel\"", "top = \"" + top + "\"");
+  replace(manifest, "files = [\"np_mac_kernel.sv\"]", "files = [\"" + top + ".sv\"]");
   base::write_file(dir / "kernel.toml", manifest);
-  const std::string expected = "kernel package adder-whole (" + (dir / "kernel.toml").string() +
-                               "): rtl.shape \"kernel\" (a whole kernel of your own) is not supported yet";
-  CHECK_THROWS_WITH_AS(load(dir), doctest::Contains(expected.c_str()), Error);
+  std::string rtl = base::read_file(mac / "np_mac_kernel.sv");
+  replace(rtl, "module np_mac_kernel #(", "module " + top + " #(");
+  edit(rtl);
+  base::write_file(dir / (top + ".sv"), rtl);
+  fs::copy_file(mac / "golden.c", dir / "golden.c");
+  load(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("a whole kernel of a user's (shape = kernel): every arch equals its golden model at RTL") {
+  whole_mac_copy("mac-whole", "mw_kernel");
+  const KernelKind kind = *models::parse_kernel_kind("mac-whole");
+  CHECK_FALSE(kernels::package_of(kind).builtin);
+  CHECK(kernels::top_module(kind) == "mw_kernel");
+  const auto sources = kernels::rtl_sources(kind);
+  CHECK(sources.back().name == "pkg_mw_kernel.sv");  // after neuroppa's shared blocks, named apart from them
+  CHECK(kernels::rtl_parameters(models::KernelParams{kind, 9, 8, 8, 32, KernelArch::csa}) ==
+        std::vector<std::pair<std::string, std::string>>{{"K", "9"}, {"XW", "8"}, {"WW", "8"}, {"AW", "32"}, {"ARCH", "2"}});
+  const app::VerifyResult r = verify(kind, {KernelArch::chain, KernelArch::tree, KernelArch::csa, KernelArch::booth_csa},
+                                     false, 20000);
+  REQUIRE(r.kernels.size() == 4);
+  for (const auto& k : r.kernels) {
+    CAPTURE(k.params.describe());
+    CHECK(k.result.mismatches == 0);
+    CHECK(k.result.outputs > 1000);
+  }
+}
+
+TEST_CASE("a whole kernel that breaks the port contract: one error naming the package, the file and the port") {
+  struct Case {
+    std::string name, from, to, fault;
+  };
+  const std::vector<Case> cases = {
+      {"w-port-name", "input  logic [np_pkg::ShiftW-1:0] shift_i,", "input  logic [np_pkg::ShiftW-1:0] sh_i,",
+       "module w_port_name has no port shift_i"},
+      {"w-width", "input  logic [K*XW-1:0] x_i,", "input  logic [K*XW:0] x_i,",
+       "port x_i of w_width is 25 bits where mac-w-width"},
+      {"w-syntax", "logic          capture;", "logic          capture",
+       "does not elaborate with neuroppa's shared blocks"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    std::string top = c.name;
+    std::replace(top.begin(), top.end(), '-', '_');
+    const fs::path dir = whole_mac_copy("mac-" + c.name, top, [&](std::string& rtl) { replace(rtl, c.from, c.to); });
+    try {
+      kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("mac-" + c.name)});
+      FAIL("no error");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      CAPTURE(what);
+      CHECK(what.find("kernel package mac-" + c.name + " (" + (dir / (top + ".sv")).string() + "): ") == 0);
+      CHECK(what.find(c.fault) != std::string::npos);
+      CHECK(what.find('\n') == std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("the command line takes a package kind: verify --kernel-path") {
