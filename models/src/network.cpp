@@ -12,6 +12,18 @@
 #include "neuroppa/base/file.hpp"
 
 namespace neuroppa::models {
+
+namespace {
+
+// "mac, shift, threshold, spike" (and the packages registered, unless `builtin_only`).
+std::string kind_list(bool builtin_only = false) {
+  std::string out;
+  for (const KernelKind k : builtin_only ? builtin_kernel_kinds() : all_kernel_kinds())
+    out += fmt::format("{}{}", out.empty() ? "" : ", ", to_string(k));
+  return out;
+}
+
+}  // namespace
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -170,7 +182,7 @@ std::vector<LayerSpec> parse_arch(const std::string& spec) {
     layer.type = LayerType::dense;
     if (const auto at = item.find('@'); at != std::string::npos) {
       layer.kind = parse_kernel_kind(item.substr(at + 1));
-      if (!layer.kind) throw bad("unknown kind '" + item.substr(at + 1) + "' (mac, shift, threshold, spike)");
+      if (!layer.kind) throw bad("unknown kind '" + item.substr(at + 1) + "' (" + kind_list() + ")");
       item.resize(at);
     }
     std::size_t pos = 1;
@@ -370,9 +382,9 @@ Layer read_layer(const Reader& r, const json& j) {
   const std::string kind = r.get<std::string>(j, "kind");
   const auto parsed = parse_kernel_kind(kind);
   if (!parsed)
-    throw Error(fmt::format("{}: unknown kind \"{}\": not built in (mac, shift, threshold, spike) and no kernel package "
-                            "of that name is on the kernel path (--kernel-path DIR or NEUROPPA_KERNEL_PATH)",
-                            r.where, kind));
+    throw Error(fmt::format("{}: unknown kind \"{}\": not built in ({}) and no kernel package of that name is on the "
+                            "kernel path (--kernel-path DIR or NEUROPPA_KERNEL_PATH)",
+                            r.where, kind, kind_list(true)));
   layer.kind = *parsed;
   layer.code_bits = r.count(j, "code_bits", kMaxWW + 1);
   if (has_membrane(layer.kind)) layer.vth = r.integer<std::int64_t>(j, "vth");
