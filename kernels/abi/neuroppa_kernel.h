@@ -59,6 +59,34 @@ enum np_corner {
 };
 int np_corner_code(const np_kernel_params* p, uint32_t which, uint32_t* code);
 
+/* Optional (version 3), whole kernels only (rtl.shape = "kernel"): the
+ * kernel's own cycle-level model, for designs whose behaviour is not the
+ * term reduced, accumulated with wrap-around and handed to the back end (a
+ * saturating accumulator, state of its own). Define all three or none. With
+ * them, verify checks the RTL cycle by cycle against np_kernel_step (without
+ * pipeline latency: neuroppa adds PIPELINE's cycle itself); np_synapse_term
+ * still gives the accumulator width, the stimulus's corner codes and the
+ * terms networks are built from. */
+typedef struct np_beat {
+  uint32_t valid, first, last; /* the handshake, 0 or 1 */
+  uint32_t shift;              /* output-stage back end: shift_i */
+  const uint32_t* x;           /* K activations, activation_bits each */
+  const uint32_t* w;           /* K weight codes, code_bits each */
+  int64_t bias;                /* bias_i, AW-bit two's complement */
+  int64_t v, vth;              /* membrane back end: v_i and vth_i */
+} np_beat;
+typedef struct np_outputs {
+  uint32_t valid; /* valid_o after this clock edge */
+  uint32_t y;     /* y_o, or the membrane's spike_o */
+  int64_t v;      /* the membrane's v_o (AW-bit two's complement); else 0 */
+} np_outputs;
+/* 64-bit words of state the kernel keeps (its registers). */
+uint32_t np_kernel_state_words(const np_kernel_params* p);
+/* The state after rst_ni. */
+void np_kernel_reset(const np_kernel_params* p, uint64_t* state);
+/* One rising clock edge: the registers' new values from `beat`, and the outputs they show. */
+void np_kernel_step(const np_kernel_params* p, uint64_t* state, const np_beat* beat, np_outputs* out);
+
 #ifdef __cplusplus
 }
 #endif

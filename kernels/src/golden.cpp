@@ -50,6 +50,18 @@ struct AbiParams {  // np_kernel_params of neuroppa_kernel.h
   std::uint32_t own_count;
   std::uint32_t own[models::kMaxOwnParameters];
 };
+// np_beat and np_outputs as the ABI lays them out.
+struct AbiBeat {
+  std::uint32_t valid, first, last, shift;
+  const std::uint32_t* x;
+  const std::uint32_t* w;
+  std::int64_t bias, v, vth;
+};
+struct AbiOutputs {
+  std::uint32_t valid, y;
+  std::int64_t v;
+};
+
 AbiParams abi(const GoldenParams& p) {
   AbiParams a{p.K, p.XW, p.WW, p.AW, p.activation_bits, p.code_bits, p.own_count, {}};
   std::copy(p.own.begin(), p.own.end(), a.own);
@@ -117,6 +129,14 @@ void GoldenModel::compile_and_open() const {
   term_ = reinterpret_cast<TermFn>(dlsym(handle_, "np_synapse_term"));
   bounds_ = reinterpret_cast<BoundsFn>(dlsym(handle_, "np_term_bounds"));
   corner_ = reinterpret_cast<CornerFn>(dlsym(handle_, "np_corner_code"));
+  state_words_ = reinterpret_cast<StateWordsFn>(dlsym(handle_, "np_kernel_state_words"));
+  reset_ = reinterpret_cast<ResetFn>(dlsym(handle_, "np_kernel_reset"));
+  step_ = reinterpret_cast<StepFn>(dlsym(handle_, "np_kernel_step"));
+  const int step_functions = (state_words_ != nullptr) + (reset_ != nullptr) + (step_ != nullptr);
+  if (step_functions != 0 && step_functions != 3)
+    throw Error(fmt::format("{} defines {} of np_kernel_state_words, np_kernel_reset and np_kernel_step; a kernel's own "
+                            "step needs all three (docs/kernel-packages.md, \"The golden model\")",
+                            where, step_functions));
   for (const auto& [fn, name] : {std::pair{reinterpret_cast<void*>(version), "np_kernel_abi_version"},
                                  std::pair{reinterpret_cast<void*>(term_), "np_synapse_term"}})
     if (!fn)
@@ -145,6 +165,52 @@ std::optional<std::pair<std::int64_t, std::int64_t>> GoldenModel::bounds(const G
   if (lo > hi)
     throw Error(fmt::format("kernel package {}: np_term_bounds gives min {} above max {}", package_, lo, hi));
   return std::pair{lo, hi};
+}
+
+namespace {
+
+// A kernel's own cycle-level model through np_kernel_step: its state words, reset and stepped.
+class AbiStepper : public models::KernelStepper {
+ public:
+  AbiStepper(const AbiParams& params, GoldenModel::ResetFn reset, GoldenModel::StepFn step, std::uint32_t words)
+      : params_(params), reset_(reset), step_(step), state_(words) {
+    reset_fn();
+  }
+  void reset() override { reset_fn(); }
+  models::KernelOutputs step(const models::Beat& b) override {
+    const AbiBeat in{b.valid, b.first, b.last, b.shift, b.x.data(), b.w.data(), b.bias, b.v, b.vth};
+    AbiOutputs out{0, 0, 0};
+    step_(&params_, state_.data(), &in, &out);
+    return {out.valid != 0, out.y, out.v};
+  }
+
+ private:
+  void reset_fn() {
+    std::fill(state_.begin(), state_.end(), 0);
+    reset_(&params_, state_.data());
+  }
+  AbiParams params_;
+  GoldenModel::ResetFn reset_;
+  GoldenModel::StepFn step_;
+  std::vector<std::uint64_t> state_;
+};
+
+}  // namespace
+
+bool GoldenModel::has_step() const {
+  load();
+  return step_ != nullptr;
+}
+
+std::unique_ptr<models::KernelStepper> GoldenModel::stepper(const GoldenParams& p) const {
+  load();
+  if (!step_) throw std::logic_error("GoldenModel::stepper without np_kernel_step");
+  const AbiParams a = abi(p);
+  const std::uint32_t words = state_words_(&a);
+  if (words > (1u << 20))
+    throw Error(fmt::format("kernel package {}: np_kernel_state_words gives {} words, more than a kernel keeps (at most "
+                            "{})", package_, words, 1u << 20));
+  return std::make_unique<AbiStepper>(a, reset_, step_, words);
 }
 
 std::optional<std::uint32_t> GoldenModel::corner_code(const GoldenParams& p, models::CornerCode which) const {

@@ -116,6 +116,10 @@ models::RegisteredKind registered(const PackageKind& u) {
   r.corner_code = [golden, params](const models::KernelParams& k, models::CornerCode which) {
     return golden->corner_code(params(k), which);
   };
+  if (p.shape == RtlShape::kernel)  // a whole kernel may model its own cycles (np_kernel_step)
+    r.stepper = [golden, params](const models::KernelParams& k) -> std::unique_ptr<models::KernelStepper> {
+      return golden->has_step() ? golden->stepper(params(k)) : nullptr;
+    };
   r.trainer = p.trainer;
   r.membrane = p.backend == Backend::membrane;
   r.builtin = p.builtin;
@@ -190,6 +194,11 @@ void prepare_kinds(std::span<const models::KernelKind> kinds) {
   for (const models::KernelKind kind : kinds) {
     const PackageKind& u = package_kind(kind);
     u.golden->load();
+    if (u.package.shape == RtlShape::synapse && u.golden->has_step())
+      throw Error(fmt::format("kernel package {} ({}): its golden model defines np_kernel_step, which is for whole "
+                              "kernels (rtl.shape = \"kernel\"); a synapse package's kernel is neuroppa's, modelled "
+                              "by its term",
+                              u.package.name, (fs::path(u.package.origin) / *u.package.golden_source).string()));
     // A built-in's ports are neuroppa's own (tests/rtl lints and synthesises them, the catalogue test
     // checks them); a user's are checked against the contract before anything is built.
     if (u.package.builtin) continue;

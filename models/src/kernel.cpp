@@ -400,12 +400,15 @@ SpikeUpdate spike_update(const KernelParams& p, std::int64_t v, std::int64_t acc
 }
 
 KernelGolden::KernelGolden(const KernelParams& params)
-    : params_(params), term_table_(term_table(params)) {}
+    : params_(params), term_table_(term_table(params)) {
+  if (const RegisteredKind& r = registered_kind(params.kind); r.stepper) stepper_ = r.stepper(params);
+}
 
 void KernelGolden::reset() {
   acc_ = 0;
   out_ = {};
   delayed_ = {};
+  if (stepper_) stepper_->reset();
 }
 
 std::int64_t KernelGolden::beat_sum(std::span<const std::uint32_t> x,
@@ -432,6 +435,7 @@ const KernelOutputs& KernelGolden::step(const Beat& beat) {
 }
 
 const KernelOutputs& KernelGolden::update(const Beat& beat) {
+  if (stepper_) return out_ = stepper_->step(beat);
   const bool fire_output = beat.valid && beat.last;
   out_.valid = fire_output;
   if (!beat.valid) return out_;

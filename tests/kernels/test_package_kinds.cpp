@@ -16,6 +16,10 @@
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
+#include "neuroppa/models/stimulus.hpp"
+#include "neuroppa/sim/kernel_models.hpp"
+#include "neuroppa/sim/kernel_regression.hpp"
+#include "neuroppa/vmodel/model_build.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -190,7 +194,8 @@ namespace {
 // A user's whole-kernel package: the built-in mac's files (kernels/packages/mac) as a package of
 // its own, module np_mac_kernel renamed `top`, its RTL text edited by `edit`.
 fs::path whole_mac_copy(const std::string& name, const std::string& top,
-                        const std::function<void(std::string&)>& edit = [](std::string&) {}) {
+                        const std::function<void(std::string&)>& edit = [](std::string&) {},
+                        const std::string& golden_append = "") {
   const fs::path dir = test::temp_dir("whole-" + name) / name;
   fs::create_directories(dir);
   const fs::path mac = test::source_dir() / "kernels" / "packages" / "mac";
@@ -203,9 +208,78 @@ fs::path whole_mac_copy(const std::string& name, const std::string& top,
   replace(rtl, "module np_mac_kernel #(", "module " + top + " #(");
   edit(rtl);
   base::write_file(dir / (top + ".sv"), rtl);
-  fs::copy_file(mac / "golden.c", dir / "golden.c");
+  base::write_file(dir / "golden.c", base::read_file(mac / "golden.c") + golden_append);
   load(dir);
   return dir;
+}
+
+// mac with a saturating accumulator: the sum clamps at the AW-bit range instead of wrapping.
+const std::string kSaturatingAccumulator = R"(
+module sat_accumulator #(
+  parameter int unsigned AW = 32,
+  parameter int unsigned SYNC_RESET = 0
+) (
+  input  logic          clk_i,
+  input  logic          rst_ni,
+  input  logic          valid_i,
+  input  logic          first_i,
+  input  logic          last_i,
+  input  logic [AW-1:0] beat_sum_i,
+  output logic [AW-1:0] acc_o,
+  output logic          capture_o,
+  output logic          valid_o
+);
+  logic [AW-1:0] acc_q, start;
+  logic [AW:0]   wide;
+  logic          valid_q;
+  assign start = first_i ? '0 : acc_q;
+  assign wide = {start[AW-1], start} + {beat_sum_i[AW-1], beat_sum_i};
+  assign acc_o = (wide[AW] != wide[AW-1]) ? (wide[AW] ? {1'b1, {(AW-1){1'b0}}} : {1'b0, {(AW-1){1'b1}}})
+                                          : wide[AW-1:0];
+  assign capture_o = valid_i && last_i;
+  np_register #(.W(AW), .SYNC_RESET(SYNC_RESET)) u_acc_q (.clk_i, .rst_ni, .en_i(valid_i), .d_i(acc_o), .q_o(acc_q));
+  np_register #(.W(1), .SYNC_RESET(SYNC_RESET)) u_valid_q (.clk_i, .rst_ni, .en_i(1'b1), .d_i(capture_o), .q_o(valid_q));
+  assign valid_o = valid_q;
+endmodule
+)";
+
+// Its golden step in C: state {acc, valid, y}, the sum wrapped at AW, then added with saturation.
+const std::string kSaturatingStep = R"(
+static int64_t wrap_bits(uint64_t v, uint32_t bits) {
+  if (bits >= 64) return (int64_t)v;
+  const uint64_t sign = (uint64_t)1 << (bits - 1), low = v & ((sign << 1) - 1);
+  return (int64_t)((low ^ sign) - sign);
+}
+uint32_t np_kernel_state_words(const np_kernel_params* p) { (void)p; return 3; }
+void np_kernel_reset(const np_kernel_params* p, uint64_t* s) { (void)p; s[0] = s[1] = s[2] = 0; }
+void np_kernel_step(const np_kernel_params* p, uint64_t* s, const np_beat* b, np_outputs* out) {
+  const int fire = b->valid && b->last;
+  if (b->valid) {
+    uint64_t sum = 0;
+    for (uint32_t k = 0; k < p->K; ++k) sum += (uint64_t)np_synapse_term(p, b->x[k], b->w[k]);
+    const int64_t start = b->first ? 0 : (int64_t)s[0], max = (int64_t)(((uint64_t)1 << (p->AW - 1)) - 1);
+    __int128 acc = (__int128)start + wrap_bits(sum, p->AW);
+    if (acc > max) acc = max;
+    if (acc < -max - 1) acc = -max - 1;
+    s[0] = (uint64_t)(int64_t)acc;
+    if (fire) {
+      const int64_t biased = wrap_bits((uint64_t)(int64_t)acc + (uint64_t)b->bias, p->AW);
+      const uint64_t y_max = ((uint64_t)1 << p->XW) - 1;
+      uint64_t y = (biased < 0 || b->shift >= p->AW) ? 0 : (uint64_t)biased >> b->shift;
+      s[2] = y > y_max ? y_max : y;
+    }
+  }
+  s[1] = (uint64_t)fire;
+  out->valid = (uint32_t)s[1];
+  out->y = (uint32_t)s[2];
+  out->v = 0;
+}
+)";
+
+void use_saturating_accumulator(std::string& rtl) {
+  replace(rtl, "np_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (",
+          "sat_accumulator #(.AW(AW), .SYNC_RESET(SYNC_RESET)) u_acc (");
+  rtl += kSaturatingAccumulator;
 }
 
 }  // namespace
@@ -227,6 +301,49 @@ TEST_CASE("a whole kernel of a user's (shape = kernel): every arch equals its go
     CHECK(k.result.mismatches == 0);
     CHECK(k.result.outputs > 1000);
   }
+}
+
+TEST_CASE("a whole kernel with state of its own: its golden np_kernel_step is what verify checks") {
+  // mac with a saturating accumulator, its step in C: every arch, with the pipeline register too.
+  whole_mac_copy("mac-sat", "mac_sat_kernel", use_saturating_accumulator, kSaturatingStep);
+  const KernelKind sat = *models::parse_kernel_kind("mac-sat");
+  const app::VerifyResult r = verify(sat, {KernelArch::chain, KernelArch::tree, KernelArch::booth_csa}, false, 20000);
+  REQUIRE(r.kernels.size() == 3);
+  for (const auto& k : r.kernels) {
+    CAPTURE(k.params.describe());
+    CHECK(k.result.mismatches == 0);
+    CHECK(k.result.outputs > 1000);
+  }
+  models::KernelParams pipelined{sat, 9, 8, 8, 32, KernelArch::tree};
+  pipelined.pipeline = 1;
+  pipelined.AW = pipelined.required_accumulator_bits();  // a tight accumulator saturates often
+  {
+    models::KernelGolden golden(pipelined);
+    sim::KernelHarness dut(vmodel::ModelCache(test::model_cache_dir()).load(sim::kernel_rtl_spec(pipelined)), pipelined);
+    models::BeatStream stream(pipelined, 3);
+    const auto result = sim::run_regression(dut, golden, stream, 20000);
+    CHECK(result.mismatches == 0);
+  }
+  // The same RTL judged by the term alone (a golden model without the step) disagrees: the step is
+  // what models the saturation.
+  whole_mac_copy("mac-sat-term", "mac_sat_term_kernel", use_saturating_accumulator);
+  models::KernelParams tight{*models::parse_kernel_kind("mac-sat-term"), 9, 8, 8, 32, KernelArch::tree};
+  tight.AW = tight.required_accumulator_bits();
+  models::KernelGolden term_only(tight);
+  sim::KernelHarness dut(vmodel::ModelCache(test::model_cache_dir()).load(sim::kernel_rtl_spec(tight)), tight);
+  models::BeatStream stream(tight, 3);
+  CHECK(sim::run_regression(dut, term_only, stream, 20000).mismatches > 0);
+}
+
+TEST_CASE("a kernel step that is half there, or in a synapse package: one error naming the package") {
+  whole_mac_copy("mac-half-step", "mac_half_step_kernel", [](std::string&) {},
+                 "\nvoid np_kernel_step(const np_kernel_params* p, uint64_t* s, const np_beat* b, np_outputs* o) {\n"
+                 "  (void)p; (void)s; (void)b; o->valid = 0; o->y = 0; o->v = 0;\n}\n");
+  CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("mac-half-step")}),
+                       doctest::Contains("defines 1 of np_kernel_state_words, np_kernel_reset and np_kernel_step"), Error);
+  load(adder_copy("adder-step", [](std::string& g) { g += kSaturatingStep; }));
+  CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("adder-step")}),
+                       doctest::Contains("its golden model defines np_kernel_step, which is for whole kernels"), Error);
 }
 
 TEST_CASE("a whole kernel that breaks the port contract: one error naming the package, the file and the port") {

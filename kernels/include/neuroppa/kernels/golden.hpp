@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -45,6 +46,14 @@ class GoldenModel {
   std::optional<std::pair<std::int64_t, std::int64_t>> bounds(const GoldenParams& p) const;
   // What np_corner_code says of corner `which`, if the model defines it and names that one.
   std::optional<std::uint32_t> corner_code(const GoldenParams& p, models::CornerCode which) const;
+  // np_kernel_state_words, np_kernel_reset and np_kernel_step as loaded.
+  using StateWordsFn = std::uint32_t (*)(const void*);
+  using ResetFn = void (*)(const void*, std::uint64_t*);
+  using StepFn = void (*)(const void*, std::uint64_t*, const void*, void*);
+  // Whether the model defines its own cycle-level step (np_kernel_step and its two companions).
+  bool has_step() const;
+  // A stepper over np_kernel_step for these parameters (has_step() must hold).
+  std::unique_ptr<models::KernelStepper> stepper(const GoldenParams& p) const;
   // The shared object, once loaded.
   const std::filesystem::path& shared_object() const { return so_; }
 
@@ -64,6 +73,9 @@ class GoldenModel {
   mutable TermFn term_ = nullptr;
   mutable BoundsFn bounds_ = nullptr;
   mutable CornerFn corner_ = nullptr;
+  mutable StateWordsFn state_words_ = nullptr;
+  mutable ResetFn reset_ = nullptr;
+  mutable StepFn step_ = nullptr;
 };
 
 // The model cache golden models with an empty cache root use (the command's

@@ -99,6 +99,18 @@ enum class CornerCode : std::uint32_t {
   edge_high_negative = 7,
 };
 
+struct Beat;
+struct KernelOutputs;
+
+// A kind's own cycle-level model (a whole-kernel package's np_kernel_step):
+// its registers and one clock edge, without pipeline latency.
+class KernelStepper {
+ public:
+  virtual ~KernelStepper() = default;
+  virtual void reset() = 0;
+  virtual KernelOutputs step(const Beat& beat) = 0;
+};
+
 // A kind as its kernel package describes it (docs/kernel-packages.md): a
 // synapse or whole-kernel RTL with the output-stage or the membrane back
 // end. Its term is a function the package's golden model gives; what models/
@@ -122,6 +134,9 @@ struct RegisteredKind {
   // The golden model's corner code `which`, if it gives one (else models/
   // derives the first four from the term and has no edge codes).
   std::function<std::optional<std::uint32_t>(const KernelParams&, CornerCode which)> corner_code;
+  // The kind's own cycle-level model for these parameters, or nullptr: the
+  // term reduced, accumulated (wrapping) and handed to the back end.
+  std::function<std::unique_ptr<KernelStepper>(const KernelParams&)> stepper;
   std::string trainer;  // the manifest's kernel.trainer (train_network checks it)
   bool membrane = false;  // back end: the membrane (1-bit spike inputs), else the output stage
   bool builtin = false;   // shipped with neuroppa (kernels/packages/)
@@ -276,7 +291,8 @@ class KernelGolden {
   const KernelOutputs& update(const Beat& beat);  // one edge, without pipeline latency
 
   KernelParams params_;
-  const std::int64_t* term_table_ = nullptr;  // registered kinds: registered_term_table
+  const std::int64_t* term_table_ = nullptr;  // term_table(params_)
+  std::unique_ptr<KernelStepper> stepper_;    // the kind's own model, if it has one
   std::int64_t acc_ = 0;
   KernelOutputs out_;      // the registers after this edge, without pipeline latency
   KernelOutputs delayed_;  // with params.pipeline: the outputs as the pipelined kernel shows them
