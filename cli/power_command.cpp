@@ -40,6 +40,9 @@ Runner add_power_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--top", r.top, "Top module")->required();
   cmd->add_option("--vcd", o->vcd, "Value-change dump (plain or .gz)");
   cmd->add_option("--saif", o->saif, "SAIF file (plain or .gz)");
+  cmd->add_option("--spef", r.spef,
+                  "Extracted parasitics (SPEF, plain or .gz): each annotated net's wire capacitance joins its load "
+                  "(switching and internal power, slews) in place of the library's wire load");
   cmd->add_option("--scope", r.scope,
                   "Instance path of the design in the file, e.g. tb/dut (default: the scope naming the most nets)");
   cmd->add_option("--clock", r.clock, "Clock port")->capture_default_str();

@@ -1,6 +1,8 @@
 #include "neuroppa/app/power.hpp"
+#include "neuroppa/tech/spef.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
@@ -46,6 +48,18 @@ reports::Table cell_table(const tech::PowerReport& r) {
   return t;
 }
 
+// What the SPEF added: nets annotated, wire capacitance, its share of the nets' load.
+std::string wires_note(const tech::Parasitics& p, const tech::Netlist& netlist, const tech::Library& library,
+                       const tech::PowerOptions& options) {
+  double load = 0;
+  for (const double c : tech::net_loads(netlist, library, options.wire_load, options.opensta_2019_compatible, &p))
+    load += c;
+  return fmt::format("Wires: {} annotates {} of {} nets with {:.6g} pF of wire capacitance ({:.1f}% of the nets' load, "
+                     "pins included; coupling counted as grounded), in place of the library's wire load on those nets. "
+                     "The recorded activity is zero-delay unless the simulator that wrote it modelled delays.",
+                     p.path.string(), p.nets, netlist.net_count(), p.total * 1e12, load > 0 ? 100 * p.total / load : 0);
+}
+
 }  // namespace
 
 PowerResult price_activity(const PowerRequest& o, const Context& context) {
@@ -56,6 +70,9 @@ PowerResult price_activity(const PowerRequest& o, const Context& context) {
   const tech::Netlist netlist = tech::read_yosys_json(json, o.top, library);
   if (!netlist.find_port(o.clock))
     throw Error(fmt::format("--clock {}: {} has no such port", o.clock, o.top));
+  // Parasitics first: a SPEF of another design is refused before the activity is read.
+  const std::optional<tech::Parasitics> parasitics =
+      o.spef.empty() ? std::nullopt : std::optional(tech::read_spef(o.spef, netlist));
   const tech::ActivityFile file = o.vcd.empty() ? tech::read_saif(o.saif) : tech::read_vcd(o.vcd);
 
   const std::string scope = tech::choose_scope(netlist, file, o.scope);
@@ -75,6 +92,7 @@ PowerResult price_activity(const PowerRequest& o, const Context& context) {
   options.frequency = 1 / period;
   options.opensta_2019_compatible = o.opensta_compatible;
   options.input_nets = o.input_nets;
+  if (parasitics) options.parasitics = &*parasitics;
   const tech::PowerReport report = tech::estimate_power(netlist, library, activity, options);
 
   reports::Table table = power_table(report, o.input_nets && !o.opensta_compatible);
@@ -88,8 +106,10 @@ PowerResult price_activity(const PowerRequest& o, const Context& context) {
       fmt::format("Library {} at {} V; {} cells, {:.6g} µm²{}. Rules: {}.", library.name, library.nominal_voltage,
                   netlist.instances.size(), tech::area_of(netlist).total, physical_only_note(netlist),
                   o.opensta_compatible ? "as Debian OpenSTA 2019 prices activity" : "neuroppa's (see README)"),
-      "Switching uses pin capacitances and the library's wire load, not the design's parasitics; the recorded "
-      "activity is zero-delay unless the simulator that wrote it modelled delays.",
+      parasitics ? wires_note(*parasitics, netlist, library, options)
+                 : "Switching uses pin capacitances and the library's wire load, not the design's parasitics (give "
+                   "--spef FILE); the recorded activity is zero-delay unless the simulator that wrote it modelled "
+                   "delays.",
       fmt::format("Nets driven by top-level inputs (clock port included): {}; x/z -> 0/1 in the file: {}.",
                   o.input_nets && !o.opensta_compatible ? "priced (--input-nets exclude leaves them out, as OpenSTA does)"
                                                         : "left out, as OpenSTA does",

@@ -45,7 +45,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   cost.area = tech::area_of(netlist);
 
   const fs::path sta_dir = cache_dir / "tmp" / fmt::format("sta.{}", ::getpid());
-  const tech::StaDesign design{&library, kernel.synthesis.netlist_verilog, netlist.top, "clk_i", 1 / options.frequency};
+  const tech::StaDesign design{&library, kernel.synthesis.netlist_verilog, netlist.top, "clk_i", 1 / options.frequency, {}};
   cost.timing = tech::opensta_timing(design, sta_dir);
   fs::remove_all(sta_dir);
 

@@ -14,11 +14,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The library as sta can read it (uncompressed).
-fs::path plain_library(const Library& lib, const fs::path& work_dir) {
-  if (lib.path.extension() != ".gz") return lib.path;
-  const fs::path out = work_dir / lib.path.stem();
-  base::write_file(out, base::read_file(lib.path));
+// A file as sta can read it (uncompressed).
+fs::path plain_file(const fs::path& path, const fs::path& work_dir) {
+  if (path.extension() != ".gz") return path;
+  const fs::path out = work_dir / path.stem();
+  base::write_file(out, base::read_file(path));
   return out;
 }
 
@@ -35,9 +35,11 @@ std::string run_sta(const StaDesign& d, const std::string& commands, const fs::p
       "create_clock -name clk -period {} [get_ports {{{}}}]\n"
       "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports {{{}}}]]\n"
       "set_output_delay 0 -clock clk [all_outputs]\n"
-      "{}",
-      plain_library(*d.library, work_dir).string(), fs::absolute(d.netlist_verilog).string(), d.top, period,
-      d.clock, d.clock, commands);
+      "{}{}",
+      plain_file(d.library->path, work_dir).string(), fs::absolute(d.netlist_verilog).string(), d.top, period,
+      d.clock, d.clock,
+      d.spef.empty() ? "" : fmt::format("read_spef {{{}}}\n", fs::absolute(plain_file(d.spef, work_dir)).string()),
+      commands);
   const fs::path tcl = work_dir / (name + ".tcl"), log = work_dir / (name + ".log");
   base::write_file(tcl, script);
   fs::remove(log);

@@ -157,7 +157,10 @@ class PowerEstimator {
     if (!o_.global_activity && (static_cast<int>(a_.toggles.size()) != n_.net_count() ||
                                 static_cast<int>(a_.high_cycles.size()) != n_.net_count()))
       throw Error("the activity does not belong to this netlist (net counts differ)");
-    loads_ = net_loads(n_, lib_, o_.wire_load, compat_);
+    if (o_.parasitics && static_cast<int>(o_.parasitics->wire_capacitance.size()) != n_.net_count())
+      throw Error(fmt::format("the parasitics of {} do not belong to this netlist (net counts differ)",
+                              o_.parasitics->path.string()));
+    loads_ = net_loads(n_, lib_, o_.wire_load, compat_, o_.parasitics);
     slews_ = net_slews(n_, loads_, o_.input_slew);
     drivers_ = drivers_of(n_);
     clock_net_ = clock_network(n_, a_.clock_nets);
@@ -365,7 +368,8 @@ class PowerEstimator {
 
 }  // namespace
 
-std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta) {
+std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta,
+                              const Parasitics* parasitics) {
   std::vector<double> load(netlist.net_count(), 0);
   std::vector<int> fanout(netlist.net_count(), 0);
   for (const auto& inst : netlist.instances)
@@ -374,8 +378,11 @@ std::vector<double> net_loads(const Netlist& netlist, const Library& library, bo
         load[c.net] += pin_capacitance(*c.pin, opensta);
         ++fanout[c.net];
       }
-  if (const WireLoad* wl = wire_load ? library.default_wire_load_model() : nullptr)
-    for (int net = 0; net < netlist.net_count(); ++net) load[net] += wl->capacitance(fanout[net]);
+  const WireLoad* wl = wire_load ? library.default_wire_load_model() : nullptr;
+  for (int net = 0; net < netlist.net_count(); ++net) {
+    if (parasitics && parasitics->annotated[net]) load[net] += parasitics->wire_capacitance[net];
+    else if (wl) load[net] += wl->capacitance(fanout[net]);
+  }
   return load;
 }
 

@@ -284,7 +284,7 @@ void use_saturating_accumulator(std::string& rtl) {
 
 }  // namespace
 
-TEST_CASE("a whole kernel of a user's (shape = kernel): every arch equals its golden model at RTL") {
+TEST_CASE("a whole kernel of a user's (shape = kernel): its sources, parameters, and RTL equal to its golden model") {
   whole_mac_copy("mac-whole", "mw_kernel");
   const KernelKind kind = *models::parse_kernel_kind("mac-whole");
   CHECK_FALSE(kernels::package_of(kind).builtin);
@@ -293,9 +293,9 @@ TEST_CASE("a whole kernel of a user's (shape = kernel): every arch equals its go
   CHECK(sources.back().name == "pkg_mw_kernel.sv");  // after neuroppa's shared blocks, named apart from them
   CHECK(kernels::rtl_parameters(models::KernelParams{kind, 9, 8, 8, 32, KernelArch::csa}) ==
         std::vector<std::pair<std::string, std::string>>{{"K", "9"}, {"XW", "8"}, {"WW", "8"}, {"AW", "32"}, {"ARCH", "2"}});
-  const app::VerifyResult r = verify(kind, {KernelArch::chain, KernelArch::tree, KernelArch::csa, KernelArch::booth_csa},
-                                     false, 20000);
-  REQUIRE(r.kernels.size() == 4);
+  // csa here; chain, tree and Booth in the saturating-accumulator test below (the same RTL but its accumulator).
+  const app::VerifyResult r = verify(kind, {KernelArch::csa}, false, 20000);
+  REQUIRE(r.kernels.size() == 1);
   for (const auto& k : r.kernels) {
     CAPTURE(k.params.describe());
     CHECK(k.result.mismatches == 0);

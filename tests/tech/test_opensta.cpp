@@ -53,7 +53,7 @@ TEST_CASE("total power within 2% of OpenSTA's report_power at one global activit
         CAPTURE(node);
         CAPTURE(models::to_string(kind));
         CAPTURE(activity);
-        const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9};
+        const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9, {}};
         const StaPowerReport sta = opensta_power(design, activity, 0.5, test::temp_dir("sta"));
         PowerOptions o;
         o.frequency = 100e6;
@@ -78,7 +78,7 @@ TEST_SUITE("shared") {
     const auto& dir = gcd.dir;
     const Library& lib = gcd.library;
     const Netlist& n = gcd.netlist;
-    const StaDesign design{&lib, dir / "gcd_sky130hd.v", "gcd", "clk", 5e-9};
+    const StaDesign design{&lib, dir / "gcd_sky130hd.v", "gcd", "clk", 5e-9, {}};
     Activity clock_only;
     clock_only.clock_nets = {n.find_port("clk")->bits[0]};
     for (double activity : {0.1, 0.5}) {
@@ -99,7 +99,7 @@ TEST_SUITE("shared") {
 TEST_CASE("OpenSTA gives every kernel a critical path and f_max") {
   for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     const Synthesised s = synthesised(kind, "osu018");
-    const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9};
+    const StaDesign design{&s.library, s.synthesis.netlist_verilog, kernels::top_module(kind), "clk_i", 10e-9, {}};
     const StaTimingReport t = opensta_timing(design, test::temp_dir("sta"));
     CAPTURE(models::to_string(kind));
     CHECK_FALSE(t.startpoint.empty());

@@ -17,6 +17,7 @@ struct PowerRequest {
   std::filesystem::path netlist;        // structural Verilog
   std::string top;
   std::filesystem::path vcd, saif;      // exactly one
+  std::filesystem::path spef;           // extracted parasitics, if any
   std::string scope;                    // empty: the scope naming the most nets
   std::string clock = "clk";
   double period = 0;                    // s; 0: from the recorded clock

@@ -17,6 +17,7 @@ struct StaDesign {
   std::string top;
   std::string clock;                 // clock input port
   double period = 10e-9;             // s
+  std::filesystem::path spef;        // extracted parasitics (read_spef), if any
 };
 
 struct StaPowerReport {

@@ -24,6 +24,7 @@
 #include "neuroppa/tech/activity.hpp"
 #include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/tech/netlist.hpp"
+#include "neuroppa/tech/spef.hpp"
 
 namespace neuroppa::tech {
 
@@ -57,6 +58,9 @@ struct PowerOptions {
   double frequency = 100e6;   // Hz
   double input_slew = 0;      // s, at primary inputs (OpenSTA's default)
   bool wire_load = true;      // add the library's default wire load where it has one
+  // Extracted wire capacitance (read_spef), added to the load of every net it
+  // annotates in place of the wire-load estimate; not owned. nullptr: none.
+  const Parasitics* parasitics = nullptr;
   // Price the nets driven by top-level input ports (the clock port included):
   // neuroppa does; OpenSTA leaves them out (false, for like-for-like).
   bool input_nets = true;
@@ -93,10 +97,12 @@ struct Slew {
 };
 
 // Per-net load (F): input pin capacitances (mean of rise and fall; the
-// larger with `opensta`) plus wire load; and per-net rise
+// larger with `opensta`) plus the extracted wire capacitance where
+// `parasitics` annotates the net, else the wire-load estimate; and per-net rise
 // and fall slews propagated through the transition tables (worst over arcs,
 // input edge chosen by the arc's unateness). Exposed for tests.
-std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta = false);
+std::vector<double> net_loads(const Netlist& netlist, const Library& library, bool wire_load, bool opensta = false,
+                              const Parasitics* parasitics = nullptr);
 std::vector<Slew> net_slews(const Netlist& netlist, const std::vector<double>& loads, double input_slew);
 
 // The clock network: the `roots` (clock nets) and every net reached from

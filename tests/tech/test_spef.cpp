@@ -1,0 +1,182 @@
+// Extracted parasitics (SPEF): the reader, its errors, wire capacitance in
+// the power engine, and (shared) gcd against OpenSTA reading the same file.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gcd_design.hpp"
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/base/file.hpp"
+#include "neuroppa/tech/opensta.hpp"
+#include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/spef.hpp"
+#include "neuroppa/tech/synthesis.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+using namespace neuroppa::tech;
+
+namespace {
+
+const Library& osu018() {
+  static const Library lib = read_liberty(resolve_library("osu018"));
+  return lib;
+}
+
+// a -> INVX1 u1 -> n1 -> INVX1 u2 -> d[3] (an output port's bit)
+Netlist chain() {
+  const Library& lib = osu018();
+  const LibertyCell* inv = lib.find_cell("INVX1");
+  Netlist n;
+  n.top = "chain";
+  n.net_names = {"a", "n1", "d[3]"};
+  n.net_by_name = {{"a", 0}, {"n1", 1}, {"d[3]", 2}};
+  n.ports = {{"a", false, {0}}, {"d", true, {2}}};
+  n.instances = {{"u1", inv, {{inv->find_pin("A"), 0}, {inv->find_pin("Y"), 1}}},
+                 {"u2", inv, {{inv->find_pin("A"), 1}, {inv->find_pin("Y"), 2}}}};
+  return n;
+}
+
+const std::string kHeader = R"(*SPEF "IEEE 1481-1998"
+*DESIGN "chain"
+*DATE "Sun Dec  6 2026"
+*VENDOR "hand"
+*PROGRAM "by hand"
+*VERSION "1"
+*DESIGN_FLOW "PIN_CAP NONE"
+*DIVIDER /
+*DELIMITER :
+*BUS_DELIMITER < >
+*T_UNIT 1 NS
+*C_UNIT 1 FF
+*R_UNIT 1 OHM
+*L_UNIT 1 HENRY
+
+*NAME_MAP
+*1 n1
+*2 d<3>
+*3 \a
+
+*PORTS
+*3 I
+*2 O
+)";
+
+const std::string kNets = R"(
+*D_NET *1 2.5
+*CONN
+*I u1:Y O
+*I u2:A I
+*CAP
+1 u1:Y 1.0
+2 u2:A 1.0
+3 u2:A *2 0.5
+*RES
+1 u1:Y u2:A 12.5
+*END
+
+*R_NET *2 0.75
+*END
+)";
+
+}  // namespace
+
+TEST_CASE("SPEF: name map, escapes, bus delimiters and units; wire capacitance in the nets' load and power") {
+  const Netlist n = chain();
+  const auto path = test::write_temp_file("chain.spef", kHeader + kNets);
+  const Parasitics p = read_spef(path, n);
+  CHECK(p.nets == 2);
+  CHECK(p.annotated == std::vector<bool>{false, true, true});
+  CHECK(p.wire_capacitance[1] == doctest::Approx(2.5e-15));  // the *D_NET total: coupling counted as grounded
+  CHECK(p.wire_capacitance[2] == doctest::Approx(0.75e-15));
+  CHECK(p.total == doctest::Approx(3.25e-15));
+
+  const std::vector<double> plain = net_loads(n, osu018(), true);
+  const std::vector<double> wired = net_loads(n, osu018(), true, false, &p);
+  CHECK(wired[0] == plain[0]);
+  CHECK(wired[1] == doctest::Approx(plain[1] + 2.5e-15));
+  CHECK(wired[2] == doctest::Approx(plain[2] + 0.75e-15));
+
+  // Switching grows by each toggle's half C V^2 of wire; internal power follows the larger load too.
+  Activity a;
+  a.cycles = 100;
+  a.toggles = {40, 40, 40};
+  a.high_cycles = {50, 50, 50};
+  PowerOptions o;
+  o.frequency = 50e6;
+  const PowerReport before = estimate_power(n, osu018(), a, o);
+  o.parasitics = &p;
+  const PowerReport after = estimate_power(n, osu018(), a, o);
+  const double v = 1.8, per_second = 50e6 / 100;
+  CHECK(after.total.switching - before.total.switching ==
+        doctest::Approx(40 * 0.5 * (2.5e-15 + 0.75e-15) * v * v * per_second));
+  CHECK(std::abs(after.total.internal - before.total.internal) > 1e-3 * before.total.internal);  // at the new load
+  CHECK(after.total.leakage == before.total.leakage);
+
+  // The same file gzip-compressed reads the same.
+  const auto gz = test::temp_dir("spef-gz") / "chain.spef";
+  base::write_file(gz, kHeader + kNets);
+  REQUIRE(std::system(("gzip -f " + gz.string()).c_str()) == 0);
+  CHECK(read_spef(gz.string() + ".gz", n).wire_capacitance == p.wire_capacitance);
+}
+
+TEST_CASE("SPEF: malformed files are one error naming the file and line") {
+  const Netlist n = chain();
+  struct Case {
+    std::string name, text, fault;
+  };
+  const std::vector<Case> cases = {
+      {"not-spef", "*DESIGN \"chain\"\n", ":1: not a SPEF file: it does not begin with *SPEF"},
+      {"unit", kHeader + "*C_UNIT 1 XF\n" + kNets, ":24: *C_UNIT unit 'XF': give F, MF, UF, NF, PF or FF"},
+      {"no-unit", "*SPEF \"x\"\n*D_NET n1 1\n*END\n", ":2: *D_NET before *C_UNIT: its capacitance has no unit"},
+      {"unmapped", kHeader + "*D_NET *9 1\n*END\n", ":24: *9 is not in the *NAME_MAP"},
+      {"other-design", kHeader + "*D_NET n2 1\n*END\n", ":24: net 'n2' is not in the netlist (top chain)"},
+      {"bad-number", kHeader + "*D_NET *1 1.2.3\n*END\n", ":24: total capacitance '1.2.3' is not a number"},
+      {"negative", kHeader + "*D_NET *1 -1\n*END\n", ":24: net n1: total capacitance -1 is negative"},
+      {"twice", kHeader + "*D_NET *1 1\n*END\n*D_NET n1 1\n*END\n", ":26: net 'n1' is annotated twice"},
+      {"no-end", kHeader + "*D_NET *1 1\n*CAP\n1 u1:Y 1\n", ":27: net 'n1' (from line 24) has no *END"},
+      {"nested", kHeader + "*D_NET *1 1\n*D_NET *2 1\n*END\n", ":25: *D_NET inside net 'n1' (from line 24): its *END is missing"},
+      {"stray-end", kHeader + "*END\n", ":24: *END without a *D_NET or *R_NET it closes"},
+      {"empty", kHeader, ":24: no *D_NET or *R_NET: the file annotates no net"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    const auto path = test::write_temp_file(c.name + ".spef", c.text);
+    CHECK_THROWS_WITH_AS(read_spef(path, n), doctest::Contains((path.string() + c.fault).c_str()), Error);
+  }
+  CHECK_THROWS_WITH_AS(read_spef(test::temp_dir("spef-folder"), n), doctest::Contains("is a folder"), Error);
+}
+
+TEST_SUITE("shared") {
+  TEST_CASE("gcd with its extracted wires (SPEF): within 2% of OpenSTA reading the same file") {
+    const auto& gcd = test::gcd_design();
+    const Library& lib = gcd.library;
+    const Netlist& n = gcd.netlist;
+    const auto spef = gcd.dir / "gcd_sky130hd.spef.gz";
+    const Parasitics p = read_spef(spef, n);
+    CHECK(p.nets > 250);
+    const StaDesign design{&lib, gcd.dir / "gcd_sky130hd.v", "gcd", "clk", 5e-9, spef};
+    Activity clock_only;
+    clock_only.clock_nets = {n.find_port("clk")->bits[0]};
+    for (double activity : {0.1, 0.5}) {
+      CAPTURE(activity);
+      const StaPowerReport sta = opensta_power(design, activity, 0.5, test::temp_dir("sta-spef"));
+      PowerOptions o;
+      o.frequency = 200e6;
+      o.opensta_2019_compatible = true;
+      o.global_activity = activity;
+      const PowerReport without = estimate_power(n, lib, clock_only, o);
+      o.parasitics = &p;
+      const PowerReport ours = estimate_power(n, lib, clock_only, o);
+      MESSAGE("activity " << activity << ": switching " << ours.total.switching * 1e6 << " uW with wires, "
+                          << without.total.switching * 1e6 << " uW without; OpenSTA " << sta.total.switching * 1e6);
+      CHECK(ours.total.switching > without.total.switching);  // the wires add load
+      CHECK(ours.total.total() == doctest::Approx(sta.total.total()).epsilon(0.02));
+      CHECK(ours.total.internal == doctest::Approx(sta.total.internal).epsilon(0.02));
+      CHECK(ours.total.switching == doctest::Approx(sta.total.switching).epsilon(0.02));
+    }
+  }
+}
