@@ -6,7 +6,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <tuple>
 
 #include "neuroppa/base/content_store.hpp"
 #include "neuroppa/base/error.hpp"
@@ -54,6 +53,33 @@ std::map<std::string, Port> ports_of(const nlohmann::json& module) {
   return ports;
 }
 
+// A port the contract asks for: its direction, its bits and how to say where they come from.
+struct ExpectedPort {
+  std::string name, direction;
+  std::size_t bits = 0;
+  std::string width;  // "TW = 21", or the parameters that give the width
+};
+
+// Every expected port present in `ports` with its direction and width, and no other port; the
+// first fault is one error naming the package file, the module, the port and the contract.
+void check_ports(std::map<std::string, Port> ports, const std::vector<ExpectedPort>& expected,
+                 const std::string& where, const std::string& top, const std::string& contract) {
+  for (const ExpectedPort& want : expected) {
+    const auto it = ports.find(want.name);
+    if (it == ports.end()) throw Error(fmt::format("{}: module {} has no port {}; {}", where, top, want.name, contract));
+    if (it->second.direction != want.direction)
+      throw Error(fmt::format("{}: port {} of {} is an {}, not an {}; {}", where, want.name, top, it->second.direction,
+                              want.direction, contract));
+    if (it->second.bits != want.bits)
+      throw Error(fmt::format("{}: port {} of {} is {} bits where {} asks {}; {}", where, want.name, top,
+                              it->second.bits, want.width, want.bits, contract));
+    ports.erase(it);
+  }
+  if (!ports.empty())
+    throw Error(fmt::format("{}: module {} has a port the contract does not know ({}); {}", where, top,
+                            ports.begin()->first, contract));
+}
+
 void check_synapse_contract(const PackageKind& u, const fs::path& cache_root) {
   const Package& p = u.package;
   const fs::path folder(p.origin);
@@ -79,29 +105,15 @@ void check_synapse_contract(const PackageKind& u, const fs::path& cache_root) {
                               first_error(ctx.log), ctx.log.string()));
     const nlohmann::json netlist = nlohmann::json::parse(base::read_file(ctx.dir / "ports.json"));
     const nlohmann::json* module = &top_module(netlist, where, p.top);
-    std::map<std::string, Port> ports = ports_of(*module);
     const std::string contract = fmt::format(
         "the contract is input x_i [{}:0], input code_i [CW-1:0], output term_o [TW-1:0] (docs/kernel-packages.md, "
         "\"The synapse module\")",
         activation == 1 && !xw ? "0" : "XW-1");
-    const std::vector<std::tuple<std::string, std::string, std::size_t, std::string>> expected = {
-        {"x_i", "input", activation, xw ? fmt::format("XW = {}", activation) : "a spike"},
-        {"code_i", "input", CW, fmt::format("the code width {}", CW)},
-        {"term_o", "output", kCheckTW, fmt::format("TW = {}", kCheckTW)}};
-    for (const auto& [name, direction, bits, width] : expected) {
-      const auto it = ports.find(name);
-      if (it == ports.end()) throw Error(fmt::format("{}: module {} has no port {}; {}", where, p.top, name, contract));
-      if (it->second.direction != direction)
-        throw Error(fmt::format("{}: port {} of {} is an {}, not an {}; {}", where, name, p.top, it->second.direction,
-                                direction, contract));
-      if (it->second.bits != bits)
-        throw Error(fmt::format("{}: port {} of {} is {} bits where {} asks {}; {}", where, name, p.top,
-                                it->second.bits, width, bits, contract));
-      ports.erase(it);
-    }
-    if (!ports.empty())
-      throw Error(fmt::format("{}: module {} has a port the contract does not know ({}); {}", where, p.top,
-                              ports.begin()->first, contract));
+    check_ports(ports_of(*module),
+                {{"x_i", "input", activation, xw ? fmt::format("XW = {}", activation) : "a spike"},
+                 {"code_i", "input", CW, fmt::format("the code width {}", CW)},
+                 {"term_o", "output", kCheckTW, fmt::format("TW = {}", kCheckTW)}},
+                where, p.top, contract);
     for (const auto& [name, cell] : module->at("cells").items()) {
       const std::string type = cell.at("type").get<std::string>();
       if (type.find("dff") != std::string::npos || type.find("dlatch") != std::string::npos ||
@@ -140,25 +152,13 @@ void check_kernel_contract(const PackageKind& u, const fs::path& cache_root) {
                               "log: {})",
                               where, u.top, params.describe(), first_error(ctx.log), ctx.log.string()));
     const nlohmann::json netlist = nlohmann::json::parse(base::read_file(ctx.dir / "ports.json"));
-    std::map<std::string, Port> ports = ports_of(top_module(netlist, where, u.top));
     const std::string contract = fmt::format(
         "a whole kernel with the {} back end has the ports of docs/kernel-packages.md, \"The whole-kernel contract\"",
         to_string(p.backend));
-    for (const KernelPort& want : kernels::ports(params)) {
-      const auto it = ports.find(want.name);
-      const std::string direction = want.output ? "output" : "input";
-      if (it == ports.end()) throw Error(fmt::format("{}: module {} has no port {}; {}", where, u.top, want.name, contract));
-      if (it->second.direction != direction)
-        throw Error(fmt::format("{}: port {} of {} is an {}, not an {}; {}", where, want.name, u.top,
-                                it->second.direction, direction, contract));
-      if (it->second.bits != want.width)
-        throw Error(fmt::format("{}: port {} of {} is {} bits where {} asks {}; {}", where, want.name, u.top,
-                                it->second.bits, params.describe(), want.width, contract));
-      ports.erase(it);
-    }
-    if (!ports.empty())
-      throw Error(fmt::format("{}: module {} has a port the contract does not know ({}); {}", where, u.top,
-                              ports.begin()->first, contract));
+    std::vector<ExpectedPort> expected;
+    for (const KernelPort& port : kernels::ports(params))
+      expected.push_back({port.name, port.output ? "output" : "input", port.width, params.describe()});
+    check_ports(ports_of(top_module(netlist, where, u.top)), expected, where, u.top, contract);
   });
 }
 
