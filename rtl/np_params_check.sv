@@ -9,7 +9,7 @@ module np_params_check #(
   parameter int unsigned MinWW = 1,
   parameter int unsigned AW    = 32,
   parameter int unsigned ARCH  = np_pkg::ArchChain,
-  parameter int unsigned MaxArch = np_pkg::ArchCsa,  // ArchBoothCsa where the kind has it (mac)
+  parameter int unsigned MaxArch = np_pkg::ArchCsa,  // ArchBoothCsa (mac), ArchShiftAdd (sigma-delta)
   parameter int unsigned PIPELINE = 0
 ) ();
   if (K < 1 || K > np_pkg::MaxK) begin : g_bad_k
@@ -24,8 +24,8 @@ module np_params_check #(
   if (AW < 2 || AW > np_pkg::MaxAW) begin : g_bad_aw
     $error("np kernel: parameter AW out of range 2..MaxAW");
   end
-  if (ARCH > MaxArch || MaxArch > np_pkg::ArchBoothCsa) begin : g_bad_arch
-    $error("np kernel: parameter ARCH out of range for this kernel kind (np_pkg::ArchChain .. ArchBoothCsa)");
+  if (ARCH > MaxArch || MaxArch > np_pkg::ArchShiftAdd) begin : g_bad_arch
+    $error("np kernel: parameter ARCH out of range for this kernel kind (np_pkg::ArchChain .. ArchShiftAdd)");
   end
   if (PIPELINE > 1) begin : g_bad_pipeline
     $error("np kernel: parameter PIPELINE out of range 0..1");

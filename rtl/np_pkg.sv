@@ -19,4 +19,9 @@ package np_pkg;
   // mac only: radix-4 Booth partial products (ceil(WW/2) rows and one row
   // of negation bits per synapse) compressed with all others as in csa.
   localparam int unsigned ArchBoothCsa = 3;
+  // sigma-delta only: each synapse adds the weight, shifted, once per set
+  // bit of the graded spike's magnitude (sign and magnitude, so a small
+  // spike of either sign leaves the upper rows at zero), the rows of all
+  // synapses compressed as in csa.
+  localparam int unsigned ArchShiftAdd = 4;
 endpackage

@@ -33,7 +33,7 @@ reports::Table kinds_table(const std::vector<std::filesystem::path>& search_path
   for (const kernels::Package& p : kernels::assemble_catalogue(search_path))
     t.rows.push_back({p.name, p.description, p.origin, p.hash.substr(0, 12), parameters_text(p),
                       fmt::format("activation {}, code {}", p.activation_bits.text, p.code_bits.text),
-                      std::string(kernels::to_string(p.backend)),
+                      std::string(models::to_string(p.backend)),
                       fmt::format("{} {} ({})", kernels::to_string(p.shape), p.top, fmt::join(p.rtl_files, ", ")),
                       archs_text(p), p.trainer});
   t.notes.push_back(

@@ -1,5 +1,7 @@
-/* neuroppa kernel package: the C ABI of a golden model, version 3
- * (version 2 without np_corner_code, version 1 also without own_count and own).
+/* neuroppa kernel package: the C ABI of a golden model, version 4
+ * (version 3 without the sigma-delta state in np_beat and np_outputs,
+ * version 2 also without np_corner_code, version 1 also without own_count
+ * and own).
  *
  * A package's golden source (kernel.toml, [golden] source) includes this
  * header and defines the functions below with C linkage. neuroppa compiles it
@@ -11,7 +13,7 @@
 
 #include <stdint.h>
 
-#define NP_KERNEL_ABI_VERSION 3u
+#define NP_KERNEL_ABI_VERSION 4u
 
 /* The kernel being modelled: its parameters and the widths its manifest's
  * [widths] give for them. WW is 0 when the package has no WW parameter. */
@@ -69,16 +71,18 @@ int np_corner_code(const np_kernel_params* p, uint32_t which, uint32_t* code);
  * terms networks are built from. */
 typedef struct np_beat {
   uint32_t valid, first, last; /* the handshake, 0 or 1 */
-  uint32_t shift;              /* output-stage back end: shift_i */
+  uint32_t shift;              /* output-stage and sigma-delta back ends: shift_i */
   const uint32_t* x;           /* K activations, activation_bits each */
   const uint32_t* w;           /* K weight codes, code_bits each */
   int64_t bias;                /* bias_i, AW-bit two's complement */
-  int64_t v, vth;              /* membrane back end: v_i and vth_i */
+  int64_t v, vth;              /* membrane back end: v_i and vth_i; sigma-delta: vth_i */
+  int64_t sigma, act, residue; /* sigma-delta back end (version 4): sigma_i, act_i, residue_i */
 } np_beat;
 typedef struct np_outputs {
   uint32_t valid; /* valid_o after this clock edge */
-  uint32_t y;     /* y_o, or the membrane's spike_o */
+  uint32_t y;     /* y_o, or the membrane's or the sigma-delta's spike_o */
   int64_t v;      /* the membrane's v_o (AW-bit two's complement); else 0 */
+  int64_t sigma, act, residue; /* sigma-delta (version 4): sigma_o, act_o, residue_o; else 0 */
 } np_outputs;
 /* 64-bit words of state the kernel keeps (its registers). */
 uint32_t np_kernel_state_words(const np_kernel_params* p);

@@ -30,6 +30,17 @@ constexpr std::string_view kShared[] = {"np_params_check.sv", "np_register.sv", 
                                          "np_reduce.sv"};
 constexpr std::string_view kOutputStage = "np_output_stage.sv";
 constexpr std::string_view kMembrane = "np_membrane.sv";
+constexpr std::string_view kSigmaDelta = "np_sigma_delta.sv";
+
+// The end-of-timestep block of a back end.
+std::string_view backend_file(models::Backend backend) {
+  switch (backend) {
+    case models::Backend::membrane: return kMembrane;
+    case models::Backend::sigma_delta: return kSigmaDelta;
+    case models::Backend::output_stage: break;
+  }
+  return kOutputStage;
+}
 
 }  // namespace
 
@@ -135,7 +146,7 @@ std::string_view rtl_text(std::string_view file) {
 std::vector<RtlSource> rtl_sources(KernelKind kind) {
   std::vector<std::string_view> files = {kPackage};
   files.insert(files.end(), std::begin(kShared), std::end(kShared));
-  files.push_back(models::has_membrane(kind) ? kMembrane : kOutputStage);
+  files.push_back(backend_file(models::backend_of(kind)));
   std::vector<RtlSource> out;
   for (const std::string_view f : files) out.push_back({std::string(f), std::string(rtl_text(f))});
   // The package's files: a built-in's as they are (neuroppa's names), a user's named pkg_<file> so
@@ -205,14 +216,24 @@ std::vector<KernelPort> ports(const models::KernelParams& p) {
                                  {"w_i", p.K * p.code_bits(), false},
                                  {"bias_i", p.AW, false},
                                  {"valid_o", 1, true}};
-  if (models::has_membrane(p.kind)) {
-    out.push_back({"v_i", p.AW, false});
-    out.push_back({"vth_i", p.AW, false});
-    out.push_back({"spike_o", 1, true});
-    out.push_back({"v_o", p.AW, true});
-  } else {
-    out.push_back({"shift_i", models::kShiftBits, false});
-    out.push_back({"y_o", p.XW, true});
+  switch (models::backend_of(p.kind)) {
+    case models::Backend::membrane:
+      out.push_back({"v_i", p.AW, false});
+      out.push_back({"vth_i", p.AW, false});
+      out.push_back({"spike_o", 1, true});
+      out.push_back({"v_o", p.AW, true});
+      break;
+    case models::Backend::sigma_delta:
+      out.push_back({"shift_i", models::kShiftBits, false});
+      out.push_back({"vth_i", p.AW, false});
+      for (const char* state : {"sigma", "act", "residue"}) out.push_back({fmt::format("{}_i", state), p.AW, false});
+      out.push_back({"spike_o", p.XW, true});
+      for (const char* state : {"sigma", "act", "residue"}) out.push_back({fmt::format("{}_o", state), p.AW, true});
+      break;
+    case models::Backend::output_stage:
+      out.push_back({"shift_i", models::kShiftBits, false});
+      out.push_back({"y_o", p.XW, true});
+      break;
   }
   return out;
 }

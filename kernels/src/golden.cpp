@@ -26,7 +26,7 @@ namespace {
 
 constexpr std::string_view kHeaderName = "neuroppa_kernel.h";
 constexpr std::string_view kCacheFormat = "neuroppa-golden-1";
-constexpr std::uint32_t kAbiVersion = 3;
+constexpr std::uint32_t kAbiVersion = 4;
 
 bool is_cxx(const fs::path& source) {
   const std::string ext = source.extension().string();
@@ -56,10 +56,12 @@ struct AbiBeat {
   const std::uint32_t* x;
   const std::uint32_t* w;
   std::int64_t bias, v, vth;
+  std::int64_t sigma, act, residue;  // version 4
 };
 struct AbiOutputs {
   std::uint32_t valid, y;
   std::int64_t v;
+  std::int64_t sigma, act, residue;  // version 4
 };
 
 AbiParams abi(const GoldenParams& p) {
@@ -143,8 +145,9 @@ void GoldenModel::compile_and_open() const {
       throw Error(fmt::format("{} defines no {} (with C linkage: extern \"C\" in C++); docs/kernel-packages.md, "
                               "\"The golden model\"",
                               where, name));
-  // Version 2 only appended fields to np_kernel_params (a version 1 model reads what it knew), and
-  // version 3 only added an optional function.
+  // Version 2 only appended fields to np_kernel_params (a version 1 model reads what it knew),
+  // version 3 only added an optional function, and version 4 only appended the sigma-delta state to
+  // np_beat and np_outputs (which neuroppa allocates).
   if (version() < 1 || version() > kAbiVersion)
     throw Error(fmt::format("{}: np_kernel_abi_version() gives {}; this neuroppa speaks ABI versions 1 to {}", where,
                             version(), kAbiVersion));
@@ -178,10 +181,11 @@ class AbiStepper : public models::KernelStepper {
   }
   void reset() override { reset_fn(); }
   models::KernelOutputs step(const models::Beat& b) override {
-    const AbiBeat in{b.valid, b.first, b.last, b.shift, b.x.data(), b.w.data(), b.bias, b.v, b.vth};
-    AbiOutputs out{0, 0, 0};
+    const AbiBeat in{b.valid, b.first, b.last, b.shift, b.x.data(), b.w.data(), b.bias, b.v, b.vth,
+                     b.sigma,  b.act,   b.residue};
+    AbiOutputs out{0, 0, 0, 0, 0, 0};  // a model of version 3 or older leaves the fields it does not know at 0
     step_(&params_, state_.data(), &in, &out);
-    return {out.valid != 0, out.y, out.v};
+    return {out.valid != 0, out.y, out.v, out.sigma, out.act, out.residue};
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <ranges>
 #include <array>
 #include <cctype>
 #include <cstdlib>
@@ -39,7 +40,7 @@ const std::vector<std::string_view> kTrainers = [] {
   return names;
 }();
 // The order reports list the built-ins in: the baseline first.
-constexpr std::array<std::string_view, 4> kBuiltinOrder = {"mac", "shift", "threshold", "spike"};
+constexpr std::array<std::string_view, 5> kBuiltinOrder = {"mac", "shift", "threshold", "spike", "sigma-delta"};
 // Parameters every kernel has, ranged by neuroppa, never by a manifest.
 constexpr std::array<std::string_view, 2> kUniversalParameters = {"K", "AW"};
 
@@ -129,7 +130,8 @@ class ManifestReader {
     const std::string backend = string(t, "kernel", "backend");
     if (backend == "output-stage") p_.backend = Backend::output_stage;
     else if (backend == "membrane") p_.backend = Backend::membrane;
-    else fail(t.at("backend"), fmt::format("kernel.backend '{}': choose output-stage or membrane", backend));
+    else if (backend == "sigma-delta") p_.backend = Backend::sigma_delta;
+    else fail(t.at("backend"), fmt::format("kernel.backend '{}': choose output-stage, membrane or sigma-delta", backend));
     p_.trainer = string(t, "kernel", "trainer");
     if (std::find(kTrainers.begin(), kTrainers.end(), p_.trainer) == kTrainers.end())
       fail(t.at("trainer"), fmt::format("kernel.trainer '{}': unknown trainer; choose {}", p_.trainer,
@@ -248,9 +250,11 @@ class ManifestReader {
     for (const std::string& name : strings(t, "rtl", "archs")) {
       const auto arch = models::parse_kernel_arch(name);
       if (!arch)
-        fail(t.at("archs"), fmt::format("rtl.archs: unknown micro-architecture '{}'; choose from chain, tree, csa, "
-                                        "booth-csa",
-                                        name));
+        fail(t.at("archs"), fmt::format("rtl.archs: unknown micro-architecture '{}'; choose from {}", name,
+                                        fmt::join(models::kAllKernelArchs | std::views::transform([](models::KernelArch a) {
+                                                    return models::to_string(a);
+                                                  }),
+                                                  ", ")));
       p_.archs.push_back(*arch);
     }
     const std::string def = string(t, "rtl", "default_arch");
@@ -320,7 +324,6 @@ long WidthExpression::evaluate(const std::map<std::string, unsigned>& values) co
   return sum;
 }
 
-std::string_view to_string(Backend backend) { return backend == Backend::membrane ? "membrane" : "output-stage"; }
 std::string_view to_string(RtlShape shape) { return shape == RtlShape::synapse ? "synapse" : "kernel"; }
 
 const PackageParameter* Package::parameter(std::string_view name) const {

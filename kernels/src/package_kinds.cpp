@@ -76,10 +76,15 @@ void check_supported(const Package& p) {
                                  p.activation_bits.text));
     if (p.parameter("XW")) unsupported(p, "XW with the membrane back end (its inputs are 1-bit spikes)");
   } else {
-    if (!p.parameter("XW")) unsupported(p, "a package without XW (the output stage's width)");
+    if (!p.parameter("XW"))
+      unsupported(p, p.backend == Backend::sigma_delta ? "a package without XW (the graded spike's width)"
+                                                       : "a package without XW (the output stage's width)");
     if (p.activation_bits.text != "XW")
       unsupported(p, fmt::format("widths.activation '{}' (give \"XW\")", p.activation_bits.text));
   }
+  if (p.backend == Backend::sigma_delta && p.shape == RtlShape::synapse)
+    unsupported(p, "rtl.shape \"synapse\" with the sigma-delta back end (give a whole kernel, rtl.shape = \"kernel\", "
+                   "as kernels/packages/sigma-delta does)");
   if (!p.golden_source) throw Error(fmt::format("kernel package {} ({}): [golden] source is missing; a package kind "
                                                 "needs its golden model", p.name, (fs::path(p.origin) / "kernel.toml").string()));
 }
@@ -121,7 +126,7 @@ models::RegisteredKind registered(const PackageKind& u) {
       return golden->has_step() ? golden->stepper(params(k)) : nullptr;
     };
   r.trainer = p.trainer;
-  r.membrane = p.backend == Backend::membrane;
+  r.backend = p.backend;
   r.builtin = p.builtin;
   r.code_is_ww = p.code_bits.text == "WW";
   return r;

@@ -214,6 +214,7 @@ std::string_view to_string(KernelArch arch) {
     case KernelArch::tree: return "tree";
     case KernelArch::csa: return "csa";
     case KernelArch::booth_csa: return "booth-csa";
+    case KernelArch::shift_add: return "shift-add";
   }
   return "?";
 }
@@ -237,7 +238,20 @@ unsigned default_code_bits(KernelKind kind, unsigned XW) {
   return KernelParams{kind, 1, XW, registered_kind(kind).default_ww}.code_bits();
 }
 
-bool has_membrane(KernelKind kind) { return registered_kind(kind).membrane; }
+std::string_view to_string(Backend backend) {
+  switch (backend) {
+    case Backend::output_stage: return "output-stage";
+    case Backend::membrane: return "membrane";
+    case Backend::sigma_delta: return "sigma-delta";
+  }
+  return "?";
+}
+
+Backend backend_of(KernelKind kind) { return registered_kind(kind).backend; }
+
+bool has_membrane(KernelKind kind) { return backend_of(kind) == Backend::membrane; }
+
+bool has_sigma_delta(KernelKind kind) { return backend_of(kind) == Backend::sigma_delta; }
 
 unsigned KernelParams::activation_bits() const { return has_membrane(kind) ? 1 : XW; }
 
@@ -296,7 +310,7 @@ std::string KernelParams::describe() const {
                              (pipeline == 0 ? "" : fmt::format(" pipeline={}", pipeline));
   // The widths and parameters the package has.
   const RegisteredKind& r = registered_kind(kind);
-  const std::string xw = r.membrane ? "" : fmt::format(" XW={}", XW);
+  const std::string xw = r.backend == Backend::membrane ? "" : fmt::format(" XW={}", XW);
   const std::string ww = r.ww_max == 0 ? "" : fmt::format(" WW={}", WW);
   std::string own;
   const OwnValues values = own_values(*this);
@@ -313,7 +327,7 @@ std::optional<std::string> validate_registered(const RegisteredKind& r, const Ke
     for (const KernelArch a : r.archs) archs += fmt::format("{}{}", archs.empty() ? "" : ", ", to_string(a));
     return fmt::format("arch {} does not exist for {}: its package has {}", to_string(p.arch), r.name, archs);
   }
-  if (!r.membrane && (p.XW < r.xw_min || p.XW > r.xw_max))  // the membrane's inputs are spikes: no XW
+  if (r.backend != Backend::membrane && (p.XW < r.xw_min || p.XW > r.xw_max))  // the membrane's inputs are spikes: no XW
     return fmt::format("XW={} is out of range for {}: its package takes XW {}..{}", p.XW, r.name, r.xw_min, r.xw_max);
   if (r.ww_max != 0 && (p.WW < r.ww_min || p.WW > r.ww_max))
     return fmt::format("WW={} is out of range for {}: its package takes WW {}..{}", p.WW, r.name, r.ww_min, r.ww_max);
@@ -399,6 +413,32 @@ SpikeUpdate spike_update(const KernelParams& p, std::int64_t v, std::int64_t acc
   return {false, integrated};
 }
 
+SigmaDeltaUpdate sigma_delta_update(const KernelParams& p, std::int64_t acc, std::int64_t bias, unsigned shift,
+                                    std::int64_t sigma, std::int64_t act, std::int64_t residue, std::int64_t vth) {
+  const auto u = [](std::int64_t s) { return static_cast<std::uint64_t>(s); };
+  const auto wrap = [&](std::uint64_t v) { return wrap_signed(v, p.AW); };
+  SigmaDeltaUpdate out{};
+  out.sigma = wrap(u(sigma) + u(acc));
+  const std::int64_t biased = wrap(u(out.sigma) + u(bias));
+  out.act = biased < 0 ? 0 : biased;
+  const std::int64_t delta = wrap(u(out.act) - u(act) + u(residue));
+  const std::int64_t threshold = wrap(u(vth));
+  const bool send = delta >= threshold || delta <= wrap(0 - u(threshold));
+  std::int64_t spike = 0;
+  if (send) {
+    const std::uint64_t half = (shift == 0 || shift - 1 >= p.AW) ? 0 : std::uint64_t{1} << (shift - 1);
+    // An arithmetic shift of the sign-extended AW-bit value: past AW bits it
+    // leaves the sign, as the RTL's >>> does (shift < 64).
+    const std::int64_t q = wrap(u(delta) + half) >> shift;
+    const std::int64_t top = (std::int64_t{1} << (p.XW - 1)) - 1;
+    spike = std::clamp(q, -top - 1, top);
+  }
+  const std::int64_t sent = shift >= p.AW ? 0 : wrap(u(spike) << shift);
+  out.residue = wrap(u(delta) - u(sent));
+  out.spike = static_cast<std::uint32_t>(u(spike) & ((std::uint64_t{1} << p.XW) - 1));
+  return out;
+}
+
 KernelGolden::KernelGolden(const KernelParams& params)
     : params_(params), term_table_(term_table(params)) {
   if (const RegisteredKind& r = registered_kind(params.kind); r.stepper) stepper_ = r.stepper(params);
@@ -444,12 +484,23 @@ const KernelOutputs& KernelGolden::update(const Beat& beat) {
                          static_cast<std::uint64_t>(beat_sum(beat.x, beat.w)),
                      params_.AW);
   if (!fire_output) return out_;
-  if (has_membrane(params_.kind)) {
-    const SpikeUpdate update = spike_update(params_, beat.v, acc_, beat.bias, beat.vth);
-    out_.y = update.spike;
-    out_.v = update.v;
-  } else {
-    out_.y = output_stage(params_, acc_, beat.bias, beat.shift);
+  switch (backend_of(params_.kind)) {
+    case Backend::membrane: {
+      const SpikeUpdate update = spike_update(params_, beat.v, acc_, beat.bias, beat.vth);
+      out_.y = update.spike;
+      out_.v = update.v;
+      break;
+    }
+    case Backend::sigma_delta: {
+      const SigmaDeltaUpdate update =
+          sigma_delta_update(params_, acc_, beat.bias, beat.shift, beat.sigma, beat.act, beat.residue, beat.vth);
+      out_.y = update.spike;
+      out_.sigma = update.sigma;
+      out_.act = update.act;
+      out_.residue = update.residue;
+      break;
+    }
+    case Backend::output_stage: out_.y = output_stage(params_, acc_, beat.bias, beat.shift); break;
   }
   return out_;
 }

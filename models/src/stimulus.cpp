@@ -78,6 +78,9 @@ void BeatStream::randomize_all() {
   beat_.shift = static_cast<unsigned>(rng_.bits(kShiftBits));
   beat_.v = random_signed(p_.AW);
   beat_.vth = random_signed(p_.AW);
+  beat_.sigma = random_signed(p_.AW);
+  beat_.act = random_signed(p_.AW);
+  beat_.residue = random_signed(p_.AW);
 }
 
 void BeatStream::start_group() {
@@ -147,6 +150,16 @@ void BeatStream::set_last_beat_operands() {
   beat_.shift = static_cast<unsigned>(wide ? rng_.bits(kShiftBits) : rng_.below(need + 1));
   beat_.v = random_signed(wide ? p_.AW : need + 2);
   beat_.vth = wide ? random_signed(p_.AW) : static_cast<std::int64_t>(1 + rng_.bits(need));
+  if (has_sigma_delta(p_.kind)) {
+    // The state as a network keeps it: sigma and act of a few more bits than
+    // one beat, act not negative, a residue below a few quanta; a threshold
+    // of up to a quantum.
+    beat_.shift = static_cast<unsigned>(wide ? rng_.bits(kShiftBits) : rng_.below(std::min(need, 40u) + 1));
+    beat_.sigma = random_signed(wide ? p_.AW : need + 2);
+    beat_.act = wide ? random_signed(p_.AW) : static_cast<std::int64_t>(rng_.bits(std::min(need + 1, p_.AW - 1)));
+    beat_.residue = random_signed(wide ? p_.AW : std::min(beat_.shift, 60u) + 3);
+    beat_.vth = wide ? random_signed(p_.AW) : static_cast<std::int64_t>(rng_.bits(std::min(beat_.shift, 60u) + 1));
+  }
   if (scenario_ != Scenario::boundary) return;
 
   const std::int64_t aw_max = wrap_signed((std::uint64_t{1} << (p_.AW - 1)) - 1, p_.AW);
@@ -159,6 +172,10 @@ void BeatStream::set_last_beat_operands() {
     beat_.vth = wrap_signed(u(integrated) + u(delta), p_.AW);
     return;
   }
+  if (has_sigma_delta(p_.kind)) {
+    set_sigma_delta_edge(aw_max);
+    return;
+  }
   // acc + bias lands on an edge of the output stage.
   const unsigned s = beat_.shift = static_cast<unsigned>(rng_.below(std::min(need + 1, p_.AW - 1)));
   const std::uint64_t top = (std::uint64_t{1} << p_.XW);  // first saturating value before the shift
@@ -167,6 +184,29 @@ void BeatStream::set_last_beat_operands() {
                                    u(aw_max), u(-aw_max - 1)};
   const std::uint64_t target = targets[rng_.below(std::size(targets))];
   beat_.bias = wrap_signed(target - u(acc_), p_.AW);
+}
+
+void BeatStream::set_sigma_delta_edge(std::int64_t aw_max) {
+  const auto wrap = [&](std::uint64_t v) { return wrap_signed(v, p_.AW); };
+  if (rng_.chance(1, 4)) {  // sigma + acc + bias at -1, 0 or 1 (the ReLU's edge), or a wrapped sigma
+    const std::int64_t target = static_cast<std::int64_t>(rng_.below(3)) - 1;
+    beat_.sigma = rng_.chance(1, 4) ? (rng_.chance(1, 2) ? aw_max : -aw_max - 1) : beat_.sigma;
+    beat_.bias = wrap(u(target) - u(beat_.sigma) - u(acc_));
+    return;
+  }
+  // delta lands on +-vth, one either side of it, or on a rounding or
+  // saturation edge of the spike; the residue puts it there.
+  const std::int64_t act = std::max<std::int64_t>(0, wrap(u(beat_.sigma) + u(acc_) + u(beat_.bias)));
+  const unsigned shift = beat_.shift;  // < 64: the arithmetic below wraps like the kernel's
+  const std::uint64_t quantum = std::uint64_t{1} << shift;
+  const std::uint64_t half = shift == 0 ? 0 : quantum / 2;
+  const std::uint64_t top = (std::uint64_t{1} << (p_.XW - 1)) - 1;
+  const std::uint64_t edges[] = {u(beat_.vth), 0 - u(beat_.vth), top * quantum - half, (top + 1) * quantum - half,
+                                 0 - (top + 1) * quantum - half, 0 - (top + 2) * quantum - half, quantum - half,
+                                 0 - half, u(aw_max / 2)};
+  const std::uint64_t step = rng_.below(3);  // -1, 0 or +1 around the edge
+  const std::int64_t delta = wrap(edges[rng_.below(std::size(edges))] + step - 1);
+  beat_.residue = wrap(u(delta) - u(act) + u(beat_.act));
 }
 
 const Beat& BeatStream::next() {

@@ -126,6 +126,9 @@ std::optional<std::string> trainer_mismatch(const Layer& l) {
       return need(l.code_bits == 8, "8-bit two's-complement weights");
     case Trainer::term_table:
     case Trainer::addernet: return std::nullopt;
+    case Trainer::sigma_delta_conversion:
+      if (!has_sigma_delta(l.kind)) return "trainer sigma-delta-conversion needs the sigma-delta back end";
+      return need(l.code_bits == 8, "8-bit two's-complement weights");
   }
   return std::nullopt;
 }

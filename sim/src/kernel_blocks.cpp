@@ -42,8 +42,8 @@ std::string_view kernel_block(std::string_view instance, const models::KernelPar
   if (within(path, "u_acc_q")) return kAccumulatorRegister;
   if (within(path, "u_valid_q")) return kControl;
   if (within(path, "u_acc")) return kAccumulatorAdder;
-  if (within(path, "u_out") || within(path, "u_membrane")) return kOutputStage;
-  if (within(path, "u_y_q") || within(path, "u_v_q")) return kOutputRegister;
+  if (within(path, "u_out") || within(path, "u_membrane") || within(path, "u_sigma_delta")) return kOutputStage;
+  if (within(path, "u_y_q") || within(path, "u_v_q") || within(path, "u_state_q")) return kOutputRegister;
   return params.arch == models::KernelArch::chain ? kSynapsesChain : kSynapses;
 }
 

@@ -29,17 +29,31 @@ void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<s
 }
 
 KernelPorts::KernelPorts(const vmodel::ModelInstance& instance, models::KernelKind kind)
-    : rst_n(instance.port("rst_ni")), valid_i(instance.port("valid_i")), first_i(instance.port("first_i")),
+    : backend(models::backend_of(kind)), rst_n(instance.port("rst_ni")), valid_i(instance.port("valid_i")), first_i(instance.port("first_i")),
       last_i(instance.port("last_i")), x_i(instance.port("x_i")), w_i(instance.port("w_i")),
       bias_i(instance.port("bias_i")), valid_o(instance.port("valid_o")) {
-  if (models::has_membrane(kind)) {
-    v_i = instance.port("v_i");
-    vth_i = instance.port("vth_i");
-    y_o = instance.port("spike_o");
-    v_o = instance.port("v_o");
-  } else {
-    shift_i = instance.port("shift_i");
-    y_o = instance.port("y_o");
+  switch (backend) {
+    case models::Backend::membrane:
+      v_i = instance.port("v_i");
+      vth_i = instance.port("vth_i");
+      y_o = instance.port("spike_o");
+      v_o = instance.port("v_o");
+      break;
+    case models::Backend::sigma_delta:
+      shift_i = instance.port("shift_i");
+      vth_i = instance.port("vth_i");
+      sigma_i = instance.port("sigma_i");
+      act_i = instance.port("act_i");
+      residue_i = instance.port("residue_i");
+      y_o = instance.port("spike_o");
+      sigma_o = instance.port("sigma_o");
+      act_o = instance.port("act_o");
+      residue_o = instance.port("residue_o");
+      break;
+    case models::Backend::output_stage:
+      shift_i = instance.port("shift_i");
+      y_o = instance.port("y_o");
+      break;
   }
 }
 
@@ -56,7 +70,7 @@ void reset_kernel(vmodel::ModelInstance& instance, const KernelPorts& ports) {
 
 KernelHarness::KernelHarness(std::shared_ptr<const vmodel::LoadedModel> model,
                              const models::KernelParams& params)
-    : params_(params), instance_(std::move(model)), ports_(instance_, params_.kind), membrane_(models::has_membrane(params_.kind)) {
+    : params_(params), instance_(std::move(model)), ports_(instance_, params_.kind) {
   x_words_.resize(ports_.x_i.words() + 1);  // +1: pack_bits may touch the word after a straddling field
   w_words_.resize(ports_.w_i.words() + 1);
   reset();
@@ -76,16 +90,31 @@ const models::KernelOutputs& KernelHarness::step(const models::Beat& beat) {
   ports_.x_i.set_words(x_words_.data());
   ports_.w_i.set_words(w_words_.data());
   ports_.bias_i.set(static_cast<std::uint64_t>(beat.bias));
-  if (membrane_) {
-    ports_.v_i.set(static_cast<std::uint64_t>(beat.v));
-    ports_.vth_i.set(static_cast<std::uint64_t>(beat.vth));
-  } else {
-    ports_.shift_i.set(beat.shift);
+  const auto set_signed = [](const vmodel::Port& port, std::int64_t v) { port.set(static_cast<std::uint64_t>(v)); };
+  const auto get_signed = [&](const vmodel::Port& port) { return models::wrap_signed(port.get(), params_.AW); };
+  switch (ports_.backend) {
+    case models::Backend::membrane:
+      set_signed(ports_.v_i, beat.v);
+      set_signed(ports_.vth_i, beat.vth);
+      break;
+    case models::Backend::sigma_delta:
+      ports_.shift_i.set(beat.shift);
+      set_signed(ports_.vth_i, beat.vth);
+      set_signed(ports_.sigma_i, beat.sigma);
+      set_signed(ports_.act_i, beat.act);
+      set_signed(ports_.residue_i, beat.residue);
+      break;
+    case models::Backend::output_stage: ports_.shift_i.set(beat.shift); break;
   }
   instance_.tick();
   out_.valid = ports_.valid_o.get() != 0;
   out_.y = static_cast<std::uint32_t>(ports_.y_o.get());
-  if (membrane_) out_.v = models::wrap_signed(ports_.v_o.get(), params_.AW);
+  if (ports_.backend == models::Backend::membrane) out_.v = get_signed(ports_.v_o);
+  if (ports_.backend == models::Backend::sigma_delta) {
+    out_.sigma = get_signed(ports_.sigma_o);
+    out_.act = get_signed(ports_.act_o);
+    out_.residue = get_signed(ports_.residue_o);
+  }
   return out_;
 }
 

@@ -33,6 +33,8 @@ namespace {
 
 std::string outputs_text(const models::KernelOutputs& o, const models::KernelParams& p) {
   if (models::has_membrane(p.kind)) return fmt::format("valid={} spike={} v={}", o.valid, o.y, o.v);
+  if (models::has_sigma_delta(p.kind))
+    return fmt::format("valid={} spike={} sigma={} act={} residue={}", o.valid, o.y, o.sigma, o.act, o.residue);
   return fmt::format("valid={} y={}", o.valid, o.y);
 }
 
@@ -44,6 +46,8 @@ std::string describe(const Mismatch& m, const models::KernelParams& p) {
                                  m.beat, models::to_string(m.scenario));
   text += fmt::format("  inputs   valid={} first={} last={} bias={}", b.valid, b.first, b.last, b.bias);
   if (models::has_membrane(p.kind)) text += fmt::format(" v={} vth={}", b.v, b.vth);
+  else if (models::has_sigma_delta(p.kind))
+    text += fmt::format(" shift={} vth={} sigma={} act={} residue={}", b.shift, b.vth, b.sigma, b.act, b.residue);
   else text += fmt::format(" shift={}", b.shift);
   text += fmt::format("\n           x=[{}]\n           w=[{}]\n", fmt::join(b.x, " "), fmt::join(b.w, " "));
   text += fmt::format("  expected {}\n  got      {}", outputs_text(m.expected, p), outputs_text(m.got, p));

@@ -76,7 +76,9 @@ struct KernelPort {
   bool output = false;
 };
 // The module's ports for `params`: the handshake, x_i/w_i, bias_i, and the
-// output stage's shift_i/y_o or the membrane's v_i/vth_i/spike_o/v_o.
+// output stage's shift_i/y_o, the membrane's v_i/vth_i/spike_o/v_o, or the
+// sigma-delta's shift_i/vth_i, sigma_i/act_i/residue_i, spike_o (XW bits)
+// and sigma_o/act_o/residue_o.
 std::vector<KernelPort> ports(const models::KernelParams& params);
 
 }  // namespace neuroppa::kernels

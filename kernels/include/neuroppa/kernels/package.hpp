@@ -44,9 +44,8 @@ struct WidthExpression {
   long evaluate(const std::map<std::string, unsigned>& values) const;
 };
 
-enum class Backend { output_stage, membrane };
+using models::Backend;  // output-stage, membrane or sigma-delta (models/kernel.hpp)
 enum class RtlShape { synapse, kernel };
-std::string_view to_string(Backend backend);
 std::string_view to_string(RtlShape shape);
 
 struct Package {

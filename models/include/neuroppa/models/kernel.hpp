@@ -45,13 +45,16 @@ void set_builtin_kind_loader(BuiltinKindLoader loader);
 //   chain:     a serial chain of AW-bit adders (the baseline);
 //   tree:      a balanced adder tree of minimal widths, sign-extended once;
 //   csa:       carry-save compression of all terms, one carry-propagate adder;
-//   booth_csa: mac only: radix-4 Booth partial products compressed as in csa.
+//   booth_csa: mac only: radix-4 Booth partial products compressed as in csa;
+//   shift_add: sigma-delta only: the weight shifted once per set bit of the
+//              graded spike's magnitude (negated for a negative spike),
+//              compressed as in csa.
 // All but chain also isolate the output stage (its operands held at zero
 // except on the beat whose result is kept). The values are the RTL's
-// np_pkg::ArchChain, ArchTree, ArchCsa, ArchBoothCsa.
-enum class KernelArch { chain = 0, tree = 1, csa = 2, booth_csa = 3 };
+// np_pkg::ArchChain, ArchTree, ArchCsa, ArchBoothCsa, ArchShiftAdd.
+enum class KernelArch { chain = 0, tree = 1, csa = 2, booth_csa = 3, shift_add = 4 };
 inline constexpr KernelArch kAllKernelArchs[] = {KernelArch::chain, KernelArch::tree, KernelArch::csa,
-                                                 KernelArch::booth_csa};
+                                                 KernelArch::booth_csa, KernelArch::shift_add};
 std::string_view to_string(KernelArch arch);
 std::optional<KernelArch> parse_kernel_arch(std::string_view name);
 // Whether `kind` can be built as `arch` (Booth recodes a multiplier: mac only).
@@ -102,6 +105,15 @@ enum class CornerCode : std::uint32_t {
 struct Beat;
 struct KernelOutputs;
 
+// What a kernel does with its accumulator at the end of a timestep (its
+// package's kernel.backend):
+//   output_stage: y = saturate_XW(max(0, acc + bias) >> shift) (mac, shift, threshold);
+//   membrane:     integrate-and-fire, 1-bit spikes in and out, v in and out (spike);
+//   sigma_delta:  graded spikes of XW bits in and out; sigma, the last
+//                 activation and the residue in and out (sigma_delta_update).
+enum class Backend { output_stage, membrane, sigma_delta };
+std::string_view to_string(Backend backend);
+
 // A kind's own cycle-level model (a whole-kernel package's np_kernel_step):
 // its registers and one clock edge, without pipeline latency.
 class KernelStepper {
@@ -138,7 +150,7 @@ struct RegisteredKind {
   // term reduced, accumulated (wrapping) and handed to the back end.
   std::function<std::unique_ptr<KernelStepper>(const KernelParams&)> stepper;
   std::string trainer;  // the manifest's kernel.trainer (train_network checks it)
-  bool membrane = false;  // back end: the membrane (1-bit spike inputs), else the output stage
+  Backend backend = Backend::output_stage;
   bool builtin = false;   // shipped with neuroppa (kernels/packages/)
   bool code_is_ww = false;  // widths.code is "WW": a network's code width is its WW
 };
@@ -208,6 +220,10 @@ unsigned default_ww(KernelKind kind, unsigned XW);
 // integrate-and-fire end of timestep) instead of the output stage
 // (y = saturate(max(0, acc + bias) >> shift)); its inputs are then 1-bit spikes.
 bool has_membrane(KernelKind kind);
+// Whether a kind is a sigma-delta neuron (Backend::sigma_delta): signed
+// XW-bit graded spikes in and out, its state (sigma, act, residue) in and out.
+bool has_sigma_delta(KernelKind kind);
+Backend backend_of(KernelKind kind);
 
 // Corner-case weight codes of a kind, for stimulus: the code whose term is
 // largest (positive) or most negative for a given activation, and a code
@@ -248,6 +264,24 @@ struct SpikeUpdate {
 SpikeUpdate spike_update(const KernelParams& params, std::int64_t v, std::int64_t acc,
                          std::int64_t bias, std::int64_t vth);
 
+// sigma-delta end of timestep (Lava's SigmaDelta with a B-bit payload, B = XW;
+// every sum wraps at AW bits, comparisons signed):
+//   sigma' = sigma + acc;  act' = max(0, sigma' + bias);
+//   delta  = act' - act + residue;
+//   s      = |delta| >= vth (delta >= vth or delta <= -vth)
+//              ? saturate_XW((delta + half) >> shift) : 0,  half = 2^(shift-1) (0 if shift = 0),
+//                arithmetic shift, saturate to [-2^(XW-1), 2^(XW-1) - 1];
+//   residue' = delta - (s << shift)
+// s is the graded spike sent (0: nothing sent); its value is s * 2^shift in
+// the units of act, and residue' what is still owed.
+struct SigmaDeltaUpdate {
+  std::uint32_t spike;  // s as an XW-bit two's-complement code
+  std::int64_t sigma, act, residue;
+};
+SigmaDeltaUpdate sigma_delta_update(const KernelParams& params, std::int64_t acc, std::int64_t bias,
+                                    unsigned shift, std::int64_t sigma, std::int64_t act, std::int64_t residue,
+                                    std::int64_t vth);
+
 // One clock cycle of kernel inputs. x and w hold K entries each.
 struct Beat {
   bool valid = false;
@@ -256,16 +290,21 @@ struct Beat {
   std::vector<std::uint32_t> x;
   std::vector<std::uint32_t> w;
   std::int64_t bias = 0;   // AW-bit signed
-  unsigned shift = 0;      // mac/shift/threshold: output shift, < 2^kShiftBits
+  unsigned shift = 0;      // output stage and sigma-delta: shift, < 2^kShiftBits
   std::int64_t v = 0;      // spike: membrane potential in (sampled at the last beat)
-  std::int64_t vth = 0;    // spike: firing threshold
+  std::int64_t vth = 0;    // spike: firing threshold; sigma-delta: the least |delta| sent
+  std::int64_t sigma = 0;    // sigma-delta: the state in (sampled at the last beat)
+  std::int64_t act = 0;
+  std::int64_t residue = 0;
 };
 
-// Registered kernel outputs after a clock edge. For spike, y is the spike bit.
+// Registered kernel outputs after a clock edge. For spike, y is the spike
+// bit; for sigma-delta the graded spike's XW-bit code.
 struct KernelOutputs {
   bool valid = false;
   std::uint32_t y = 0;
   std::int64_t v = 0;  // spike only; 0 otherwise
+  std::int64_t sigma = 0, act = 0, residue = 0;  // sigma-delta only; 0 otherwise
   bool operator==(const KernelOutputs&) const = default;
 };
 

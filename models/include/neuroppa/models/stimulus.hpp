@@ -39,6 +39,7 @@ class BeatStream {
   void start_group();
   void fill_operands();
   void set_last_beat_operands();
+  void set_sigma_delta_edge(std::int64_t aw_max);  // boundary: the sigma-delta's edges
   void randomize_all();  // idle cycles: every input random, valid low
   std::uint32_t random_code();
   std::uint32_t extreme_code(bool positive);

@@ -38,10 +38,11 @@ namespace neuroppa::models {
 
 // How a kind's networks are trained: the recipe its package's manifest names
 // (kernel.trainer), above.
-enum class Trainer { int8_qat, pow2_qat, threshold_ste, snn_conversion, term_table, addernet };
+enum class Trainer { int8_qat, pow2_qat, threshold_ste, snn_conversion, term_table, addernet, sigma_delta_conversion };
 inline constexpr std::pair<Trainer, std::string_view> kTrainerNames[] = {
     {Trainer::int8_qat, "int8-qat"},     {Trainer::pow2_qat, "pow2-qat"},     {Trainer::threshold_ste, "threshold-ste"},
-    {Trainer::snn_conversion, "snn-conversion"}, {Trainer::term_table, "term-table"}, {Trainer::addernet, "addernet"}};
+    {Trainer::snn_conversion, "snn-conversion"}, {Trainer::term_table, "term-table"}, {Trainer::addernet, "addernet"},
+    {Trainer::sigma_delta_conversion, "sigma-delta-conversion"}};
 std::string_view to_string(Trainer trainer);
 std::optional<Trainer> parse_trainer(std::string_view name);
 // A kind's trainer: a package's from its manifest, a built-in's as its manifest says.

@@ -16,12 +16,14 @@ namespace neuroppa::sim {
 void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<std::uint32_t> words);
 
 // The ports of a kernel model (RTL or gate level, same names), looked up
-// once. Spike kernels have v_i, vth_i, spike_o (as y_o) and v_o; the others
-// shift_i and y_o.
+// once. Spike kernels have v_i, vth_i, spike_o (as y_o) and v_o; sigma-delta
+// kernels shift_i, vth_i, sigma_i, act_i, residue_i, spike_o (as y_o),
+// sigma_o, act_o and residue_o; the others shift_i and y_o.
 struct KernelPorts {
   KernelPorts(const vmodel::ModelInstance& instance, models::KernelKind kind);
-  vmodel::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i;
-  vmodel::Port valid_o, y_o, v_o;
+  models::Backend backend;
+  vmodel::Port rst_n, valid_i, first_i, last_i, x_i, w_i, bias_i, shift_i, v_i, vth_i, sigma_i, act_i, residue_i;
+  vmodel::Port valid_o, y_o, v_o, sigma_o, act_o, residue_o;
 };
 
 // Asserts the asynchronous reset for one clock cycle; registers read 0 afterwards.
@@ -42,7 +44,6 @@ class KernelHarness {
   models::KernelParams params_;
   vmodel::ModelInstance instance_;
   KernelPorts ports_;
-  bool membrane_;  // spike: v in and out instead of shift in
   std::vector<std::uint32_t> x_words_, w_words_;
   models::KernelOutputs out_;
 };
