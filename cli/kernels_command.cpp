@@ -81,7 +81,10 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
                   "async or sync: how rst_ni clears every register (sync: for libraries whose flops have no reset "
                   "pin, such as ASAP7)")
       ->capture_default_str();
-  cmd->add_option("--XW", r.XW, "Activation bits (threshold: 1..15, its codes are XW+1 bits)")->type_name("UINT:1..16")->capture_default_str();
+  cmd->add_option("--XW", r.XW,
+                  "Activation bits (default: each kind's own, 8; sigma-delta's graded spikes 4, it takes 2..8; "
+                  "threshold: 1..15, its codes are XW+1 bits)")
+      ->type_name("UINT:1..16");
   cmd->add_option("--AW", r.AW, "Accumulator bits (at least what K terms need)")->type_name("UINT:2..64")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Clock frequency power is priced at")->capture_default_str();
   cmd->add_option("--beats", r.beats, "Beats simulated at gate level per kernel")

@@ -70,7 +70,10 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
   // K, XW, WW and AW are checked together by models::validate (AW must also
   // hold K extreme terms), which names the need; the help gives each range.
   cmd->add_option("--K", o->request.K, "Synapses per beat")->type_name("UINT:1..1024")->capture_default_str();
-  cmd->add_option("--XW", o->request.XW, "Activation bits (threshold: 1..15; spike: unused)")->type_name("UINT:1..16")->capture_default_str();
+  cmd->add_option("--XW", o->request.XW,
+                  "Activation bits (default: each kind's own, 8; sigma-delta's graded spikes 4, it takes 2..8; "
+                  "threshold: 1..15; spike: unused)")
+      ->type_name("UINT:1..16");
   cmd->add_option("--WW", o->WW,
                   "Weight-code bits (default: 8 for mac and spike, 4 for shift, which takes 2..6; threshold codes are "
                   "XW+1 bits)")

@@ -13,6 +13,8 @@ package np_pkg;
   // carry-save compression and one carry-propagate adder. The tree and csa
   // kernels also isolate the output stage: its operands are held at zero
   // except on the beat whose result is kept.
+  // (A kernel uses the archs it has: the others are unused there.)
+  /* verilator lint_off UNUSEDPARAM */
   localparam int unsigned ArchChain = 0;
   localparam int unsigned ArchTree  = 1;
   localparam int unsigned ArchCsa   = 2;
@@ -24,4 +26,5 @@ package np_pkg;
   // spike of either sign leaves the upper rows at zero), the rows of all
   // synapses compressed as in csa.
   localparam int unsigned ArchShiftAdd = 4;
+  /* verilator lint_on UNUSEDPARAM */
 endpackage

@@ -23,7 +23,8 @@ std::vector<KernelParams> requested(const KernelsRequest& r) {
   const auto pairs = kernels::arch_kind_pairs(r.archs, kinds, "--arch");
   for (unsigned K : r.Ks)
     for (const auto& [arch, kind] : pairs) {
-      KernelParams p{kind, K, r.XW, models::default_ww(kind, r.XW), r.AW, arch, r.reset, r.pipeline};
+      const unsigned XW = r.XW.value_or(models::default_xw(kind));
+      KernelParams p{kind, K, XW, models::default_ww(kind, XW), r.AW, arch, r.reset, r.pipeline};
       kernels::set_own_parameters(p, r.own_parameters);
       if (auto error = models::validate(p)) throw Error(*error);
       out.push_back(p);
@@ -69,27 +70,28 @@ reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
   t.title = "Kernel cost";
   const bool timed = !rows.empty() && rows.front().cost.activity.timed;
   const bool sampled = !rows.empty() && rows.front().cost.activity.sampled();
-  t.columns = {{"kernel", ""},  {"K", "", 3, true}, {"code bits", "", 2, true}, {"cells", "", 6, true},
+  t.columns = {{"kernel", ""},  {"K", "", 3, true}, {"x bits", "", 2, true}, {"code bits", "", 2, true}, {"cells", "", 6, true},
                {"area", "µm²", 4},     {"f_max", "MHz", 4},    {"power", "µW", 4},          {"energy/op", "pJ", 4},
                {"power saving", "×", 3}, {"area saving", "×", 3}, {"energy/op saving", "×", 3}};
   // Timed: the zero-delay power of the same run and the glitch share beside it.
   if (timed)
-    t.columns.insert(t.columns.begin() + 7, {{"zero-delay power", "µW", 4}, {"glitch share", "×", 3}});
-  if (sampled) t.columns.insert(t.columns.begin() + 7, {"± 95%", "µW", 2});
+    t.columns.insert(t.columns.begin() + 8, {{"zero-delay power", "µW", 4}, {"glitch share", "×", 3}});
+  if (sampled) t.columns.insert(t.columns.begin() + 8, {"± 95%", "µW", 2});
   if (arch_column) t.columns.insert(t.columns.begin() + 1, {"arch", ""});
   if (lib_column) t.columns.insert(t.columns.begin(), {"library", ""});
   for (const auto& r : rows) {
     const sim::KernelCost& c = r.cost;
     const sim::KernelCost* mac = baseline_mac(rows, r);
     std::vector<reports::Cell> row = {
-        std::string(models::to_string(c.params.kind)), double(c.params.K), double(c.params.code_bits()),
+        std::string(models::to_string(c.params.kind)), double(c.params.K), double(c.params.activation_bits()),
+        double(c.params.code_bits()),
         double(c.area.cells), c.area.total, c.timing.fmax() / 1e6, c.power.total.total() * 1e6,
         c.energy_per_synapse_op() * 1e12,
         mac ? mac->power.total.total() / c.power.total.total() : std::nan(""),
         mac ? mac->area.total / c.area.total : std::nan(""),
         mac ? mac->energy_per_synapse_op() / c.energy_per_synapse_op() : std::nan("")};
-    if (timed) row.insert(row.begin() + 7, {c.zero_delay_power.total.total() * 1e6, c.glitch_share});
-    if (sampled) row.insert(row.begin() + 7, c.power_half_width * 1e6);
+    if (timed) row.insert(row.begin() + 8, {c.zero_delay_power.total.total() * 1e6, c.glitch_share});
+    if (sampled) row.insert(row.begin() + 8, c.power_half_width * 1e6);
     if (arch_column) row.insert(row.begin() + 1, std::string(models::to_string(c.params.arch)));
     if (lib_column) row.insert(row.begin(), r.lib);
     t.rows.push_back(std::move(row));
@@ -159,16 +161,19 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   cost_options.sdf = r.sdf;
   cost_options.timed.allow_partial = r.allow_partial;
   cost_options.by_block = r.by_block;
-  if (!r.activations.empty()) cost_options.operands.activations = models::read_value_file(r.activations, r.XW, "activation");
 
   // Every input checked before the first (long) build.
   if (!(r.sparsity >= 0 && r.sparsity <= 1)) throw Error(fmt::format("--sparsity {}: must be between 0 and 1", r.sparsity));
   if (r.beats == 0) throw Error("--beats 0: give at least one beat");
   if (r.beats_per_output == 0) throw Error("--beats-per-output 0: give at least one beat");
   std::vector<sim::CostOptions> per_kernel(kernels.size(), cost_options);
-  for (std::size_t i = 0; i < kernels.size(); ++i)
+  for (std::size_t i = 0; i < kernels.size(); ++i) {  // each kernel's own XW and code bits
+    if (!r.activations.empty())
+      per_kernel[i].operands.activations =
+          models::read_value_file(r.activations, kernels[i].XW, "activation");
     if (!r.weights.empty())
       per_kernel[i].operands.weights = models::read_value_file(r.weights, kernels[i].code_bits(), "weight code");
+  }
 
   // A library that cannot take the kernels at all (every kernel has the
   // request's reset style, so the first stands for all).

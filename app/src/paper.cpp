@@ -91,7 +91,8 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
   reports::Table t;
   t.title = "T1. Kernel level: power, area, energy per synapse operation and f_max; savings against mac, of the "
             "whole kernel and of its synapse datapath alone";
-  t.columns = {{"library", ""},        {"K", "", 3, true},       {"kernel", ""},           {"arch", ""},
+  t.columns = {{"library", ""},        {"K", "", 3, true},       {"kernel", ""},           {"x bits", "", 2, true},
+               {"arch", ""},
                {"cells", "", 6, true}, {"area", "µm²", 4},       {"f_max", "MHz", 4},      {"power", "µW", 4},
                {"energy/op", "pJ", 4}, {"power saving", "×", 3}, {"area saving", "×", 3}, {"energy/op saving", "×", 3},
                {"synapse power saving", "×", 3}, {"synapse area saving", "×", 3},
@@ -103,7 +104,7 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
     const sim::BlockCost* mac_synapses = mac ? synapse_block(*mac) : nullptr;
     const bool both = synapses && mac_synapses;
     t.rows.push_back({r.lib, double(c.params.K), std::string(models::to_string(c.params.kind)),
-                      std::string(models::to_string(c.params.arch)), double(c.area.cells), c.area.total,
+                      double(c.params.activation_bits()), std::string(models::to_string(c.params.arch)), double(c.area.cells), c.area.total,
                       c.timing.fmax() / 1e6, c.power.total.total() * 1e6, c.energy_per_synapse_op() * 1e12,
                       mac ? mac->power.total.total() / c.power.total.total() : NAN,
                       mac ? mac->area.total / c.area.total : NAN,
@@ -391,7 +392,9 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   for (const auto& lib : libraries)
     for (unsigned K : Ks)
       for (KernelKind kind : kinds) {
-        const models::KernelParams p{kind, K, 8, models::default_ww(kind, 8), 32, models::default_arch(kind)};
+        // Each kind at the activation width it is designed for (8 bits; sigma-delta's graded spikes 4).
+        const unsigned XW = models::default_xw(kind);
+        const models::KernelParams p{kind, K, XW, models::default_ww(kind, XW), 32, models::default_arch(kind)};
         if (auto error = models::validate(p)) throw Error(*error);
         say(fmt::format("T1 {} on {}", p.describe(), lib.name));
         sim::CostOptions cost;

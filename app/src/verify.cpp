@@ -49,7 +49,8 @@ std::string VerifyResult::summary() const {
 std::vector<KernelParams> verify_params(const VerifyRequest& r) {
   std::vector<KernelParams> out;
   for (const auto& [arch, kind] : kernels::arch_kind_pairs(r.archs, r.kinds, "--arch")) {
-    KernelParams p{kind, r.K, r.XW, r.WW.value_or(models::default_ww(kind, r.XW)), r.AW, arch, r.reset,
+    const unsigned XW = r.XW.value_or(models::default_xw(kind));
+    KernelParams p{kind, r.K, XW, r.WW.value_or(models::default_ww(kind, XW)), r.AW, arch, r.reset,
                    r.pipeline};
     kernels::set_own_parameters(p, r.own_parameters);
     if (auto error = models::validate(p)) throw Error(*error);

@@ -97,7 +97,7 @@ models::RegisteredKind registered(const PackageKind& u) {
   const Linear code = linear(p.code_bits, own);
   models::RegisteredKind r;
   r.name = p.name;
-  if (xw) r.xw_min = xw->min, r.xw_max = xw->max;
+  if (xw) r.xw_min = xw->min, r.xw_max = xw->max, r.default_xw = xw->default_value;
   if (ww) r.ww_min = ww->min, r.ww_max = ww->max, r.default_ww = ww->default_value;
   for (const std::string& name : own) {
     const PackageParameter* q = p.parameter(name);

@@ -234,6 +234,8 @@ std::optional<ResetStyle> parse_reset_style(std::string_view name) { return by_n
 
 unsigned default_ww(KernelKind kind, unsigned) { return registered_kind(kind).default_ww; }
 
+unsigned default_xw(KernelKind kind) { return registered_kind(kind).default_xw; }
+
 unsigned default_code_bits(KernelKind kind, unsigned XW) {
   return KernelParams{kind, 1, XW, registered_kind(kind).default_ww}.code_bits();
 }

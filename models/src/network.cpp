@@ -108,12 +108,23 @@ static Shape output_shape(const Layer& layer, const std::string& where) {
   return {};
 }
 
+bool runs_networks(KernelKind kind) { return !has_sigma_delta(kind); }
+
+std::string why_no_networks(KernelKind kind) {
+  if (runs_networks(kind)) return "";
+  return fmt::format("{} networks are not supported yet: the sigma-delta back end is priced at kernel level (verify, "
+                     "kernels, power, paper T1), and its networks (graded spikes between layers, state per neuron) "
+                     "are still to come",
+                     to_string(kind));
+}
+
 static void validate_layer(const Network& net, const Layer& layer, const std::string& where) {
   const Shape expected = output_shape(layer, where);
   if (!(expected == layer.out))
     throw Error(fmt::format("{}: output shape {} does not follow from input {} (expected {})", where,
                             layer.out.describe(), layer.in.describe(), expected.describe()));
   if (!layer.computes()) return;
+  if (!runs_networks(layer.kind)) throw Error(fmt::format("{}: {}", where, why_no_networks(layer.kind)));
   if (net.spiking() != has_membrane(layer.kind))
     throw Error(fmt::format("{}: {} layer in a {} network (spiking networks are spike layers only)", where,
                             to_string(layer.kind), net.spiking() ? "spiking" : "non-spiking"));

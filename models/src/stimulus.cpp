@@ -78,9 +78,11 @@ void BeatStream::randomize_all() {
   beat_.shift = static_cast<unsigned>(rng_.bits(kShiftBits));
   beat_.v = random_signed(p_.AW);
   beat_.vth = random_signed(p_.AW);
-  beat_.sigma = random_signed(p_.AW);
-  beat_.act = random_signed(p_.AW);
-  beat_.residue = random_signed(p_.AW);
+  if (has_sigma_delta(p_.kind)) {  // (only then: the other kinds' streams stay as they were)
+    beat_.sigma = random_signed(p_.AW);
+    beat_.act = random_signed(p_.AW);
+    beat_.residue = random_signed(p_.AW);
+  }
 }
 
 void BeatStream::start_group() {

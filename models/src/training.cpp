@@ -128,6 +128,7 @@ std::optional<std::string> trainer_mismatch(const Layer& l) {
     case Trainer::addernet: return std::nullopt;
     case Trainer::sigma_delta_conversion:
       if (!has_sigma_delta(l.kind)) return "trainer sigma-delta-conversion needs the sigma-delta back end";
+      if (!runs_networks(l.kind)) return why_no_networks(l.kind);
       return need(l.code_bits == 8, "8-bit two's-complement weights");
   }
   return std::nullopt;

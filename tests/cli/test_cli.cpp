@@ -82,8 +82,8 @@ TEST_CASE("verify on a parameter set no other test uses, then again from the cac
   CAPTURE(r.out);
   CAPTURE(r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("PASS: 4 of 4 kernels") != std::string::npos);
-  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 5);
+  CHECK(r.out.find("PASS: 5 of 5 kernels") != std::string::npos);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 6);
   r = run_command(args);
   REQUIRE(r.status == 0);
   // Every model comes from the cache the second time.
@@ -112,7 +112,7 @@ TEST_CASE("kernels: invalid options, one clear line each") {
   check_one_line_error({"kernels", "--lib", "/nonexistent/x.lib"}, "library '/nonexistent/x.lib' not found");
   check_one_line_error({"kernels", "--sparsity", "1.5", "--kinds", "mac"}, "--sparsity 1.5");
   check_one_line_error({"kernels", "--arch", "tree,wallace"},
-                       "unknown micro-architecture 'wallace'; choose from chain, tree, csa, booth-csa or all");
+                       "unknown micro-architecture 'wallace'; choose from chain, tree, csa, booth-csa, shift-add or all");
   check_one_line_error({"kernels", "--kinds", "threshold,spike", "--arch", "booth-csa"},
                        "--arch booth-csa: no such micro-architecture for the kernels asked for; it exists for mac");
   check_one_line_error({"kernels", "--pipeline", "2"}, "pipeline=2 is out of range: 0 (none) or 1");

@@ -81,10 +81,10 @@ std::string read_error(const fs::path& folder) {
 
 }  // namespace
 
-TEST_CASE("built-in packages: the four kinds, their manifests agreeing with the golden models") {
+TEST_CASE("built-in packages: every built-in kind, its manifest agreeing with the golden models") {
   const auto& builtins = kernels::builtin_packages();
-  REQUIRE(builtins.size() == 4);
-  const std::vector<std::string> order = {"mac", "shift", "threshold", "spike"};
+  REQUIRE(builtins.size() == 5);
+  const std::vector<std::string> order = {"mac", "shift", "threshold", "spike", "sigma-delta"};
   std::set<std::string> hashes;
   for (std::size_t i = 0; i < builtins.size(); ++i) {
     const kernels::Package& p = builtins[i];
@@ -98,21 +98,26 @@ TEST_CASE("built-in packages: the four kinds, their manifests agreeing with the 
     CHECK(p.default_arch == models::default_arch(kind));
     for (const models::KernelArch a : models::kAllKernelArchs)
       CHECK((std::find(p.archs.begin(), p.archs.end(), a) != p.archs.end()) == models::arch_exists(kind, a));
+    CHECK(p.backend == models::backend_of(kind));
     CHECK((p.backend == kernels::Backend::membrane) == models::has_membrane(kind));
     CHECK(p.trainer == models::to_string(models::trainer_of(kind)));  // the recipe train uses is the manifest's
     // Widths at every value of the parameters' ranges equal the C++ definitions.
     const kernels::PackageParameter* xw = p.parameter("XW");
     const kernels::PackageParameter* ww = p.parameter("WW");
+    if (xw) CHECK(xw->default_value == models::default_xw(kind));
     for (unsigned x = xw ? xw->min : 8; x <= (xw ? xw->max : 8); ++x)
       for (unsigned w = ww ? ww->min : 8; w <= (ww ? ww->max : 8); ++w) {
-        models::KernelParams params{kind, 9, x, ww ? w : models::default_code_bits(kind, x), 64};
+        models::KernelParams params{kind, 9, x, ww ? w : models::default_code_bits(kind, x), 64,
+                                    models::default_arch(kind)};
         CHECK(!models::validate(params));  // the manifest's ranges are ones the models accept
         const std::map<std::string, unsigned> values = {{"XW", x}, {"WW", w}};
         CHECK(p.code_bits.evaluate(values) == params.code_bits());
         CHECK(p.activation_bits.evaluate(values) == params.activation_bits());
       }
     if (xw) {  // one past the manifest's XW range, the models refuse too
-      models::KernelParams past{kind, 9, xw->max + 1, ww ? ww->default_value : models::default_code_bits(kind, xw->max + 1), 64};
+      models::KernelParams past{kind, 9, xw->max + 1,
+                                ww ? ww->default_value : models::default_code_bits(kind, xw->max + 1), 64,
+                                models::default_arch(kind)};
       CHECK(models::validate(past));
     }
     if (ww) CHECK(ww->default_value == models::default_code_bits(kind, 8));
@@ -154,11 +159,11 @@ TEST_CASE("a user's package: read, hashed by content, listed after the built-ins
   // A folder of packages: each sub-folder with a manifest, in name order.
   adder_package(root / "zz-second", edited("name = \"adder\"", "name = \"adder2\""));
   const auto catalogue = kernels::assemble_catalogue({root});
-  REQUIRE(catalogue.size() == 6);
-  CHECK(catalogue[4].name == "adder");
-  CHECK(catalogue[5].name == "adder2");
+  REQUIRE(catalogue.size() == 7);
+  CHECK(catalogue[5].name == "adder");
+  CHECK(catalogue[6].name == "adder2");
   // The package folder itself works as well.
-  CHECK(kernels::assemble_catalogue({folder}).size() == 5);
+  CHECK(kernels::assemble_catalogue({folder}).size() == 6);
 }
 
 TEST_CASE("kernel path: two packages of one name are an error naming both folders") {

@@ -186,7 +186,7 @@ TEST_CASE("golden sources that cannot be used: one error naming the package") {
     replace(g, "return NP_KERNEL_ABI_VERSION;", "return 7;");
   }));
   CHECK_THROWS_WITH_AS(kernels::prepare_kinds(std::vector{*models::parse_kernel_kind("adder-future")}),
-                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI versions 1 to 3"), Error);
+                       doctest::Contains("np_kernel_abi_version() gives 7; this neuroppa speaks ABI versions 1 to 4"), Error);
 }
 
 namespace {
@@ -385,7 +385,7 @@ TEST_CASE("the command line takes a package kind: verify --kernel-path") {
   const test::CommandResult unknown =
       test::run_command({NEUROPPA_BINARY, "--quiet", "verify", "--kernel-path", examples().string(), "--kinds", "tenary"});
   CHECK(unknown.status == 2);
-  CHECK(unknown.err.find("unknown kernel 'tenary'; choose from mac, shift, threshold, spike, adder, ternary or all") !=
+  CHECK(unknown.err.find("unknown kernel 'tenary'; choose from mac, shift, threshold, spike, sigma-delta, adder, ternary or all") !=
         std::string::npos);
 }
 

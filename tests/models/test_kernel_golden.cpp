@@ -163,3 +163,70 @@ TEST_CASE("cycle model: spike membrane in, out") {
   CHECK(out.y == 0);
   CHECK(out.v == 32);
 }
+
+TEST_CASE("sigma-delta update: ReLU, send at |delta| >= vth, round, saturate, residue carried") {
+  const auto p = make(neuroppa::models::kind_named("sigma-delta"), 2, 4, 8, 16);
+  const auto spike = [](std::uint32_t code) { return wrap_signed(code, 4); };
+  // sigma 0 + 30, act 32 = 30 + 2; delta 32: (32 + 2) >> 2 = 8 saturates to 7; 28 sent, 4 owed.
+  auto u = sigma_delta_update(p, 30, 2, 2, 0, 0, 0, 2);
+  CHECK(u.sigma == 30);
+  CHECK(u.act == 32);
+  CHECK(spike(u.spike) == 7);
+  CHECK(u.residue == 4);
+  // The next timestep, nothing in: the 4 owed goes out as one quantum.
+  u = sigma_delta_update(p, 0, 2, 2, 30, 32, 4, 2);
+  CHECK(spike(u.spike) == 1);
+  CHECK(u.residue == 0);
+  // Below vth: nothing sent, the residue kept.
+  u = sigma_delta_update(p, 0, 2, 2, 30, 32, 1, 2);
+  CHECK(u.spike == 0);
+  CHECK(u.residue == 1);
+  // The activation falls to 0 (sigma + bias < 0): -20 goes out as floor((-20 + 2) / 4) = -5.
+  u = sigma_delta_update(p, 0, 2, 2, -10, 20, 0, 2);
+  CHECK(u.act == 0);
+  CHECK(spike(u.spike) == -5);
+  CHECK(u.spike == 11);  // the 4-bit code
+  CHECK(u.residue == 0);
+  // Exactly -vth is sent (shift 0: no rounding).
+  u = sigma_delta_update(p, 0, 0, 0, 0, 3, 0, 3);
+  CHECK(spike(u.spike) == -3);
+  CHECK(u.residue == 0);
+  // Saturation at -8: -40 rounds to -10, -32 sent, -8 owed.
+  u = sigma_delta_update(p, 0, 0, 2, 0, 40, 0, 1);
+  CHECK(spike(u.spike) == -8);
+  CHECK(u.residue == -8);
+  // A shift past AW: the quantum is 0 (an arithmetic shift leaves the sign), nothing sent.
+  u = sigma_delta_update(p, 100, 0, 20, 0, 0, 0, 1);
+  CHECK(u.spike == 0);
+  CHECK(u.residue == 100);
+  // sigma wraps at AW bits like the accumulator.
+  u = sigma_delta_update(p, 1, 0, 0, 32767, 0, 0, 1);
+  CHECK(u.sigma == -32768);
+  CHECK(u.act == 0);
+}
+
+TEST_CASE("cycle model: sigma-delta state in, out, held between timesteps") {
+  const auto p = make(neuroppa::models::kind_named("sigma-delta"), 2, 4, 8, 16);
+  KernelGolden g(p);
+  Beat b = beat(true, true, {3, 15}, {5, 4}, 1, 1);  // 3*5 + (-1)*4 = 11; act 12
+  b.vth = 1;
+  auto out = g.step(b);  // delta 12: (12 + 1) >> 1 = 6; 12 sent
+  CHECK(out.valid);
+  CHECK(out.sigma == 11);
+  CHECK(out.act == 12);
+  CHECK(wrap_signed(out.y, 4) == 6);
+  CHECK(out.residue == 0);
+  b.sigma = out.sigma;
+  b.act = out.act;
+  b.residue = out.residue;
+  b.last = false;
+  out = g.step(b);  // not the last beat: the registers hold
+  CHECK_FALSE(out.valid);
+  CHECK(out.sigma == 11);
+  b.first = false;
+  b.last = true;
+  out = g.step(b);  // acc 22, sigma 33, act 34, delta 22: (22 + 1) >> 1 = 11 saturates to 7; 14 sent, 8 owed
+  CHECK(out.sigma == 33);
+  CHECK(wrap_signed(out.y, 4) == 7);
+  CHECK(out.residue == 8);
+}

@@ -45,6 +45,17 @@ for arch in 0 1 2; do
   lint spike -GK=9 -GARCH=$arch -GPIPELINE=1
 done
 lint mac -GK=9 -GARCH=3 -GPIPELINE=1
+# sigma-delta (np_pkg::ArchTree, ArchCsa, ArchShiftAdd): graded spikes of 2..8
+# bits, both reset styles, the pipeline register.
+for arch in 1 2 4; do
+  for k in 1 9 25; do
+    lint sigma_delta -GK=$k -GXW=2 -GWW=4 -GAW=16 -GARCH=$arch
+    lint sigma_delta -GK=$k -GXW=4 -GWW=8 -GAW=32 -GARCH=$arch
+    lint sigma_delta -GK=$k -GXW=8 -GWW=8 -GAW=64 -GARCH=$arch
+  done
+  lint sigma_delta -GK=9 -GXW=3 -GARCH=$arch -GSYNC_RESET=1
+  lint sigma_delta -GK=9 -GXW=4 -GARCH=$arch -GPIPELINE=1
+done
 # The memories' register-file bank (sim/memory_cost.hpp).
 for p in "-GW=1 -GD=2" "-GW=32 -GD=32" "-GW=64 -GD=1024"; do
   if ! out=$(verilator --lint-only -Wall --top-module np_regfile $p "$rtl/np_regfile.sv" 2>&1) || [ -n "$out" ]; then
@@ -72,4 +83,9 @@ bad threshold -GARCH=3
 bad spike -GARCH=3
 bad mac -GARCH=4
 bad shift -GPIPELINE=2
+bad sigma_delta -GXW=9
+bad sigma_delta -GXW=1
+bad sigma_delta -GARCH=0
+bad sigma_delta -GARCH=3
+bad sigma_delta -GARCH=5
 exit $fail

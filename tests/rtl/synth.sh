@@ -5,12 +5,15 @@
 set -euo pipefail
 rtl=$1
 fail=0
-# np_pkg::ArchChain, ArchTree, ArchCsa, ArchBoothCsa (mac only); extra
-# parameters per arch: ArchTree also pipelined, ArchCsa with a synchronous reset.
-extra=("" "-set PIPELINE 1" "-set SYNC_RESET 1" "")
-for arch in 0 1 2 3; do
-for kind in mac shift threshold spike; do
+# np_pkg::ArchChain, ArchTree, ArchCsa, ArchBoothCsa (mac only), ArchShiftAdd
+# (sigma-delta only, which has no chain); extra parameters per arch: ArchTree
+# also pipelined, ArchCsa with a synchronous reset.
+extra=("" "-set PIPELINE 1" "-set SYNC_RESET 1" "" "-set XW 4")
+for arch in 0 1 2 3 4; do
+for kind in mac shift threshold spike sigma_delta; do
   [ $arch = 3 ] && [ $kind != mac ] && continue
+  [ $arch = 4 ] && [ $kind != sigma_delta ] && continue
+  [ $arch = 0 ] && [ $kind = sigma_delta ] && continue
   top=np_${kind}_kernel
   files="$rtl/np_pkg.sv $(ls "$rtl"/np_*.sv "$rtl"/../kernels/packages/*/np_*.sv | grep -v '/np_pkg.sv$' | tr '\n' ' ')"
   log=$(yosys -p "read_verilog -sv $files; chparam -set K 9 -set ARCH $arch ${extra[$arch]} $top; synth -flatten -top $top; check -assert; select -assert-none t:\$dlatch t:\$_DLATCH_*; stat" 2>&1) || {

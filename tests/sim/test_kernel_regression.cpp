@@ -64,8 +64,9 @@ TEST_CASE("RTL equals golden, >= 100,000 beats per kernel over 4 parameter sets"
 // tree and csa reduce the K terms through np_reduce: odd levels, a single row left, and widths
 // clipped at AW are the corners; chain is above. `sets`: which of the kind's regression sets.
 static void regress_archs(const std::vector<std::size_t>& sets_used) {
-  for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
+  for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa, models::KernelArch::shift_add})
     for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
+      if (!models::arch_exists(kind, arch)) continue;
       const std::vector<KernelParams> all = test::regression_sets(kind);
       std::vector<KernelParams> sets;
       for (const std::size_t i : sets_used) sets.push_back(all[i]);
@@ -117,7 +118,8 @@ TEST_CASE("Booth mac: RTL equals golden for odd, even and one-bit weights, K = 1
 
 TEST_CASE("pipeline and synchronous reset: RTL equals golden (the golden model adds the cycle of latency)") {
   for (KernelKind kind : neuroppa::models::builtin_kernel_kinds())
-    for (models::KernelArch arch : {models::KernelArch::chain, models::KernelArch::csa}) {
+    for (models::KernelArch arch : {models::KernelArch::chain, models::KernelArch::csa, models::KernelArch::shift_add}) {
+      if (!models::arch_exists(kind, arch)) continue;
       KernelParams p = test::regression_sets(kind)[1];
       p.arch = arch;
       for (const auto& [pipeline, reset] : {std::pair{1u, models::ResetStyle::async},

@@ -13,7 +13,7 @@
 
 using namespace neuroppa;
 
-TEST_CASE("timed:0.05 lands within its own 95% interval of full timed, on all four kernels") {
+TEST_CASE("timed:0.05 lands within its own 95% interval of full timed, on every built-in kernel") {
   const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
   for (models::KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));

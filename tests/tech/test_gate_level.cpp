@@ -10,6 +10,7 @@
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/tech/liberty_function.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "kernel_fixtures.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -21,7 +22,7 @@ using models::KernelParams;
 
 namespace {
 
-KernelParams default_params(KernelKind kind) { return {kind, 9, 8, models::default_code_bits(kind, 8), 32}; }
+KernelParams default_params(KernelKind kind) { return test::default_kernel(kind); }
 
 const Library& osu(const std::string& node) {
   static std::map<std::string, Library> libs;
@@ -122,7 +123,12 @@ static void check_area_against_yosys(const char* node) {
       cells += c.count;
     }
     CHECK(cells == area.cells);
-    CHECK(area.sequential_cells == (kind == neuroppa::models::kind_named("spike") ? 1 + 1 + 32 + 32 : 1 + 8 + 32));
+    // valid, the accumulator and what each back end registers: y (8 bits); the spike and v; the
+    // graded spike, sigma, act (never negative: its sign flop is a constant 0) and the residue.
+    const int flops = models::has_membrane(kind)      ? 1 + 32 + 1 + 32
+                      : models::has_sigma_delta(kind) ? 1 + 32 + 8 + 32 + 31 + 32
+                                                      : 1 + 32 + 8;
+    CHECK(area.sequential_cells == flops);
   }
 }
 
@@ -175,12 +181,33 @@ void regress_gate(const KernelParams& p, std::uint64_t seed, KernelNetlist* netl
 // pipelined spike kernel below, and RTL of every arch in sim/test_kernel_regression.cpp.
 TEST_SUITE("long") {
   TEST_CASE("gate level of every micro-architecture equals golden (K = 9, osu018)") {
-    for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa})
+    for (models::KernelArch arch : {models::KernelArch::tree, models::KernelArch::csa, models::KernelArch::shift_add})
       for (KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
+        if (!models::arch_exists(kind, arch)) continue;
         KernelParams p = default_params(kind);
         p.arch = arch;
         regress_gate(p, 4);
       }
+  }
+}
+
+// The sigma-delta's own arch, at its default 4-bit graded spikes (tree at 8 bits is above).
+TEST_CASE("gate level of the sigma-delta shift-add kernel equals golden (K = 9, XW = 4, osu018)") {
+  KernelParams p = default_params(neuroppa::models::kind_named("sigma-delta"));
+  p.XW = 4;
+  p.arch = models::KernelArch::shift_add;
+  regress_gate(p, 7);
+}
+
+TEST_SUITE("long") {
+  TEST_CASE("gate level of the sigma-delta kernel at 2- and 3-bit spikes, K = 3 (osu018)") {
+    for (const auto& [XW, arch] : {std::pair{2u, models::KernelArch::tree}, {3u, models::KernelArch::shift_add}}) {
+      KernelParams p = default_params(neuroppa::models::kind_named("sigma-delta"));
+      p.K = 3;
+      p.XW = XW;
+      p.arch = arch;
+      regress_gate(p, 8);
+    }
   }
 }
 

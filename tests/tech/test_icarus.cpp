@@ -16,6 +16,7 @@
 #include "neuroppa/models/operands.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
 #include "neuroppa/base/process.hpp"
+#include "kernel_fixtures.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -105,7 +106,7 @@ TEST_CASE("Icarus with the vendor cell library sees the same per-net toggles ove
   require_tool("iverilog", "iverilog");
   for (models::KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("spike")}) {
     CAPTURE(models::to_string(kind));
-    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+    const models::KernelParams p = test::default_kernel(kind);
     const Library lib = read_liberty(resolve_library("osu018"));
     const KernelNetlist kernel = synthesize_kernel(p, lib, test::model_cache_dir());
     const Netlist& n = kernel.netlist;
@@ -169,7 +170,7 @@ TEST_CASE("timed: Icarus with the vendor cells and the same SDF counts the same 
   const Library lib = read_liberty(resolve_library("osu018"));
   for (models::KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold")}) {
     CAPTURE(models::to_string(kind));
-    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+    const models::KernelParams p = test::default_kernel(kind);
     const KernelNetlist kernel = synthesize_kernel(p, lib, test::model_cache_dir());
     const Netlist& n = kernel.netlist;
     // Per-arc delays from Liberty at each instance's load, to 10 ps (the

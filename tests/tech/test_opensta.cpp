@@ -11,6 +11,7 @@
 #include "neuroppa/tech/synthesis.hpp"
 #include "gcd_design.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
+#include "kernel_fixtures.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -36,7 +37,7 @@ struct Synthesised {
 };
 
 Synthesised synthesised(KernelKind kind, const std::string& node) {
-  const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+  const models::KernelParams p = test::default_kernel(kind);
   KernelNetlist k = synthesize_kernel(p, library(node), test::model_cache_dir());
   return {library(node), std::move(k.synthesis), std::move(k.netlist)};
 }
@@ -105,7 +106,9 @@ TEST_CASE("OpenSTA gives every kernel a critical path and f_max") {
     CHECK_FALSE(t.startpoint.empty());
     CHECK_FALSE(t.endpoint.empty());
     CHECK(t.min_period > 0.5e-9);  // a 32-bit accumulate in 0.18 um takes nanoseconds
-    CHECK(t.min_period < 50e-9);
+    // The sigma-delta's end of timestep chains five AW-bit adds, a rounding add and two barrel
+    // shifts after the accumulator (63 ns on osu018 at XW = 8).
+    CHECK(t.min_period < (models::has_sigma_delta(kind) ? 100e-9 : 50e-9));
     CHECK(t.fmax() == doctest::Approx(1 / t.min_period));
   }
 }

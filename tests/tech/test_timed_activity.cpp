@@ -17,6 +17,7 @@
 #include "neuroppa/tech/synthesis.hpp"
 #include "neuroppa/tech/timed_activity.hpp"
 #include "neuroppa/tech/toggle_counter.hpp"
+#include "kernel_fixtures.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -159,7 +160,7 @@ TEST_CASE("timed: a pulse shorter than the arc delay is swallowed, a longer one 
 TEST_CASE("timed: settled values equal the zero-delay model on every cycle of every kernel") {
   for (models::KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));
-    const models::KernelParams p{kind, 9, 8, models::default_code_bits(kind, 8), 32};
+    const models::KernelParams p = test::default_kernel(kind);
     const sim::KernelNetlist kernel = sim::synthesize_kernel(p, osu018(), test::model_cache_dir());
     vmodel::ModelCache cache(test::model_cache_dir());
     sim::KernelHarness dut(cache.load(sim::kernel_gate_spec(kernel, true)), p);

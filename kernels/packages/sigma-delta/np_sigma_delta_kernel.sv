@@ -48,7 +48,7 @@ module np_sigma_delta_kernel #(
     $error("np sigma-delta kernel: parameter XW (bits of a graded spike) out of range 2..8");
   end
   if (ARCH == np_pkg::ArchChain || ARCH == np_pkg::ArchBoothCsa) begin : g_bad_arch
-    $error("np sigma-delta kernel: parameter ARCH must be ArchTree, ArchCsa or ArchShiftAdd");
+    $error("np sigma-delta kernel: parameter ARCH out of range for sigma-delta (ArchTree, ArchCsa or ArchShiftAdd)");
   end
 
   localparam int unsigned TW = XW + WW;  // a product's width: |s*w| <= 2^(XW+WW-2)

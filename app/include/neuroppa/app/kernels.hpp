@@ -19,7 +19,8 @@ struct KernelsRequest {
   std::vector<models::KernelArch> archs;  // empty: each kind's default (models::default_arch)
   models::ResetStyle reset = models::ResetStyle::async;
   unsigned pipeline = 0;  // models::KernelParams::pipeline
-  unsigned XW = 8, AW = 32;
+  std::optional<unsigned> XW;  // default: each kind's own (models::default_xw)
+  unsigned AW = 32;
   double frequency = 50e6;  // every default (K=9, osu018) kernel meets it
   std::uint64_t beats = 20000;
   double sparsity = 0.5;

@@ -18,7 +18,8 @@ struct VerifyRequest {
   std::vector<models::KernelArch> archs;  // empty: each kind's default (models::default_arch)
   models::ResetStyle reset = models::ResetStyle::async;
   unsigned pipeline = 0;  // models::KernelParams::pipeline
-  unsigned K = 9, XW = 8, AW = 32;
+  unsigned K = 9, AW = 32;
+  std::optional<unsigned> XW;  // default: each kind's own (models::default_xw)
   std::optional<unsigned> WW;  // default: per kind (models::default_ww)
   // A package's own parameters by name (--param); each kind takes those it has.
   std::vector<std::pair<std::string, unsigned>> own_parameters;

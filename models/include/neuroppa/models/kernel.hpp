@@ -131,6 +131,7 @@ class KernelStepper {
 struct RegisteredKind {
   std::string name;
   unsigned xw_min = 1, xw_max = 16;  // the package's XW range
+  unsigned default_xw = 8;           // and its default
   unsigned ww_min = 0, ww_max = 0;   // its WW range; 0..0: it has no WW
   unsigned default_ww = 0;
   std::vector<OwnParameter> own;  // its parameters beyond XW and WW, in manifest order
@@ -215,6 +216,9 @@ unsigned default_code_bits(KernelKind kind, unsigned XW);
 // The WW a kind is built with unless told: its package's default WW (0 if it
 // has none).
 unsigned default_ww(KernelKind kind, unsigned XW);
+// The XW a kind is designed for: its package's default XW (8 for mac, shift
+// and threshold; 4-bit graded spikes for sigma-delta; 8, unused, for spike).
+unsigned default_xw(KernelKind kind);
 
 // Whether a kind keeps a membrane potential (v in, v out, spike out: the
 // integrate-and-fire end of timestep) instead of the output stage

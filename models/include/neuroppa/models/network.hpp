@@ -66,6 +66,13 @@ struct TrainingRecord {  // how a model file was made; informative only
   std::vector<std::pair<std::string, std::string>> packages;
 };
 
+// Whether networks can be built of `kind`: every back end but sigma-delta's,
+// whose kernels are priced (verify, kernels, power, paper T1) but whose
+// networks (graded spikes between layers, state per neuron) are not built yet.
+bool runs_networks(KernelKind kind);
+// The one line saying why a kind cannot form networks ("" if it can).
+std::string why_no_networks(KernelKind kind);
+
 struct Network {
   std::string name;
   Shape input{1, 28, 28};
