@@ -41,30 +41,36 @@ module np_sigma_delta #(
   end
 
   // (Spelled out bit by bit where yosys 0.23 and Verilator could read signed
-  // constants and casts differently.)
-  logic [AW-1:0] integrated, biased, activation, delta, neg_vth, half, rounded, quantum, spike_wide, sent;
+  // constants and casts differently.) What does not depend on the
+  // accumulator is formed beside it: the state's part of delta, with and
+  // without the rounding half, so that delta and the rounded delta are one
+  // add after the activation each, side by side (the same sums mod 2^AW).
+  logic [AW-1:0] integrated, biased, activation, offset, half, offset_half, delta, rounded, neg_vth, quantum,
+                 spike_wide, sent;
   logic [AW-XW:0] upper;  // quantum's bits from XW-1 up: all equal (the sign) if it fits XW bits
   logic          send, fits;
   logic [XW-1:0] spike;
 
   always_comb begin
-    integrated = sigma + acc;
-    biased     = integrated + bias;
-    activation = biased[AW-1] ? '0 : biased;  // max(0, .)
-    delta      = activation - act + residue;
-    neg_vth    = '0 - vth;
-    send       = ($signed(delta) >= $signed(vth)) || ($signed(delta) <= $signed(neg_vth));
-    half       = '0;
+    half        = '0;
     if (shift != 0) half = AW'(1) << (shift - 6'd1);
-    rounded    = delta + half;
-    quantum    = $signed(rounded) >>> shift;
-    upper      = quantum[AW-1:XW-1];
-    fits       = (upper == '0) || (upper == '1);
+    offset      = residue - act;
+    offset_half = offset + half;
+    neg_vth     = '0 - vth;
+    integrated  = sigma + acc;
+    biased      = integrated + bias;
+    activation  = biased[AW-1] ? '0 : biased;  // max(0, .)
+    delta       = activation + offset;         // act' - act + residue
+    rounded     = activation + offset_half;    // delta + half
+    send        = ($signed(delta) >= $signed(vth)) || ($signed(delta) <= $signed(neg_vth));
+    quantum     = $signed(rounded) >>> shift;
+    upper       = quantum[AW-1:XW-1];
+    fits        = (upper == '0) || (upper == '1);
     if (!send) spike = '0;
     else if (fits) spike = quantum[XW-1:0];
     else spike = {quantum[AW-1], {(XW - 1){~quantum[AW-1]}}};  // saturate towards its sign
-    spike_wide = {{(AW - XW){spike[XW-1]}}, spike};
-    sent       = spike_wide << shift;
+    spike_wide  = {{(AW - XW){spike[XW-1]}}, spike};
+    sent        = spike_wide << shift;
   end
 
   assign spike_o   = spike;
