@@ -82,9 +82,10 @@ void check_supported(const Package& p) {
     if (p.activation_bits.text != "XW")
       unsupported(p, fmt::format("widths.activation '{}' (give \"XW\")", p.activation_bits.text));
   }
-  if (p.backend == Backend::sigma_delta && p.shape == RtlShape::synapse)
-    unsupported(p, "rtl.shape \"synapse\" with the sigma-delta back end (give a whole kernel, rtl.shape = \"kernel\", "
-                   "as kernels/packages/sigma-delta does)");
+  if (p.backend == Backend::sigma_delta && p.parameter("XW") && p.parameter("XW")->min < 2)
+    unsupported(p, fmt::format("XW from {} with the sigma-delta back end (a graded spike needs a sign and at least one "
+                               "magnitude bit: XW from 2)",
+                               p.parameter("XW")->min));
   if (!p.golden_source) throw Error(fmt::format("kernel package {} ({}): [golden] source is missing; a package kind "
                                                 "needs its golden model", p.name, (fs::path(p.origin) / "kernel.toml").string()));
 }
@@ -263,8 +264,10 @@ std::string packages_note(std::span<const models::KernelKind> kinds) {
 }
 
 std::string synapse_kernel_text(const PackageKind& u) {
-  const bool membrane = u.package.backend == Backend::membrane;
-  const std::string_view name = membrane ? "np_synapse_membrane_kernel" : "np_synapse_kernel";
+  const Backend backend = u.package.backend;
+  const std::string_view name = backend == Backend::membrane      ? "np_synapse_membrane_kernel"
+                                : backend == Backend::sigma_delta ? "np_synapse_sigma_delta_kernel"
+                                                                  : "np_synapse_kernel";
   std::string text(rtl_text(std::string(name) + ".sv"));
   const auto replace = [&](std::string_view from, const std::string& to) {
     const auto at = text.find(from);

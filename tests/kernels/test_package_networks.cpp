@@ -226,3 +226,29 @@ TEST_CASE("a membrane package: spike as a synapse package verifies, trains spike
   const app::RunResult run = app::run_network(r, context);
   CHECK(run.mismatches == 0);
 }
+
+TEST_CASE("a sigma-delta package: the built-in as a synapse package verifies at every arch, RTL and gate level") {
+  const KernelKind package = load_kind(test::source_dir() / "bench" / "packages", "sigma-delta-synapse");
+  CHECK(models::has_sigma_delta(package));
+  const models::KernelParams p{package, 9, 4, 8, 32, models::KernelArch::csa};
+  CHECK(p.activation_bits() == 4);
+  CHECK(p.describe() == "sigma-delta-synapse K=9 XW=4 WW=8 AW=32 arch=csa");
+  const auto ports = kernels::ports(p);
+  CHECK(std::any_of(ports.begin(), ports.end(), [](const kernels::KernelPort& q) {
+    return q.name == "residue_o" && q.width == 32 && q.output;
+  }));
+
+  app::VerifyRequest v;
+  v.kinds = {package};
+  v.archs = {models::KernelArch::chain, models::KernelArch::tree, models::KernelArch::csa};
+  v.beats = 20000;
+  app::Context context;
+  context.cache_dir = test::model_cache_dir();
+  const app::VerifyResult rtl = app::verify(v, context);
+  REQUIRE(rtl.kernels.size() == 3);
+  CHECK(rtl.failed() == 0);
+  for (const auto& k : rtl.kernels) CHECK(k.result.outputs > 1000);
+  v.archs = {models::KernelArch::chain};  // the one arch the built-in does not have
+  v.gate_level = true;
+  CHECK(app::verify(v, context).failed() == 0);
+}
