@@ -191,18 +191,23 @@ TEST_SUITE("long") {
   }
 }
 
-// The sigma-delta's other archs at its default 4-bit graded spikes (its default, csa, at 8 bits is
-// above); tree is the netlist Verilator 5.006's bit-op-tree pass miscompiled.
-TEST_CASE("gate level of the sigma-delta shift-add and tree kernels equals golden (K = 9, XW = 4, osu018)") {
-  for (const models::KernelArch arch : {models::KernelArch::shift_add, models::KernelArch::tree}) {
-    KernelParams p = default_params(neuroppa::models::kind_named("sigma-delta"));
-    p.XW = 4;
-    p.arch = arch;
-    regress_gate(p, 7);
-  }
+// The sigma-delta tree at its default 4-bit graded spikes (its default, csa, at 8 bits is above):
+// the netlist Verilator 5.006's bit-op-tree pass miscompiled (vmodel/src/model_build.cpp).
+TEST_CASE("gate level of the sigma-delta tree kernel equals golden (K = 9, XW = 4, osu018)") {
+  KernelParams p = default_params(neuroppa::models::kind_named("sigma-delta"));
+  p.XW = 4;
+  p.arch = models::KernelArch::tree;
+  regress_gate(p, 7);
 }
 
 TEST_SUITE("long") {
+  TEST_CASE("gate level of the sigma-delta shift-add kernel equals golden (K = 9, XW = 4, osu018)") {
+    KernelParams p = default_params(neuroppa::models::kind_named("sigma-delta"));
+    p.XW = 4;
+    p.arch = models::KernelArch::shift_add;
+    regress_gate(p, 7);
+  }
+
   TEST_CASE("gate level of the sigma-delta kernel at 2- and 3-bit spikes, K = 3 (osu018)") {
     for (const auto& [XW, arch] : {std::pair{2u, models::KernelArch::tree}, {3u, models::KernelArch::shift_add}}) {
       KernelParams p = default_params(neuroppa::models::kind_named("sigma-delta"));
