@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <map>
 #include <set>
 
 #include "neuroppa/base/error.hpp"
@@ -166,13 +167,18 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   if (!(r.sparsity >= 0 && r.sparsity <= 1)) throw Error(fmt::format("--sparsity {}: must be between 0 and 1", r.sparsity));
   if (r.beats == 0) throw Error("--beats 0: give at least one beat");
   if (r.beats_per_output == 0) throw Error("--beats-per-output 0: give at least one beat");
+  // Each kernel samples the value files at its own XW and code bits; each file is read once per
+  // width (kinds differ in widths, not in the values a file holds).
+  std::map<std::pair<std::string_view, unsigned>, std::vector<std::uint32_t>> values_at;
+  const auto values = [&](const std::string& file, unsigned bits, const char* what) {
+    auto [it, fresh] = values_at.try_emplace({what, bits});
+    if (fresh) it->second = models::read_value_file(file, bits, what);
+    return it->second;
+  };
   std::vector<sim::CostOptions> per_kernel(kernels.size(), cost_options);
-  for (std::size_t i = 0; i < kernels.size(); ++i) {  // each kernel's own XW and code bits
-    if (!r.activations.empty())
-      per_kernel[i].operands.activations =
-          models::read_value_file(r.activations, kernels[i].XW, "activation");
-    if (!r.weights.empty())
-      per_kernel[i].operands.weights = models::read_value_file(r.weights, kernels[i].code_bits(), "weight code");
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    if (!r.activations.empty()) per_kernel[i].operands.activations = values(r.activations, kernels[i].XW, "activation");
+    if (!r.weights.empty()) per_kernel[i].operands.weights = values(r.weights, kernels[i].code_bits(), "weight code");
   }
 
   // A library that cannot take the kernels at all (every kernel has the
