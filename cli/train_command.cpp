@@ -66,9 +66,13 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
       ->check(whole_number("--epochs") & in_range("--epochs", 1, 1000))
       ->capture_default_str();
   cmd->add_option("--seed", t.seed, "Seed of initialisation and shuffling")->check(whole_number("--seed"))->capture_default_str();
-  cmd->add_option("--timesteps", t.timesteps, "spike: timesteps per inference")
+  cmd->add_option("--timesteps", t.timesteps, "spike and sigma-delta: timesteps per inference")
       ->check(whole_number("--timesteps") & in_range("--timesteps", 1, 10000))
       ->capture_default_str();
+  cmd->add_option("--XW", t.XW,
+                  "sigma-delta: B, the bits of its graded spikes (default: the kind's XW, 4); the other kinds' "
+                  "activations are 8 bits")
+      ->check(whole_number("--XW") & in_range("--XW", 1, 16));
   cmd->add_option("--batch", t.batch, "Images per training step")
       ->check(whole_number("--batch") & in_range("--batch", 1, 60000))
       ->capture_default_str();

@@ -15,8 +15,14 @@ inline models::Network random_network(models::KernelKind kind, const std::string
   using namespace models;
   Network net;
   net.name = "random-" + std::string(to_string(kind)) + "-" + arch;
+  const bool sigma_delta = has_sigma_delta(kind);
+  if (sigma_delta) {  // B-bit graded spikes; the input sends a pixel in about two steps
+    net.XW = default_xw(kind);
+    net.input_shift = 5;
+    net.input_vth = 16;
+  }
   net.layers = layout(parse_arch(arch), net.input, kind, net.XW);
-  net.timesteps = kind == neuroppa::models::kind_named("spike") ? 8 : 0;
+  net.timesteps = kind == neuroppa::models::kind_named("spike") ? 8 : sigma_delta ? 6 : 0;
   Rng rng(seed);
   for (Layer& l : net.layers) {
     if (!l.computes()) continue;
@@ -24,12 +30,19 @@ inline models::Network random_network(models::KernelKind kind, const std::string
     for (std::size_t i = 0; i < std::size_t{l.out.channels} * n; ++i) l.codes.push_back(std::uint32_t(rng.bits(l.code_bits)));
     // Typical |acc| ~ sqrt(n) * 255 * a typical term magnitude.
     const double term = l.kind == neuroppa::models::kind_named("shift") ? 8 : l.kind == neuroppa::models::kind_named("threshold") ? 0.5 : 64;
-    const double spread = std::sqrt(double(n)) * (l.kind == neuroppa::models::kind_named("spike") ? term : 255 * term);
+    const double spread =
+        std::sqrt(double(n)) * (l.kind == neuroppa::models::kind_named("spike") ? term : sigma_delta ? 2 * term : 255 * term);
     for (unsigned o = 0; o < l.out.channels; ++o)
       l.bias.push_back(std::int64_t(rng.below(std::uint64_t(spread) + 1)) - std::int64_t(spread / 4));
     const unsigned shift = std::bit_width(std::uint64_t(spread));
-    if (l.kind == neuroppa::models::kind_named("spike")) l.vth = std::int64_t(spread / 2) + 1;
-    else l.shift = shift > 8 ? shift - 8 : 0;
+    if (l.kind == neuroppa::models::kind_named("spike")) {
+      l.vth = std::int64_t(spread / 2) + 1;
+    } else if (sigma_delta) {  // a typical activation is a few spike units: spikes of every size, and saturation
+      l.shift = shift > 2 ? shift - 2 : 0;
+      l.vth = l.shift ? std::int64_t{1} << (l.shift - 1) : 1;
+    } else {
+      l.shift = shift > 8 ? shift - 8 : 0;
+    }
   }
   validate(net, net.name);
   return net;

@@ -37,6 +37,18 @@ std::string changed_packages(const models::Network& net) {
   return text;
 }
 
+// Bits the compute layers send on: every output value's XW bits; spiking
+// layers, a bit per spike; sigma-delta, B bits per event (nothing for a
+// neuron whose delta rounds to 0). Payload only, no addresses.
+// Over `images` inferences that sent `spikes` (spiking) or `events` (sigma-delta).
+double bits_moved(const models::Network& net, double images, std::uint64_t spikes) {
+  if (net.spiking()) return double(spikes) * net.activation_bits();
+  double bits = 0;
+  for (const models::Layer& l : net.layers)
+    if (l.computes()) bits += double(l.out.size()) * net.XW * images;
+  return bits;
+}
+
 reports::Table summary_table(const models::Network& net, const RunRequest& o, const sim::PlatformRun& run,
                              double accuracy, double frequency, const std::optional<sim::EnergyReport>& energy) {
   const double n = double(run.results.size());
@@ -56,16 +68,29 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
   t.rows.push_back({"  of them stalled, waiting for operands", double(run.stall_cycles) / n, "cycles"});
   t.rows.push_back({"latency", cycles / frequency * 1e6, "µs"});
   t.rows.push_back({"throughput", frequency / cycles, "inferences/s"});
-  if (net.spiking()) {
-    std::uint64_t spikes = 0, input_spikes = 0;
-    for (const auto& r : run.results) {
-      spikes += r.spikes;
-      input_spikes += r.input_spikes;
-    }
+  std::uint64_t spikes = 0, input_spikes = 0;
+  models::GradedSpikeCounts graded;
+  for (const auto& r : run.results) {
+    spikes += r.spikes;
+    input_spikes += r.input_spikes;
+    graded += r.graded;
+  }
+  if (net.sigma_delta()) {  // the figures are defined in docs/model-format.md
+    t.rows.push_back({"timesteps", double(net.timesteps), ""});
+    t.rows.push_back({"graded spike bits (B)", double(net.XW), "bits"});
+    t.rows.push_back({"events per inference (nonzero spikes of compute layers)", double(graded.events) / n, ""});
+    t.rows.push_back({"input events per inference", double(input_spikes) / n, ""});
+    t.rows.push_back({"mean bits per activity", double(graded.activity_bits) / double(graded.activities), "bits"});
+    t.rows.push_back({"mean bits per event (nonzero spike)", double(graded.activity_bits) / double(graded.events), "bits"});
+    t.rows.push_back({"mean significant bits per nonzero spike",
+                      double(graded.significant_bits) / double(graded.events), "bits"});
+  } else if (net.spiking()) {
     t.rows.push_back({"timesteps", double(net.timesteps), ""});
     t.rows.push_back({"spikes per inference (compute layers)", double(spikes) / n, ""});
     t.rows.push_back({"input spikes per inference", double(input_spikes) / n, ""});
   }
+  t.rows.push_back({"bits moved per inference (compute layers' outputs)", bits_moved(net, n, spikes) / n,
+                    "bits"});
   if (energy) {
     const double e = energy->total.total() / n;
     t.rows.push_back({"energy per inference", e * 1e9, "nJ"});
@@ -181,7 +206,7 @@ sim::MemoryConfig standard_memories(const models::Network& net, unsigned lanes, 
   unsigned code_bits = 1;
   for (const models::Layer& l : net.layers)
     if (l.computes()) code_bits = std::max(code_bits, l.code_bits);
-  return sim::MemoryConfig::standard(lanes, K, code_bits, net.spiking() ? 1 : net.XW, net.AW);
+  return sim::MemoryConfig::standard(lanes, K, code_bits, net.activation_bits(), net.AW);
 }
 
 RunResult run_network(const RunRequest& o, const Context& context, const CountProgressFn& images_done) {

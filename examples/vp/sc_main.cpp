@@ -131,7 +131,7 @@ int sc_main(int argc, char** argv) {
 
     Dram dram("dram");
     np::sim::Accelerator accelerator("accelerator", datapath,
-                                     np::sim::MemoryConfig::standard(16, 16, 9, network.spiking() ? 1 : 8, 32), 100e6);
+                                     np::sim::MemoryConfig::standard(16, 16, 9, network.activation_bits(), 32), 100e6);
     Cpu cpu("cpu", network, test, images);
     sc_signal<bool> irq("irq");
     cpu.bus.bind(dram.cpu_port);

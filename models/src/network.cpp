@@ -108,14 +108,47 @@ static Shape output_shape(const Layer& layer, const std::string& where) {
   return {};
 }
 
-bool runs_networks(KernelKind kind) { return !has_sigma_delta(kind); }
+bool Network::sigma_delta() const {
+  return std::any_of(layers.begin(), layers.end(), [](const Layer& l) { return l.computes() && has_sigma_delta(l.kind); });
+}
 
-std::string why_no_networks(KernelKind kind) {
-  if (runs_networks(kind)) return "";
-  return fmt::format("{} networks are not supported yet: the sigma-delta back end is priced at kernel level (verify, "
-                     "kernels, power, paper T1), and its networks (graded spikes between layers, state per neuron) "
-                     "are still to come",
-                     to_string(kind));
+unsigned Network::activation_bits() const {
+  return spiking() && !sigma_delta() ? 1 : XW;
+}
+
+unsigned Network::state_words(const Layer& layer) const {
+  if (!spiking()) return 0;
+  if (layer.computes()) return has_sigma_delta(layer.kind) ? 3 : 1;
+  return 0;
+}
+
+std::uint64_t Network::state_words_total(const Layer& layer) const {
+  if (layer.computes()) return std::uint64_t{state_words(layer)} * layer.out.size();
+  if (layer.type == LayerType::maxpool && sigma_delta()) return std::uint64_t{layer.in.size()} + layer.out.size();
+  return 0;
+}
+
+// The sigma-delta checks of a compute layer: B in the kind's range, and every
+// quantity the update adds within sigma_delta_limit, one timestep's sum too.
+static void validate_sigma_delta_layer(const Network& net, const Layer& layer, const KernelParams& params,
+                                       const std::string& where) {
+  const std::int64_t limit = sigma_delta_limit(net.AW);
+  if (layer.shift >= (1u << kShiftBits))
+    throw Error(fmt::format("{}: shift {} must be below {}", where, layer.shift, 1u << kShiftBits));
+  if (layer.shift + 4 >= net.AW)
+    throw Error(fmt::format("{}: shift {} leaves no room in AW={} bits (below {})", where, layer.shift, net.AW, net.AW - 4));
+  if (layer.vth < 0 || layer.vth >= limit)
+    throw Error(fmt::format("{}: vth {} must be in 0..{} (2^(AW-4) - 1)", where, layer.vth, limit - 1));
+  for (std::size_t i = 0; i < layer.bias.size(); ++i)
+    if (layer.bias[i] >= limit || layer.bias[i] <= -limit)
+      throw Error(fmt::format("{}: bias {} = {} must be within ±{} (2^(AW-4)) for the state not to wrap", where, i,
+                              layer.bias[i], limit - 1));
+  const auto [lo, hi] = term_range(params);
+  const double most = double(layer.fan_in()) * double(std::max(-lo, hi));
+  if (most >= double(limit))
+    throw Error(fmt::format("{}: one timestep's sum may reach {:.0f} ({} synapses x |term| {}), beyond ±2^{} "
+                            "(AW={} less 4 bits of headroom): widen AW",
+                            where, most, layer.fan_in(), std::max(-lo, hi), net.AW - 4, net.AW));
 }
 
 static void validate_layer(const Network& net, const Layer& layer, const std::string& where) {
@@ -124,10 +157,14 @@ static void validate_layer(const Network& net, const Layer& layer, const std::st
     throw Error(fmt::format("{}: output shape {} does not follow from input {} (expected {})", where,
                             layer.out.describe(), layer.in.describe(), expected.describe()));
   if (!layer.computes()) return;
-  if (!runs_networks(layer.kind)) throw Error(fmt::format("{}: {}", where, why_no_networks(layer.kind)));
-  if (net.spiking() != has_membrane(layer.kind))
-    throw Error(fmt::format("{}: {} layer in a {} network (spiking networks are spike layers only)", where,
-                            to_string(layer.kind), net.spiking() ? "spiking" : "non-spiking"));
+  const bool stateful = has_membrane(layer.kind) || has_sigma_delta(layer.kind);
+  if (net.spiking() != stateful)
+    throw Error(fmt::format("{}: {} layer in a {} network (spiking networks are spike or sigma-delta layers only, "
+                            "with timesteps >= 1)",
+                            where, to_string(layer.kind), net.spiking() ? "spiking" : "non-spiking"));
+  if (stateful && has_sigma_delta(layer.kind) != net.sigma_delta())
+    throw Error(fmt::format("{}: {} layer in a sigma-delta network (its layers are all sigma-delta)", where,
+                            to_string(layer.kind)));
   const KernelParams params = net.kernel_params(layer, 1);
   if (auto error = models::validate(params)) throw Error(fmt::format("{}: {}", where, *error));
   if (layer.code_bits != params.code_bits())
@@ -147,7 +184,9 @@ static void validate_layer(const Network& net, const Layer& layer, const std::st
   for (std::size_t i = 0; i < layer.bias.size(); ++i)
     if (layer.bias[i] > limit || layer.bias[i] < -limit - 1)
       throw Error(fmt::format("{}: bias {} = {} does not fit AW={} bits", where, i, layer.bias[i], net.AW));
-  if (has_membrane(layer.kind)) {
+  if (has_sigma_delta(layer.kind)) {
+    validate_sigma_delta_layer(net, layer, params, where);
+  } else if (has_membrane(layer.kind)) {
     if (layer.vth < 1 || layer.vth > limit)
       throw Error(fmt::format("{}: vth {} must be in 1..{}", where, layer.vth, limit));
   } else if (layer.shift >= (1u << kShiftBits)) {
@@ -156,11 +195,24 @@ static void validate_layer(const Network& net, const Layer& layer, const std::st
 }
 
 void validate(const Network& net, const std::string& where) {
-  if (net.XW != 8) throw Error(fmt::format("{}: XW={} (model format version 1 supports 8-bit activations)", where, net.XW));
   if (net.AW < 2 || net.AW > kMaxAW) throw Error(fmt::format("{}: AW={} must be in 2..{}", where, net.AW, kMaxAW));
   if (net.input.size() == 0) throw Error(fmt::format("{}: empty input shape", where));
   if (net.layers.empty()) throw Error(fmt::format("{}: no layers", where));
-  if (net.timesteps > 10000) throw Error(fmt::format("{}: timesteps {} (at most 10000)", where, net.timesteps));
+  if (net.timesteps > 10000) throw Error(fmt::format("{}: timesteps {} must be in 0..10000", where, net.timesteps));
+  if (net.sigma_delta()) {
+    // XW is B, checked against the kind's range with each layer (models::validate of its kernel).
+    if (net.AW < 8) throw Error(fmt::format("{}: AW={} must be at least 8 in a sigma-delta network", where, net.AW));
+    if (net.timesteps == 0)
+      throw Error(fmt::format("{}: a sigma-delta network needs timesteps in 1..10000, got 0", where));
+    if (net.input_shift >= (1u << kShiftBits))
+      throw Error(fmt::format("{}: input_shift {} must be below {}", where, net.input_shift, 1u << kShiftBits));
+    if (net.input_vth < 0 || net.input_vth >= sigma_delta_limit(net.AW))
+      throw Error(fmt::format("{}: input_vth {} must be in 0..{}", where, net.input_vth, sigma_delta_limit(net.AW) - 1));
+  } else if (net.XW != 8) {
+    throw Error(fmt::format("{}: XW={} (8-bit activations, the pixels' width; only sigma-delta networks set XW, "
+                            "to their spikes' bits)",
+                            where, net.XW));
+  }
   Shape shape = net.input;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& layer = net.layers[i];
@@ -280,8 +332,8 @@ static json layer_json(const Layer& layer) {
   if (!layer.computes()) return j;
   j["kind"] = to_string(layer.kind);
   j["code_bits"] = layer.code_bits;
-  if (has_membrane(layer.kind)) j["vth"] = layer.vth;
-  else j["shift"] = layer.shift;
+  if (has_membrane(layer.kind) || has_sigma_delta(layer.kind)) j["vth"] = layer.vth;
+  if (!has_membrane(layer.kind)) j["shift"] = layer.shift;
   j["bias"] = layer.bias;
   j["codes"] = layer.codes;
   return j;
@@ -297,6 +349,10 @@ void write_network(const Network& net, const fs::path& path) {
   j["XW"] = net.XW;
   j["AW"] = net.AW;
   j["timesteps"] = net.timesteps;
+  if (net.sigma_delta()) {
+    j["input_shift"] = net.input_shift;
+    j["input_vth"] = net.input_vth;
+  }
   j["training"] = {{"arch", net.training.arch},
                    {"seed", net.training.seed},
                    {"epochs", net.training.epochs},
@@ -398,8 +454,8 @@ Layer read_layer(const Reader& r, const json& j) {
                             r.where, kind, kind_list(true)));
   layer.kind = *parsed;
   layer.code_bits = r.count(j, "code_bits", kMaxWW + 1);
-  if (has_membrane(layer.kind)) layer.vth = r.integer<std::int64_t>(j, "vth");
-  else layer.shift = r.count(j, "shift", 1000);
+  if (has_membrane(layer.kind) || has_sigma_delta(layer.kind)) layer.vth = r.integer<std::int64_t>(j, "vth");
+  if (!has_membrane(layer.kind)) layer.shift = r.count(j, "shift", 1000);
   layer.bias = r.integers<std::int64_t>(j, "bias");
   layer.codes = r.integers<std::uint32_t>(j, "codes");
   return layer;
@@ -438,6 +494,8 @@ Network read_network(const fs::path& path) {
   net.XW = r.count(j, "XW", kMaxXW);
   net.AW = r.count(j, "AW", kMaxAW);
   net.timesteps = r.count(j, "timesteps", 1000000);
+  if (j.contains("input_shift")) net.input_shift = r.count(j, "input_shift", 1000);
+  if (j.contains("input_vth")) net.input_vth = r.integer<std::int64_t>(j, "input_vth");
   if (j.contains("training")) {
     const json& t = j["training"];
     net.training.arch = r.get<std::string>(t, "arch");
@@ -555,6 +613,68 @@ unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<st
   return best;
 }
 
+namespace {
+
+// One timestep of a sigma-delta network's layers on `act` (the encoded input):
+// every neuron updates its state; the graded spikes go on.
+void sigma_delta_timestep(const Network& net, std::vector<LayerState>& state, std::vector<std::uint32_t>& act,
+                          unsigned t, Inference& result, std::vector<std::vector<std::uint32_t>>* layer_inputs) {
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& layer = net.layers[l];
+    if (layer_inputs) layer_inputs->push_back(act);
+    if (layer.type == LayerType::maxpool) act = sigma_delta_maxpool(layer, net.XW, act, state[l]);
+    if (!layer.computes()) continue;
+    const KernelParams p = net.kernel_params(layer, 1);
+    const std::int64_t* table = term_table(p);
+    std::vector<std::uint32_t> out(layer.out.size());
+    const unsigned n = layer.fan_in();
+    LayerState& s = state[l];
+    for_each_neuron(layer, act, [&](std::size_t i, unsigned o, const std::uint32_t* x) {
+      const std::int64_t acc = neuron_sum(p, table, x, &layer.codes[std::size_t{o} * n], n);
+      const SigmaDeltaUpdate u =
+          sigma_delta_update(p, acc, layer.bias[o], layer.shift, s.v[i], s.act[i], s.residue[i], layer.vth);
+      check_sigma_delta_state(u, net.AW, l, layer, i, t);
+      s.v[i] = u.sigma;
+      s.act[i] = u.act;
+      s.residue[i] = u.residue;
+      out[i] = u.spike;
+      result.graded.add(u.spike, net.XW);
+    });
+    act = std::move(out);
+  }
+}
+
+Inference infer_sigma_delta(const Network& net, const std::uint8_t* image,
+                            std::vector<std::vector<std::uint32_t>>* layer_inputs) {
+  Inference result;
+  std::vector<LayerState> state(net.layers.size());
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& layer = net.layers[l];
+    if (!layer.computes()) continue;
+    state[l].v.assign(layer.out.size(), 0);
+    state[l].act.assign(layer.out.size(), 0);
+    state[l].residue.assign(layer.out.size(), 0);
+  }
+  SigmaDeltaEncoder encoder(image, net);
+  std::vector<std::uint32_t> act;
+  for (unsigned t = 0; t < net.timesteps; ++t) {
+    act = encoder.next();
+    for (const std::uint32_t s : act) result.input_spikes += s != 0;
+    sigma_delta_timestep(net, state, act, t, result, layer_inputs);
+  }
+  result.spikes = result.graded.events;
+  const Layer& last = net.layers.back();
+  const LayerState& s = state.back();
+  for (std::size_t i = 0; i < last.out.size(); ++i) {
+    result.outputs.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(s.act[i], UINT32_MAX)));
+    result.membrane.push_back(s.v[i] + last.bias[i / (last.out.size() / last.out.channels)]);
+  }
+  result.predicted = predict(result.outputs, result.membrane);
+  return result;
+}
+
+}  // namespace
+
 Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::vector<std::uint32_t>>* layer_inputs) {
   Inference result;
   std::vector<std::uint32_t> act;
@@ -585,6 +705,7 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
     }
   };
   if (layer_inputs) layer_inputs->clear();
+  if (net.sigma_delta()) return infer_sigma_delta(net, image, layer_inputs);
   if (!net.spiking()) {
     act.assign(image, image + net.input.size());
     all_layers();

@@ -128,7 +128,6 @@ std::optional<std::string> trainer_mismatch(const Layer& l) {
     case Trainer::addernet: return std::nullopt;
     case Trainer::sigma_delta_conversion:
       if (!has_sigma_delta(l.kind)) return "trainer sigma-delta-conversion needs the sigma-delta back end";
-      if (!runs_networks(l.kind)) return why_no_networks(l.kind);
       return need(l.code_bits == 8, "8-bit two's-complement weights");
   }
   return std::nullopt;
@@ -166,7 +165,7 @@ void quantise_weights(TrainLayer& t, Mode mode) {
     t.Weff = t.W.unaryExpr([](float a) { return a < 0 ? -1.0f : 1.0f; });
     return;
   }
-  if (mode == Mode::real || t.trainer == Trainer::snn_conversion) {
+  if (mode == Mode::real || t.trainer == Trainer::snn_conversion || t.trainer == Trainer::sigma_delta_conversion) {
     t.Weff = t.W;
     return;
   }
@@ -184,7 +183,8 @@ void quantise_weights(TrainLayer& t, Mode mode) {
 }
 
 float bias_value(const TrainLayer& t, float b, Mode mode) {
-  if (mode == Mode::real || t.trainer == Trainer::snn_conversion) return b;
+  if (mode == Mode::real || t.trainer == Trainer::snn_conversion || t.trainer == Trainer::sigma_delta_conversion)
+    return b;
   const float unit = kLevels * std::ldexp(1.0f, t.k);
   return std::round(b * unit) / unit;
 }
@@ -394,6 +394,8 @@ Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
   Zrows.rowwise() += bias;
   t.Z = pos == 1 ? Zrows : rows_to_tensor(Zrows, A.rows(), pos);
   if (t.last) return t.Z;
+  // A sigma-delta neuron's activation is an unbounded ReLU; every other kind's is clamped at 1 (255).
+  if (t.trainer == Trainer::sigma_delta_conversion) return t.Z.cwiseMax(0.0f);
   Mat out = t.Z.cwiseMax(0.0f).cwiseMin(1.0f);
   if (mode == Mode::quantised) out = (out * kLevels).array().floor() / kLevels;
   return out;
@@ -409,7 +411,8 @@ Mat backward(TrainLayer& t, const Mat& dOut, Eigen::Index samples) {
     return dA;
   }
   // Clamped activation: gradient only inside (0, 1) (straight through the rounding).
-  Mat dZ = t.last ? dOut : Mat(dOut.array() * ((t.Z.array() > 0) && (t.Z.array() < 1)).cast<float>());
+  const float top = t.trainer == Trainer::sigma_delta_conversion ? INFINITY : 1.0f;
+  Mat dZ = t.last ? dOut : Mat(dOut.array() * ((t.Z.array() > 0) && (t.Z.array() < top)).cast<float>());
   const unsigned pos = l.type == LayerType::conv ? l.out.height * l.out.width : 1;
   const Mat dZrows = pos == 1 ? dZ : tensor_to_rows(dZ, l.out.channels, pos);
   t.db = dZrows.colwise().sum();
@@ -1076,6 +1079,97 @@ Network export_spiking(TrainNet& net, const Mat& calibration) {
   return network;
 }
 
+// Sigma-delta conversion (docs/model-format.md, "Sigma-delta networks"). The
+// float network's ReLUs are unbounded, as the neurons' are. An integer act_l
+// stands for act_l * u_l of the float activation: the input's pixels for
+// p / 255, and a layer with int8 weights S_l * W (S_l = 127 / max|W|), whose
+// inputs are spikes of 2^Q_{l-1} units of the layer before, for
+// u_l = 2^Q_{l-1} u_{l-1} / S_l; its bias is b / u_l. Each layer's spike unit
+// 2^Q_l is chosen so that its 99.9th-percentile activation lambda_l takes
+// `steps` full B-bit spikes to send (Q_l = round(log2(lambda_l / (u_l (2^(B-1) - 1) steps))));
+// vth = 2^(Q_l - 1), the least change that rounds to one unit.
+Network export_sigma_delta(TrainNet& net, const Mat& calibration, unsigned B, double steps) {
+  std::vector<float> lambda;
+  Mat a = calibration;
+  for (TrainLayer& t : net.layers) {
+    a = forward(t, a, Mode::real);
+    if (!t.layer.computes()) continue;
+    std::vector<float> positive;
+    for (Eigen::Index i = 0; i < a.size(); ++i)
+      if (a.data()[i] > 0) positive.push_back(a.data()[i]);
+    lambda.push_back(std::max(percentile(std::move(positive), 0.999), 1e-3f));
+  }
+  const double top = double((1u << (B - 1)) - 1);
+  const auto spike_shift = [&](double lambda_units) {
+    return unsigned(std::clamp(std::lround(std::log2(std::max(lambda_units / (top * steps), 1.0))), 0l, 26l));
+  };
+  const auto threshold = [](unsigned Q) { return Q ? std::int64_t{1} << (Q - 1) : std::int64_t{1}; };
+  Network network;
+  network.input_shift = spike_shift(kLevels);
+  network.input_vth = threshold(network.input_shift);
+  double unit = std::ldexp(1.0 / kLevels, int(network.input_shift));  // of one incoming spike, in float
+  std::size_t index = 0;
+  for (TrainLayer& t : net.layers) {
+    Layer l = t.layer;
+    if (l.computes()) {
+      const float S = 127.0f / std::max(t.W.cwiseAbs().maxCoeff(), 1e-6f);
+      const double u = unit / double(S);  // of one act unit, in float
+      for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
+        l.bias.push_back(checked_bias(double(t.b(0, o)) / u, l.describe()));
+        for (Eigen::Index f = 0; f < t.W.cols(); ++f)
+          l.codes.push_back(static_cast<std::uint32_t>(int(std::clamp(std::round(t.W(o, f) * S), -127.0f, 127.0f))) &
+                            0xffu);
+      }
+      l.shift = spike_shift(double(lambda[index++]) / u);
+      l.vth = threshold(l.shift);
+      unit = std::ldexp(u, int(l.shift));
+    }
+    network.layers.push_back(std::move(l));
+  }
+  return network;
+}
+
+// The sigma-delta network whose spike units give the fewest events among those
+// within half a point of the best reference accuracy on the calibration
+// images (the first 500 training images, never test images; half a point is
+// below their sampling error): `steps` tried from half a step to the
+// timesteps, in powers of two.
+Network calibrate_sigma_delta(TrainNet& net, const Mat& calibration, const LabelledImages& train, unsigned B,
+                              unsigned T, const ProgressFn& progress) {
+  const std::size_t images = std::min<std::size_t>(500, train.labels.size());
+  struct Candidate {
+    Network network;
+    double accuracy = 0;
+    std::uint64_t events = 0;
+  };
+  std::vector<Candidate> candidates;
+  for (double steps = 0.5; steps <= double(T); steps *= 2) {
+    Candidate c{export_sigma_delta(net, calibration, B, steps)};
+    c.network.XW = B;
+    c.network.timesteps = T;
+    c.network.input = net.layers.front().layer.in;
+    validate(c.network, "sigma-delta conversion");
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < images; ++i) {
+      const Inference r = infer(c.network, train.images.image(i));
+      correct += r.predicted == train.labels[i];
+      c.events += r.spikes;
+    }
+    c.accuracy = double(correct) / double(images);
+    if (progress)
+      progress(fmt::format("sigma-delta calibration: {} steps to send the 99.9th-percentile activation: {:.4f} on "
+                           "{} training images, {:.0f} events per image\n",
+                           steps, c.accuracy, images, double(c.events) / double(images)));
+    candidates.push_back(std::move(c));
+  }
+  double best = 0;
+  for (const Candidate& c : candidates) best = std::max(best, c.accuracy);
+  Candidate* chosen = nullptr;
+  for (Candidate& c : candidates)
+    if (c.accuracy >= best - 0.005 && (!chosen || c.events < chosen->events)) chosen = &c;
+  return std::move(chosen->network);
+}
+
 }  // namespace
 
 namespace {
@@ -1144,13 +1238,26 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
     throw Error(fmt::format("--theta-init {}: initial thresholds are in [0, 1] (activations' range)", options.theta_init));
   if (options.batch == 0) throw Error("--batch 0: give at least one image a batch");
   const Trainer trainer = trainer_of(options.kind);
-  if (trainer == Trainer::snn_conversion && (options.timesteps == 0 || options.timesteps > 10000))
+  const bool timesteps = trainer == Trainer::snn_conversion || trainer == Trainer::sigma_delta_conversion;
+  if (timesteps && (options.timesteps == 0 || options.timesteps > 10000))
     throw Error(fmt::format("--timesteps {} must be in 1..10000", options.timesteps));
+  const unsigned spike_bits = options.XW ? options.XW : default_xw(options.kind);
+  if (trainer == Trainer::sigma_delta_conversion) {
+    KernelParams p{options.kind};
+    p.XW = spike_bits;
+    p.arch = default_arch(options.kind);
+    if (auto error = models::validate(p)) throw Error(fmt::format("--XW {}: {}", spike_bits, *error));
+  } else if (options.XW && options.XW != 8) {
+    throw Error(fmt::format("--XW {}: only sigma-delta networks choose their activation bits (their graded "
+                            "spikes'); the others' are 8, the pixels'", options.XW));
+  }
   const Shape input{1, train.images.rows, train.images.cols};
   std::vector<LayerSpec> spec = parse_arch(options.arch);
   for (const LayerSpec& s : spec)
-    if (s.kind && has_membrane(*s.kind) != has_membrane(options.kind))
-      throw Error(fmt::format("--arch '{}': spike layers cannot be mixed with other kinds", options.arch));
+    if (s.kind && backend_of(*s.kind) != backend_of(options.kind) &&
+        (backend_of(options.kind) != Backend::output_stage || backend_of(*s.kind) != Backend::output_stage))
+      throw Error(fmt::format("--arch '{}': spike and sigma-delta layers cannot be mixed with other kinds",
+                              options.arch));
   const std::vector<Layer> layers = layout(spec, input, options.kind, 8);
   for (const Layer& l : layers)
     if (l.computes())
@@ -1190,6 +1297,8 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   if (trainer == Trainer::snn_conversion) {
     network = export_spiking(net, calibration);
     network.timesteps = options.timesteps;
+  } else if (trainer == Trainer::sigma_delta_conversion) {
+    network = calibrate_sigma_delta(net, calibration, train, spike_bits, options.timesteps, progress);
   } else {
     const unsigned qat_epochs = (options.epochs + 1) / 2;
     run_epochs(net, train, train_count, options, qat_epochs, Mode::quantised, step, rng, "quantised", progress,

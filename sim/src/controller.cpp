@@ -52,9 +52,11 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
   const models::Network& net = datapath_.network();
   const models::Layer& layer = net.layers[pass.layer];
   const unsigned P = datapath_.config().lanes, K = datapath_.config().K;
-  const bool spike = models::has_membrane(layer.kind);
-  const std::uint64_t act_bits = std::uint64_t{K} * (spike ? 1 : net.XW);
-  const std::uint64_t out_bits = spike ? 1 : net.XW;
+  // Spiking and sigma-delta layers are event-driven and keep state words per neuron.
+  const bool spike = models::backend_of(layer.kind) != models::Backend::output_stage;
+  const std::uint64_t act_bits = std::uint64_t{K} * net.activation_bits();
+  const std::uint64_t out_bits = net.activation_bits();
+  const std::uint64_t state_bits = std::uint64_t{net.state_words(layer)} * net.AW;
   std::uint64_t issued_at = start - 1;  // the cycle of the last beat issued
   std::uint64_t issued = 0;
   std::size_t next = 0;  // into pass.issued_beats
@@ -73,7 +75,7 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
     for (unsigned g = 0; g < pass.groups; ++g) {
       const unsigned lanes = g + 1 == pass.groups ? pass.last_group_lanes : P;
       const std::uint64_t w_ready = weights_ready(pass.layer, g, issued_at + 1);
-      const std::uint64_t v_ready = spike ? membrane_.access(start, std::uint64_t{lanes} * net.AW, true) : 0;
+      const std::uint64_t v_ready = spike ? membrane_.access(start, std::uint64_t{lanes} * state_bits, true) : 0;
       unsigned read = 0;  // activation beats read for this group so far
       for (unsigned j = 0; j < n; ++j) {
         // A spiking layer reads every beat to find those with a spike.
@@ -89,7 +91,7 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
         for (; read < pass.beats; ++read) activations_.access(start, act_bits, true);
       write_back();  // the previous group's outputs, once this group's reads are queued
       issued += n;
-      pending = {issued_at + 1, lanes * out_bits, spike ? std::uint64_t{lanes} * net.AW : 0};
+      pending = {issued_at + 1, lanes * out_bits, std::uint64_t{lanes} * state_bits};
     }
     next += n;
   }
@@ -101,9 +103,14 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
 
 std::uint64_t Controller::pool(const LayerPass& pass, std::uint64_t start) {
   const models::Network& net = datapath_.network();
-  const std::uint64_t bits = net.spiking() ? 1 : net.XW;
+  const std::uint64_t bits = net.activation_bits();
   std::uint64_t ready = activations_.access(start, pass.pool_reads * bits, true);
   ready = std::max(ready, activations_.access(ready, pass.pool_outputs * bits, false));
+  // A sigma-delta pool reads and writes its state: each input's sum, each output's maximum.
+  if (const std::uint64_t words = net.state_words_total(net.layers[pass.layer])) {
+    ready = std::max(ready, membrane_.access(start, words * net.AW, true));
+    ready = std::max(ready, membrane_.access(ready, words * net.AW, false));
+  }
   const std::uint64_t end = std::max(start + pass.pool_outputs, ready);
   datapath_.add_stalls(pass.layer, end - start - pass.pool_outputs);
   return end;

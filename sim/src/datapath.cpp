@@ -20,6 +20,7 @@ LayerStats& LayerStats::operator+=(const LayerStats& o) {
   lane_beats += o.lane_beats;
   outputs += o.outputs;
   spikes += o.spikes;
+  graded += o.graded;
   stall_cycles += o.stall_cycles;
   weight_fetch_bytes += o.weight_fetch_bytes;
   weights += o.weights;
@@ -209,14 +210,16 @@ Datapath::LaneArray& Datapath::array_of(KernelKind kind) {
 }
 
 void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>& in,
-                                std::vector<std::uint32_t>& out, std::vector<std::int64_t>* membrane) {
+                             std::vector<std::uint32_t>& out, models::LayerState* state, unsigned timestep) {
   const Layer& layer = network_.layers[index];
   LayerPlan& plan = plans_[index];
   LaneArray& array = *plan.array;
   LayerStats& stats = stats_.layers[index];
   const unsigned K = config_.K, P = config_.lanes;
   const unsigned bits = array.params.activation_bits(), ww = array.w_words, xw = array.x_words + 1;
-  const bool spike = models::has_membrane(layer.kind);
+  const models::Backend backend = models::backend_of(layer.kind);
+  const bool event_driven = backend != models::Backend::output_stage;
+  const unsigned state_words = network_.state_words(layer);
   const unsigned positions = layer.type == LayerType::conv ? layer.out.height * layer.out.width : 1;
   const unsigned groups = (layer.out.channels + P - 1) / P;
 
@@ -239,7 +242,7 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
     issued.clear();
     for (unsigned b = 0; b < plan.beats; ++b) {
       const std::uint32_t* chunk = &fan[std::size_t{b} * K];
-      if (spike && std::all_of(chunk, chunk + K, [](std::uint32_t s) { return s == 0; })) continue;
+      if (event_driven && std::all_of(chunk, chunk + K, [](std::uint32_t s) { return s == 0; })) continue;
       issued.push_back(b);
     }
     const std::uint64_t skipped = plan.beats - issued.size();
@@ -255,14 +258,12 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
       stats.skipped_beats += skipped;
       stats.cycles += issued.size();
       stats.lane_beats += std::uint64_t{active} * issued.size();
-      stats.activations.reads += spike ? plan.beats : issued.size();  // spiking: every beat is looked at
+      stats.activations.reads += event_driven ? plan.beats : issued.size();  // event-driven: every beat is looked at
       stats.weights.reads += std::uint64_t{active} * issued.size();
       stats.activations.writes += active;
       stats.outputs += active;
-      if (spike) {
-        stats.membrane.reads += active;
-        stats.membrane.writes += active;
-      }
+      stats.membrane.reads += std::uint64_t{active} * state_words;
+      stats.membrane.writes += std::uint64_t{active} * state_words;
     }
   }
   stats.cycles += 1;  // drain: the last outputs leave the output registers
@@ -272,8 +273,8 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
   for (auto& lane : array.lanes) {
     if (lane->toggles) lane->toggles->select_bank(index);
     if (lane->timed) lane->timed->select_bank(index);
-    if (spike) lane->ports.vth_i.set(static_cast<std::uint64_t>(layer.vth));
-    else lane->ports.shift_i.set(layer.shift);
+    if (backend != models::Backend::output_stage) lane->ports.vth_i.set(static_cast<std::uint64_t>(layer.vth));
+    if (backend != models::Backend::membrane) lane->ports.shift_i.set(layer.shift);
   }
   const unsigned parts = std::min(workers_->threads(), std::min(P, layer.out.channels));
   workers_->run([&](unsigned part) {
@@ -286,7 +287,12 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
           const unsigned channel = g * P + l;
           const std::size_t neuron = std::size_t{channel} * positions + pos;
           lane.ports.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
-          if (spike) lane.ports.v_i.set(static_cast<std::uint64_t>((*membrane)[neuron]));
+          if (backend == models::Backend::membrane) lane.ports.v_i.set(static_cast<std::uint64_t>(state->v[neuron]));
+          if (backend == models::Backend::sigma_delta) {
+            lane.ports.sigma_i.set(static_cast<std::uint64_t>(state->v[neuron]));
+            lane.ports.act_i.set(static_cast<std::uint64_t>(state->act[neuron]));
+            lane.ports.residue_i.set(static_cast<std::uint64_t>(state->residue[neuron]));
+          }
           const std::uint32_t* weights = &plan.weights[std::size_t{channel} * plan.beats * ww];
           lane.ports.valid_i.set(1);
           for (std::size_t i = 0; i < issued.size(); ++i) {
@@ -302,12 +308,48 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
           if (lane.ports.valid_o.get() != 1)
             throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
           out[neuron] = static_cast<std::uint32_t>(lane.ports.y_o.get());
-          if (spike) (*membrane)[neuron] = models::wrap_signed(lane.ports.v_o.get(), array.params.AW);
+          const unsigned AW = array.params.AW;
+          if (backend == models::Backend::membrane) state->v[neuron] = models::wrap_signed(lane.ports.v_o.get(), AW);
+          if (backend == models::Backend::sigma_delta) {
+            const models::SigmaDeltaUpdate u{out[neuron], models::wrap_signed(lane.ports.sigma_o.get(), AW),
+                                             models::wrap_signed(lane.ports.act_o.get(), AW),
+                                             models::wrap_signed(lane.ports.residue_o.get(), AW)};
+            models::check_sigma_delta_state(u, AW, index, layer, neuron, timestep);
+            state->v[neuron] = u.sigma;
+            state->act[neuron] = u.act;
+            state->residue[neuron] = u.residue;
+          }
         }
     }
   });
-  if (spike)
+  if (backend == models::Backend::membrane)
     for (const std::uint32_t s : out) stats.spikes += s;
+  if (backend == models::Backend::sigma_delta) {
+    models::GradedSpikeCounts counts;
+    for (const std::uint32_t s : out) counts.add(s, network_.XW);
+    stats.spikes += counts.events;
+    stats.graded += counts;
+  }
+}
+
+void Datapath::pool(std::size_t index, std::vector<std::uint32_t>& act, models::LayerState* state) {
+  const Layer& layer = network_.layers[index];
+  LayerStats& stats = stats_.layers[index];
+  const std::size_t inputs = act.size();
+  act = state ? models::sigma_delta_maxpool(layer, network_.XW, act, *state) : models::maxpool(layer, act);
+  LayerPass& pass = schedule_.emplace_back();
+  pass.layer = index;
+  pass.pool = true;
+  pass.pool_outputs = act.size();
+  pass.pool_reads = std::uint64_t{layer.kernel} * layer.kernel * act.size();
+  stats.cycles += act.size();
+  stats.outputs += act.size();
+  stats.activations.reads += std::uint64_t{layer.kernel} * layer.kernel * act.size();
+  stats.activations.writes += act.size();
+  if (state) {  // sigma-delta: every input's sum and every output's maximum, read and written
+    stats.membrane.reads += inputs + act.size();
+    stats.membrane.writes += inputs + act.size();
+  }
 }
 
 models::Inference Datapath::run(const std::uint8_t* image) {
@@ -316,52 +358,68 @@ models::Inference Datapath::run(const std::uint8_t* image) {
   ++stats_.images;
   const std::uint64_t spikes_before = stats_.total().spikes;
   const std::size_t L = network_.layers.size();
-  const auto pool = [&](std::size_t index, std::vector<std::uint32_t>& act) {
-    const Layer& layer = network_.layers[index];
-    LayerStats& stats = stats_.layers[index];
-    act = models::maxpool(layer, act);
-    LayerPass& pass = schedule_.emplace_back();
-    pass.layer = index;
-    pass.pool = true;
-    pass.pool_outputs = act.size();
-    pass.pool_reads = std::uint64_t{layer.kernel} * layer.kernel * act.size();
-    stats.cycles += act.size();
-    stats.outputs += act.size();
-    stats.activations.reads += std::uint64_t{layer.kernel} * layer.kernel * act.size();
-    stats.activations.writes += act.size();
-  };
   // Activation buffers: `current` is read by a layer, `next` written; they swap.
   std::vector<std::uint32_t> current, next;
-  const auto all_layers = [&](std::vector<std::vector<std::int64_t>>* membranes) {
+  const auto all_layers = [&](std::vector<models::LayerState>* states, unsigned t) {
     for (std::size_t i = 0; i < L; ++i) {
       const Layer& layer = network_.layers[i];
-      if (layer.type == LayerType::maxpool) pool(i, current);
+      models::LayerState* state = states ? &(*states)[i] : nullptr;
+      if (layer.type == LayerType::maxpool) pool(i, current, network_.sigma_delta() ? state : nullptr);
       if (!layer.computes()) continue;
-      compute_layer(i, current, next, membranes ? &(*membranes)[i] : nullptr);
+      compute_layer(i, current, next, state, t);
       std::swap(current, next);
     }
   };
   if (!network_.spiking()) {
     current.assign(image, image + network_.input.size());
-    all_layers(nullptr);
+    all_layers(nullptr, 0);
     result.outputs = current;
     result.predicted = models::predict(result.outputs, {});
     return result;
   }
-  std::vector<std::vector<std::int64_t>> membrane(L);  // cleared for every image
-  for (std::size_t i = 0; i < L; ++i)
-    if (network_.layers[i].computes()) membrane[i].assign(network_.layers[i].out.size(), 0);
-  result.outputs.assign(network_.classes(), 0);
-  models::SpikeEncoder encoder(image, network_.input.size(), network_.XW);
-  for (unsigned t = 0; t < network_.timesteps; ++t) {
-    current = encoder.next();
-    for (const std::uint32_t s : current) result.input_spikes += s;
-    all_layers(&membrane);
-    for (std::size_t c = 0; c < current.size(); ++c) result.outputs[c] += current[c];
+  std::vector<models::LayerState> states(L);  // cleared for every image
+  for (std::size_t i = 0; i < L; ++i) {
+    if (!network_.layers[i].computes()) continue;
+    const std::size_t n = network_.layers[i].out.size();
+    states[i].v.assign(n, 0);
+    if (network_.sigma_delta()) {
+      states[i].act.assign(n, 0);
+      states[i].residue.assign(n, 0);
+    }
+  }
+  const models::GradedSpikeCounts graded_before = stats_.total().graded;
+  if (network_.sigma_delta()) {
+    models::SigmaDeltaEncoder encoder(image, network_);
+    for (unsigned t = 0; t < network_.timesteps; ++t) {
+      current = encoder.next();
+      for (const std::uint32_t s : current) result.input_spikes += s != 0;
+      all_layers(&states, t);
+    }
+    const Layer& last = network_.layers.back();
+    const std::size_t plane = last.out.size() / last.out.channels;
+    for (std::size_t i = 0; i < last.out.size(); ++i) {
+      result.outputs.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(states.back().act[i], UINT32_MAX)));
+      result.membrane.push_back(states.back().v[i] + last.bias[i / plane]);
+    }
+    models::GradedSpikeCounts graded = stats_.total().graded;
+    graded.events -= graded_before.events;
+    graded.activity_bits -= graded_before.activity_bits;
+    graded.significant_bits -= graded_before.significant_bits;
+    graded.activities -= graded_before.activities;
+    result.graded = graded;
+  } else {
+    result.outputs.assign(network_.classes(), 0);
+    models::SpikeEncoder encoder(image, network_.input.size(), network_.XW);
+    for (unsigned t = 0; t < network_.timesteps; ++t) {
+      current = encoder.next();
+      for (const std::uint32_t s : current) result.input_spikes += s;
+      all_layers(&states, t);
+      for (std::size_t c = 0; c < current.size(); ++c) result.outputs[c] += current[c];
+    }
+    result.membrane = states.back().v;
   }
   result.spikes = stats_.total().spikes - spikes_before;
   stats_.input_spikes += result.input_spikes;
-  result.membrane = membrane.back();
   result.predicted = models::predict(result.outputs, result.membrane);
   return result;
 }

@@ -130,7 +130,7 @@ MemoryConfig parse_memory_config(const std::string& spec, const MemoryConfig& st
 
 WeightPlan plan_memories(const models::Network& net, const MemoryConfig& config, unsigned lanes, unsigned K) {
   (void)K;
-  const unsigned act_bits = net.spiking() ? 1 : net.XW;
+  const unsigned act_bits = net.activation_bits();
   std::uint64_t largest = 0, membrane = 0;
   std::string largest_layer;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
@@ -140,12 +140,12 @@ WeightPlan plan_memories(const models::Network& net, const MemoryConfig& config,
         largest = bytes_of_bits(n * act_bits);
         largest_layer = fmt::format("layer {} ({})", i + 1, l.describe());
       }
-    if (l.computes() && net.spiking()) membrane += bytes_of_bits(std::uint64_t{l.out.size()} * net.AW);
+    membrane += bytes_of_bits(net.state_words_total(l) * net.AW);
   }
   const std::uint64_t image = bytes_of_bits(net.input.size() * net.XW);
   check_capacity("activation buffers", config.activations.capacity_bytes, 2 * largest + image,
                  fmt::format("{}, double-buffered, with the next image staged", largest_layer));
-  check_capacity("membrane memory", config.membrane.capacity_bytes, membrane, "the potentials of every spiking neuron");
+  check_capacity("membrane memory", config.membrane.capacity_bytes, membrane, "the state of every spiking or sigma-delta neuron");
 
   WeightPlan plan;
   plan.activation_bytes = 2 * largest + image;

@@ -33,7 +33,7 @@ AccessBits access_bits(const models::Network& net, unsigned K) {
   unsigned code_bits = 1;
   for (const models::Layer& l : net.layers)
     if (l.computes()) code_bits = std::max(code_bits, l.code_bits);
-  const std::uint64_t act_bits = net.spiking() ? 1 : net.XW;
+  const std::uint64_t act_bits = net.activation_bits();
   return {std::uint64_t{K} * code_bits, K * act_bits, act_bits, net.AW};
 }
 

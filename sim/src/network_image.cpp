@@ -74,6 +74,8 @@ Header read_network_header(std::span<const std::uint8_t> bytes, models::Network*
     net->input.channels = r.u32("input channels");
     net->input.height = r.u32("input height");
     net->input.width = r.u32("input width");
+    net->input_shift = r.u32("input shift");
+    net->input_vth = static_cast<std::int64_t>(r.u64("input vth"));
   }
   return h;
 }
@@ -140,6 +142,8 @@ std::vector<std::uint8_t> encode_network(const models::Network& net) {
   w.u32(net.input.channels);
   w.u32(net.input.height);
   w.u32(net.input.width);
+  w.u32(net.input_shift);
+  w.u64(static_cast<std::uint64_t>(net.input_vth));
   out.resize(kNetworkHeaderBytes, 0);
   std::uint64_t data = kNetworkHeaderBytes + net.layers.size() * kLayerRecordBytes;
   std::vector<LayerRegion> regions;
@@ -256,7 +260,7 @@ models::Network decode_network(std::span<const std::uint8_t> bytes) {
 }
 
 std::size_t result_bytes(const models::Network& net) {
-  return 24 + 4 * net.classes() + (net.spiking() ? 8 * net.classes() : 0);
+  return 24 + 4 * net.classes() + (net.spiking() ? 8 * net.classes() : 0) + (net.sigma_delta() ? 32 : 0);
 }
 
 std::vector<std::uint8_t> encode_result(const models::Inference& result, const models::Network& net) {
@@ -269,6 +273,10 @@ std::vector<std::uint8_t> encode_result(const models::Inference& result, const m
   for (const std::uint32_t v : result.outputs) w.u32(v);
   if (net.spiking())
     for (const std::int64_t v : result.membrane) w.u64(static_cast<std::uint64_t>(v));
+  if (net.sigma_delta())
+    for (const std::uint64_t v : {result.graded.events, result.graded.activity_bits, result.graded.significant_bits,
+                                  result.graded.activities})
+      w.u64(v);
   return out;
 }
 
@@ -282,6 +290,12 @@ models::Inference decode_result(std::span<const std::uint8_t> bytes, const model
   for (std::size_t c = 0; c < net.classes(); ++c) result.outputs.push_back(r.u32("output"));
   if (net.spiking())
     for (std::size_t c = 0; c < net.classes(); ++c) result.membrane.push_back(static_cast<std::int64_t>(r.u64("membrane")));
+  if (net.sigma_delta()) {
+    result.graded.events = r.u64("events");
+    result.graded.activity_bits = r.u64("activity bits");
+    result.graded.significant_bits = r.u64("significant bits");
+    result.graded.activities = r.u64("activities");
+  }
   return result;
 }
 

@@ -62,7 +62,6 @@ TEST_CASE("architecture specs lay out the layers with their shapes") {
 
 TEST_CASE("model files round-trip and the reference inference is unchanged") {
   for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
-    if (!neuroppa::models::runs_networks(kind)) continue;  // sigma-delta: kernels only, so far
     CAPTURE(to_string(kind));
     const Network net = test::random_network(kind, "c4k3,p2,d12,d10", 7);
     const auto path = test::temp_dir("network") / fmt::format("{}.json.gz", to_string(kind));
@@ -209,4 +208,89 @@ TEST_CASE("spiking inference: rate-coded input, reset by subtraction, counts and
   CHECK(r.predicted == predict(r.outputs, r.membrane));
   CHECK(predict({3, 5, 5}, {0, 1, 2}) == 2);  // ties broken by the membrane potential
   CHECK(predict({3, 5, 5}, {}) == 1);          // then by the lowest index
+}
+
+TEST_CASE("sigma-delta inference: the encoder, the max-pool, the graded spike counts") {
+  const KernelKind sd = kind_named("sigma-delta");
+  Network net = test::random_network(sd, "d8,d3", 2);
+  // A pixel is a sigma-delta neuron: 255 with spike unit 2^5 (B = 4) goes out as 7 (saturated),
+  // then the 31 owed as 1 (rounded), then nothing (|-1| < vth 16).
+  const std::vector<std::uint8_t> image(784, 255);
+  SigmaDeltaEncoder encoder(image.data(), net);
+  CHECK(encoder.next()[0] == 7u);
+  CHECK(encoder.next()[0] == 1u);
+  CHECK(encoder.next()[0] == 0u);
+
+  // Max-pool of graded spikes sends the change of the maximum of the inputs' sums.
+  Layer pool;
+  pool.type = LayerType::maxpool;
+  pool.kernel = 2;
+  pool.in = {1, 2, 2};
+  pool.out = {1, 1, 1};
+  LayerState state;
+  const auto code = [](int s) { return static_cast<std::uint32_t>(s) & 0xfu; };
+  CHECK(sigma_delta_maxpool(pool, 4, {code(3), code(1), 0, 0}, state) == std::vector<std::uint32_t>{code(3)});
+  CHECK(sigma_delta_maxpool(pool, 4, {code(-2), code(3), 0, 0}, state) == std::vector<std::uint32_t>{code(1)});
+  CHECK(sigma_delta_maxpool(pool, 4, {code(-8), code(-8), code(-1), 0}, state) == std::vector<std::uint32_t>{code(-4)});
+
+  // Counts: -3 is a sign bit and two magnitude bits, both significant; 4 is 1 + 3 bits, one significant.
+  GradedSpikeCounts counts;
+  counts.add(code(-3), 4);
+  counts.add(0, 4);
+  counts.add(code(4), 4);
+  CHECK(counts == GradedSpikeCounts{2, 3 + 4, 2 + 1, 3});
+
+  Rng rng(9);
+  std::vector<std::uint8_t> pixels(784);
+  for (auto& p : pixels) p = static_cast<std::uint8_t>(rng.below(256));
+  const Inference r = infer(net, pixels.data());
+  CHECK(r.graded.activities == net.timesteps * (8u + 3u));
+  CHECK(r.spikes == r.graded.events);
+  CHECK(r.input_spikes > 0);
+  CHECK(r.membrane.size() == 3);
+  CHECK(r.predicted == predict(r.outputs, r.membrane));
+}
+
+TEST_CASE("sigma-delta networks: bad models and a state that overflows are errors naming the value") {
+  const KernelKind sd = kind_named("sigma-delta");
+  const Network good = test::random_network(sd, "d8,d3", 2);
+  const auto fails = [&](const std::function<void(Network&)>& change) {
+    Network net = good;
+    change(net);
+    return error_of([&] { validate(net, "sd.json"); });
+  };
+  CHECK(fails([](Network& n) { n.XW = 9; }).find("XW=9 is out of range for sigma-delta: its package takes XW 2..8") !=
+        std::string::npos);
+  CHECK(fails([](Network& n) { n.timesteps = 0; }).find("sd.json: a sigma-delta network needs timesteps in 1..10000, got 0") !=
+        std::string::npos);
+  CHECK(fails([](Network& n) { n.layers[1].vth = -1; }).find("vth -1 must be in 0..") != std::string::npos);
+  CHECK(fails([](Network& n) { n.layers[1].bias[0] = std::int64_t{1} << 28; }).find("must be within ±") !=
+        std::string::npos);
+  CHECK(fails([](Network& n) { n.input_shift = 64; }).find("input_shift 64 must be below 64") != std::string::npos);
+  CHECK(fails([](Network& n) { n.layers[2].kind = kind_named("mac"); })
+            .find("layer 3 (dense): mac layer in a spiking network") != std::string::npos);
+  // One timestep's sum must fit the headroom: 784 synapses of |8 x -128| in AW = 20 do not.
+  CHECK(fails([](Network& n) { n.AW = 20; }).find("one timestep's sum may reach 802816") != std::string::npos);
+
+  // At run time: a 1x1 conv of weight 127 on white pixels grows sigma past 2^(16-4) within a few steps.
+  Network net;
+  net.name = "overflow";
+  net.XW = 4;
+  net.AW = 16;
+  net.timesteps = 8;
+  net.input_shift = 0;
+  net.input_vth = 1;
+  net.layers = layout(parse_arch("c2k1,p28,d2"), net.input, sd, net.XW);
+  for (Layer& l : net.layers) {
+    if (!l.computes()) continue;
+    l.codes.assign(std::size_t{l.out.channels} * l.fan_in(), 127);
+    l.bias.assign(l.out.channels, 0);
+    l.shift = 8;
+    l.vth = 128;
+  }
+  validate(net, "overflow");
+  const std::vector<std::uint8_t> white(784, 255);
+  CHECK(error_of([&] { infer(net, white.data()); })
+            .find("layer 1 (conv 1x1/1 sigma-delta 1x28x28 -> 2x28x28), neuron 0, timestep 5: sigma = ") !=
+        std::string::npos);
 }

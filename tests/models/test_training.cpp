@@ -28,7 +28,6 @@ const LabelledImages& test_set() {
 
 TEST_CASE("each kind trains to a useful integer network, reproducibly") {
   for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
-    if (!neuroppa::models::runs_networks(kind)) continue;  // sigma-delta: kernels only, so far
     CAPTURE(to_string(kind));
     TrainOptions o;
     o.kind = kind;
@@ -38,7 +37,7 @@ TEST_CASE("each kind trains to a useful integer network, reproducibly") {
     o.test_images = 1000;
     o.timesteps = 16;
     const Network net = train_network(o, training_set(), test_set());
-    CHECK(net.spiking() == (kind == neuroppa::models::kind_named("spike")));
+    CHECK(net.spiking() == (has_membrane(kind) || has_sigma_delta(kind)));
     // Chance is 0.1; a 32-unit network on 4,000 images reaches about 0.7-0.8.
     const double accuracy = reference_accuracy(net, test_set(), 1000);
     CHECK(accuracy == net.training.quantised_accuracy);
@@ -262,26 +261,50 @@ TEST_CASE("option names round-trip") {
   CHECK(!parse_sign_ste("clipped"));
 }
 
-TEST_CASE("sigma-delta networks are refused in one line, by train and by the model validation") {
+TEST_CASE("sigma-delta conversion: B-bit spikes, a spike unit per layer, within a few points of the float network") {
+  TrainOptions o;
+  o.kind = neuroppa::models::kind_named("sigma-delta");
+  o.arch = "d32,d10";
+  o.epochs = 1;
+  o.train_images = 4000;
+  o.test_images = 1000;
+  o.timesteps = 6;
+  o.XW = 3;
+  const Network net = train_network(o, training_set(), test_set());
+  CHECK(net.XW == 3);
+  CHECK(net.timesteps == 6);
+  CHECK(net.sigma_delta());
+  CHECK(net.input_vth == (std::int64_t{1} << (net.input_shift - 1)));
+  for (const Layer& l : net.layers)
+    if (l.computes()) CHECK(l.vth == (l.shift ? std::int64_t{1} << (l.shift - 1) : 1));
+  // A 32-unit float network on 4,000 images reaches about 0.78; the conversion keeps most of it.
+  CHECK(net.training.float_accuracy > 0.7);
+  CHECK(net.training.quantised_accuracy > net.training.float_accuracy - 0.03);
+  const Inference r = infer(net, test_set().images.image(0));
+  CHECK(r.graded.activities == 6u * (32 + 10));
+  CHECK(r.graded.events > 0);
+  CHECK(r.graded.events < r.graded.activities);
+}
+
+TEST_CASE("sigma-delta training refuses B out of range, other kinds' --XW and mixed layers, in one line") {
   TrainOptions o;
   o.kind = neuroppa::models::kind_named("sigma-delta");
   o.arch = "d16,d10";
   o.epochs = 1;
   o.train_images = 200;
   o.test_images = 100;
+  o.XW = 9;
+  CHECK_THROWS_WITH_AS(train_network(o, training_set(), test_set()), doctest::Contains("--XW 9: XW=9"), neuroppa::Error);
+  o.XW = 4;
+  o.timesteps = 0;
+  CHECK_THROWS_WITH_AS(train_network(o, training_set(), test_set()), "--timesteps 0 must be in 1..10000",
+                       neuroppa::Error);
+  o.timesteps = 4;
+  o.arch = "d16@mac,d10";
   CHECK_THROWS_WITH_AS(train_network(o, training_set(), test_set()),
-                       doctest::Contains("--kind sigma-delta: sigma-delta networks are not supported yet"),
-                       neuroppa::Error);
-  Network net = train_network([] {
-    TrainOptions mac;
-    mac.arch = "d16,d10";
-    mac.epochs = 1;
-    mac.train_images = 200;
-    mac.test_images = 100;
-    return mac;
-  }(), training_set(), test_set());
-  net.layers[1].kind = o.kind;
-  CHECK_THROWS_WITH_AS(validate(net, "model.json"),
-                       doctest::Contains("model.json: layer 2 (dense): sigma-delta networks are not supported yet"),
-                       neuroppa::Error);
+                       doctest::Contains("spike and sigma-delta layers cannot be mixed"), neuroppa::Error);
+  o.kind = neuroppa::models::kind_named("mac");
+  o.arch = "d16,d10";
+  CHECK_THROWS_WITH_AS(train_network(o, training_set(), test_set()),
+                       doctest::Contains("--XW 4: only sigma-delta networks choose"), neuroppa::Error);
 }

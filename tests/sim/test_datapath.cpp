@@ -44,7 +44,6 @@ sim::DatapathConfig rtl_config(unsigned lanes, unsigned threads) {
 
 TEST_CASE("the accelerator equals the reference inference for every kind, conv, pool and dense") {
   for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
-    if (!neuroppa::models::runs_networks(kind)) continue;  // sigma-delta: kernels only, so far
     CAPTURE(models::to_string(kind));
     const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 21);
     sim::Datapath one_thread(net, rtl_config(5, 1), test::model_cache_dir());
@@ -106,6 +105,55 @@ TEST_CASE("spiking layers skip beats without spikes and count membrane traffic")
   CHECK(fresh.stats().layers[1].skipped_beats == 8 * 3 * (49 - 25));  // inputs 0..391 fill 25 beats
 }
 
+TEST_CASE("sigma-delta layers skip beats without events, keep three state words a neuron, pool with state") {
+  const models::Network net = test::random_network(neuroppa::models::kind_named("sigma-delta"), "c2k3,p2,d10", 3);
+  const std::vector<std::uint8_t> black(784, 0);
+  sim::Datapath accelerator(net, rtl_config(4, 1), test::model_cache_dir());
+  const models::Inference r = accelerator.run(black.data());
+  CHECK(r == models::infer(net, black.data()));
+  CHECK(r.input_spikes == 0);
+  const sim::LayerStats& conv = accelerator.stats().layers[0];
+  // No input event: its one beat (K = 16 > 9 synapses) is skipped, and one empty beat applies bias and threshold.
+  CHECK(conv.skipped_beats == 6 * 26 * 26);
+  CHECK(conv.beats == 6 * 26 * 26);
+  CHECK(conv.membrane.reads == 3u * 6 * 2 * 26 * 26);
+  CHECK(conv.membrane.writes == conv.membrane.reads);
+  // The pool: each input's sum and each output's maximum, every timestep.
+  CHECK(accelerator.stats().layers[1].membrane.reads == 6u * (2 * 26 * 26 + 2 * 13 * 13));
+  CHECK(accelerator.stats().total().graded.activities == 6u * (2 * 26 * 26 + 10));
+  CHECK(accelerator.stats().total().graded == r.graded);
+
+  sim::Datapath busy(net, rtl_config(4, 2), test::model_cache_dir());
+  for (const auto& image : test_images(4, 7)) {
+    const models::Inference expected = models::infer(net, image.data());
+    CHECK(busy.run(image.data()) == expected);
+    CHECK(expected.graded.events > 0);
+  }
+  CHECK(busy.stats().layers[0].skipped_beats > 0);  // later timesteps: pixels already sent
+}
+
+TEST_CASE("sigma-delta: a state leaving its headroom stops the platform with the layer and neuron") {
+  models::Network net;
+  net.name = "overflow";
+  net.XW = 4;
+  net.AW = 16;
+  net.timesteps = 8;
+  net.input_vth = 1;
+  net.layers = models::layout(models::parse_arch("c2k1,p28,d2"), net.input, neuroppa::models::kind_named("sigma-delta"), 4);
+  for (models::Layer& l : net.layers) {
+    if (!l.computes()) continue;
+    l.codes.assign(std::size_t{l.out.channels} * l.fan_in(), 127);
+    l.bias.assign(l.out.channels, 0);
+    l.shift = 8;
+    l.vth = 128;
+  }
+  sim::Datapath accelerator(net, rtl_config(2, 1), test::model_cache_dir());
+  const std::vector<std::uint8_t> white(784, 255);
+  CHECK_THROWS_WITH_AS(accelerator.run(white.data()),
+                       doctest::Contains("layer 1 (conv 1x1/1 sigma-delta 1x28x28 -> 2x28x28), neuron 0, timestep 5: sigma = "),
+                       Error);
+}
+
 TEST_CASE("gate level: outputs equal the reference; energy adds up by layer and component") {
   const tech::Library library = tech::read_liberty(test::osu_library("osu018"));
   models::Network net = test::random_network(neuroppa::models::kind_named("spike"), "d6,d4", 9);
@@ -138,4 +186,29 @@ TEST_CASE("gate level: outputs equal the reference; energy adds up by layer and 
         doctest::Approx(energy.total.kernels.total()).epsilon(1e-9));
   sim::Datapath rtl(net, rtl_config(3, 1), test::model_cache_dir());
   CHECK_THROWS_AS(rtl.energy(50e6, memory), Error);
+}
+
+// The sigma-delta kernel the default gate-level tests build (csa, K = 9, 8-bit spikes): whole
+// networks on its netlist equal the reference, state in and out through the gates.
+TEST_CASE("gate level: a sigma-delta network equals the reference; its state memory is priced") {
+  const tech::Library library = tech::read_liberty(test::osu_library("osu018"));
+  models::Network net = test::random_network(neuroppa::models::kind_named("sigma-delta"), "d6,d4", 9);
+  net.XW = 8;
+  net.timesteps = 3;
+  models::validate(net, net.name);
+  sim::DatapathConfig config;
+  config.lanes = 3;
+  config.K = 9;
+  config.threads = 2;
+  config.level = sim::Level::gate;
+  config.library = &library;
+  sim::Datapath accelerator(net, config, test::model_cache_dir());
+  for (const auto& image : test_images(3, 5)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
+  sim::MemoryEnergy memory;
+  memory.membrane_read = memory.membrane_write = 1e-12;
+  const sim::EnergyReport energy = accelerator.energy(50e6, memory);
+  const sim::LayerStats all = accelerator.stats().total();
+  CHECK(all.membrane.reads == 3u * 3 * 3 * (6 + 4));  // 3 images x 3 timesteps x 3 words x 10 neurons
+  CHECK(energy.total.memory == doctest::Approx(1e-12 * double(all.membrane.reads + all.membrane.writes)));
+  CHECK(energy.total.kernels.switching > 0);
 }

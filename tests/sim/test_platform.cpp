@@ -97,8 +97,8 @@ TEST_CASE("network images: every bundled model round-trips; damaged images are r
   CHECK(back.image_count == 3);
   CHECK(back.result_stride == 64);
   auto descriptor = sim::encode_job(job);
-  descriptor[4] = 2;
-  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 2") != std::string::npos);
+  descriptor[4] = 1;  // the version before the sigma-delta encoder
+  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 1 (this accelerator reads 2)") != std::string::npos);
 }
 
 TEST_CASE("memory configurations: keys, units and errors") {
@@ -134,7 +134,8 @@ TEST_CASE("memory configurations: keys, units and errors") {
 
 TEST_CASE("platform with ideal memories: the datapath's cycles per layer exactly, outputs equal the reference") {
   // Three networks, one after another in this process: the platform is reused.
-  for (const KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold"), neuroppa::models::kind_named("spike")}) {
+  for (const KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold"),
+                                neuroppa::models::kind_named("spike"), neuroppa::models::kind_named("sigma-delta")}) {
     CAPTURE(models::to_string(kind));
     const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 8);
     constexpr std::size_t kImages = 6;

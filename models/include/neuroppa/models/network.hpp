@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "neuroppa/models/kernel.hpp"
+#include "neuroppa/models/sigma_delta.hpp"
 
 namespace neuroppa::models {
 
@@ -44,8 +45,8 @@ struct Layer {
   // flattened (channel, row, column) input.
   std::vector<std::uint32_t> codes;
   std::vector<std::int64_t> bias;  // one per output channel, AW-bit signed
-  unsigned shift = 0;              // mac/shift/threshold output shift
-  std::int64_t vth = 0;            // spike firing threshold
+  unsigned shift = 0;              // mac/shift/threshold output shift; sigma-delta: the spike unit 2^shift
+  std::int64_t vth = 0;            // spike firing threshold; sigma-delta: the least |delta| sent
 
   bool computes() const { return type == LayerType::dense || type == LayerType::conv; }
   unsigned fan_in() const;
@@ -66,23 +67,30 @@ struct TrainingRecord {  // how a model file was made; informative only
   std::vector<std::pair<std::string, std::string>> packages;
 };
 
-// Whether networks can be built of `kind`: every back end but sigma-delta's,
-// whose kernels are priced (verify, kernels, power, paper T1) but whose
-// networks (graded spikes between layers, state per neuron) are not built yet.
-bool runs_networks(KernelKind kind);
-// The one line saying why a kind cannot form networks ("" if it can).
-std::string why_no_networks(KernelKind kind);
-
 struct Network {
   std::string name;
   Shape input{1, 28, 28};
-  unsigned XW = 8;   // activation bits (version 1: 8, the image's pixel width)
+  unsigned XW = 8;   // activation bits: 8 (the image's pixel width); sigma-delta: B, the graded spikes' bits
   unsigned AW = 32;  // accumulator bits of every kernel
-  unsigned timesteps = 0;  // spiking networks: timesteps per inference; 0 otherwise
+  unsigned timesteps = 0;  // spike and sigma-delta networks: timesteps per inference; 0 otherwise
+  // Sigma-delta: the input encoder's spike unit 2^input_shift and least |delta|, in pixel levels.
+  unsigned input_shift = 0;
+  std::int64_t input_vth = 0;
   std::vector<Layer> layers;
   TrainingRecord training;
 
+  // Runs over timesteps with state per neuron (spike or sigma-delta layers).
   bool spiking() const { return timesteps > 0; }
+  // Its compute layers are sigma-delta neurons (graded spikes between layers).
+  bool sigma_delta() const;
+  // Bits of one value between layers: 1 (spikes), else XW.
+  unsigned activation_bits() const;
+  // AW-bit state words a layer keeps per neuron between timesteps: 1 for a
+  // spike layer (v), 3 for a sigma-delta layer (sigma, act, residue); a
+  // sigma-delta max-pool keeps one per input and one per output (state_words_total).
+  unsigned state_words(const Layer& layer) const;
+  // All of a layer's state words (what the state memory holds for it).
+  std::uint64_t state_words_total(const Layer& layer) const;
   std::size_t classes() const { return layers.empty() ? 0 : layers.back().out.size(); }
   // Kernel parameters of a compute layer for a platform of K synapses a beat.
   KernelParams kernel_params(const Layer& layer, unsigned K) const;
@@ -116,12 +124,15 @@ class SpikeEncoder {
 };
 
 struct Inference {
-  // Final layer: output activations, or spike counts over the timesteps.
+  // Final layer: output activations, or spike counts over the timesteps;
+  // sigma-delta: its act at the last timestep (saturated to 32 bits).
   std::vector<std::uint32_t> outputs;
-  std::vector<std::int64_t> membrane;  // spiking: the final layer's v at the end
+  // spiking: the final layer's v at the end; sigma-delta: its sigma + bias.
+  std::vector<std::int64_t> membrane;
   unsigned predicted = 0;              // argmax (ties: count, then v, then lowest index)
-  std::uint64_t spikes = 0;            // spiking: spikes emitted by all compute layers
-  std::uint64_t input_spikes = 0;      // spiking: spikes of the encoded input
+  std::uint64_t spikes = 0;            // spiking: spikes (sigma-delta: nonzero spikes) of all compute layers
+  std::uint64_t input_spikes = 0;      // spiking: spikes (sigma-delta: nonzero spikes) of the encoded input
+  GradedSpikeCounts graded;            // sigma-delta: the compute layers' spikes (sigma_delta.hpp)
   bool operator==(const Inference&) const = default;
 };
 

@@ -10,6 +10,9 @@
 //              theta on the 1/255 grid, a fixed per-layer scale 2^-k;
 //   spike      a float network of clamped ReLUs converted to integrate-and-fire
 //              with threshold balancing (99.9th-percentile activations) over T timesteps;
+//   sigma-delta  a float network of ReLUs converted to sigma-delta neurons with
+//              int8 weights, B-bit graded spikes and a spike unit per layer,
+//              calibrated on training images (export_sigma_delta in training.cpp);
 //   a package kind (trainer "term-table"): its golden term as a black box. The
 //              float network trains with products; then, per layer, every code's
 //              term T(c, x) over the layer's activation histogram gives the code
@@ -83,7 +86,8 @@ struct TrainOptions {
   std::string arch = "d128,d10";
   unsigned epochs = 4;
   std::uint64_t seed = 1;
-  unsigned timesteps = 16;  // spike
+  unsigned timesteps = 16;  // spike and sigma-delta
+  unsigned XW = 0;          // sigma-delta: B, its graded spikes' bits (0: the kind's default XW)
   unsigned batch = 64;
   double learning_rate = 2e-3;
   std::size_t train_images = 0;  // 0: the whole training set

@@ -7,21 +7,23 @@
 // the layers; weights come from a weight memory (pre-packed in the lanes'
 // port format), activations from two activation buffers used in turn
 // (double buffering: a layer reads one and writes the other), and spiking
-// layers keep their membrane potentials in a membrane memory.
+// layers keep their membrane potentials in a membrane memory (sigma-delta
+// layers their state: sigma, act and residue, three words a neuron).
 //
 // Cycle accounting (per image; docs/platform.md):
 //  - a compute layer costs one cycle per beat issued to the lane array and
 //    one drain cycle at its end, when the last outputs leave the kernels'
 //    output registers (write-back of a group overlaps the next group's beats);
-//  - spiking layers are event-driven: a beat whose K input spikes are all 0
-//    is not issued (a neuron with no input spike at all gets one empty beat,
-//    which applies its bias and threshold);
+//  - spiking and sigma-delta layers are event-driven: a beat whose K input
+//    spikes are all 0 is not issued (a neuron with no input spike at all gets
+//    one empty beat, which applies its bias and threshold);
 //  - a max-pool layer costs one cycle per output value; flatten is free
 //    (addressing only); the next image is loaded while this one runs.
 // Memory accesses: weight memory, one read per lane per issued beat (K
 // codes); activation buffers, one read per beat considered (K values) and one
 // per pooled input, one write per output value; membrane memory, one read and
-// one write per spiking neuron update.
+// one write per state word of each neuron update (models::Network::state_words;
+// a sigma-delta max-pool: each input's sum and each output's maximum).
 //
 // Lanes are called directly (no signal-level SystemC on this path); the
 // SystemC module in platform.hpp gives the controller its process and clock.
@@ -70,7 +72,8 @@ struct LayerStats {
   std::uint64_t skipped_beats = 0;  // spiking layers: beats without a spike, not issued
   std::uint64_t lane_beats = 0;     // sum over issued beats of the lanes that worked
   std::uint64_t outputs = 0;        // values written back
-  std::uint64_t spikes = 0;         // spiking layers: spikes emitted
+  std::uint64_t spikes = 0;         // spiking layers: spikes emitted (sigma-delta: nonzero spikes)
+  models::GradedSpikeCounts graded; // sigma-delta layers: their spikes' counts (models/sigma_delta.hpp)
   std::uint64_t stall_cycles = 0;   // of `cycles`: the controller waited for operands (platform.hpp)
   std::uint64_t weight_fetch_bytes = 0;  // weights the DMA read from system memory for the layer
   MemoryCounts weights, activations, membrane;
@@ -189,7 +192,8 @@ class Datapath {
   LaneArray& array_of(models::KernelKind kind);
   void plan_layers();
   void compute_layer(std::size_t index, const std::vector<std::uint32_t>& in, std::vector<std::uint32_t>& out,
-                     std::vector<std::int64_t>* membrane);
+                     models::LayerState* state, unsigned timestep);
+  void pool(std::size_t index, std::vector<std::uint32_t>& act, models::LayerState* state);
 
   models::Network network_;
   DatapathConfig config_;
