@@ -81,6 +81,8 @@ int run_plan(const SweepOptions& o) {
     for (const auto& [axis, value] : p.values) row.push_back(value);
     std::string line = "neuroppa";
     for (const auto& a : p.args) line += " " + a;
+    if (!p.then_args.empty()) line += "; then neuroppa";
+    for (const auto& a : p.then_args) line += " " + a;
     row.push_back(line);
     t.rows.push_back(std::move(row));
   }
@@ -142,6 +144,16 @@ int run_collect(const SweepOptions& o) {
     fmt::print(stderr, "neuroppa: point {} ({}) failed: {}\n", p.index, p.key, why);
   if (!c.missing.empty()) fmt::print(stderr, "neuroppa: {} points not run yet (neuroppa sweep run)\n", c.missing.size());
   fmt::print(stderr, "wrote {}/collected.md, .csv, .json, .tex\n", dir.string());
+  if (s.plot) {  // with the done points of the sweeps it names beside this one's
+    std::vector<sweep::SweepFile> others;
+    std::vector<sweep::Collected> collected;
+    for (const auto& file : s.plot->with) others.push_back(sweep::read_sweep_file(file, command_checker()));
+    for (const auto& other : others) collected.push_back(sweep::collect(other));
+    std::vector<sweep::PlotSource> sources{{&s, &c}};
+    for (std::size_t i = 0; i < others.size(); ++i) sources.push_back({&others[i], &collected[i]});
+    base::write_file(dir / "collected.svg", reports::write_svg(sweep::plot_collected(s, sources)));
+    fmt::print(stderr, "wrote {}/collected.svg\n", dir.string());
+  }
   return c.failed.empty() && c.missing.empty() ? 0 : 1;
 }
 

@@ -17,6 +17,9 @@ for kind in mac shift threshold spike; do
   "$neuroppa" train --kind $kind --arch $mlp --epochs 8 --seed 1 -o "$out/$kind-mlp.json.gz"
   "$neuroppa" train --kind $kind --arch $cnn --epochs $cnn_epochs --seed 1 -o "$out/$kind-cnn.json.gz"
 done
+# Sigma-delta: converted from float ReLU networks, 4-bit graded spikes (the kind's default B), 8 timesteps.
+"$neuroppa" train --kind sigma-delta --arch $mlp --epochs 8 --seed 1 --timesteps 8 -o "$out/sigma-delta-mlp.json.gz"
+"$neuroppa" train --kind sigma-delta --arch $cnn --epochs 6 --seed 1 --timesteps 8 -o "$out/sigma-delta-cnn.json.gz"
 # Multiplication injection (the Threshold Neuron paper keeps the first and
 # last layers as multiplications).
 "$neuroppa" train --kind threshold --arch c8k3@mac,p2,c16k3,p2,d10@mac --epochs 6 --seed 1 \

@@ -39,7 +39,8 @@ struct NetworkRow {
   double cycles = 0, energy = 0, power = 0;  // per inference, memories included; J; W
   double lane_energy = 0, memory_energy = 0;  // per inference, J
   double stalls = 0;                          // per inference
-  double spikes = 0;
+  double spikes = 0;               // spiking: spikes; sigma-delta: events (nonzero spikes)
+  double bits_per_activity = NAN;  // sigma-delta (models::GradedSpikeCounts)
   sim::MemoriesCost memories;
   sim::EnergyReport report;
   sim::RunStats stats;
@@ -181,9 +182,11 @@ std::string model_label(const std::string& name) {
   return model;
 }
 
-// "mlp" of mac-mlp, threshold-cnn-mi or adder-mlp.
+// "mlp" of mac-mlp, threshold-cnn-mi, adder-mlp or sigma-delta-mlp (a kind's name may hold a '-').
 std::string family_of(const std::string& model) {
-  const auto a = model.find('-');
+  std::size_t a = model.find('-');
+  for (const KernelKind kind : models::all_kernel_kinds())
+    if (const std::string name(models::to_string(kind)); model.starts_with(name + "-")) a = name.size();
   const auto b = model.find('-', a + 1);
   return a == std::string::npos ? model : model.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
 }
@@ -217,14 +220,18 @@ reports::Table t2_table(const std::vector<NetworkRow>& rows, const PaperRequest&
                {"memories", "nJ", 4},
                {"energy/inference", "nJ", 4},
                {"average power", "mW", 4},
-               {"spikes/inference", "", 5},
+               {"timesteps", "", 3},
+               {"spikes or events/inference", "", 5},
+               {"bits/activity", "", 3},
                {"energy vs mac, lanes only", "×", 3},
                {"energy vs mac", "×", 3},
                {"power vs mac", "×", 3}};
   for (const auto& r : rows) {
     const NetworkRow* mac = mac_of(rows, r);
     t.rows.push_back({r.model, r.accuracy, r.net.training.quantised_accuracy, r.cycles, r.stalls, r.lane_energy * 1e9,
-                      r.memory_energy * 1e9, r.energy * 1e9, r.power * 1e3, r.net.spiking() ? r.spikes : NAN,
+                      r.memory_energy * 1e9, r.energy * 1e9, r.power * 1e3,
+                      r.net.spiking() ? double(r.net.timesteps) : NAN, r.net.spiking() ? r.spikes : NAN,
+                      r.bits_per_activity,
                       mac ? mac->lane_energy / r.lane_energy : NAN, mac ? mac->energy / r.energy : NAN,
                       mac ? mac->power / r.power : NAN});
   }
@@ -235,7 +242,7 @@ reports::Table t2_table(const std::vector<NetworkRow>& rows, const PaperRequest&
   };
   for (const std::string family : {"mlp", "cnn"}) {
     const NetworkRow *mac = find("mac-" + family), *shift = find("shift-" + family), *spike = find("spike-" + family),
-                     *threshold = find("threshold-" + family);
+                     *threshold = find("threshold-" + family), *sigma_delta = find("sigma-delta-" + family);
     if (mac && threshold)
       t.notes.push_back(fmt::format(
           "Threshold against MAC ({}): {:.2f}× less energy with memories, {:.2f}× on the lanes alone (the paper "
@@ -258,6 +265,20 @@ reports::Table t2_table(const std::vector<NetworkRow>& rows, const PaperRequest&
           mac->energy >= spike->energy ? "less" : "more",
           std::max(mac->lane_energy / spike->lane_energy, spike->lane_energy / mac->lane_energy),
           mac->lane_energy >= spike->lane_energy ? "less" : "more"));
+    if (mac && sigma_delta)
+      t.notes.push_back(fmt::format(
+          "Sigma-delta ({}-bit graded spikes, {} timesteps) against MAC ({}): {:.2f}× {} energy with memories, "
+          "{:.2f}× {} on the lanes alone, {:.0f} events and {:.3f} bits per activity an inference; accuracy {:.4f} "
+          "against {:.4f} on the full test set{}.",
+          sigma_delta->net.XW, sigma_delta->net.timesteps, family,
+          std::max(mac->energy / sigma_delta->energy, sigma_delta->energy / mac->energy),
+          mac->energy >= sigma_delta->energy ? "less" : "more",
+          std::max(mac->lane_energy / sigma_delta->lane_energy, sigma_delta->lane_energy / mac->lane_energy),
+          mac->lane_energy >= sigma_delta->lane_energy ? "less" : "more", sigma_delta->spikes,
+          sigma_delta->bits_per_activity, sigma_delta->net.training.quantised_accuracy,
+          mac->net.training.quantised_accuracy,
+          spike ? fmt::format(" (spike: {:.4f}, {:.0f} spikes)", spike->net.training.quantised_accuracy, spike->spikes)
+                : std::string()));
   }
   t.notes.push_back(fmt::format(
       "Accuracy and energy over the first {} test images on the SystemC platform at gate level, standard memories "
@@ -441,6 +462,8 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     row.energy = row.report.total.total() / n;
     row.power = row.energy / (row.cycles / freq);
     row.spikes = double(row.stats.total().spikes) / n;
+    if (const models::GradedSpikeCounts g = row.stats.total().graded; g.activities)
+      row.bits_per_activity = double(g.activity_bits) / double(g.activities);
     rows.push_back(std::move(row));
   }
 

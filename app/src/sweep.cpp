@@ -100,21 +100,75 @@ void read_axes(const Value& table, const fs::path& path, SweepFile& s, const Com
   if (s.axes.empty()) fail_at(path, line_of(table), "no axes: give at least one, e.g. K = [9, 25]");
 }
 
-void read_options(const Value& table, const fs::path& path, SweepFile& s, const CommandChecker& checker) {
-  if (!table.is_table()) fail_at(path, line_of(table), "'options' must be a table: [options] then name = value");
+// [options] of `command` (or, with `then`, [then]'s options of its command) into `fixed`.
+void read_options(const Value& table, const fs::path& path, SweepFile& s, const CommandChecker& checker,
+                  const std::string& command, std::vector<std::pair<std::string, std::string>>& fixed,
+                  const char* section) {
+  if (!table.is_table()) fail_at(path, line_of(table), fmt::format("'{}' must be a table: [{}] then name = value", section, section));
   for (const auto& [name, v] : in_file_order(table)) {
+    if (std::string(section) == "then" && name == "command") continue;
     if (std::find(kReservedOptions.begin(), kReservedOptions.end(), name) != kReservedOptions.end())
       fail_at(path, line_of(*v), fmt::format("'{}' cannot be set: the sweep sets --{} itself", name, name));
-    if (!checker.has_option(s.command, name))
-      fail_at(path, line_of(*v), fmt::format("unknown option '{}': neuroppa {} has no option --{}", name, s.command, name));
-    for (const Axis& a : s.axes)
-      if (a.name == name) fail_at(path, line_of(*v), fmt::format("'{}' is both an axis (line {}) and an option; keep one", name, a.line));
+    if (!checker.has_option(command, name))
+      fail_at(path, line_of(*v), fmt::format("unknown option '{}': neuroppa {} has no option --{}", name, command, name));
+    if (&fixed == &s.fixed)
+      for (const Axis& a : s.axes)
+        if (a.name == name) fail_at(path, line_of(*v), fmt::format("'{}' is both an axis (line {}) and an option; keep one", name, a.line));
     if (v->is_boolean()) {
-      if (v->as_boolean()) s.fixed.emplace_back(name, "");
+      if (v->as_boolean()) fixed.emplace_back(name, "");
       continue;
     }
-    s.fixed.emplace_back(name, scalar(*v, path, fmt::format("option '{}'", name)));
+    fixed.emplace_back(name, scalar(*v, path, fmt::format("option '{}'", name)));
   }
+}
+
+void read_then(const Value& table, const fs::path& path, SweepFile& s, const CommandChecker& checker) {
+  if (!table.is_table()) fail_at(path, line_of(table), "'then' must be a table: [then] with command = \"run\" and its options");
+  if (s.command != "train")
+    fail_at(path, line_of(table), fmt::format("[then] follows a train sweep (it runs each point's model); this one runs {}", s.command));
+  if (!table.contains("command") || string_field(table.at("command"), path, "then.command") != "run")
+    fail_at(path, line_of(table), "[then] needs command = \"run\" (the model is the point's: model = \"{point}/model.json.gz\")");
+  s.then_command = "run";
+  read_options(table, path, s, checker, s.then_command, s.then_fixed, "then");
+}
+
+void read_plot(const Value& table, const fs::path& path, SweepFile& s) {
+  if (!table.is_table()) fail_at(path, line_of(table), "'plot' must be a table: [plot] with x and y");
+  PlotSettings p;
+  p.line = line_of(table);
+  for (const auto& [key, v] : in_file_order(table)) {
+    if (key == "x") p.x = string_field(*v, path, "plot.x");
+    else if (key == "y") p.y = string_field(*v, path, "plot.y");
+    else if (key == "label") p.label = string_field(*v, path, "plot.label");
+    else if (key == "log_x") {
+      if (!v->is_boolean()) fail_at(path, line_of(*v), "plot.log_x: give true or false");
+      p.log_x = v->as_boolean();
+    } else if (key == "with") {
+      if (!v->is_array()) fail_at(path, line_of(*v), "plot.with: give a list of sweep files, e.g. [\"references.toml\"]");
+      for (const Value& e : v->as_array()) {
+        const fs::path other = (path.parent_path() / string_field(e, path, "plot.with")).lexically_normal();
+        if (!fs::is_regular_file(other)) fail_at(path, line_of(e), fmt::format("plot.with: no sweep file {}", other.string()));
+        p.with.push_back(other);
+      }
+    } else {
+      fail_at(path, line_of(*v), fmt::format("unknown key plot.{}; keys: x, y, log_x, label, with", key));
+    }
+  }
+  if (p.x.empty() || p.y.empty())
+    fail_at(path, p.line, "[plot] needs x and y: the collected columns to plot, e.g. x = \"energy per inference\"");
+  s.plot = std::move(p);
+}
+
+std::vector<std::string> then_line(const SweepFile& s) {
+  if (s.then_command.empty()) return {};
+  std::vector<std::string> args{s.then_command};
+  for (const auto& [name, value] : s.then_fixed) {
+    args.push_back("--" + name);
+    if (!value.empty()) args.push_back(value);
+  }
+  args.push_back("--format");
+  args.push_back("json");
+  return args;
 }
 
 // "name hash" of every package in a --kernel-path value's folders (relative
@@ -159,6 +213,9 @@ void check_points(const SweepFile& s, const Value& root, const CommandChecker& c
       if (why->find("--" + name) != std::string::npos) line = line_of(root.at("options").at(name));
     fail_at(s.path, line, "the options are refused: " + *why);
   }
+  if (!s.then_command.empty())
+    if (const auto why = checker.check(then_line(s)))
+      fail_at(s.path, line_of(root.at("then")), "the [then] options are refused: " + *why);
   for (std::size_t a = 0; a < s.axes.size(); ++a)
     for (const std::string& value : s.axes[a].values) {
       std::vector<std::string> values = first;
@@ -221,9 +278,10 @@ SweepFile read_sweep_file(const fs::path& given, const CommandChecker& checker) 
   const Value root = base::read_toml_file(s.path, "sweep file", kMaxFileBytes);
   if (!root.is_table()) fail_at(s.path, 1, "a sweep file is a TOML table");
   for (const auto& [key, v] : in_file_order(root)) {
-    static const std::set<std::string> keys = {"name", "command", "results", "axes", "options", "slurm"};
+    static const std::set<std::string> keys = {"name", "command", "results", "axes", "options", "then", "plot", "slurm"};
     if (!keys.count(key))
-      fail_at(s.path, line_of(*v), fmt::format("unknown key '{}'; keys: name, command, results, [axes], [options], [slurm]", key));
+      fail_at(s.path, line_of(*v),
+              fmt::format("unknown key '{}'; keys: name, command, results, [axes], [options], [then], [plot], [slurm]", key));
   }
   if (!root.contains("command"))
     fail_at(s.path, 1, fmt::format("no 'command': add command = \"kernels\" or command = \"run\""));
@@ -238,7 +296,9 @@ SweepFile read_sweep_file(const fs::path& given, const CommandChecker& checker) 
   s.results = (s.path.parent_path() / results).lexically_normal();
   if (!root.contains("axes")) fail_at(s.path, 1, "no [axes]: add [axes] with at least one, e.g. K = [9, 25]");
   read_axes(root.at("axes"), s.path, s, checker);
-  if (root.contains("options")) read_options(root.at("options"), s.path, s, checker);
+  if (root.contains("options")) read_options(root.at("options"), s.path, s, checker, s.command, s.fixed, "options");
+  if (root.contains("then")) read_then(root.at("then"), s.path, s, checker);
+  if (root.contains("plot")) read_plot(root.at("plot"), s.path, s);
   if (root.contains("slurm")) {
     if (!root.at("slurm").is_table()) fail_at(s.path, line_of(root.at("slurm")), "'slurm' must be a table: [slurm]");
     read_slurm(root.at("slurm"), s.path, s.slurm);
@@ -269,6 +329,7 @@ std::vector<Point> plan(const SweepFile& s) {
     }
     for (std::size_t a = 0; a < s.axes.size(); ++a) p.values.emplace_back(s.axes[a].name, values[a]);
     p.args = command_line(s, values);
+    p.then_args = then_line(s);
     // What determines the result: the version, the command line, the
     // content of any file it names (a model, a library) and of the kernel
     // packages on its kernel path (an edited package is a new point).
@@ -281,6 +342,7 @@ std::vector<Point> plan(const SweepFile& s) {
         identity += base::sha256_hex(base::read_file(s.path.parent_path() / arg)) + "\n";
       if (a > 0 && p.args[a - 1] == "--kernel-path") identity += package_hashes(s, arg);
     }
+    for (const std::string& arg : p.then_args) identity += "then " + arg + "\n";
     p.key = base::sha256_hex(identity).substr(0, 16);
     points.push_back(std::move(p));
   }
@@ -310,14 +372,16 @@ std::string point_error(const SweepFile& s, const Point& p) {
   return fs::exists(file) ? last_line(base::read_file(file)) : std::string();
 }
 
-PointState run_point(const SweepFile& s, const Point& p, const Launcher& launcher) {
-  const fs::path dir = point_dir(s, p);
-  fs::create_directories(dir);
-  json record = {{"index", p.index}, {"key", p.key}, {"args", p.args}, {"sweep", s.path.string()}};
-  for (const auto& [axis, value] : p.values) record["values"][axis] = value;
-  base::write_file(dir / "point.json", record.dump(2) + "\n");
+namespace {
+
+// One child process of a point: `args` with "{point}" as the point's folder,
+// in the sweep file's folder. On success its JSON table goes to `table`
+// (written whole, then renamed); on failure its error line to error.txt,
+// prefixed by `stage`.
+bool run_stage(const SweepFile& s, const fs::path& dir, const std::vector<std::string>& args, const Launcher& launcher,
+               const fs::path& table, const std::string& stage) {
   std::vector<std::string> argv{launcher.neuroppa.string(), "--quiet", "--cache-dir", launcher.cache_dir.string()};
-  for (std::string arg : p.args) {  // "{point}": this point's folder
+  for (std::string arg : args) {  // "{point}": this point's folder
     for (std::size_t at; (at = arg.find(kPointFolder)) != std::string::npos;)
       arg.replace(at, kPointFolder.size(), fs::absolute(dir).string());
     argv.push_back(std::move(arg));
@@ -325,22 +389,42 @@ PointState run_point(const SweepFile& s, const Point& p, const Launcher& launche
   // In the sweep file's folder: paths in it (a model, --kernel-path) are relative to it, as its
   // results folder is and as the points' keys take them.
   const base::ProcessResult r = base::run_captured(argv, fs::absolute(s.path).parent_path());
-  base::write_file(dir / "log.txt", r.err);
+  base::write_file(dir / "log.txt", (fs::exists(dir / "log.txt") && !stage.empty() ? base::read_file(dir / "log.txt") : "") + r.err);
   if (r.status == 0) {
     if (!json::accept(r.out)) {
-      base::write_file(dir / "error.txt", "neuroppa printed no JSON table (see log.txt)\n");
-      return PointState::failed;
+      base::write_file(dir / "error.txt", stage + "neuroppa printed no JSON table (see log.txt)\n");
+      return false;
     }
     // Whole or not at all: a point killed here leaves no table a rerun trusts.
     base::write_file(dir / "table.json.part", r.out);
-    fs::rename(dir / "table.json.part", dir / "table.json");
-    fs::remove(dir / "error.txt");
-    return PointState::done;
+    fs::rename(dir / "table.json.part", table);
+    return true;
   }
   const std::string why = last_line(r.err);
-  base::write_file(dir / "error.txt",
-                   fmt::format("exit status {}: {}\n", r.status, why.empty() ? "no message (see log.txt)" : why));
-  return PointState::failed;
+  base::write_file(dir / "error.txt", fmt::format("{}exit status {}: {}\n", stage, r.status,
+                                                  why.empty() ? "no message (see log.txt)" : why));
+  return false;
+}
+
+}  // namespace
+
+PointState run_point(const SweepFile& s, const Point& p, const Launcher& launcher) {
+  const fs::path dir = point_dir(s, p);
+  fs::create_directories(dir);
+  json record = {{"index", p.index}, {"key", p.key}, {"args", p.args}, {"sweep", s.path.string()}};
+  if (!p.then_args.empty()) record["then"] = p.then_args;
+  for (const auto& [axis, value] : p.values) record["values"][axis] = value;
+  base::write_file(dir / "point.json", record.dump(2) + "\n");
+  fs::remove(dir / "log.txt");
+  if (p.then_args.empty()) {
+    if (!run_stage(s, dir, p.args, launcher, dir / "table.json", "")) return PointState::failed;
+  } else {
+    // The point is done only when its run is: train's table is kept beside it.
+    if (!run_stage(s, dir, p.args, launcher, dir / "train.json", "")) return PointState::failed;
+    if (!run_stage(s, dir, p.then_args, launcher, dir / "table.json", "then: ")) return PointState::failed;
+  }
+  fs::remove(dir / "error.txt");
+  return PointState::done;
 }
 
 Progress run_local(const SweepFile& s, const Launcher& launcher, unsigned jobs, const Context& context) {
@@ -501,6 +585,10 @@ Collected collect(const SweepFile& s) {
     }
     std::string line;
     for (std::size_t i = 1; i < p.args.size(); ++i) line += " " + p.args[i];
+    if (!p.then_args.empty()) {
+      line += "; then neuroppa";
+      for (std::size_t i = 0; i < p.then_args.size(); ++i) line += " " + p.then_args[i];
+    }
     t.notes.push_back(fmt::format("{}: neuroppa {}{}", p.key, p.args[0], line));
   }
   for (auto& row : t.rows) row.resize(t.columns.size(), reports::Cell{std::string("-")});
@@ -511,6 +599,59 @@ Collected collect(const SweepFile& s) {
                   fmt::format("{} of {} points done, {} failed, {} missing", plan(s).size() - c.failed.size() - c.missing.size(),
                               plan(s).size(), c.failed.size(), c.missing.size())};
   return c;
+}
+
+namespace {
+
+// A collected row's label: the sweep's template with each {axis} replaced, or "axis=value ...".
+std::string point_label(const SweepFile& s, const std::string& label, const std::vector<reports::Cell>& row) {
+  std::string out = label;
+  for (std::size_t a = 0; a < s.axes.size(); ++a) {
+    const std::string value = std::get<std::string>(row[1 + a]);
+    if (label.empty()) {
+      out += (out.empty() ? "" : " ") + (s.axes.size() == 1 ? value : s.axes[a].name + "=" + value);
+      continue;
+    }
+    for (std::size_t at; (at = out.find("{" + s.axes[a].name + "}")) != std::string::npos;)
+      out.replace(at, s.axes[a].name.size() + 2, value);
+  }
+  return out;
+}
+
+}  // namespace
+
+reports::ScatterPlot plot_collected(const SweepFile& s, const std::vector<PlotSource>& sources) {
+  if (!s.plot) throw Error(fmt::format("{}: no [plot]", s.path.string()));
+  const PlotSettings& settings = *s.plot;
+  reports::ScatterPlot plot;
+  plot.title = fmt::format("Sweep {}: {} against {}", s.name, settings.y, settings.x);
+  plot.log_x = settings.log_x;
+  plot.pareto_min_x_max_y = true;
+  for (const PlotSource& source : sources) {
+    const reports::Table& t = source.collected->table;
+    const auto column = [&](const std::string& name) {
+      for (std::size_t c = 0; c < t.columns.size(); ++c)
+        if (t.columns[c].name == name) return c;
+      std::string names;
+      for (const auto& c : t.columns) names += (names.empty() ? "" : ", ") + c.name;
+      throw Error(fmt::format("{}:{}: plot column '{}' is not in the collected table of {} (columns: {})",
+                              s.path.string(), settings.line, name, source.sweep->name, names));
+    };
+    const std::size_t x = column(settings.x), y = column(settings.y);
+    if (plot.x_label.empty()) {
+      plot.x_label = t.columns[x].unit.empty() ? settings.x : fmt::format("{} ({})", settings.x, t.columns[x].unit);
+      plot.y_label = t.columns[y].unit.empty() ? settings.y : fmt::format("{} ({})", settings.y, t.columns[y].unit);
+    }
+    for (const auto& row : t.rows) {
+      const double* xv = std::get_if<double>(&row[x]);
+      const double* yv = std::get_if<double>(&row[y]);
+      if (!xv || !yv || !std::isfinite(*xv) || !std::isfinite(*yv)) continue;  // a point without the quantity
+      plot.points.push_back({point_label(*source.sweep, source.sweep == &s ? settings.label : "", row), *xv, *yv,
+                             source.sweep->name});
+    }
+    plot.provenance.insert(plot.provenance.end(), t.provenance.begin(), t.provenance.end());
+  }
+  return plot;
 }
 
 }  // namespace neuroppa::app::sweep

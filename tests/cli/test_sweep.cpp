@@ -88,6 +88,18 @@ TEST_CASE("sweep files: each fault one line with file:line and the fix, before a
                 "3: not valid UTF-8 (byte 0xF8); TOML is UTF-8 text");
   check_refused("command = \"run\"\nname = \"caf\xc3\"\n", "2: not valid UTF-8 (byte 0xC3)");
   check_refused("command = \"run\"\n# \xed\xa0\x80 a surrogate\n", "2: not valid UTF-8 (byte 0xED)");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[then]\ncommand = \"run\"\n",
+                "4: [then] follows a train sweep (it runs each point's model); this one runs run");
+  check_refused("command = \"train\"\n[axes]\nseed = [1]\n[then]\nimages = 5\n",
+                "4: [then] needs command = \"run\"");
+  check_refused("command = \"train\"\n[axes]\nseed = [1]\n[then]\ncommand = \"run\"\nepochs = 2\n",
+                "6: unknown option 'epochs': neuroppa run has no option --epochs");
+  check_refused("command = \"train\"\n[axes]\nseed = [1]\n[then]\ncommand = \"run\"\nimages = 0\n",
+                "4: the [then] options are refused: --images 0");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[plot]\nx = \"energy per inference\"\n",
+                "4: [plot] needs x and y");
+  check_refused("command = \"run\"\n[axes]\nmodel = [\"mac-mlp\"]\n[plot]\nx = \"a\"\ny = \"b\"\nwith = [\"no.toml\"]\n",
+                "7: plot.with: no sweep file");
 }
 
 TEST_CASE("sweep --executor slurm without sbatch: one line saying what to install") {
@@ -266,4 +278,78 @@ sharpness = 5
     CHECK(row["final sharpness"].get<double>() > 0);
     CHECK(row["2/lr at the end"].get<double>() == doctest::Approx(row["lr"] == "0.05" ? 80.0 : 8.0));
   }
+}
+
+TEST_CASE("a training sweep with [then]: each point's model runs on the platform; [plot] draws the collected columns") {
+  const fs::path dir = neuroppa::test::temp_dir("sweep-then");
+  write_sweep(dir, "refs.toml", R"(name = "refs"
+command = "run"
+[axes]
+model = ["mac-mlp"]
+[options]
+images = 20
+threads = 1
+)");
+  const fs::path file = write_sweep(dir, "bt.toml", R"toml(name = "bt"
+command = "train"
+
+[axes]
+XW = [2, 4]
+
+[options]
+kind = "sigma-delta"
+arch = "d16,d10"
+epochs = 1
+timesteps = 4
+train-images = 640
+test-images = 200
+
+[then]
+command = "run"
+model = "{point}/model.json.gz"
+images = 20
+threads = 1
+check = true
+
+[plot]
+x = "bits moved per inference (compute layers' outputs)"
+y = "accuracy recorded at training (integer network, full test set)"
+label = "B={XW}"
+with = ["refs.toml"]
+)toml");
+  auto r = run_command({kBin, "-q", "sweep", "plan", file.string()});
+  CHECK(r.out.find("; then neuroppa run --model {point}/model.json.gz --images 20") != std::string::npos);
+  REQUIRE(run_command({kBin, "-q", "sweep", "run", (dir / "refs.toml").string()}).status == 0);
+  r = run_command({kBin, "-q", "sweep", "run", file.string(), "--jobs", "2"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  for (const auto& point : fs::directory_iterator(dir / "bt-results" / "points")) {
+    CHECK(fs::exists(point.path() / "model.json.gz"));
+    CHECK(fs::exists(point.path() / "train.json"));  // train's own table, beside run's
+  }
+  r = run_command({kBin, "-q", "sweep", "collect", file.string(), "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto table = nlohmann::json::parse(r.out);
+  REQUIRE(table["rows"].size() == 2);
+  for (const auto& row : table["rows"]) {
+    CHECK(row["graded spike bits (B)"].get<double>() == std::stod(row["XW"].get<std::string>()));
+    CHECK(row["timesteps"].get<double>() == 4);
+    CHECK(row["mean bits per event (nonzero spike)"].get<double>() <= std::stod(row["XW"].get<std::string>()));
+  }
+  CHECK(r.err.find("bt-results/collected.svg") != std::string::npos);
+  const std::string svg = neuroppa::base::read_file(dir / "bt-results" / "collected.svg");
+  for (const char* label : {">B=2<", ">B=4<", ">mac-mlp<", ">refs<", ">bt<"}) {
+    CAPTURE(label);
+    CHECK(svg.find(label) != std::string::npos);
+  }
+
+  // A column none of the tables has: one line naming it and the columns there are.
+  std::string text = neuroppa::base::read_file(file);
+  text.replace(text.find("x = \"bits moved"), 9, "x = \"volts");
+  write_sweep(dir, "bt.toml", text);
+  r = run_command({kBin, "-q", "sweep", "collect", file.string()});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("plot column 'volts moved per inference (compute layers' outputs)' is not in the collected table") !=
+        std::string::npos);
 }

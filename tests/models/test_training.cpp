@@ -75,7 +75,7 @@ TEST_CASE("training options are checked") {
   o.epochs = 1;
   o.arch = "d10@spike";
   CHECK_THROWS_WITH_AS(train_network(o, training_set(), test_set()),
-                       doctest::Contains("spike layers cannot be mixed"), Error);
+                       doctest::Contains("spike and sigma-delta layers cannot be mixed"), Error);
 }
 
 TEST_CASE("threshold layer scales learnt (the default), fine-tuning at their nearest power of two") {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "neuroppa/app/context.hpp"
+#include "neuroppa/reports/plot.hpp"
 #include "neuroppa/reports/table.hpp"
 
 namespace neuroppa::app::sweep {
@@ -34,13 +35,29 @@ struct SlurmSettings {
   unsigned throttle = 0;          // at most this many points at once (--array=...%N); 0: no limit
 };
 
+// [plot]: a scatter plot of two of the collected table's columns, written by
+// `sweep collect` beside the tables; the done points of the sweep files in
+// `with` join it as series of their own (reference designs, say).
+struct PlotSettings {
+  std::string x, y;      // collected column names (a run summary's quantities)
+  bool log_x = false;
+  std::string label;     // a point's label: axis names in braces, e.g. "B={XW} T={timesteps}"; empty: name=value
+  std::vector<std::filesystem::path> with;  // other sweep files (absolute)
+  int line = 0;
+};
+
 struct SweepFile {
   std::filesystem::path path;     // absolute
   std::string name;               // for titles and job names
-  std::string command;            // "kernels" or "run"
+  std::string command;            // "kernels", "run" or "train"
   std::filesystem::path results;  // folder of point results (absolute; shared by all nodes for Slurm)
   std::vector<Axis> axes;
   std::vector<std::pair<std::string, std::string>> fixed;  // option, value ("" for a flag)
+  // [then] (train sweeps): a run of each point's model once it is trained;
+  // the point's table is then run's, and train's is kept as train.json.
+  std::string then_command;
+  std::vector<std::pair<std::string, std::string>> then_fixed;
+  std::optional<PlotSettings> plot;
   SlurmSettings slurm;
 };
 
@@ -48,6 +65,7 @@ struct Point {
   std::size_t index = 0;                                     // 0-based, in plan order
   std::vector<std::pair<std::string, std::string>> values;  // axis, value
   std::vector<std::string> args;                             // the command line after "neuroppa"
+  std::vector<std::string> then_args;                        // [then]'s command line, if any
   std::string key;                                           // content key: what determines the result
 };
 
@@ -135,5 +153,13 @@ struct Collected {
   std::vector<Point> missing;
 };
 Collected collect(const SweepFile& sweep);
+
+// The [plot] of a sweep from its collected table and those of its `with`
+// sweeps (in order); throws neuroppa::Error naming a column none of them has.
+struct PlotSource {
+  const SweepFile* sweep;
+  const Collected* collected;
+};
+reports::ScatterPlot plot_collected(const SweepFile& sweep, const std::vector<PlotSource>& sources);
 
 }  // namespace neuroppa::app::sweep
