@@ -68,7 +68,7 @@ case "$mode" in
     # The kernel table, then every bundled MLP on the platform over the
     # whole Fashion-MNIST test set at RTL level (no training needed).
     "$build/neuroppa" kernels
-    for model in mac-mlp shift-mlp threshold-mlp spike-mlp; do
+    for model in mac-mlp shift-mlp threshold-mlp spike-mlp sigma-delta-mlp; do
       "$build/neuroppa" run --model "$model"
     done
     ;;

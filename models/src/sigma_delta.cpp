@@ -81,6 +81,10 @@ std::vector<std::uint32_t> sigma_delta_maxpool(const Layer& layer, unsigned XW, 
   return out;
 }
 
+bool sigma_delta_quiet(const KernelParams& params, std::int64_t residue, unsigned shift, std::int64_t vth) {
+  return sigma_delta_update(params, 0, 0, shift, 0, 0, residue, vth).spike == 0;
+}
+
 std::int64_t sigma_delta_limit(unsigned AW) { return AW >= 5 ? std::int64_t{1} << (AW - 4) : 1; }
 
 void check_sigma_delta_state(const SigmaDeltaUpdate& u, unsigned AW, std::size_t layer_index, const Layer& layer,

@@ -73,7 +73,16 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
   for (std::size_t pos = 0; pos < pass.issued.size(); ++pos) {
     const unsigned n = pass.issued[pos];
     for (unsigned g = 0; g < pass.groups; ++g) {
-      const unsigned lanes = g + 1 == pass.groups ? pass.last_group_lanes : P;
+      const unsigned group = g + 1 == pass.groups ? pass.last_group_lanes : P;
+      // Sigma-delta: only the lanes whose neuron updates work; none, and the group is skipped
+      // after its scan, its outputs (zeros) still written back.
+      const unsigned lanes = pass.group_lanes.empty() ? group : pass.group_lanes[pos * pass.groups + g];
+      if (lanes == 0) {
+        for (unsigned b = 0; b < pass.beats; ++b) activations_.access(start, act_bits, true);
+        write_back();
+        pending = {issued_at + 1, group * out_bits, 0};
+        continue;
+      }
       const std::uint64_t w_ready = weights_ready(pass.layer, g, issued_at + 1);
       const std::uint64_t v_ready = spike ? membrane_.access(start, std::uint64_t{lanes} * state_bits, true) : 0;
       unsigned read = 0;  // activation beats read for this group so far
@@ -91,7 +100,7 @@ std::uint64_t Controller::compute(const LayerPass& pass, std::uint64_t start) {
         for (; read < pass.beats; ++read) activations_.access(start, act_bits, true);
       write_back();  // the previous group's outputs, once this group's reads are queued
       issued += n;
-      pending = {issued_at + 1, lanes * out_bits, std::uint64_t{lanes} * state_bits};
+      pending = {issued_at + 1, group * out_bits, std::uint64_t{lanes} * state_bits};
     }
     next += n;
   }
@@ -107,7 +116,7 @@ std::uint64_t Controller::pool(const LayerPass& pass, std::uint64_t start) {
   std::uint64_t ready = activations_.access(start, pass.pool_reads * bits, true);
   ready = std::max(ready, activations_.access(ready, pass.pool_outputs * bits, false));
   // A sigma-delta pool reads and writes its state: each input's sum, each output's maximum.
-  if (const std::uint64_t words = net.state_words_total(net.layers[pass.layer])) {
+  if (const std::uint64_t words = pass.pool_state_words) {
     ready = std::max(ready, membrane_.access(start, words * net.AW, true));
     ready = std::max(ready, membrane_.access(ready, words * net.AW, false));
   }

@@ -86,6 +86,8 @@ struct Datapath::LayerPlan {
   // Per image: the beats issued at each position, and the packed activation beats.
   std::vector<std::vector<unsigned>> issued;
   std::vector<std::uint32_t> x_words;  // [position][beat][x_words + 1]
+  // Sigma-delta: whether each neuron updates this timestep, [position][channel].
+  std::vector<std::uint8_t> updates;
 };
 
 Datapath::Datapath(const models::Network& network, const DatapathConfig& config,
@@ -220,8 +222,11 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
   const models::Backend backend = models::backend_of(layer.kind);
   const bool event_driven = backend != models::Backend::output_stage;
   const unsigned state_words = network_.state_words(layer);
+  const bool sigma_delta = backend == models::Backend::sigma_delta;
+  const models::KernelParams& params = array.params;
   const unsigned positions = layer.type == LayerType::conv ? layer.out.height * layer.out.width : 1;
   const unsigned groups = (layer.out.channels + P - 1) / P;
+  plan.updates.assign(sigma_delta ? std::size_t{positions} * layer.out.channels : 0, 1);
 
   // The controller's side, once per position: the fan-in read from the
   // activation buffer, the beats to issue, each packed once for all lanes.
@@ -246,6 +251,7 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
       issued.push_back(b);
     }
     const std::uint64_t skipped = plan.beats - issued.size();
+    const bool no_event = issued.empty();
     if (issued.empty()) issued.push_back(plan.beats - 1);  // one empty beat applies bias and threshold
     pass.issued.push_back(unsigned(issued.size()));
     pass.issued_beats.insert(pass.issued_beats.end(), issued.begin(), issued.end());
@@ -254,16 +260,31 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
                 std::span(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw], xw));
     for (unsigned g = 0; g < groups; ++g) {
       const unsigned active = std::min(P, layer.out.channels - g * P);
+      unsigned working = active;  // lanes that update their neuron
+      if (sigma_delta && no_event && timestep > 0) {
+        working = 0;
+        for (unsigned c = g * P; c < g * P + active; ++c) {
+          const std::size_t neuron = std::size_t{c} * positions + pos;
+          const bool update = !models::sigma_delta_quiet(params, state->residue[neuron], layer.shift, layer.vth);
+          plan.updates[std::size_t{pos} * layer.out.channels + c] = update;
+          working += update;
+        }
+      }
+      if (sigma_delta) pass.group_lanes.push_back(working);
+      stats.activations.reads += event_driven ? plan.beats : issued.size();  // event-driven: every beat is looked at
+      stats.activations.writes += active;  // a quiet neuron's 0 too: the next layer reads every input
+      stats.outputs += active;
+      if (working == 0) {  // every neuron of the group quiet: nothing issued
+        stats.skipped_beats += plan.beats;
+        continue;
+      }
       stats.beats += issued.size();
       stats.skipped_beats += skipped;
       stats.cycles += issued.size();
-      stats.lane_beats += std::uint64_t{active} * issued.size();
-      stats.activations.reads += event_driven ? plan.beats : issued.size();  // event-driven: every beat is looked at
-      stats.weights.reads += std::uint64_t{active} * issued.size();
-      stats.activations.writes += active;
-      stats.outputs += active;
-      stats.membrane.reads += std::uint64_t{active} * state_words;
-      stats.membrane.writes += std::uint64_t{active} * state_words;
+      stats.lane_beats += std::uint64_t{working} * issued.size();
+      stats.weights.reads += std::uint64_t{working} * issued.size();
+      stats.membrane.reads += std::uint64_t{working} * state_words;
+      stats.membrane.writes += std::uint64_t{working} * state_words;
     }
   }
   stats.cycles += 1;  // drain: the last outputs leave the output registers
@@ -286,6 +307,7 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
           Lane& lane = *array.lanes[l];
           const unsigned channel = g * P + l;
           const std::size_t neuron = std::size_t{channel} * positions + pos;
+          if (sigma_delta && !plan.updates[std::size_t{pos} * layer.out.channels + channel]) continue;  // quiet: 0 out
           lane.ports.bias_i.set(static_cast<std::uint64_t>(layer.bias[channel]));
           if (backend == models::Backend::membrane) lane.ports.v_i.set(static_cast<std::uint64_t>(state->v[neuron]));
           if (backend == models::Backend::sigma_delta) {
@@ -308,7 +330,7 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
           if (lane.ports.valid_o.get() != 1)
             throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
           out[neuron] = static_cast<std::uint32_t>(lane.ports.y_o.get());
-          const unsigned AW = array.params.AW;
+          const unsigned AW = params.AW;
           if (backend == models::Backend::membrane) state->v[neuron] = models::wrap_signed(lane.ports.v_o.get(), AW);
           if (backend == models::Backend::sigma_delta) {
             const models::SigmaDeltaUpdate u{out[neuron], models::wrap_signed(lane.ports.sigma_o.get(), AW),
@@ -335,7 +357,20 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
 void Datapath::pool(std::size_t index, std::vector<std::uint32_t>& act, models::LayerState* state) {
   const Layer& layer = network_.layers[index];
   LayerStats& stats = stats_.layers[index];
-  const std::size_t inputs = act.size();
+  // Sigma-delta: the state words touched, for the inputs with a spike and the outputs they reach.
+  std::uint64_t words = 0;
+  if (state) {
+    const unsigned p = layer.kernel;
+    std::vector<std::uint8_t> reached(layer.out.size(), 0);
+    for (unsigned c = 0; c < layer.in.channels; ++c)
+      for (unsigned y = 0; y < layer.out.height * p; ++y)
+        for (unsigned x = 0; x < layer.out.width * p; ++x)
+          if (act[(std::size_t{c} * layer.in.height + y) * layer.in.width + x] != 0) {
+            ++words;
+            reached[(std::size_t{c} * layer.out.height + y / p) * layer.out.width + x / p] = 1;
+          }
+    for (const std::uint8_t r : reached) words += r;
+  }
   act = state ? models::sigma_delta_maxpool(layer, network_.XW, act, *state) : models::maxpool(layer, act);
   LayerPass& pass = schedule_.emplace_back();
   pass.layer = index;
@@ -346,10 +381,9 @@ void Datapath::pool(std::size_t index, std::vector<std::uint32_t>& act, models::
   stats.outputs += act.size();
   stats.activations.reads += std::uint64_t{layer.kernel} * layer.kernel * act.size();
   stats.activations.writes += act.size();
-  if (state) {  // sigma-delta: every input's sum and every output's maximum, read and written
-    stats.membrane.reads += inputs + act.size();
-    stats.membrane.writes += inputs + act.size();
-  }
+  pass.pool_state_words = words;
+  stats.membrane.reads += words;
+  stats.membrane.writes += words;
 }
 
 models::Inference Datapath::run(const std::uint8_t* image) {

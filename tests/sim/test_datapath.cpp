@@ -113,13 +113,20 @@ TEST_CASE("sigma-delta layers skip beats without events, keep three state words 
   CHECK(r == models::infer(net, black.data()));
   CHECK(r.input_spikes == 0);
   const sim::LayerStats& conv = accelerator.stats().layers[0];
-  // No input event: its one beat (K = 16 > 9 synapses) is skipped, and one empty beat applies bias and threshold.
+  // No input event. The first timestep updates every neuron with one empty beat (bias and
+  // threshold apply; K = 16 > 9 synapses: one beat a neuron, one group of two lanes a position);
+  // later, a neuron whose residue would send nothing is quiet: no beat, no state traffic.
+  CHECK(conv.beats >= 26 * 26);
+  CHECK(conv.beats < 6 * 26 * 26);
   CHECK(conv.skipped_beats == 6 * 26 * 26);
-  CHECK(conv.beats == 6 * 26 * 26);
-  CHECK(conv.membrane.reads == 3u * 6 * 2 * 26 * 26);
+  CHECK(conv.membrane.reads == 3 * conv.lane_beats);
   CHECK(conv.membrane.writes == conv.membrane.reads);
-  // The pool: each input's sum and each output's maximum, every timestep.
-  CHECK(accelerator.stats().layers[1].membrane.reads == 6u * (2 * 26 * 26 + 2 * 13 * 13));
+  // The pool: the sums of the inputs with a spike, the maxima of the outputs they reach.
+  const sim::LayerStats& pool = accelerator.stats().layers[1];
+  CHECK(pool.membrane.reads > 0);
+  CHECK(pool.membrane.reads < 6u * (2 * 26 * 26 + 2 * 13 * 13));
+  CHECK(pool.membrane.writes == pool.membrane.reads);
+  // Every neuron-timestep is an activity, updated or quiet.
   CHECK(accelerator.stats().total().graded.activities == 6u * (2 * 26 * 26 + 10));
   CHECK(accelerator.stats().total().graded == r.graded);
 
@@ -195,6 +202,8 @@ TEST_CASE("gate level: a sigma-delta network equals the reference; its state mem
   models::Network net = test::random_network(neuroppa::models::kind_named("sigma-delta"), "d6,d4", 9);
   net.XW = 8;
   net.timesteps = 3;
+  net.input_shift = 0;  // a pixel takes up to three steps to send (127 a step)
+  net.input_vth = 1;
   models::validate(net, net.name);
   sim::DatapathConfig config;
   config.lanes = 3;
@@ -208,7 +217,10 @@ TEST_CASE("gate level: a sigma-delta network equals the reference; its state mem
   memory.membrane_read = memory.membrane_write = 1e-12;
   const sim::EnergyReport energy = accelerator.energy(50e6, memory);
   const sim::LayerStats all = accelerator.stats().total();
-  CHECK(all.membrane.reads == 3u * 3 * 3 * (6 + 4));  // 3 images x 3 timesteps x 3 words x 10 neurons
+  // Three words an update: every neuron at the first timestep, some after (the pixels take up to three).
+  CHECK(all.membrane.reads % 3 == 0);
+  CHECK(all.membrane.reads > 3u * 3 * 10);
+  CHECK(all.membrane.reads <= 3u * 3 * 3 * 10);
   CHECK(energy.total.memory == doctest::Approx(1e-12 * double(all.membrane.reads + all.membrane.writes)));
   CHECK(energy.total.kernels.switching > 0);
 }

@@ -70,6 +70,11 @@ class SigmaDeltaEncoder {
 std::vector<std::uint32_t> sigma_delta_maxpool(const Layer& layer, unsigned XW, const std::vector<std::uint32_t>& in,
                                                LayerState& state);
 
+// Whether a sigma-delta neuron's update with no input (acc = 0) changes
+// nothing and sends nothing: after any update, act = max(0, sigma + bias),
+// so such an update only looks at the residue, and sends 0 from it.
+bool sigma_delta_quiet(const KernelParams& params, std::int64_t residue, unsigned shift, std::int64_t vth);
+
 // The most any state value, bias, threshold or one timestep's sum may reach
 // in magnitude, 2^(AW-4): within it no sum of the update wraps at AW bits.
 std::int64_t sigma_delta_limit(unsigned AW);

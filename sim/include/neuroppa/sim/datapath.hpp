@@ -16,7 +16,10 @@
 //    output registers (write-back of a group overlaps the next group's beats);
 //  - spiking and sigma-delta layers are event-driven: a beat whose K input
 //    spikes are all 0 is not issued (a neuron with no input spike at all gets
-//    one empty beat, which applies its bias and threshold);
+//    one empty beat, which applies its bias and threshold); a sigma-delta
+//    neuron with no input spike whose residue would send nothing (quiet, a
+//    bit per neuron the controller keeps from the lane's last outputs) is not
+//    updated at all after the first timestep: its update would change nothing;
 //  - a max-pool layer costs one cycle per output value; flatten is free
 //    (addressing only); the next image is loaded while this one runs.
 // Memory accesses: weight memory, one read per lane per issued beat (K
@@ -90,8 +93,13 @@ struct LayerPass {
   unsigned beats = 0, groups = 0, last_group_lanes = 0;
   std::vector<unsigned> issued;
   std::vector<unsigned> issued_beats;  // the beat indices issued, all positions in turn
-  // Max-pool layers: output values and the inputs read for them.
-  std::uint64_t pool_outputs = 0, pool_reads = 0;
+  // Per position and group, the lanes that work; 0: the group is skipped (sigma-delta: every
+  // neuron of it quiet, no input event). Empty: every group, all its lanes.
+  std::vector<unsigned> group_lanes;
+  // Max-pool layers: output values and the inputs read for them; sigma-delta:
+  // the state words read (and written) for the inputs with a spike and the
+  // outputs whose window had one.
+  std::uint64_t pool_outputs = 0, pool_reads = 0, pool_state_words = 0;
 };
 
 struct RunStats {
