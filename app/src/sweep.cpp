@@ -140,6 +140,9 @@ void read_plot(const Value& table, const fs::path& path, SweepFile& s) {
     if (key == "x") p.x = string_field(*v, path, "plot.x");
     else if (key == "y") p.y = string_field(*v, path, "plot.y");
     else if (key == "label") p.label = string_field(*v, path, "plot.label");
+    else if (key == "title") p.title = string_field(*v, path, "plot.title");
+    else if (key == "x_label") p.x_label = string_field(*v, path, "plot.x_label");
+    else if (key == "y_label") p.y_label = string_field(*v, path, "plot.y_label");
     else if (key == "log_x") {
       if (!v->is_boolean()) fail_at(path, line_of(*v), "plot.log_x: give true or false");
       p.log_x = v->as_boolean();
@@ -151,7 +154,7 @@ void read_plot(const Value& table, const fs::path& path, SweepFile& s) {
         p.with.push_back(other);
       }
     } else {
-      fail_at(path, line_of(*v), fmt::format("unknown key plot.{}; keys: x, y, log_x, label, with", key));
+      fail_at(path, line_of(*v), fmt::format("unknown key plot.{}; keys: x, y, log_x, label, title, x_label, y_label, with", key));
     }
   }
   if (p.x.empty() || p.y.empty())
@@ -639,8 +642,13 @@ reports::ScatterPlot plot_collected(const SweepFile& s, const std::vector<PlotSo
     };
     const std::size_t x = column(settings.x), y = column(settings.y);
     if (plot.x_label.empty()) {
-      plot.x_label = t.columns[x].unit.empty() ? settings.x : fmt::format("{} ({})", settings.x, t.columns[x].unit);
-      plot.y_label = t.columns[y].unit.empty() ? settings.y : fmt::format("{} ({})", settings.y, t.columns[y].unit);
+      const auto label = [&](const std::string& given, const std::string& name, const std::string& unit) {
+        if (!given.empty()) return given;
+        return unit.empty() ? name : fmt::format("{} ({})", name, unit);
+      };
+      plot.x_label = label(settings.x_label, settings.x, t.columns[x].unit);
+      plot.y_label = label(settings.y_label, settings.y, t.columns[y].unit);
+      if (!settings.title.empty()) plot.title = settings.title;
     }
     for (const auto& row : t.rows) {
       const double* xv = std::get_if<double>(&row[x]);

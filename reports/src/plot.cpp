@@ -249,14 +249,48 @@ std::string write_svg(const ScatterPlot& plot) {
     out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.2\" stroke-dasharray=\"4 2\"/>\n",
                        path, colour);
   }
+  // Each label at the first place around its point that covers no other label or point and
+  // stays on the canvas (right, above, below, left, then further out); else where it covers least.
+  struct Box {
+    double x0, y0, x1, y1;
+  };
+  const auto overlap = [](const Box& a, const Box& b) {
+    return std::max(0.0, std::min(a.x1, b.x1) - std::max(a.x0, b.x0)) *
+           std::max(0.0, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+  };
+  std::vector<Box> taken;
+  for (const auto& p : plot.points) taken.push_back({sx(p.x) - 3.5, sy(p.y) - 3.5, sx(p.x) + 3.5, sy(p.y) + 3.5});
+  struct Place {
+    double dx, dy;  // of the text's anchor from the point; dy to the baseline
+    int anchor;     // -1 end, 0 middle, 1 start
+  };
+  static constexpr Place kPlaces[] = {{5, -4, 1},   {5, 10, 1},  {0, -8, 0},   {0, 16, 0},   {-5, -4, -1}, {-5, 10, -1},
+                                      {5, -14, 1},  {5, 20, 1},  {0, -18, 0},  {0, 26, 0},   {-5, -14, -1}, {-5, 20, -1}};
   for (const auto& p : plot.points) {
     const std::size_t g = std::size_t(std::find(groups.begin(), groups.end(), p.group) - groups.begin());
     out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{}\"><title>{}</title></circle>\n", num(sx(p.x)),
                        num(sy(p.y)), kColours[g % std::size(kColours)], xml(p.label));
-    // Labels near the right edge go on the point's left.
-    const bool left = sx(p.x) + 5 + 4.3 * double(p.label.size()) > kWidth - 2;
-    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"7.5\"{}>{}</text>\n", num(sx(p.x) + (left ? -5 : 5)),
-                       num(sy(p.y) - 4), left ? " text-anchor=\"end\"" : "", xml(p.label));
+    const double width = 4.3 * double(p.label.size()), height = 7.5;
+    const auto box_at = [&](const Place& place) {
+      const double x = sx(p.x) + place.dx, base = sy(p.y) + place.dy;
+      const double x0 = place.anchor > 0 ? x : place.anchor < 0 ? x - width : x - width / 2;
+      return Box{x0, base - height + 1.5, x0 + width, base + 1.5};
+    };
+    const Place* best = nullptr;
+    double best_cost = INFINITY;
+    for (const Place& place : kPlaces) {
+      const Box b = box_at(place);
+      if (b.x0 < 2 || b.x1 > kWidth - 2 || b.y0 < kTop - 10 || b.y1 > bottom + 8) continue;
+      double cost = 0;
+      for (const Box& t : taken) cost += overlap(b, t);
+      if (cost < best_cost) best = &place, best_cost = cost;
+      if (cost == 0) break;
+    }
+    if (!best) best = &kPlaces[0];
+    taken.push_back(box_at(*best));
+    const char* anchor = best->anchor > 0 ? "" : best->anchor < 0 ? " text-anchor=\"end\"" : " text-anchor=\"middle\"";
+    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"7.5\"{}>{}</text>\n", num(sx(p.x) + best->dx),
+                       num(sy(p.y) + best->dy), anchor, xml(p.label));
   }
   out += legend_svg;
   return out + "</svg>\n";

@@ -42,6 +42,7 @@ struct PlotSettings {
   std::string x, y;      // collected column names (a run summary's quantities)
   bool log_x = false;
   std::string label;     // a point's label: axis names in braces, e.g. "B={XW} T={timesteps}"; empty: name=value
+  std::string title, x_label, y_label;  // empty: from the sweep's name and the columns
   std::vector<std::filesystem::path> with;  // other sweep files (absolute)
   int line = 0;
 };
