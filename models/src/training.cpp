@@ -1043,11 +1043,9 @@ float percentile(std::vector<float> values, double p) {
   return values[i];
 }
 
-// Spike conversion (threshold balancing): a layer whose float activations
-// reach lambda_l fires at a rate a / lambda_l when its weights are scaled by
-// S = 127 / max|w|, its threshold is S * lambda_l / lambda_{l-1} and its bias
-// S * b / lambda_{l-1} (rates of the previous layer are a / lambda_{l-1}).
-Network export_spiking(TrainNet& net, const Mat& calibration) {
+// Each compute layer's 99.9th-percentile positive float activation on the
+// calibration images (at least 1e-3): what the conversions scale by.
+std::vector<float> activation_percentiles(TrainNet& net, const Mat& calibration) {
   std::vector<float> lambda;
   Mat a = calibration;
   for (TrainLayer& t : net.layers) {
@@ -1058,6 +1056,15 @@ Network export_spiking(TrainNet& net, const Mat& calibration) {
       if (a.data()[i] > 0) positive.push_back(a.data()[i]);
     lambda.push_back(std::max(percentile(std::move(positive), 0.999), 1e-3f));
   }
+  return lambda;
+}
+
+// Spike conversion (threshold balancing): a layer whose float activations
+// reach lambda_l fires at a rate a / lambda_l when its weights are scaled by
+// S = 127 / max|w|, its threshold is S * lambda_l / lambda_{l-1} and its bias
+// S * b / lambda_{l-1} (rates of the previous layer are a / lambda_{l-1}).
+Network export_spiking(TrainNet& net, const Mat& calibration) {
+  const std::vector<float> lambda = activation_percentiles(net, calibration);
   Network network;
   float previous = 1.0f;  // the encoder fires at about pixel / 256 = a
   std::size_t index = 0;
@@ -1089,16 +1096,7 @@ Network export_spiking(TrainNet& net, const Mat& calibration) {
 // `steps` full B-bit spikes to send (Q_l = round(log2(lambda_l / (u_l (2^(B-1) - 1) steps))));
 // vth = 2^(Q_l - 1), the least change that rounds to one unit.
 Network export_sigma_delta(TrainNet& net, const Mat& calibration, unsigned B, double steps) {
-  std::vector<float> lambda;
-  Mat a = calibration;
-  for (TrainLayer& t : net.layers) {
-    a = forward(t, a, Mode::real);
-    if (!t.layer.computes()) continue;
-    std::vector<float> positive;
-    for (Eigen::Index i = 0; i < a.size(); ++i)
-      if (a.data()[i] > 0) positive.push_back(a.data()[i]);
-    lambda.push_back(std::max(percentile(std::move(positive), 0.999), 1e-3f));
-  }
+  const std::vector<float> lambda = activation_percentiles(net, calibration);
   const double top = double((1u << (B - 1)) - 1);
   const auto spike_shift = [&](double lambda_units) {
     return unsigned(std::clamp(std::lround(std::log2(std::max(lambda_units / (top * steps), 1.0))), 0l, 26l));
