@@ -570,6 +570,8 @@ Collected collect(const SweepFile& s) {
           std::string name = row.at("quantity").get<std::string>();
           name.erase(0, name.find_first_not_of(' '));
           if (name == "simulation speed") continue;  // this machine's speed, not the design's
+          const bool axis = std::any_of(s.axes.begin(), s.axes.end(), [&](const Axis& x) { return x.name == name; });
+          if (axis) continue;  // e.g. run's timesteps, swept: the axis column holds it
           values.emplace_back(column(name, row.value("unit", "")), cell_of(row.at("value")));
         }
         std::vector<reports::Cell> cells = new_row();
