@@ -126,14 +126,21 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
     }
     bool empty() const { return hi == 0; }
   };
+  // By name: a column added before them once shifted every index (the note then quoted energy
+  // and area savings as power and synapse figures).
+  const auto column = [&](std::string_view name) {
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+      if (t.columns[c].name == name) return c;
+    throw std::logic_error(fmt::format("T1 has no column {}", name));
+  };
   Range power, area, zero_delay, syn_power, syn_area;
   for (const auto& row : t.rows)
-    if (std::get<std::string>(row[2]) == "threshold") {
-      power.add(row[9]);
-      area.add(row[10]);
-      syn_power.add(row[12]);
-      syn_area.add(row[13]);
-      zero_delay.add(row[16]);
+    if (std::get<std::string>(row[column("kernel")]) == "threshold") {
+      power.add(row[column("power saving")]);
+      area.add(row[column("area saving")]);
+      syn_power.add(row[column("synapse power saving")]);
+      syn_area.add(row[column("synapse area saving")]);
+      zero_delay.add(row[column("zero-delay power saving")]);
     }
   const auto resembles = [](const Range& r, double lo, double hi) {
     return r.empty() ? "not measured" : r.hi < lo ? "below" : r.lo > hi ? "above" : "within or overlapping";

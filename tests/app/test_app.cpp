@@ -112,6 +112,20 @@ TEST_CASE("paper: the tables come from app::write_paper, in-process, as written 
       CHECK(area_saving > 1.2);
     }
   }
+  // The note quotes threshold's own savings (one row at K = 9: each range is that value).
+  for (const auto& row : t1.rows)
+    if (std::get<std::string>(row[column("kernel")]) == "threshold") {
+      const auto quoted = [&](std::string_view name, std::string_view what) {
+        const double v = std::get<double>(row[column(name)]);
+        return fmt::format("{:.2f}–{:.2f}× {}", v, v, what);
+      };
+      REQUIRE(!t1.notes.empty());
+      CAPTURE(t1.notes[0]);
+      CHECK(t1.notes[0].find("kernel saves " + quoted("power saving", "power")) != std::string::npos);
+      CHECK(t1.notes[0].find(quoted("area saving", "area") + " (") != std::string::npos);
+      CHECK(t1.notes[0].find("alone (the K terms, without the adders, accumulator, output stage and registers every "
+                             "kernel shares) saves " + quoted("synapse power saving", "power")) != std::string::npos);
+    }
   const reports::Table& t2 = result.tables[1].second;
   REQUIRE(t2.rows.size() == 2);
   CHECK(std::get<std::string>(t2.rows[0][0]) == "mac-mlp");
