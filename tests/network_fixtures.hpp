@@ -48,4 +48,28 @@ inline models::Network random_network(models::KernelKind kind, const std::string
   return net;
 }
 
+// A sigma-delta network whose state leaves its headroom on white pixels: a
+// 1x1 conv of weight 127 in AW = 16 grows sigma past 2^12 within a few
+// steps (layer 1, neuron 0, timestep 5), though the file itself is valid.
+inline models::Network overflowing_sigma_delta_network() {
+  using namespace models;
+  Network net;
+  net.name = "overflow";
+  net.XW = 4;
+  net.AW = 16;
+  net.timesteps = 8;
+  net.input_shift = 0;
+  net.input_vth = 1;
+  net.layers = layout(parse_arch("c2k1,p28,d2"), net.input, kind_named("sigma-delta"), net.XW);
+  for (Layer& l : net.layers) {
+    if (!l.computes()) continue;
+    l.codes.assign(std::size_t{l.out.channels} * l.fan_in(), 127);
+    l.bias.assign(l.out.channels, 0);
+    l.shift = 8;
+    l.vth = 128;
+  }
+  validate(net, net.name);
+  return net;
+}
+
 }  // namespace neuroppa::test

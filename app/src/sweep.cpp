@@ -392,7 +392,8 @@ bool run_stage(const SweepFile& s, const fs::path& dir, const std::vector<std::s
   // In the sweep file's folder: paths in it (a model, --kernel-path) are relative to it, as its
   // results folder is and as the points' keys take them.
   const base::ProcessResult r = base::run_captured(argv, fs::absolute(s.path).parent_path());
-  base::write_file(dir / "log.txt", (fs::exists(dir / "log.txt") && !stage.empty() ? base::read_file(dir / "log.txt") : "") + r.err);
+  // Appended: run_point starts each point with no log, and [then]'s stage follows train's.
+  base::write_file(dir / "log.txt", (fs::exists(dir / "log.txt") ? base::read_file(dir / "log.txt") : "") + r.err);
   if (r.status == 0) {
     if (!json::accept(r.out)) {
       base::write_file(dir / "error.txt", stage + "neuroppa printed no JSON table (see log.txt)\n");

@@ -647,14 +647,7 @@ void sigma_delta_timestep(const Network& net, std::vector<LayerState>& state, st
 Inference infer_sigma_delta(const Network& net, const std::uint8_t* image,
                             std::vector<std::vector<std::uint32_t>>* layer_inputs) {
   Inference result;
-  std::vector<LayerState> state(net.layers.size());
-  for (std::size_t l = 0; l < net.layers.size(); ++l) {
-    const Layer& layer = net.layers[l];
-    if (!layer.computes()) continue;
-    state[l].v.assign(layer.out.size(), 0);
-    state[l].act.assign(layer.out.size(), 0);
-    state[l].residue.assign(layer.out.size(), 0);
-  }
+  std::vector<LayerState> state = initial_states(net);
   SigmaDeltaEncoder encoder(image, net);
   std::vector<std::uint32_t> act;
   for (unsigned t = 0; t < net.timesteps; ++t) {
@@ -663,13 +656,7 @@ Inference infer_sigma_delta(const Network& net, const std::uint8_t* image,
     sigma_delta_timestep(net, state, act, t, result, layer_inputs);
   }
   result.spikes = result.graded.events;
-  const Layer& last = net.layers.back();
-  const LayerState& s = state.back();
-  for (std::size_t i = 0; i < last.out.size(); ++i) {
-    result.outputs.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(s.act[i], UINT32_MAX)));
-    result.membrane.push_back(s.v[i] + last.bias[i / (last.out.size() / last.out.channels)]);
-  }
-  result.predicted = predict(result.outputs, result.membrane);
+  read_sigma_delta_outputs(net, state.back(), result);
   return result;
 }
 

@@ -27,6 +27,34 @@ GradedSpikeCounts& GradedSpikeCounts::operator+=(const GradedSpikeCounts& o) {
   return *this;
 }
 
+GradedSpikeCounts GradedSpikeCounts::operator-(const GradedSpikeCounts& o) const {
+  return {events - o.events, activity_bits - o.activity_bits, significant_bits - o.significant_bits,
+          activities - o.activities};
+}
+
+std::vector<LayerState> initial_states(const Network& network) {
+  std::vector<LayerState> states(network.layers.size());
+  for (std::size_t l = 0; l < network.layers.size(); ++l) {
+    const Layer& layer = network.layers[l];
+    if (!layer.computes()) continue;
+    states[l].v.assign(layer.out.size(), 0);
+    if (!network.sigma_delta()) continue;
+    states[l].act.assign(layer.out.size(), 0);
+    states[l].residue.assign(layer.out.size(), 0);
+  }
+  return states;
+}
+
+void read_sigma_delta_outputs(const Network& network, const LayerState& last, Inference& result) {
+  const Layer& layer = network.layers.back();
+  const std::size_t plane = layer.out.size() / layer.out.channels;
+  for (std::size_t i = 0; i < layer.out.size(); ++i) {
+    result.outputs.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(last.act[i], UINT32_MAX)));
+    result.membrane.push_back(last.v[i] + layer.bias[i / plane]);
+  }
+  result.predicted = predict(result.outputs, result.membrane);
+}
+
 SigmaDeltaEncoder::SigmaDeltaEncoder(const std::uint8_t* image, const Network& network)
     : image_(image), shift_(network.input_shift), vth_(network.input_vth) {
   // The encoder is a sigma-delta neuron whose sum is the pixel: the network's

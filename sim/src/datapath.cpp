@@ -411,16 +411,7 @@ models::Inference Datapath::run(const std::uint8_t* image) {
     result.predicted = models::predict(result.outputs, {});
     return result;
   }
-  std::vector<models::LayerState> states(L);  // cleared for every image
-  for (std::size_t i = 0; i < L; ++i) {
-    if (!network_.layers[i].computes()) continue;
-    const std::size_t n = network_.layers[i].out.size();
-    states[i].v.assign(n, 0);
-    if (network_.sigma_delta()) {
-      states[i].act.assign(n, 0);
-      states[i].residue.assign(n, 0);
-    }
-  }
+  std::vector<models::LayerState> states = models::initial_states(network_);  // cleared for every image
   const models::GradedSpikeCounts graded_before = stats_.total().graded;
   if (network_.sigma_delta()) {
     models::SigmaDeltaEncoder encoder(image, network_);
@@ -429,18 +420,8 @@ models::Inference Datapath::run(const std::uint8_t* image) {
       for (const std::uint32_t s : current) result.input_spikes += s != 0;
       all_layers(&states, t);
     }
-    const Layer& last = network_.layers.back();
-    const std::size_t plane = last.out.size() / last.out.channels;
-    for (std::size_t i = 0; i < last.out.size(); ++i) {
-      result.outputs.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(states.back().act[i], UINT32_MAX)));
-      result.membrane.push_back(states.back().v[i] + last.bias[i / plane]);
-    }
-    models::GradedSpikeCounts graded = stats_.total().graded;
-    graded.events -= graded_before.events;
-    graded.activity_bits -= graded_before.activity_bits;
-    graded.significant_bits -= graded_before.significant_bits;
-    graded.activities -= graded_before.activities;
-    result.graded = graded;
+    read_sigma_delta_outputs(network_, states.back(), result);
+    result.graded = stats_.total().graded - graded_before;
   } else {
     result.outputs.assign(network_.classes(), 0);
     models::SpikeEncoder encoder(image, network_.input.size(), network_.XW);
@@ -451,10 +432,10 @@ models::Inference Datapath::run(const std::uint8_t* image) {
       for (std::size_t c = 0; c < current.size(); ++c) result.outputs[c] += current[c];
     }
     result.membrane = states.back().v;
+    result.predicted = models::predict(result.outputs, result.membrane);
   }
   result.spikes = stats_.total().spikes - spikes_before;
   stats_.input_spikes += result.input_spikes;
-  result.predicted = models::predict(result.outputs, result.membrane);
   return result;
 }
 

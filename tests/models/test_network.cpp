@@ -273,22 +273,7 @@ TEST_CASE("sigma-delta networks: bad models and a state that overflows are error
   CHECK(fails([](Network& n) { n.AW = 20; }).find("one timestep's sum may reach 802816") != std::string::npos);
 
   // At run time: a 1x1 conv of weight 127 on white pixels grows sigma past 2^(16-4) within a few steps.
-  Network net;
-  net.name = "overflow";
-  net.XW = 4;
-  net.AW = 16;
-  net.timesteps = 8;
-  net.input_shift = 0;
-  net.input_vth = 1;
-  net.layers = layout(parse_arch("c2k1,p28,d2"), net.input, sd, net.XW);
-  for (Layer& l : net.layers) {
-    if (!l.computes()) continue;
-    l.codes.assign(std::size_t{l.out.channels} * l.fan_in(), 127);
-    l.bias.assign(l.out.channels, 0);
-    l.shift = 8;
-    l.vth = 128;
-  }
-  validate(net, "overflow");
+  const Network net = test::overflowing_sigma_delta_network();
   const std::vector<std::uint8_t> white(784, 255);
   CHECK(error_of([&] { infer(net, white.data()); })
             .find("layer 1 (conv 1x1/1 sigma-delta 1x28x28 -> 2x28x28), neuron 0, timestep 5: sigma = ") !=

@@ -140,20 +140,7 @@ TEST_CASE("sigma-delta layers skip beats without events, keep three state words 
 }
 
 TEST_CASE("sigma-delta: a state leaving its headroom stops the platform with the layer and neuron") {
-  models::Network net;
-  net.name = "overflow";
-  net.XW = 4;
-  net.AW = 16;
-  net.timesteps = 8;
-  net.input_vth = 1;
-  net.layers = models::layout(models::parse_arch("c2k1,p28,d2"), net.input, neuroppa::models::kind_named("sigma-delta"), 4);
-  for (models::Layer& l : net.layers) {
-    if (!l.computes()) continue;
-    l.codes.assign(std::size_t{l.out.channels} * l.fan_in(), 127);
-    l.bias.assign(l.out.channels, 0);
-    l.shift = 8;
-    l.vth = 128;
-  }
+  const models::Network net = test::overflowing_sigma_delta_network();
   sim::Datapath accelerator(net, rtl_config(2, 1), test::model_cache_dir());
   const std::vector<std::uint8_t> white(784, 255);
   CHECK_THROWS_WITH_AS(accelerator.run(white.data()),

@@ -21,6 +21,7 @@ namespace neuroppa::models {
 
 struct Layer;
 struct Network;
+struct Inference;
 
 // The state a layer keeps per neuron between timesteps. Spike layers: v.
 // Sigma-delta compute layers: v = sigma, act, residue (one entry a neuron).
@@ -46,6 +47,7 @@ struct GradedSpikeCounts {
   std::uint64_t events = 0, activity_bits = 0, significant_bits = 0, activities = 0;
   void add(std::uint32_t code, unsigned XW);
   GradedSpikeCounts& operator+=(const GradedSpikeCounts& o);
+  GradedSpikeCounts operator-(const GradedSpikeCounts& o) const;  // the counts since `o`
   bool operator==(const GradedSpikeCounts&) const = default;
 };
 
@@ -65,6 +67,15 @@ class SigmaDeltaEncoder {
   LayerState state_;
   std::vector<std::uint32_t> spikes_;
 };
+
+// Every layer's state at the start of an image: zeros for each compute
+// layer's neurons (v only for spiking networks, v, act and residue for
+// sigma-delta ones); max-pools size theirs on first use.
+std::vector<LayerState> initial_states(const Network& network);
+
+// The end of a sigma-delta inference: the last layer's act (saturated to 32
+// bits) as outputs, its sigma + bias as membrane, and the prediction.
+void read_sigma_delta_outputs(const Network& network, const LayerState& last, Inference& result);
 
 // One timestep of a sigma-delta max-pool layer: spikes in, spikes out.
 std::vector<std::uint32_t> sigma_delta_maxpool(const Layer& layer, unsigned XW, const std::vector<std::uint32_t>& in,
