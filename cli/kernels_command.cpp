@@ -3,6 +3,9 @@
 
 #include "commands.hpp"
 #include "neuroppa/app/kernels.hpp"
+#include "neuroppa/app/macro.hpp"
+#include "neuroppa/models/dataset.hpp"
+#include "neuroppa/reports/plot.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
@@ -24,11 +27,36 @@ struct KernelsOptions {
   std::string out;
   std::string activity = "timed";
   std::string params;
+  bool macro = false;
+  bool K_given = false;
+  std::string plot;
 };
+
+// kernels --macro: the macro-models of the bundled models' kernels.
+int run_macro_report(const KernelsOptions& o, const GlobalOptions& global) {
+  const reports::Format format = reports::parse_format(o.format);
+  if (!o.out.empty()) base::check_writable_file(o.out, "--out");
+  if (!o.plot.empty()) base::check_writable_file(o.plot, "--plot");
+  const std::vector<unsigned> Ks = o.K_given ? parse_unsigned_list(o.K, "--K") : std::vector<unsigned>{16};
+  const std::vector<models::KernelKind> kinds = o.kinds == "all" ? std::vector<models::KernelKind>{} : o.request.kinds;
+  const app::Context context = global.context("  ");
+  std::vector<std::shared_ptr<const sim::MacroModel>> models;
+  for (const std::string& lib : split_list(o.lib)) {
+    const tech::Library library = app::read_library(lib, context);
+    for (unsigned K : Ks) {
+      auto some = app::bundled_macro_models(library, K, kinds, context, models::kFashionMnistDir);
+      models.insert(models.end(), some.begin(), some.end());
+    }
+  }
+  emit(reports::write(app::macro_validation_table(models), format), o.out);
+  if (!o.plot.empty()) base::write_file(o.plot, reports::write_svg(app::macro_error_chart(models)));
+  return 0;
+}
 
 int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
   o.request.kinds = kernels::parse_kinds(o.kinds, "--kinds");
+  if (o.macro) return run_macro_report(o, global);
   o.request.own_parameters = kernels::parse_own_parameters(o.params, o.request.kinds, "--param");
   kernels::prepare_kinds(o.request.kinds);
   o.request.Ks = parse_unsigned_list(o.K, "--K");
@@ -63,7 +91,9 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   add_kernel_path_option(*cmd, o->kernel_path);
   add_param_option(*cmd, o->params);
-  cmd->add_option("--K", o->K, "Comma-separated synapses per beat, each 1..1024")->capture_default_str();
+  cmd->add_option("--K", o->K, "Comma-separated synapses per beat, each 1..1024 (--macro: default 16, the platform's)")
+      ->each([o](const std::string&) { o->K_given = true; })
+      ->capture_default_str();
   cmd->add_option("--arch", o->arch,
                   "Comma-separated micro-architectures (" + kernels::arch_names() +
                       "), all, or default (" + kernels::default_archs() +
@@ -111,6 +141,11 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--by-block", r.by_block,
                 "Also a table of area and power by block (synapses, adders, accumulator, output stage, output "
                 "register, control), from netlists synthesised keeping the hierarchy");
+  cmd->add_flag("--macro", o->macro,
+                "Instead of the cost table: the power macro-models `run --level macro` prices lanes with, for the "
+                "kernels the bundled models use (--kinds, --K, --lib choose), each characterised or cached, with its "
+                "validation error against timed gate level on held-out images and the features carrying its energy");
+  cmd->add_option("--plot", o->plot, "With --macro: also an SVG of the validation errors");
   retire_option(*cmd, "--libs", "--lib");
   return [o, &global] { return run_kernels(*o, global); };
 }

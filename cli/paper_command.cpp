@@ -58,8 +58,14 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
                   "Models for T2/T3, comma-separated: bundled names or model files (a package kind's with "
                   "--kernel-path; each is compared with the mac model of its family, e.g. mlp) (default: every "
                   "bundled model)");
-  cmd->add_option("--images", r.images, "Test images per model for T2/T3, at gate level")
+  cmd->add_option("--images", r.images,
+                  "Test images per model for T2/T3, at macro level (RTL lanes priced by macro-models)")
       ->check(in_range("--images", 1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--check-images", r.check_images,
+                  "T2's check: the first of the images also at gate level (--network-activity), the lanes' energy "
+                  "beside the macro-model's")
+      ->check(in_range("--check-images", 1, 10000))
       ->capture_default_str();
   cmd->add_option("--kernel-freq", o->kernel_freq, "Clock T1 prices the kernels at")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Platform clock for T2/T3")->capture_default_str();
@@ -71,7 +77,7 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--activity", o->activity, "T1: zero-delay, timed or timed:F (see kernels --activity)")
       ->capture_default_str();
-  cmd->add_option("--network-activity", o->network_activity, "T2/T3: zero-delay, timed or timed:F")
+  cmd->add_option("--network-activity", o->network_activity, "T2's gate-level check: zero-delay, timed or timed:F")
       ->capture_default_str();
   retire_option(*cmd, "--libs", "--lib");
   return [o, &global] { return run_paper(*o, global); };

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <thread>
 
 #include "commands.hpp"
 #include "neuroppa/app/run.hpp"
 #include "options.hpp"
+#include "neuroppa/sim/macro_model.hpp"
 #include "neuroppa/sim/memories.hpp"
 
 namespace neuroppa::cli {
@@ -23,6 +25,7 @@ struct RunOptions {
   std::string mem_energy;
   std::string format = "md";
   std::string activity = "auto";
+  std::string on_macro_error = "fail";
 };
 
 // A progress bar on a terminal, a line every 10% otherwise.
@@ -58,7 +61,7 @@ class ProgressBar {
 int run_run(RunOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
   app::RunRequest& r = o.request;
-  r.gate_level = o.level == "gate";
+  r.level = o.level == "gate" ? sim::Level::gate : o.level == "macro" ? sim::Level::macro : sim::Level::rtl;
   r.frequency = parse_frequency(o.freq);
   const reports::Format format = reports::parse_format(o.format);
   r.memory = parse_memory_energy(o.mem_energy);
@@ -82,6 +85,13 @@ int run_run(RunOptions o, const GlobalOptions& global) {
                        "(first: test image {})\n", result.mismatches, result.images, result.first_mismatch);
     return 1;
   }
+  if (!result.macro_out_of_bound.empty()) {
+    std::fflush(stdout);
+    fmt::print(stderr, "neuroppa: {}: macro-model validation error beyond ±{:.0f}% for {}\n",
+               o.on_macro_error == "fail" ? "error" : "warning", 100 * sim::kMacroErrorBound,
+               fmt::join(result.macro_out_of_bound, ", "));
+    if (o.on_macro_error == "fail") return 3;
+  }
   return 0;
 }
 
@@ -94,12 +104,20 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
   CLI::App* cmd = app.add_subcommand("run", "Run a model on the SystemC platform over the Fashion-MNIST test set");
   cmd->add_option("--model", r.model, "Model file, or the name of a bundled model (e.g. mac-mlp)")->required();
   add_kernel_path_option(*cmd, o->kernel_path);
-  cmd->add_option("--level", o->level, "Kernel lanes at rtl or gate level (gate level prices energy)")
-      ->check(one_of("--level", {"rtl", "gate"}))
+  cmd->add_option("--level", o->level,
+                  "Kernel lanes at rtl (no energy), gate (energy from gate-level toggles with glitches) or macro "
+                  "level (RTL lanes priced per cycle by each kernel's macro-model, fitted on timed gate-level "
+                  "replays and cached; see kernels --macro)")
+      ->check(one_of("--level", {"rtl", "gate", "macro"}))
       ->capture_default_str();
-  cmd->add_option("--images", r.images, "Test images to run (default: all 10,000 at rtl, 1,000 at gate level)")
+  cmd->add_option("--on-macro-error", o->on_macro_error,
+                  "Macro level, a kernel's macro-model beyond ±3% on held-out images: the run prices it and says so; "
+                  "fail exits 3 after the tables, warn exits 0")
+      ->check(one_of("--on-macro-error", {"fail", "warn"}))
+      ->capture_default_str();
+  cmd->add_option("--images", r.images, "Test images to run (default: all 10,000 at rtl and macro, 1,000 at gate level)")
       ->check(in_range("--images", 1, 10000));
-  cmd->add_option("--lib", r.lib, "Cell library at gate level: osu018, osu035, osu050 or a Liberty file")
+  cmd->add_option("--lib", r.lib, "Cell library at gate and macro level: osu018, osu035, osu050 or a Liberty file")
       ->capture_default_str();
   cmd->add_option("--freq", o->freq, "Platform clock, e.g. 50MHz")->capture_default_str();
   cmd->add_option("--lanes", r.lanes, "Kernel lanes per neuron kind (P)")

@@ -3,8 +3,10 @@
 #include <cmath>
 #include <tuple>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "neuroppa/app/bundled_models.hpp"
+#include "neuroppa/app/macro.hpp"
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/kernels/package.hpp"
 #include "neuroppa/models/network.hpp"
@@ -54,7 +56,7 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
   const double n = double(run.results.size());
   const double cycles = double(run.cycles) / n;
   reports::Table t;
-  t.title = fmt::format("{} on the platform ({} level, {} lanes per kind, K={})", net.name, o.gate_level ? "gate" : "rtl", o.lanes, o.K);
+  t.title = fmt::format("{} on the platform ({} level, {} lanes per kind, K={})", net.name, sim::to_string(o.level), o.lanes, o.K);
   t.columns = {{"quantity", ""}, {"value", "", 5}, {"unit", ""}};
   t.rows.push_back({"test images", n, ""});
   t.rows.push_back({"accuracy (platform)", accuracy, ""});
@@ -210,7 +212,7 @@ sim::MemoryConfig standard_memories(const models::Network& net, unsigned lanes, 
 }
 
 RunResult run_network(const RunRequest& o, const Context& context, const CountProgressFn& images_done) {
-  const bool gate = o.gate_level;
+  const bool gate = o.level == sim::Level::gate, macro = o.level == sim::Level::macro, priced = gate || macro;
   const double frequency = o.frequency;
   const sim::MemoryEnergy& memory = o.memory;
   if (o.lanes == 0 || o.lanes > 4096) throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", o.lanes));
@@ -229,7 +231,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
     throw Error(fmt::format("--images {}: the test set has {} images", count, test.labels.size()));
 
   std::optional<tech::Library> library;
-  if (gate) library = read_library(o.lib, context);
+  if (priced) library = read_library(o.lib, context);
   sim::DatapathConfig config;
   config.lanes = o.lanes;
   if (o.threads == 0 || o.threads > 256) throw Error(fmt::format("--threads {}: choose 1..256", o.threads));
@@ -237,12 +239,13 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   // image); gate level: a layer's lanes split between threads.
   config.threads = gate ? o.threads : 1;
   config.K = o.K;
-  config.level = gate ? sim::Level::gate : sim::Level::rtl;
+  config.level = o.level;
+  if (macro) config.macro_model = macro_model_provider(net, *library, context, o.data);
   config.library = library ? &*library : nullptr;
   const bool automatic = gate && !o.activity;
   if (gate) config.activity = o.activity.value_or(tech::ActivityMode{true, kAutoStart});
   context.say(fmt::format("run: {} ({}) at {} level, {} lanes, K={}{}\n", net.name, model_path.string(),
-                          gate ? "gate" : "rtl", o.lanes, o.K, gate ? ", cells " + library->name : ""));
+                          sim::to_string(o.level), o.lanes, o.K, priced ? ", cells " + library->name : ""));
   const sim::MemoryConfig memories = parse_memory_config(o.memories, standard_memories(net, o.lanes, o.K));
   sim::plan_memories(net, memories, o.lanes, o.K);  // a memory too small: refused before any build
   std::optional<sim::MemoriesCost> user_table;  // a user's table: read (and checked) before any work
@@ -288,16 +291,20 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   }
   std::optional<sim::EnergyReport> energy;
   std::optional<sim::MemoriesCost> memory_cost;
-  if (gate && !memory.priced() && o.memory_model == "regfile") {
+  if (priced && !memory.priced() && o.memory_model == "regfile") {
     context.say("run: characterising a register-file bank for the memories\n");
     const sim::BankCost bank = sim::characterise_regfile(*library, 32, 32, frequency, context.cache_dir, context.tools);
     memory_cost = sim::price_memories(bank, net, memories, o.lanes, o.K);
-  } else if (gate && !memory.priced() && o.memory_model != "none") {
+  } else if (priced && !memory.priced() && o.memory_model != "none") {
     memory_cost = user_table;
   }
-  if (gate) energy = accelerator.energy(frequency, memory_cost ? memory_cost->energy : memory);
+  if (priced) energy = accelerator.energy(frequency, memory_cost ? memory_cost->energy : memory);
   RunResult result;
-  if (energy) {
+  if (energy && macro) {
+    result.activity = "macro";
+    result.macro_models = energy->macro_models;
+    result.macro_out_of_bound = macro_models_out_of_bound(energy->macro_models);
+  } else if (energy) {
     result.activity = energy->activity.name();
     if (energy->activity.sampled())
       result.activity += fmt::format(" (±{:.2f}% on the lanes' energy)",
@@ -311,6 +318,11 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   if (!package_warning.empty()) summary.notes.push_back("Warning: " + package_warning);
   summary.notes.push_back(fmt::format("Clock {} MHz; SystemC time at the end {:.6g} s = {} cycles.", frequency / 1e6,
                                       run.simulated_seconds, run.cycles));
+  if (macro) summary.notes.push_back(macro_note(result.macro_models, library->name));
+  if (!result.macro_out_of_bound.empty())
+    summary.notes.push_back(fmt::format("WARNING: macro-model error beyond ±{:.0f}% on held-out images: {}; its energies "
+                                        "are less certain (check with --level gate)",
+                                        100 * sim::kMacroErrorBound, fmt::join(result.macro_out_of_bound, ", ")));
   if (gate)
     summary.notes.push_back(fmt::format(
         "Energy from per-net toggles of every lane's gate-level netlist on {}; activity {}{}; idle lanes are "
@@ -329,6 +341,7 @@ RunResult run_network(const RunRequest& o, const Context& context, const CountPr
   result.accuracy = double(correct) / double(count);
   result.mismatches = mismatches;
   result.first_mismatch = first_mismatch;
+  result.energy = energy;
   result.tables = {summary, layer_table(net, accelerator.stats(), energy, o.lanes), memory_table(memories, run)};
   if (energy) result.tables.push_back(component_table(*energy, double(count), memory_cost || memory.priced()));
   if (memory_cost) result.tables.push_back(memory_cost_table(*memory_cost));

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/sha256.hpp"
 #include "neuroppa/base/file.hpp"
 
 namespace neuroppa::models {
@@ -339,8 +340,9 @@ static json layer_json(const Layer& layer) {
   return j;
 }
 
-void write_network(const Network& net, const fs::path& path) {
-  validate(net, path.string());
+namespace {
+
+json network_json(const Network& net) {
   json j;
   j["format"] = "neuroppa-model";
   j["version"] = kModelFormatVersion;
@@ -362,7 +364,16 @@ void write_network(const Network& net, const fs::path& path) {
   for (const auto& [name, hash] : net.training.packages) j["training"]["kernel_packages"][name] = hash;
   j["layers"] = json::array();
   for (const Layer& layer : net.layers) j["layers"].push_back(layer_json(layer));
-  const std::string text = j.dump() + "\n";
+  return j;
+}
+
+}  // namespace
+
+std::string network_hash(const Network& net) { return base::sha256_hex(network_json(net).dump()); }
+
+void write_network(const Network& net, const fs::path& path) {
+  validate(net, path.string());
+  const std::string text = network_json(net).dump() + "\n";
   const fs::path tmp = path.string() + ".tmp";
   if (path.extension() == ".gz") {
     gzFile out = gzopen(tmp.c_str(), "wb9");

@@ -248,6 +248,10 @@ std::string write_svg(const ScatterPlot& plot) {
     const char* colour = kColours[groups.size() % std::size(kColours)];
     out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.2\" stroke-dasharray=\"4 2\"/>\n",
                        path, colour);
+    // A ring round each point on the front: visible even when one point makes it alone.
+    for (std::size_t i : pareto_front(plot.points))
+      out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"6.5\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
+                         num(sx(plot.points[i].x)), num(sy(plot.points[i].y)), colour);
   }
   // Each label at the first place around its point that covers no other label or point and
   // stays on the canvas (right, above, below, left, then further out); else where it covers least.

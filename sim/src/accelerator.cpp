@@ -181,7 +181,7 @@ void Accelerator::peek(std::uint64_t address, std::uint8_t* data, std::uint64_t 
 }
 
 std::vector<std::unique_ptr<Datapath>>& Accelerator::replicas_for(Datapath& datapath) {
-  const unsigned wanted = datapath.config().level == Level::rtl && image_threads_ > 1 ? image_threads_ : 0;
+  const unsigned wanted = datapath.config().level != Level::gate && image_threads_ > 1 ? image_threads_ : 0;
   if (replicas_of_ != &datapath || replicas_.size() != wanted) {
     replicas_.clear();
     DatapathConfig config = datapath.config();

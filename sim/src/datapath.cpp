@@ -5,6 +5,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/sim/kernel_harness.hpp"
+#include "neuroppa/sim/macro_model.hpp"
 #include "neuroppa/tech/toggle_counter.hpp"
 
 namespace neuroppa::sim {
@@ -12,6 +13,15 @@ namespace neuroppa::sim {
 using models::KernelKind;
 using models::Layer;
 using models::LayerType;
+
+std::string_view to_string(Level level) {
+  switch (level) {
+    case Level::rtl: return "rtl";
+    case Level::gate: return "gate";
+    case Level::macro: return "macro";
+  }
+  return "?";
+}
 
 LayerStats& LayerStats::operator+=(const LayerStats& o) {
   cycles += o.cycles;
@@ -63,6 +73,7 @@ struct Datapath::Lane {
   KernelPorts ports;
   std::unique_ptr<tech::ToggleCounter> toggles;  // gate level
   std::unique_ptr<tech::TimedSampler> timed;     // gate level, timed activity
+  std::unique_ptr<MacroFeatures> macro;          // macro level
 
   Lane(std::shared_ptr<const vmodel::LoadedModel> model, models::KernelKind kind)
       : instance(std::move(model)), ports(instance, kind) {
@@ -73,6 +84,7 @@ struct Datapath::Lane {
 struct Datapath::LaneArray {
   models::KernelParams params;
   std::optional<sim::KernelNetlist> netlist;  // gate level
+  std::shared_ptr<const MacroModel> macro;    // macro level
   std::vector<std::unique_ptr<Lane>> lanes;
   unsigned x_words = 0, w_words = 0;
 };
@@ -97,6 +109,7 @@ Datapath::Datapath(const models::Network& network, const DatapathConfig& config,
   if (config_.lanes == 0 || config_.lanes > 4096)
     throw Error(fmt::format("--lanes {}: choose 1..4096 kernel lanes", config_.lanes));
   if (config_.level == Level::gate && !config_.library) throw Error("gate level needs a cell library");
+  if (config_.level == Level::macro && !config_.macro_model) throw Error("macro level needs the kernels' macro-models");
   vmodel::ModelCache cache(cache_dir, progress);
   for (KernelKind kind : network_.kinds()) {
     auto array = std::make_unique<LaneArray>();
@@ -116,10 +129,15 @@ Datapath::Datapath(const models::Network& network, const DatapathConfig& config,
       model = cache.load(sim::kernel_gate_spec(*array->netlist, true));
     } else {
       model = cache.load(sim::kernel_rtl_spec(array->params));
+      if (config_.level == Level::macro) array->macro = config_.macro_model(array->params);
     }
     for (unsigned p = 0; p < config_.lanes; ++p) {
       array->lanes.push_back(std::make_unique<Lane>(model, kind));
       Lane& lane = *array->lanes.back();
+      if (array->macro) {
+        lane.macro = std::make_unique<MacroFeatures>(lane.ports, array->params);
+        lane.macro->use_banks(network_.layers.size());
+      }
       if (array->netlist) {
         lane.toggles = std::make_unique<tech::ToggleCounter>(lane.instance, array->netlist->netlist, "clk_i");
         lane.toggles->use_banks(network_.layers.size());
@@ -196,6 +214,10 @@ void Datapath::add_weight_fetch(std::size_t index, std::uint64_t bytes) {
 
 void Datapath::absorb_stats(Datapath& other) {
   stats_ += other.stats_;
+  for (std::size_t a = 0; a < arrays_.size() && a < other.arrays_.size(); ++a)
+    for (std::size_t l = 0; l < arrays_[a]->lanes.size() && l < other.arrays_[a]->lanes.size(); ++l)
+      if (arrays_[a]->lanes[l]->macro && other.arrays_[a]->lanes[l]->macro)
+        arrays_[a]->lanes[l]->macro->absorb(*other.arrays_[a]->lanes[l]->macro);
   other.stats_ = RunStats{};
   other.stats_.layers.resize(other.network_.layers.size());
 }
@@ -294,6 +316,7 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
   for (auto& lane : array.lanes) {
     if (lane->toggles) lane->toggles->select_bank(index);
     if (lane->timed) lane->timed->select_bank(index);
+    if (lane->macro) lane->macro->select_bank(index);
     if (backend != models::Backend::output_stage) lane->ports.vth_i.set(static_cast<std::uint64_t>(layer.vth));
     if (backend != models::Backend::membrane) lane->ports.shift_i.set(layer.shift);
   }
@@ -326,6 +349,9 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
             lane.instance.tick();
             if (lane.toggles) lane.toggles->sample();
             if (lane.timed) lane.timed->cycle(lane.toggles->previous_words().data(), lane.toggles->words().data());
+            if (lane.macro) lane.macro->sample();
+            if (recording_ && l == 0 && recorded_array_ == &array)
+              record_beat(layer, plan, pos, b, channel, i, issued.size(), state, neuron);
           }
           if (lane.ports.valid_o.get() != 1)
             throw std::logic_error(fmt::format("lane {} gave no valid output at the last beat", l));
@@ -351,6 +377,34 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
     for (const std::uint32_t s : out) counts.add(s, network_.XW);
     stats.spikes += counts.events;
     stats.graded += counts;
+  }
+}
+
+void Datapath::record_lane(std::vector<models::Beat>* sink, models::KernelKind kind) {
+  recording_ = sink;
+  recorded_array_ = sink ? &array_of(kind) : nullptr;
+}
+
+void Datapath::record_beat(const Layer& layer, const LayerPlan& plan, unsigned pos, unsigned b, unsigned channel,
+                           std::size_t i, std::size_t count, const models::LayerState* state, std::size_t neuron) {
+  const models::KernelParams& params = plan.array->params;
+  const unsigned K = config_.K, n = layer.fan_in(), xw = plan.array->x_words + 1;
+  const models::Backend backend = models::backend_of(layer.kind);
+  models::Beat& beat = recording_->emplace_back();
+  beat.valid = true;
+  beat.first = i == 0;
+  beat.last = i + 1 == count;
+  beat.x = unpack_bits(std::span(&plan.x_words[(std::size_t{pos} * plan.beats + b) * xw], xw), params.activation_bits(), K);
+  beat.w.assign(K, 0);
+  for (unsigned k = 0; k < K && b * K + k < n; ++k) beat.w[k] = layer.codes[std::size_t{channel} * n + b * K + k];
+  beat.bias = layer.bias[channel];
+  if (backend != models::Backend::membrane) beat.shift = layer.shift;
+  if (backend != models::Backend::output_stage) beat.vth = layer.vth;
+  if (backend == models::Backend::membrane) beat.v = state->v[neuron];
+  if (backend == models::Backend::sigma_delta) {
+    beat.sigma = state->v[neuron];
+    beat.act = state->act[neuron];
+    beat.residue = state->residue[neuron];
   }
 }
 
@@ -475,7 +529,8 @@ void Datapath::set_timed_fraction(double fraction) {
 }
 
 EnergyReport Datapath::energy(double frequency, const MemoryEnergy& memory) const {
-  if (config_.level != Level::gate) throw Error("energy needs a gate-level run (--level gate)");
+  if (config_.level == Level::macro) return macro_energy(frequency, memory);
+  if (config_.level != Level::gate) throw Error("energy needs a gate- or macro-level run (--level gate or macro)");
   EnergyReport report;
   report.frequency = frequency;
   report.activity = config_.activity;
@@ -530,12 +585,50 @@ EnergyReport Datapath::energy(double frequency, const MemoryEnergy& memory) cons
     for (std::size_t i = 0; i < network_.layers.size(); ++i)
       add_energy(report.layers[i], *one_lane, 0, lanes * double(stats_.layers[i].cycles) / frequency);
   }
+  add_memory_energy(report, memory, frequency);
+  report.zero_delay_kernels += report.total.kernels.leakage;
+  if (!batches.empty()) report.kernel_half_width = tech::confidence_interval(batches).half_width;
+  return report;
+}
+
+EnergyReport Datapath::macro_energy(double frequency, const MemoryEnergy& memory) const {
+  EnergyReport report;
+  report.frequency = frequency;
+  report.layers.resize(network_.layers.size());
+  for (const auto& array : arrays_) {
+    const MacroModel& model = *array->macro;
+    report.macro_models.push_back(array->macro);
+    for (std::size_t i = 0; i < network_.layers.size(); ++i) {
+      std::vector<double> sums(model.features.size(), 0.0);
+      for (const auto& lane : array->lanes) {
+        const std::vector<double> s = lane->macro->sums(i);
+        for (std::size_t f = 0; f < sums.size(); ++f) sums[f] += s[f];
+      }
+      const auto e = model.predict(sums);
+      EnergyParts& parts = report.layers[i];
+      parts.sequential += tech::PowerParts{e[seq_internal], e[seq_switching], 0};
+      parts.combinational += tech::PowerParts{e[comb_internal], e[comb_switching], 0};
+      parts.clock += tech::PowerParts{e[clock_internal], e[clock_switching], 0};
+      parts.kernels += tech::PowerParts{e[seq_internal] + e[comb_internal] + e[clock_internal],
+                                        e[seq_switching] + e[comb_switching] + e[clock_switching], 0};
+      // Every lane of the array leaks over the layer's time, as at gate level.
+      const double lane_seconds = double(array->lanes.size()) * double(stats_.layers[i].cycles) / frequency;
+      parts.sequential.leakage += model.leakage_sequential.leakage * lane_seconds;
+      parts.combinational.leakage += model.leakage_combinational.leakage * lane_seconds;
+      parts.clock.leakage += model.leakage_clock.leakage * lane_seconds;
+      parts.kernels.leakage += (model.leakage_sequential.leakage + model.leakage_combinational.leakage +
+                                model.leakage_clock.leakage) * lane_seconds;
+    }
+  }
+  add_memory_energy(report, memory, frequency);
+  return report;
+}
+
+void Datapath::add_memory_energy(EnergyReport& report, const MemoryEnergy& memory, double frequency) const {
   for (std::size_t i = 0; i < network_.layers.size(); ++i) {
     report.layers[i].memory = memory.total(stats_.layers[i], double(stats_.layers[i].cycles) / frequency);
     report.total += report.layers[i];
   }
-  report.zero_delay_kernels += report.total.kernels.leakage;
-  if (!batches.empty()) report.kernel_half_width = tech::confidence_interval(batches).half_width;
   const LayerStats all = stats_.total();
   for (const auto& array : arrays_) {
     double e = 0;
@@ -549,7 +642,6 @@ EnergyReport Datapath::energy(double frequency, const MemoryEnergy& memory) cons
   report.components.emplace_back("weight memory", memory.weights(all, seconds));
   report.components.emplace_back("activation buffers", memory.activations(all, seconds));
   if (network_.spiking()) report.components.emplace_back("membrane memory", memory.membrane(all, seconds));
-  return report;
 }
 
 }  // namespace neuroppa::sim

@@ -28,6 +28,18 @@ void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<s
   }
 }
 
+std::vector<std::uint32_t> unpack_bits(std::span<const std::uint32_t> words, unsigned bits, unsigned count) {
+  std::vector<std::uint32_t> values(count);
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  for (unsigned k = 0; k < count; ++k) {
+    const std::size_t offset = std::size_t{k} * bits, w = offset / 32;
+    std::uint64_t v = words[w];
+    if (offset % 32 + bits > 32 && w + 1 < words.size()) v |= std::uint64_t{words[w + 1]} << 32;
+    values[k] = static_cast<std::uint32_t>((v >> (offset % 32)) & mask);
+  }
+  return values;
+}
+
 KernelPorts::KernelPorts(const vmodel::ModelInstance& instance, models::KernelKind kind)
     : backend(models::backend_of(kind)), rst_n(instance.port("rst_ni")), valid_i(instance.port("valid_i")), first_i(instance.port("first_i")),
       last_i(instance.port("last_i")), x_i(instance.port("x_i")), w_i(instance.port("w_i")),

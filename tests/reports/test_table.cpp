@@ -66,6 +66,10 @@ TEST_CASE("Pareto front: lower x and higher y win; SVG output is deterministic")
   CHECK(svg == neuroppa::reports::write_svg(plot));
   CHECK(svg.find("t &lt;&amp;&gt;") != std::string::npos);
   CHECK(svg.find("stroke-dasharray") != std::string::npos);
+  // A ring round each of the four points on the front.
+  std::size_t rings = 0;
+  for (std::size_t at = svg.find("r=\"6.5\""); at != std::string::npos; at = svg.find("r=\"6.5\"", at + 1)) ++rings;
+  CHECK(rings == 4);
 }
 
 TEST_CASE("line plots: log axis in decades, gaps where a value is missing, deterministic") {

@@ -4,6 +4,7 @@
 // give the same bytes apart from the "generated:" line.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,14 +23,16 @@ struct PaperRequest {
   // T1's kinds (mac, the baseline, is always priced, first); empty: the built-ins.
   std::vector<models::KernelKind> kinds;
   std::vector<std::string> models;                // T2/T3; default: every bundled model
-  std::size_t images = 200;                       // T2/T3, at gate level
+  std::size_t images = 10000;                     // T2/T3, at macro level
+  std::size_t check_images = 200;                 // T2's check: the first ones also at gate level
   double kernel_frequency = 25e6;                 // T1 clock
   double frequency = 50e6;                        // T2/T3 platform clock
   std::uint64_t beats = 5000;                     // T1
   std::uint64_t seed = 1;                         // T1
   unsigned lanes = 16, net_K = 16;                // T2/T3
   tech::ActivityMode activity{true, 1};           // T1: every cycle replayed with gate delays
-  tech::ActivityMode network_activity{true, 0.05};  // T2/T3: a sampled fraction (networks are long runs)
+  tech::ActivityMode network_activity{true, 0.05};  // T2's gate-level check: a sampled fraction
+  std::size_t checked_images() const { return std::min(check_images, images); }
 };
 
 struct PaperResult {

@@ -18,9 +18,11 @@ namespace neuroppa::app {
 
 struct RunRequest {
   std::string model;  // model file, or the name of a bundled model
-  bool gate_level = false;
-  std::size_t images = 0;  // 0: the level's default (all at rtl, 1,000 at gate level)
-  std::string lib = "osu018";
+  // rtl: no energy; gate: lanes priced from gate-level toggles; macro: RTL
+  // lanes priced by each kernel's macro-model (app/macro.hpp).
+  sim::Level level = sim::Level::rtl;
+  std::size_t images = 0;  // 0: the level's default (all at rtl and macro, 1,000 at gate level)
+  std::string lib = "osu018";  // gate and macro level
   double frequency = 50e6;
   unsigned lanes = 16, K = 16;
   unsigned threads = 1;
@@ -46,6 +48,11 @@ struct RunResult {
   std::string activity;  // how it was counted, e.g. "timed:0.05 (automatic: ±1.8%)"
   double accuracy = 0;
   std::size_t mismatches = 0, first_mismatch = 0;  // with check
+  // Macro level: the models that priced the lanes, and those whose validation
+  // error exceeds sim::kMacroErrorBound (the run still prices them).
+  std::vector<std::shared_ptr<const sim::MacroModel>> macro_models;
+  std::vector<std::string> macro_out_of_bound;
+  std::optional<sim::EnergyReport> energy;
   std::vector<reports::Table> tables;  // summary, per layer, and at gate level energy by component
 };
 

@@ -106,6 +106,8 @@ void validate(const Network& network, const std::string& where);
 // Model files: JSON, gzip-compressed when the name ends in .gz.
 Network read_network(const std::filesystem::path& path);
 void write_network(const Network& network, const std::filesystem::path& path);
+// SHA-256 of the network as written (for content keys).
+std::string network_hash(const Network& network);
 
 // Deterministic rate coding of the input for spiking networks: each pixel
 // is an integrate-and-fire neuron charged by its value every timestep,

@@ -48,7 +48,13 @@
 
 namespace neuroppa::sim {
 
-enum class Level { rtl, gate };
+// rtl: lanes as Verilated RTL, no energy; gate: gate-level lanes priced from
+// per-net toggles; macro: RTL lanes priced by each kernel's macro-model
+// (macro_model.hpp) from features of every lane cycle.
+enum class Level { rtl, gate, macro };
+std::string_view to_string(Level level);
+
+struct MacroModel;
 
 struct DatapathConfig {
   unsigned lanes = 16;  // P, per neuron kind
@@ -58,6 +64,8 @@ struct DatapathConfig {
   unsigned threads = 1;  // simulation threads sharing the lanes (results do not depend on it)
   // Gate level: how activity is counted (timed replays cycles with gate delays, see tech/timed_activity.hpp).
   tech::ActivityMode activity;
+  // Macro level: the macro-model of a kernel (characterised or cached by the caller).
+  std::function<std::shared_ptr<const MacroModel>(const models::KernelParams&)> macro_model;
 };
 
 struct MemoryCounts {
@@ -147,6 +155,8 @@ struct EnergyParts {
 struct EnergyReport {
   double frequency = 0;
   tech::ActivityMode activity;     // as counted (timed:F: the last fraction in force)
+  // Macro level: the models that priced the lanes (macro_model.hpp), one per kind.
+  std::vector<std::shared_ptr<const MacroModel>> macro_models;
   double kernel_half_width = 0;    // J, 95% interval of the lanes' energy (sampled timed activity)
   double zero_delay_kernels = 0;   // J, the lanes' energy from the same run's zero-delay activity
   std::vector<EnergyParts> layers;                       // per network layer
@@ -187,7 +197,9 @@ class Datapath {
   const RunStats& stats() const { return stats_; }
   const models::Network& network() const { return network_; }
   const DatapathConfig& config() const { return config_; }
-  // Gate level only: energy of everything run so far at `frequency`.
+  // Records the beats lane 0 of `kind`'s array receives from now on into `sink` (nullptr: stop).
+  void record_lane(std::vector<models::Beat>* sink, models::KernelKind kind);
+  // Gate and macro level: energy of everything run so far at `frequency`.
   EnergyReport energy(double frequency, const MemoryEnergy& memory) const;
   // Timed activity: replay this fraction of the cycles from now on.
   void set_timed_fraction(double fraction);
@@ -211,6 +223,12 @@ class Datapath {
   RunStats stats_;
   std::vector<LayerPass> schedule_;
   std::filesystem::path cache_dir_;
+  std::vector<models::Beat>* recording_ = nullptr;
+  const LaneArray* recorded_array_ = nullptr;
+  void record_beat(const models::Layer& layer, const LayerPlan& plan, unsigned pos, unsigned b, unsigned channel,
+                   std::size_t i, std::size_t count, const models::LayerState* state, std::size_t neuron);
+  EnergyReport macro_energy(double frequency, const MemoryEnergy& memory) const;
+  void add_memory_energy(EnergyReport& report, const MemoryEnergy& memory, double frequency) const;
 };
 
 }  // namespace neuroppa::sim

@@ -14,6 +14,8 @@ namespace neuroppa::sim {
 
 // Packs `values`, each `bits` wide, into 32-bit words (value 0 in the low bits).
 void pack_bits(std::span<const std::uint32_t> values, unsigned bits, std::span<std::uint32_t> words);
+// The `count` values, each `bits` wide, packed in `words` (pack_bits' inverse).
+std::vector<std::uint32_t> unpack_bits(std::span<const std::uint32_t> words, unsigned bits, unsigned count);
 
 // The ports of a kernel model (RTL or gate level, same names), looked up
 // once. Spike kernels have v_i, vth_i, spike_o (as y_o) and v_o; sigma-delta
