@@ -90,7 +90,7 @@ int run_run(RunOptions o, const GlobalOptions& global) {
     fmt::print(stderr, "neuroppa: {}: macro-model validation error beyond ±{:.0f}% for {}\n",
                o.on_macro_error == "fail" ? "error" : "warning", 100 * sim::kMacroErrorBound,
                fmt::join(result.macro_out_of_bound, ", "));
-    if (o.on_macro_error == "fail") return 3;
+    if (o.on_macro_error == "fail") return 4;
   }
   return 0;
 }
@@ -112,7 +112,7 @@ Runner add_run_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--on-macro-error", o->on_macro_error,
                   "Macro level, a kernel's macro-model beyond ±3% on held-out images: the run prices it and says so; "
-                  "fail exits 3 after the tables, warn exits 0")
+                  "fail exits 4 after the tables, warn exits 0")
       ->check(one_of("--on-macro-error", {"fail", "warn"}))
       ->capture_default_str();
   cmd->add_option("--images", r.images, "Test images to run (default: all 10,000 at rtl and macro, 1,000 at gate level)")

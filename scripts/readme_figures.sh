@@ -27,7 +27,7 @@ python3 - "$root/docs/paper-sample/t2_networks.csv" > "$work/networks" <<'EOF'
 import csv, sys
 rows = [r for r in csv.reader(l for l in open(sys.argv[1], encoding="utf-8") if not l.startswith("#"))]
 head, body = rows[0], rows[1:]
-want = ["model", "accuracy, full test set", "cycles/inference", "energy/inference (nJ)",
+want = ["model", "accuracy", "cycles/inference", "energy/inference (nJ)",
         "energy vs mac, lanes only (×)", "energy vs mac (×)"]
 missing = [w for w in want if w not in head]
 if missing:

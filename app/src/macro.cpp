@@ -125,13 +125,17 @@ reports::BarChart macro_error_chart(const std::vector<std::shared_ptr<const sim:
   reports::BarChart c;
   c.title = "Macro-model error against timed gate level (held-out images)";
   c.y_label = "error (%)";
-  reports::BarSeries total{"total energy, |error|", {}}, mean{"per cycle, mean |error|", {}};
+  reports::BarSeries total{"total energy, |error|", {}}, worst{"worst network, |error|", {}},
+      mean{"per cycle, mean |error|", {}};
   for (const auto& m : models) {
     c.categories.push_back(m->kernel.substr(0, m->kernel.find(' ')));
     total.values.push_back(100 * std::abs(m->validation.total_error));
+    double w = 0;
+    for (const auto& [source, error] : m->validation.per_source) w = std::max(w, std::abs(error));
+    worst.values.push_back(100 * w);
     mean.values.push_back(100 * m->validation.cycle_error);
   }
-  c.series = {total, mean};
+  c.series = {total, worst, mean};
   return c;
 }
 

@@ -483,7 +483,7 @@ MacroValidation validate(const MacroModel& model, const Measured& m, const std::
 }
 
 // Lane 0's beats of a network on images from `first` on: every cycle of
-// whole images (at least kImages of them, or as many as give 4x the cycles
+// whole images (at least kImages of them, or as many as give 2x the cycles
 // wanted), then segments of kSegment consecutive cycles spread evenly over
 // them up to `cycles`. A prefix of the stream would see only the first
 // layers of a CNN's first image, and its mix of layers, timesteps and neuron
@@ -492,7 +492,7 @@ MacroValidation validate(const MacroModel& model, const Measured& m, const std::
 std::vector<models::Beat> record_stream(const models::Network& network, const models::KernelParams& params,
                                         const MacroStimulus& stimulus, std::size_t first, std::size_t cycles,
                                         const fs::path& cache_dir, const ProgressFn& progress) {
-  constexpr std::size_t kImages = 8, kSegment = 32;
+  constexpr std::size_t kImages = 8, kSpreadImages = 200, kSegment = 32;
   DatapathConfig config;
   config.lanes = stimulus.lanes;
   config.K = params.K;
@@ -500,7 +500,13 @@ std::vector<models::Beat> record_stream(const models::Network& network, const mo
   Datapath datapath(network, config, cache_dir, progress);
   std::vector<models::Beat> beats;
   datapath.record_lane(&beats, params.kind);
-  for (std::size_t image = first; image < first + kImages || beats.size() < 4 * cycles; ++image) {
+  // Spreading over more images costs RTL time only, but a network whose lane 0 works a few cycles
+  // an image (a mixed network's one mac layer) would need thousands: at most kSpreadImages for it.
+  const auto more = [&](std::size_t image) {
+    return image < first + kImages || (beats.size() < 2 * cycles && image < first + kSpreadImages) ||
+           beats.size() < cycles;
+  };
+  for (std::size_t image = first; more(image); ++image) {
     if (image >= stimulus.images->count) {
       if (beats.size() >= cycles) break;
       throw Error(fmt::format("{}: the training images give fewer than {} lane cycles", network.name, cycles));

@@ -225,11 +225,16 @@ TEST_CASE("macro level: a network's lanes priced by its macro-model, against tim
   CHECK(m.total.sequential.total() + m.total.combinational.total() + m.total.clock.total() ==
         doctest::Approx(m.total.kernels.total()));
   CHECK(m.components.front().first == "mac lanes, dynamic");
-  // Image workers: their feature sums move into the datapath that prices.
+  // Image workers: their feature sums move into the datapath that prices. The
+  // owner's lanes start image 5 from reset values rather than from image 4's
+  // last beats: a few transitions differ, nothing else.
   config.level = sim::Level::macro;
   sim::Datapath worker(net, config, test::model_cache_dir()), owner(net, config, test::model_cache_dir());
   for (std::size_t i = 0; i < 5; ++i) worker.run(test_images.images.image(i));
   for (std::size_t i = 5; i < 20; ++i) owner.run(test_images.images.image(i));
+  const double alone = owner.energy(50e6, {}).total.kernels.total();
   owner.absorb_stats(worker);
-  CHECK(owner.energy(50e6, {}).total.kernels.total() == doctest::Approx(m.total.kernels.total()).epsilon(1e-9));
+  const double both = owner.energy(50e6, {}).total.kernels.total();
+  CHECK(both > alone * 1.2);  // the worker's five images count
+  CHECK(both == doctest::Approx(m.total.kernels.total()).epsilon(1e-3));
 }

@@ -95,7 +95,7 @@ struct MacroValidation {
 };
 
 struct MacroModel {
-  static constexpr int kVersion = 1;  // of the features, the fit and the cache file
+  static constexpr int kVersion = 2;  // of the features, the stimulus, the fit and the cache file
   std::string key;                    // content key: synthesis key, stimulus, version
   std::string kernel;                 // params.describe()
   std::string library;
