@@ -68,6 +68,10 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, Datapath& datapath
 void Accelerator::attach(Datapath& datapath, const MemoryConfig& memory, double frequency) {
   if (status_ & kStatusBusy) throw std::logic_error("Accelerator::attach during a job");
   datapath_ = &datapath;
+  // Another datapath may live where the last one did (a loop's local): its
+  // image workers are built again from it, never reused by address.
+  replicas_.clear();
+  replicas_of_ = nullptr;
   memory_ = memory;
   period_ = sc_core::sc_time(1.0 / frequency, sc_core::SC_SEC);
   if (period_ == sc_core::SC_ZERO_TIME) throw Error(fmt::format("a {} Hz clock is faster than SystemC's time resolution", frequency));

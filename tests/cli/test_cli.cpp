@@ -540,3 +540,54 @@ TEST_CASE("kinds --check: each package checked as a command that uses it would; 
   CHECK(r.err.find("does not compile") != std::string::npos);
   CHECK(r.err.find("neuroppa: error: 1 of 3 kernel packages failed their checks\n") != std::string::npos);
 }
+
+TEST_CASE("run --level macro: every lane cycle priced by its kernel's macro-model; beyond its bound, exit 4 unless warn") {
+  namespace fs = std::filesystem;
+  auto r = run_command({kBin, "-q", "run", "--model", "mac-mlp", "--level", "macro", "--images", "40", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto tables = nlohmann::json::parse(r.out);
+  const auto& summary = tables[0];
+  double energy = 0;
+  for (const auto& row : summary["rows"])
+    if (row["quantity"] == "energy per inference") energy = row["value"].get<double>();
+  CHECK(energy > 1000);  // nJ: mac-mlp spends about 8 µJ an inference with its memories
+  CHECK(energy < 100000);
+  bool named = false;
+  for (const auto& note : summary["notes"])
+    named |= note.get<std::string>().find("mac K=16 XW=8 WW=8 AW=32 arch=tree: macro-model ") != std::string::npos;
+  CHECK(named);
+
+  // The same models, told they missed their bound: a cache of our own whose
+  // macro-models say 25% (everything else linked to the shared cache).
+  const fs::path shared = neuroppa::test::model_cache_dir(), own = neuroppa::test::temp_dir("macro-bound");
+  for (const auto& entry : fs::directory_iterator(shared)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "macro") {
+      fs::copy(entry.path(), own / "macro", fs::copy_options::recursive);
+    } else if (name != "locks" && name != "tmp") {
+      fs::create_directory_symlink(entry.path(), own / name);
+    }
+  }
+  int told = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(own / "macro"))
+    if (entry.path().filename() == "macro-model.json") {
+      auto j = nlohmann::json::parse(neuroppa::base::read_file(entry.path()));
+      j["validation"]["total_error"] = 0.25;
+      neuroppa::base::write_file(entry.path(), j.dump());
+      ++told;
+    }
+  REQUIRE(told > 0);
+  const std::vector<std::string> args = {kBin, "-q", "--cache-dir", own.string(), "run", "--model", "mac-mlp",
+                                         "--level", "macro", "--images", "10"};
+  r = run_command(args);
+  CHECK(r.status == 4);
+  CHECK(r.out.find("WARNING: macro-model error beyond ±3%") != std::string::npos);
+  CHECK(r.err.find("macro-model validation error beyond ±3% for mac K=16") != std::string::npos);
+  auto warned = args;
+  warned.insert(warned.end(), {"--on-macro-error", "warn"});
+  r = run_command(warned);
+  CHECK(r.status == 0);
+  CHECK(r.err.find("warning: macro-model validation error beyond") != std::string::npos);
+  fs::remove_all(own);
+}
