@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -137,6 +139,26 @@ bool has_ssse3() {
 #endif
 }
 
+// models::term_table indexed activation-major, (x << code bits) | code,
+// shared by every lane of a kernel: zero activations (half of a ReLU
+// network's) then read one small hot row instead of all over the table.
+const std::int64_t* activation_major_terms(const models::KernelParams& p) {
+  const std::int64_t* code_major = models::term_table(p);
+  if (!code_major) return nullptr;
+  static std::mutex mutex;
+  static std::map<const std::int64_t*, std::vector<std::int64_t>> tables;  // by the table they transpose
+  const std::lock_guard lock(mutex);
+  std::vector<std::int64_t>& table = tables[code_major];
+  if (table.empty()) {  // a map keeps its elements where they are: the pointer stays valid
+    const unsigned xb = p.activation_bits(), wb = p.code_bits();
+    table.resize(std::size_t{1} << (xb + wb));
+    for (std::uint32_t w = 0; w < (1u << wb); ++w)
+      for (std::uint32_t x = 0; x < (1u << xb); ++x)
+        table[(std::size_t{x} << wb) | w] = code_major[(std::size_t{w} << xb) | x];
+  }
+  return table.data();
+}
+
 }  // namespace
 
 MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParams& params)
@@ -155,7 +177,7 @@ MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParam
   x_before_ = x_;
   w_before_ = w_;
   x_top_ = top_bits(K_, x_bits_, x_.size());
-  terms_ = models::term_table(params);  // nullptr for operands too wide for a table: those two features stay 0
+  terms_ = activation_major_terms(params);  // nullptr for operands too wide for a table: those two features stay 0
   term_mask_ = params.AW >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << params.AW) - 1;
   terms_before_.assign(K_, 0);
   w_top_ = top_bits(K_, w_bits_, w_.size());
@@ -307,7 +329,7 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
     for (unsigned k = 0; k < K_; ++k) {
       const std::uint32_t x = extract(x_.data(), k, x_bits_);
       const std::uint32_t w = extract(w_.data(), k, w_bits_);
-      const std::int64_t term = terms_[(std::size_t{w} << x_bits_) | x];
+      const std::int64_t term = terms_[(std::size_t{x} << w_bits_) | w];
       term_transitions += unsigned(std::popcount(std::uint64_t(term ^ terms_before_[k]) & term_mask_));
       terms_before_[k] = term;
       sum += term;
