@@ -66,7 +66,8 @@ class MacroFeatures {
   unsigned K_, x_bits_, w_bits_;
   std::vector<std::uint32_t> x_, w_, x_before_, w_before_;  // packed operands (+1 word: fields may straddle)
   std::vector<std::uint32_t> x_top_, w_top_;                // the top bit of every field
-  const std::int64_t* terms_ = nullptr;                     // models::term_table
+  const std::int16_t* narrow_terms_ = nullptr;              // the terms, activation-major, where 16 bits hold them
+  const std::int64_t* terms_ = nullptr;                     // else models::term_table
   std::uint64_t term_mask_ = 0;                             // AW bits
   std::vector<std::int64_t> terms_before_;
   std::int64_t acc_ = 0;
