@@ -4,7 +4,9 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
+#include <mutex>
 #include <numeric>
+#include <optional>
 
 #include "neuroppa/app/bundled_models.hpp"
 #include "neuroppa/base/error.hpp"
@@ -52,15 +54,23 @@ std::vector<models::Network> macro_networks(const models::KernelParams& params, 
 
 std::function<std::shared_ptr<const sim::MacroModel>(const models::KernelParams&)> macro_model_provider(
     const models::Network& running, const tech::Library& library, const Context& context, const fs::path& data) {
-  auto images = std::make_shared<models::LabelledImages>();
-  auto loaded = std::make_shared<bool>(false);
-  return [images, loaded, running, &library, context, data](const models::KernelParams& params) {
-    if (!*loaded) {
-      *images = models::load_fashion_mnist(true, data);
-      *loaded = true;
-    }
-    return sim::macro_model(params, library, stimulus_for(params, &running, images->images), context.cache_dir,
-                            context.tools, [&](std::string_view line) { context.warn(line); });
+  // Shared by the copies of the provider (the image workers' datapaths): the
+  // training images are read, and each kernel's model looked up, once.
+  struct Memo {
+    std::optional<models::LabelledImages> images;
+    std::vector<std::pair<models::KernelParams, std::shared_ptr<const sim::MacroModel>>> models;
+    std::mutex mutex;
+  };
+  auto memo = std::make_shared<Memo>();
+  return [memo, running, &library, context, data](const models::KernelParams& params) {
+    const std::lock_guard lock(memo->mutex);
+    for (const auto& [p, model] : memo->models)
+      if (p == params) return model;
+    if (!memo->images) memo->images = models::load_fashion_mnist(true, data);
+    auto model = sim::macro_model(params, library, stimulus_for(params, &running, memo->images->images),
+                                  context.cache_dir, context.tools, [&](std::string_view line) { context.warn(line); });
+    memo->models.emplace_back(params, model);
+    return model;
   };
 }
 

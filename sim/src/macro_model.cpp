@@ -79,7 +79,7 @@ std::vector<std::uint32_t> top_bits(unsigned K, unsigned bits, std::size_t words
 // synapses changed, and sum over synapses of ones(dx) * ones(w) and ones(dw) *
 // ones(x). SSSE3: ones per byte by nibble table (pshufb), the products summed
 // by pmaddubsw; a scalar loop where the processor lacks it.
-struct ByteTally {
+struct SynapseTally {
   std::uint64_t changed = 0, x_times_w = 0, w_times_x = 0;
 };
 
@@ -91,11 +91,11 @@ __attribute__((target("ssse3"))) inline __m128i byte_ones(__m128i v) {
                       _mm_shuffle_epi8(nibble_ones, _mm_and_si128(_mm_srli_epi16(v, 4), low)));
 }
 
-__attribute__((target("ssse3,popcnt"))) ByteTally tally_bytes_ssse3(const std::uint8_t* x, const std::uint8_t* xb,
+__attribute__((target("ssse3,popcnt"))) SynapseTally tally_bytes_ssse3(const std::uint8_t* x, const std::uint8_t* xb,
                                                                    const std::uint8_t* w, const std::uint8_t* wb,
                                                                    std::size_t n) {
   const __m128i one16 = _mm_set1_epi16(1), zero = _mm_setzero_si128();
-  ByteTally t;
+  SynapseTally t;
   __m128i products = zero;
   for (std::size_t i = 0; i < n; i += 16) {
     const __m128i X = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i));
@@ -118,9 +118,9 @@ __attribute__((target("ssse3,popcnt"))) ByteTally tally_bytes_ssse3(const std::u
 }
 #endif
 
-ByteTally tally_bytes_scalar(const std::uint8_t* x, const std::uint8_t* xb, const std::uint8_t* w,
+SynapseTally tally_bytes_scalar(const std::uint8_t* x, const std::uint8_t* xb, const std::uint8_t* w,
                              const std::uint8_t* wb, std::size_t n) {
-  ByteTally t;
+  SynapseTally t;
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned dx = x[i] ^ xb[i], dw = w[i] ^ wb[i];
     t.changed += (dx | dw) != 0;
@@ -238,24 +238,24 @@ unsigned transitions(const std::array<std::uint64_t, N>& before, const std::arra
   return n;
 }
 
-}  // namespace
-
 // Per synapse: whether it changed, and its operands' transitions times the
-// other operand's ones. XB, WB: the widths when known at compile time (the
-// common kernels), 0 for any.
-template <unsigned XB, unsigned WB>
-__attribute__((target_clones("popcnt", "default"))) MacroFeatures::SynapseTally MacroFeatures::tally_synapses() const {
-  const unsigned x_bits = XB ? XB : x_bits_, w_bits = WB ? WB : w_bits_;
+// other operand's ones, for fields wider than a byte (threshold's 9-bit
+// codes), field by field from the packed words.
+__attribute__((target_clones("popcnt", "default"))) SynapseTally tally_wide_synapses(
+    const std::uint32_t* x_now, const std::uint32_t* x_before, unsigned x_bits, const std::uint32_t* w_now,
+    const std::uint32_t* w_before, unsigned w_bits, unsigned K) {
   SynapseTally t;
-  for (unsigned k = 0; k < K_; ++k) {
-    const std::uint32_t x = extract(x_.data(), k, x_bits), dx = x ^ extract(x_before_.data(), k, x_bits);
-    const std::uint32_t w = extract(w_.data(), k, w_bits), dw = w ^ extract(w_before_.data(), k, w_bits);
+  for (unsigned k = 0; k < K; ++k) {
+    const std::uint32_t x = extract(x_now, k, x_bits), dx = x ^ extract(x_before, k, x_bits);
+    const std::uint32_t w = extract(w_now, k, w_bits), dw = w ^ extract(w_before, k, w_bits);
     t.changed += (dx | dw) != 0;
     t.x_times_w += unsigned(std::popcount(dx)) * unsigned(std::popcount(w));
     t.w_times_x += unsigned(std::popcount(dw)) * unsigned(std::popcount(x));
   }
   return t;
 }
+
+}  // namespace
 
 // A popcount instruction where the processor has one (chosen when the
 // program loads); the build itself assumes none.
@@ -316,15 +316,14 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
     }
     const std::size_t n = x_bytes_.size();
 #if defined(__x86_64__)
-    const ByteTally b = has_ssse3() ? tally_bytes_ssse3(x, xb, w, wb, n) : tally_bytes_scalar(x, xb, w, wb, n);
+    t = has_ssse3() ? tally_bytes_ssse3(x, xb, w, wb, n) : tally_bytes_scalar(x, xb, w, wb, n);
 #else
-    const ByteTally b = tally_bytes_scalar(x, xb, w, wb, n);
+    t = tally_bytes_scalar(x, xb, w, wb, n);
 #endif
-    t = {b.changed, b.x_times_w, b.w_times_x};
     if (x_bits_ != 8) x_bytes_.swap(x_bytes_before_);
     if (w_bits_ != 8) w_bytes_.swap(w_bytes_before_);
   } else {
-    t = tally_synapses<0, 0>();
+    t = tally_wide_synapses(x_.data(), x_before_.data(), x_bits_, w_.data(), w_before_.data(), w_bits_, K_);
   }
   if (narrow_terms_ || terms_) {
     // Each synapse's term as the golden model gives it, and the accumulator
@@ -748,10 +747,13 @@ std::shared_ptr<const MacroModel> macro_model(const models::KernelParams& params
   const std::string key = macro_key(kernel, stimulus);
   const base::ContentStore store(cache_dir);
   const fs::path file = store.path("macro", key) / "macro-model.json";
+  const auto read_model = [&] {
+    std::ifstream in(file);
+    return std::make_shared<const MacroModel>(from_json(nlohmann::json::parse(in)));
+  };
   if (fs::exists(file)) {
     try {
-      std::ifstream in(file);
-      return std::make_shared<const MacroModel>(from_json(nlohmann::json::parse(in)));
+      return read_model();
     } catch (const std::exception& e) {
       if (notice)
         notice(fmt::format("macro-model {}: the cached file {} is unreadable ({}); refitting\n", key.substr(0, 12),
@@ -767,8 +769,7 @@ std::shared_ptr<const MacroModel> macro_model(const models::KernelParams& params
     if (!out) throw Error(fmt::format("cannot write {}", (ctx.dir / "macro-model.json").string()));
   });
   if (made) return std::make_shared<const MacroModel>(std::move(*made));
-  std::ifstream in(file);
-  return std::make_shared<const MacroModel>(from_json(nlohmann::json::parse(in)));
+  return read_model();  // another process fitted it while this one waited on the lock
 }
 
 }  // namespace neuroppa::sim

@@ -56,12 +56,6 @@ class MacroFeatures {
   void absorb(MacroFeatures& other);
 
  private:
-  struct SynapseTally {
-    std::uint64_t changed = 0, x_times_w = 0, w_times_x = 0;
-  };
-  template <unsigned XB, unsigned WB>
-  SynapseTally tally_synapses() const;
-
   const KernelPorts* ports_;
   unsigned K_, x_bits_, w_bits_;
   std::vector<std::uint32_t> x_, w_, x_before_, w_before_;  // packed operands (+1 word: fields may straddle)
