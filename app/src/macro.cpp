@@ -139,7 +139,7 @@ reports::Table macro_validation_table(const std::vector<std::shared_ptr<const si
                       top, m->characterise_seconds});
   }
   t.notes.push_back(fmt::format(
-      "A model is fitted (ridge least squares) on lane 0's cycles of the bundled networks of its kernel on training "
+      "A model is fitted (ridge least squares) on the cycles the bundled networks of its kernel give its lanes (one lane per image, in turn) on training "
       "images from 0, plus seeded random operands, each cycle's dynamic energy measured by a timed (glitch-aware) "
       "gate-level replay; it is checked on other training images (from 30,000): each network's first 600 cycles one "
       "by one, the rest eight at a time (a kind no bundled model uses: fitted on random operands, checked on another "

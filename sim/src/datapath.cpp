@@ -1,6 +1,7 @@
 #include "neuroppa/sim/datapath.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
@@ -350,7 +351,7 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
             if (lane.toggles) lane.toggles->sample();
             if (lane.timed) lane.timed->cycle(lane.toggles->previous_words().data(), lane.toggles->words().data());
             if (lane.macro) lane.macro->sample();
-            if (recording_ && l == 0 && recorded_array_ == &array)
+            if (recording_ && l == recorded_lane_ && recorded_array_ == &array)
               record_beat(layer, plan, pos, b, channel, i, issued.size(), state, neuron);
           }
           if (lane.ports.valid_o.get() != 1)
@@ -380,9 +381,12 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
   }
 }
 
-void Datapath::record_lane(std::vector<models::Beat>* sink, models::KernelKind kind) {
+void Datapath::record_lane(std::vector<models::Beat>* sink, models::KernelKind kind, unsigned lane) {
+  if (sink && lane >= config_.lanes)
+    throw std::invalid_argument(fmt::format("record_lane: lane {} of {}", lane, config_.lanes));
   recording_ = sink;
   recorded_array_ = sink ? &array_of(kind) : nullptr;
+  recorded_lane_ = lane;
 }
 
 void Datapath::record_beat(const Layer& layer, const LayerPlan& plan, unsigned pos, unsigned b, unsigned channel,

@@ -107,12 +107,19 @@ std::vector<models::Beat> operand_beats(const KernelParams& p, std::size_t count
 TEST_CASE("macro features: every path counts what the documentation defines") {
   vmodel::ModelCache cache(test::model_cache_dir());
   // 8/8-bit operands (the SIMD path, K not a multiple of 16), 1-bit spikes,
-  // 4-bit graded spikes, and 9-bit threshold codes (the generic path).
-  for (const auto& [kind, K] : {std::pair{"mac", 5u}, {"spike", 19u}, {"sigma-delta", 3u}, {"threshold", 7u}}) {
+  // 4-bit graded spikes, and 9-bit threshold codes (the generic path); terms
+  // packed four a word (AW >= 16, K not a multiple of 4) and one by one (AW 12).
+  struct Case {
+    const char* kind;
+    unsigned K, AW;
+  };
+  for (const auto& [kind, K, AW] : {Case{"mac", 5, 32}, {"spike", 19, 32}, {"spike", 6, 12}, {"sigma-delta", 3, 32},
+                                    {"mac", 4, 20}, {"threshold", 7, 32}}) {
     CAPTURE(kind);
+    CAPTURE(AW);
     const models::KernelKind k = models::kind_named(kind);
     const unsigned XW = models::default_xw(k);
-    const KernelParams p{k, K, XW, models::default_ww(k, XW), 32, models::default_arch(k)};
+    const KernelParams p{k, K, XW, models::default_ww(k, XW), AW, models::default_arch(k)};
     sim::KernelHarness harness(cache.load(sim::kernel_rtl_spec(p)), p);
     sim::KernelPorts ports(harness.instance(), k);
     sim::MacroFeatures features(ports, p);

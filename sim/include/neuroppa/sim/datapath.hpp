@@ -197,8 +197,8 @@ class Datapath {
   const RunStats& stats() const { return stats_; }
   const models::Network& network() const { return network_; }
   const DatapathConfig& config() const { return config_; }
-  // Records the beats lane 0 of `kind`'s array receives from now on into `sink` (nullptr: stop).
-  void record_lane(std::vector<models::Beat>* sink, models::KernelKind kind);
+  // Records the beats lane `lane` of `kind`'s array receives from now on into `sink` (nullptr: stop).
+  void record_lane(std::vector<models::Beat>* sink, models::KernelKind kind, unsigned lane = 0);
   // Gate and macro level: energy of everything run so far at `frequency`.
   EnergyReport energy(double frequency, const MemoryEnergy& memory) const;
   // Timed activity: replay this fraction of the cycles from now on.
@@ -225,6 +225,7 @@ class Datapath {
   std::filesystem::path cache_dir_;
   std::vector<models::Beat>* recording_ = nullptr;
   const LaneArray* recorded_array_ = nullptr;
+  unsigned recorded_lane_ = 0;
   void record_beat(const models::Layer& layer, const LayerPlan& plan, unsigned pos, unsigned b, unsigned channel,
                    std::size_t i, std::size_t count, const models::LayerState* state, std::size_t neuron);
   EnergyReport macro_energy(double frequency, const MemoryEnergy& memory) const;

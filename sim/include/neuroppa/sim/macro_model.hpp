@@ -64,6 +64,8 @@ class MacroFeatures {
   const std::int64_t* terms_ = nullptr;                     // else models::term_table
   std::uint64_t term_mask_ = 0;                             // AW bits
   std::vector<std::int64_t> terms_before_;
+  std::vector<std::uint64_t> packed_terms_before_;         // byte operands, 16-bit terms: four a word
+  unsigned AW_ = 0;
   std::int64_t acc_ = 0;
   std::vector<std::uint8_t> x_bytes_, w_bytes_, x_bytes_before_, w_bytes_before_;  // fields below 8 bits, a byte each
   std::array<std::uint64_t, 3> handshake_before_{}, control_before_{};  // valid/first/last; bias/shift/vth
@@ -71,6 +73,7 @@ class MacroFeatures {
   std::array<std::uint64_t, 2> out_before_{};                          // y, valid_o
   unsigned out_lag_ = 0, state_out_lag_ = 0;  // the previous cycle's output transitions
   std::vector<std::vector<std::uint64_t>> sums_;  // per bank, per feature
+  void add_terms(std::uint64_t term_transitions, std::int64_t sum, bool first, std::uint64_t* f);
   std::size_t bank_ = 0;
 };
 
@@ -90,7 +93,7 @@ struct MacroValidation {
 };
 
 struct MacroModel {
-  static constexpr int kVersion = 2;  // of the features, the stimulus, the fit and the cache file
+  static constexpr int kVersion = 3;  // of the features, the stimulus, the fit and the cache file
   std::string key;                    // content key: synthesis key, stimulus, version
   std::string kernel;                 // params.describe()
   std::string library;
@@ -108,8 +111,8 @@ struct MacroModel {
   std::string describe() const;
 };
 
-// What a macro-model is fitted and checked on: lane 0's operand stream of
-// each network (all of the kernel's kind, with kernels equal to the one
+// What a macro-model is fitted and checked on: the operand stream of each
+// network as the lanes see it (one lane per image, turning through them) (all of the kernel's kind, with kernels equal to the one
 // fitted at its K), from training images for the fit and other training
 // images for the check, plus a seeded random stream in the fit.
 struct MacroStimulus {
