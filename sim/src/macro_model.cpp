@@ -6,6 +6,7 @@
 #endif
 #include <bit>
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <fmt/format.h>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "neuroppa/base/content_store.hpp"
@@ -76,11 +78,14 @@ std::vector<std::uint32_t> top_bits(unsigned K, unsigned bits, std::size_t words
 }
 
 // Byte operands (fields of at most 8 bits, zero-padded to a multiple of 16):
-// synapses changed, and sum over synapses of ones(dx) * ones(w) and ones(dw) *
-// ones(x). SSSE3: ones per byte by nibble table (pshufb), the products summed
-// by pmaddubsw; a scalar loop where the processor lacks it.
+// synapses changed, sum over synapses of ones(dx) * ones(w) and ones(dw) *
+// ones(x), and the operands' ones, transitions and top-bit transitions (the
+// top bit of a field `bits` wide is bit bits - 1 of its byte). SSSE3: ones
+// per byte by nibble table (pshufb), the products summed by pmaddubsw, the
+// counts by psadbw; a scalar loop where the processor lacks it.
 struct SynapseTally {
   std::uint64_t changed = 0, x_times_w = 0, w_times_x = 0;
+  std::uint64_t x_ones = 0, w_ones = 0, x_transitions = 0, w_transitions = 0, x_top = 0, w_top = 0;
 };
 
 #if defined(__x86_64__)
@@ -91,12 +96,19 @@ __attribute__((target("ssse3"))) inline __m128i byte_ones(__m128i v) {
                       _mm_shuffle_epi8(nibble_ones, _mm_and_si128(_mm_srli_epi16(v, 4), low)));
 }
 
+__attribute__((target("ssse3"))) inline std::uint64_t sum_bytes(__m128i v) {
+  const __m128i sums = _mm_sad_epu8(v, _mm_setzero_si128());
+  return std::uint64_t(_mm_cvtsi128_si64(sums)) + std::uint64_t(_mm_extract_epi16(sums, 4));
+}
+
 __attribute__((target("ssse3,popcnt"))) SynapseTally tally_bytes_ssse3(const std::uint8_t* x, const std::uint8_t* xb,
-                                                                   const std::uint8_t* w, const std::uint8_t* wb,
+                                                                   unsigned x_bits, const std::uint8_t* w,
+                                                                   const std::uint8_t* wb, unsigned w_bits,
                                                                    std::size_t n) {
   const __m128i one16 = _mm_set1_epi16(1), zero = _mm_setzero_si128();
+  const __m128i x_top_shift = _mm_cvtsi32_si128(int(8 - x_bits)), w_top_shift = _mm_cvtsi32_si128(int(8 - w_bits));
   SynapseTally t;
-  __m128i products = zero;
+  __m128i products = zero, others = zero;
   for (std::size_t i = 0; i < n; i += 16) {
     const __m128i X = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i));
     const __m128i W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i));
@@ -104,28 +116,41 @@ __attribute__((target("ssse3,popcnt"))) SynapseTally tally_bytes_ssse3(const std
     const __m128i DW = _mm_xor_si128(W, _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + i)));
     const int same = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(DX, DW), zero));
     t.changed += 16 - unsigned(__builtin_popcount(unsigned(same)));
+    const __m128i ones_x = byte_ones(X), ones_w = byte_ones(W), ones_dx = byte_ones(DX), ones_dw = byte_ones(DW);
     // Ones are at most 8: the unsigned x signed byte products fit, pairs add in 16 bits.
-    products = _mm_add_epi32(products, _mm_madd_epi16(_mm_maddubs_epi16(byte_ones(DX), byte_ones(W)), one16));
-    const __m128i other = _mm_madd_epi16(_mm_maddubs_epi16(byte_ones(DW), byte_ones(X)), one16);
-    alignas(16) std::int32_t lanes[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), other);
-    t.w_times_x += std::uint64_t(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+    products = _mm_add_epi32(products, _mm_madd_epi16(_mm_maddubs_epi16(ones_dx, ones_w), one16));
+    others = _mm_add_epi32(others, _mm_madd_epi16(_mm_maddubs_epi16(ones_dw, ones_x), one16));
+    t.x_ones += sum_bytes(ones_x);
+    t.w_ones += sum_bytes(ones_w);
+    t.x_transitions += sum_bytes(ones_dx);
+    t.w_transitions += sum_bytes(ones_dw);
+    // A 16-bit left shift moves each byte's top field bit to bit 7 of that byte.
+    t.x_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DX, x_top_shift)))));
+    t.w_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW, w_top_shift)))));
   }
   alignas(16) std::int32_t lanes[4];
   _mm_store_si128(reinterpret_cast<__m128i*>(lanes), products);
   t.x_times_w = std::uint64_t(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), others);
+  t.w_times_x = std::uint64_t(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
   return t;
 }
 #endif
 
-SynapseTally tally_bytes_scalar(const std::uint8_t* x, const std::uint8_t* xb, const std::uint8_t* w,
-                             const std::uint8_t* wb, std::size_t n) {
+SynapseTally tally_bytes_scalar(const std::uint8_t* x, const std::uint8_t* xb, unsigned x_bits, const std::uint8_t* w,
+                                const std::uint8_t* wb, unsigned w_bits, std::size_t n) {
   SynapseTally t;
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned dx = x[i] ^ xb[i], dw = w[i] ^ wb[i];
     t.changed += (dx | dw) != 0;
     t.x_times_w += unsigned(std::popcount(dx)) * unsigned(std::popcount(unsigned(w[i])));
     t.w_times_x += unsigned(std::popcount(dw)) * unsigned(std::popcount(unsigned(x[i])));
+    t.x_ones += unsigned(std::popcount(unsigned(x[i])));
+    t.w_ones += unsigned(std::popcount(unsigned(w[i])));
+    t.x_transitions += unsigned(std::popcount(dx));
+    t.w_transitions += unsigned(std::popcount(dw));
+    t.x_top += (dx >> (x_bits - 1)) & 1;
+    t.w_top += (dw >> (w_bits - 1)) & 1;
   }
   return t;
 }
@@ -187,8 +212,25 @@ MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParam
   term_mask_ = params.AW >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << params.AW) - 1;
   terms_before_.assign(K_, 0);
   AW_ = params.AW;
-  if (narrow_terms_ && !x_bytes_.empty() && AW_ >= 16) packed_terms_before_.assign((K_ + 3) / 4, 0);
+  if (narrow_terms_ && !x_bytes_.empty() && AW_ >= 16) {
+    narrow_now_.assign((K_ + 7) / 8 * 8, 0);
+    narrow_before_.assign(narrow_now_.size(), 0);
+  }
   w_top_ = top_bits(K_, w_bits_, w_.size());
+  const auto add_port = [&](const vmodel::Port& port, PortGroup group) {
+    if (!port.width()) return;  // the kind has no such port
+    if (port.width() > 64) throw std::logic_error("macro features: a control or state port wider than 64 bits");
+    const unsigned bytes = port.width() <= 8 ? 1 : port.width() <= 16 ? 2 : port.width() <= 32 ? 4 : 8;
+    scalar_ports_.push_back({port.data(), static_cast<std::uint8_t>(bytes), group});
+  };
+  for (const vmodel::Port* port : {&ports.valid_i, &ports.first_i, &ports.last_i}) add_port(*port, port_handshake);
+  for (const vmodel::Port* port : {&ports.bias_i, &ports.shift_i, &ports.vth_i}) add_port(*port, port_control);
+  for (const vmodel::Port* port : {&ports.v_i, &ports.sigma_i, &ports.act_i, &ports.residue_i})
+    add_port(*port, port_state_in);
+  for (const vmodel::Port* port : {&ports.y_o, &ports.valid_o}) add_port(*port, port_output);
+  for (const vmodel::Port* port : {&ports.v_o, &ports.sigma_o, &ports.act_o, &ports.residue_o})
+    add_port(*port, port_state_out);
+  scalar_before_.assign(scalar_ports_.size(), 0);
   use_banks(1);
 }
 
@@ -232,14 +274,6 @@ void MacroFeatures::absorb(MacroFeatures& other) {
 
 namespace {
 
-// Transitions between two arrays of port values.
-template <std::size_t N>
-unsigned transitions(const std::array<std::uint64_t, N>& before, const std::array<std::uint64_t, N>& now) {
-  unsigned n = 0;
-  for (std::size_t i = 0; i < N; ++i) n += unsigned(std::popcount(before[i] ^ now[i]));
-  return n;
-}
-
 // Per synapse: whether it changed, and its operands' transitions times the
 // other operand's ones, for fields wider than a byte (threshold's 9-bit
 // codes), field by field from the packed words.
@@ -258,30 +292,100 @@ __attribute__((target_clones("popcnt", "default"))) SynapseTally tally_wide_syna
 }
 
 // Term transitions and sum of byte operands whose terms fit 16 bits (the
-// common case: mac, spike): four terms a 64-bit word, one popcount for
-// their transitions and one for their sign bits, each term being
-// sign-extended to the AW >= 16 bits the general loop counts.
+// common case: mac, spike, sigma-delta, shift). Each term is sign-extended to
+// the AW >= 16 bits the general loop counts: its 16 bits' transitions plus
+// AW - 16 for a sign change. The terms are gathered from the table into a
+// 16-bit array (padded to a multiple of 8 with zeros, as `before` is); SSSE3
+// counts and sums eight at a time.
 struct TermTally {
   std::uint64_t transitions = 0;
   std::int64_t sum = 0;
 };
 
-inline TermTally tally_narrow_terms(const std::uint8_t* x, const std::uint8_t* w, unsigned w_bits,
-                                    const std::int16_t* table, std::uint64_t* before, unsigned K, unsigned AW) {
-  constexpr std::uint64_t kSigns = 0x8000800080008000ull;
+inline void gather_terms(const std::uint8_t* x, const std::uint8_t* w, unsigned w_bits, const std::int16_t* table,
+                         unsigned K, std::int16_t* terms) {
+  unsigned k = 0;
+  for (; k + 4 <= K; k += 4) {  // unrolled: the loop's own count and branch were a third of it
+    terms[k] = table[(std::size_t{x[k]} << w_bits) | w[k]];
+    terms[k + 1] = table[(std::size_t{x[k + 1]} << w_bits) | w[k + 1]];
+    terms[k + 2] = table[(std::size_t{x[k + 2]} << w_bits) | w[k + 2]];
+    terms[k + 3] = table[(std::size_t{x[k + 3]} << w_bits) | w[k + 3]];
+  }
+  for (; k < K; ++k) terms[k] = table[(std::size_t{x[k]} << w_bits) | w[k]];
+}
+
+#if defined(__x86_64__)
+__attribute__((target("ssse3,popcnt"))) TermTally tally_terms_ssse3(const std::int16_t* terms, std::int16_t* before,
+                                                                 std::size_t padded, unsigned AW) {
   TermTally t;
-  for (unsigned k = 0; k < K; k += 4) {
-    std::uint64_t packed = 0;
-    for (unsigned j = 0; j < 4 && k + j < K; ++j) {
-      const std::int16_t term = table[(std::size_t{x[k + j]} << w_bits) | w[k + j]];
-      t.sum += term;
-      packed |= std::uint64_t(std::uint16_t(term)) << (16 * j);
-    }
-    const std::uint64_t d = packed ^ before[k / 4];
-    before[k / 4] = packed;
-    t.transitions += unsigned(std::popcount(d)) + (AW - 16) * unsigned(std::popcount(d & kSigns));
+  __m128i sums = _mm_setzero_si128();
+  const __m128i one16 = _mm_set1_epi16(1);
+  std::uint64_t ones = 0;
+  unsigned signs = 0;
+  for (std::size_t k = 0; k < padded; k += 8) {
+    const __m128i T = _mm_loadu_si128(reinterpret_cast<const __m128i*>(terms + k));
+    const __m128i D = _mm_xor_si128(T, _mm_loadu_si128(reinterpret_cast<const __m128i*>(before + k)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(before + k), T);
+    ones += sum_bytes(byte_ones(D));
+    signs += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(D)) & 0xaaaau));  // a lane's high byte
+    sums = _mm_add_epi32(sums, _mm_madd_epi16(T, one16));
+  }
+  alignas(16) std::int32_t lanes[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), sums);
+  t.sum = std::int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
+  t.transitions = ones + std::uint64_t(AW - 16) * signs;
+  return t;
+}
+#endif
+
+TermTally tally_terms_scalar(const std::int16_t* terms, std::int16_t* before, std::size_t padded, unsigned AW) {
+  TermTally t;
+  for (std::size_t k = 0; k < padded; ++k) {
+    const auto d = std::uint16_t(terms[k] ^ before[k]);
+    t.transitions += unsigned(std::popcount(d)) + (AW - 16) * (d >> 15);
+    t.sum += terms[k];
+    before[k] = terms[k];
   }
   return t;
+}
+
+// K fields `bits` (< 8) wide of packed words, a byte each. Everything in
+// locals: a byte store may alias anything, and with members the compiler
+// reloaded them after every field (20 instructions a field, now about 7).
+inline void unpack_to_bytes(const std::uint32_t* words, unsigned bits, unsigned K, std::uint8_t* out) {
+  if (bits == 1) {  // spikes: eight a multiply; byte j of the broadcast keeps bit j, +0x7f carries it to bit 7
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(words);
+    for (unsigned k = 0; k < K; k += 8) {
+      const std::uint64_t spread = (bytes[k / 8] * 0x0101010101010101ull) & 0x8040201008040201ull;
+      const std::uint64_t unpacked = ((spread + 0x7f7f7f7f7f7f7f7full) >> 7) & 0x0101010101010101ull;
+      std::memcpy(out + k, &unpacked, 8);  // out holds K rounded up to 16; bits past K are 0
+    }
+    return;
+  }
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  std::uint64_t buffer = 0;
+  unsigned have = 0;
+  for (unsigned k = 0; k < K; ++k) {
+    if (have < bits) {
+      buffer |= std::uint64_t{*words++} << have;
+      have += 32;
+    }
+    out[k] = std::uint8_t(buffer & mask);
+    buffer >>= bits;
+    have -= bits;
+  }
+}
+
+// An operand's ones, transitions and top-bit transitions from its packed words.
+inline void tally_words(const std::vector<std::uint32_t>& now, const std::vector<std::uint32_t>& before,
+                        const std::vector<std::uint32_t>& top, std::uint64_t& ones, std::uint64_t& transitions,
+                        std::uint64_t& top_transitions) {
+  for (std::size_t i = 0; i < now.size(); ++i) {
+    const std::uint32_t d = now[i] ^ before[i];
+    ones += unsigned(std::popcount(now[i]));
+    transitions += unsigned(std::popcount(d));
+    top_transitions += unsigned(std::popcount(d & top[i]));
+  }
 }
 
 }  // namespace
@@ -291,42 +395,35 @@ inline TermTally tally_narrow_terms(const std::uint8_t* x, const std::uint8_t* w
 __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample() {
   const KernelPorts& p = *ports_;
   std::uint64_t* f = sums_[bank_].data();
-  const std::array<std::uint64_t, 3> handshake{value(p.valid_i), value(p.first_i), value(p.last_i)};
-  const std::array<std::uint64_t, 3> control{value(p.bias_i), value(p.shift_i), value(p.vth_i)};
-  const std::array<std::uint64_t, 4> state{value(p.v_i), value(p.sigma_i), value(p.act_i), value(p.residue_i)};
-  const std::array<std::uint64_t, 2> out{value(p.y_o), value(p.valid_o)};
-  const std::array<std::uint64_t, 4> state_out{value(p.v_o), value(p.sigma_o), value(p.act_o), value(p.residue_o)};
+  // The ports' transitions by group, every port of at most 64 bits read by its size.
+  std::array<unsigned, kPortGroups> moved{};
+  for (std::size_t i = 0; i < scalar_ports_.size(); ++i) {
+    const ScalarPort& port = scalar_ports_[i];
+    std::uint64_t v;
+    switch (port.bytes) {
+      case 1: v = *static_cast<const std::uint8_t*>(port.data); break;
+      case 2: v = *static_cast<const std::uint16_t*>(port.data); break;
+      case 4: v = *static_cast<const std::uint32_t*>(port.data); break;
+      default: v = *static_cast<const std::uint64_t*>(port.data);
+    }
+    moved[port.group] += unsigned(std::popcount(v ^ scalar_before_[i]));
+    scalar_before_[i] = v;
+  }
+  const bool first = value(p.first_i) != 0;
   f[f_cycle] += 1;
-  f[f_first] += handshake[1];
-  f[f_last] += handshake[2];
-  f[f_handshake] += transitions(handshake_before_, handshake);
-  f[f_control] += transitions(control_before_, control);
-  f[f_state_in] += transitions(state_before_, state);
+  f[f_first] += first;
+  f[f_last] += value(p.last_i);
+  f[f_handshake] += moved[port_handshake];
+  f[f_control] += moved[port_control];
+  f[f_state_in] += moved[port_state_in];
   // The registers this edge wrote switch in the next cycle's replay.
   f[f_output] += out_lag_;
-  out_lag_ = transitions(out_before_, out);
+  out_lag_ = moved[port_output];
   f[f_state_out] += state_out_lag_;
-  state_out_lag_ = transitions(state_out_before_, state_out);
-  handshake_before_ = handshake;
-  control_before_ = control;
-  state_before_ = state;
-  out_before_ = out;
-  state_out_before_ = state_out;
+  state_out_lag_ = moved[port_state_out];
 
   read_words(p.x_i, x_.data());
   read_words(p.w_i, w_.data());
-  for (std::size_t i = 0; i < x_.size(); ++i) {
-    const std::uint32_t d = x_[i] ^ x_before_[i];
-    f[f_x_ones] += unsigned(std::popcount(x_[i]));
-    f[f_x_transitions] += unsigned(std::popcount(d));
-    f[f_x_top_transitions] += unsigned(std::popcount(d & x_top_[i]));
-  }
-  for (std::size_t i = 0; i < w_.size(); ++i) {
-    const std::uint32_t d = w_[i] ^ w_before_[i];
-    f[f_w_ones] += unsigned(std::popcount(w_[i]));
-    f[f_w_transitions] += unsigned(std::popcount(d));
-    f[f_w_top_transitions] += unsigned(std::popcount(d & w_top_[i]));
-  }
   SynapseTally t;
   if (!x_bytes_.empty()) {  // byte operands
     const auto* x = reinterpret_cast<const std::uint8_t*>(x_.data());
@@ -334,31 +431,41 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
     const auto* xb = reinterpret_cast<const std::uint8_t*>(x_before_.data());
     const auto* wb = reinterpret_cast<const std::uint8_t*>(w_before_.data());
     if (x_bits_ != 8) {  // one byte a field
-      for (unsigned k = 0; k < K_; ++k) x_bytes_[k] = std::uint8_t(extract(x_.data(), k, x_bits_));
+      unpack_to_bytes(x_.data(), x_bits_, K_, x_bytes_.data());
       x = x_bytes_.data();
       xb = x_bytes_before_.data();
     }
     if (w_bits_ != 8) {
-      for (unsigned k = 0; k < K_; ++k) w_bytes_[k] = std::uint8_t(extract(w_.data(), k, w_bits_));
+      unpack_to_bytes(w_.data(), w_bits_, K_, w_bytes_.data());
       w = w_bytes_.data();
       wb = w_bytes_before_.data();
     }
-    if (packed_terms_before_.size()) {
-      const TermTally terms = tally_narrow_terms(x, w, w_bits_, narrow_terms_, packed_terms_before_.data(), K_, AW_);
-      add_terms(terms.transitions, terms.sum, handshake[1] != 0, f);
+    if (!narrow_before_.empty()) {
+      gather_terms(x, w, w_bits_, narrow_terms_, K_, narrow_now_.data());
+#if defined(__x86_64__)
+      const TermTally terms =
+          has_ssse3() ? tally_terms_ssse3(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_)
+                      : tally_terms_scalar(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_);
+#else
+      const TermTally terms = tally_terms_scalar(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_);
+#endif
+      add_terms(terms.transitions, terms.sum, first, f);
     }
     const std::size_t n = x_bytes_.size();
 #if defined(__x86_64__)
-    t = has_ssse3() ? tally_bytes_ssse3(x, xb, w, wb, n) : tally_bytes_scalar(x, xb, w, wb, n);
+    t = has_ssse3() ? tally_bytes_ssse3(x, xb, x_bits_, w, wb, w_bits_, n)
+                    : tally_bytes_scalar(x, xb, x_bits_, w, wb, w_bits_, n);
 #else
-    t = tally_bytes_scalar(x, xb, w, wb, n);
+    t = tally_bytes_scalar(x, xb, x_bits_, w, wb, w_bits_, n);
 #endif
     if (x_bits_ != 8) x_bytes_.swap(x_bytes_before_);
     if (w_bits_ != 8) w_bytes_.swap(w_bytes_before_);
   } else {
     t = tally_wide_synapses(x_.data(), x_before_.data(), x_bits_, w_.data(), w_before_.data(), w_bits_, K_);
+    tally_words(x_, x_before_, x_top_, t.x_ones, t.x_transitions, t.x_top);
+    tally_words(w_, w_before_, w_top_, t.w_ones, t.w_transitions, t.w_top);
   }
-  if ((narrow_terms_ || terms_) && packed_terms_before_.empty()) {
+  if ((narrow_terms_ || terms_) && narrow_before_.empty()) {
     // Each synapse's term as the golden model gives it, and the accumulator
     // the terms add up to from the first beat of a neuron (both AW bits):
     // what the adder tree and the accumulator register switch.
@@ -373,8 +480,14 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
       terms_before_[k] = term;
       sum += term;
     }
-    add_terms(term_transitions, sum, handshake[1] != 0, f);
+    add_terms(term_transitions, sum, first, f);
   }
+  f[f_x_ones] += t.x_ones;
+  f[f_w_ones] += t.w_ones;
+  f[f_x_transitions] += t.x_transitions;
+  f[f_w_transitions] += t.w_transitions;
+  f[f_x_top_transitions] += t.x_top;
+  f[f_w_top_transitions] += t.w_top;
   f[f_changed] += t.changed;
   f[f_changed_squared] += t.changed * t.changed;
   f[f_x_times_w_ones] += t.x_times_w;

@@ -64,13 +64,22 @@ class MacroFeatures {
   const std::int64_t* terms_ = nullptr;                     // else models::term_table
   std::uint64_t term_mask_ = 0;                             // AW bits
   std::vector<std::int64_t> terms_before_;
-  std::vector<std::uint64_t> packed_terms_before_;         // byte operands, 16-bit terms: four a word
+  // Byte operands whose terms fit 16 bits: this cycle's and the last, K padded to 8 with zeros.
+  std::vector<std::int16_t> narrow_now_, narrow_before_;
   unsigned AW_ = 0;
   std::int64_t acc_ = 0;
   std::vector<std::uint8_t> x_bytes_, w_bytes_, x_bytes_before_, w_bytes_before_;  // fields below 8 bits, a byte each
-  std::array<std::uint64_t, 3> handshake_before_{}, control_before_{};  // valid/first/last; bias/shift/vth
-  std::array<std::uint64_t, 4> state_before_{}, state_out_before_{};   // v/sigma/act/residue in; out
-  std::array<std::uint64_t, 2> out_before_{};                          // y, valid_o
+  // Handshake (valid/first/last), control (bias/shift/vth), state in and out
+  // (v/sigma/act/residue), output (y, valid_o): the ports the kind has.
+  enum PortGroup : std::uint8_t { port_handshake, port_control, port_state_in, port_output, port_state_out };
+  static constexpr std::size_t kPortGroups = 5;
+  struct ScalarPort {
+    const void* data;
+    std::uint8_t bytes;  // 1, 2, 4 or 8: how Verilator stores it
+    PortGroup group;
+  };
+  std::vector<ScalarPort> scalar_ports_;
+  std::vector<std::uint64_t> scalar_before_;
   unsigned out_lag_ = 0, state_out_lag_ = 0;  // the previous cycle's output transitions
   std::vector<std::vector<std::uint64_t>> sums_;  // per bank, per feature
   void add_terms(std::uint64_t term_transitions, std::int64_t sum, bool first, std::uint64_t* f);
