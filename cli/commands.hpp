@@ -28,6 +28,7 @@ Runner add_verify_command(CLI::App& app, const GlobalOptions& global);
 Runner add_kernels_command(CLI::App& app, const GlobalOptions& global);
 Runner add_power_command(CLI::App& app, const GlobalOptions& global);
 Runner add_train_command(CLI::App& app, const GlobalOptions& global);
+Runner add_import_command(CLI::App& app, const GlobalOptions& global);
 Runner add_run_command(CLI::App& app, const GlobalOptions& global);
 Runner add_paper_command(CLI::App& app, const GlobalOptions& global);
 Runner add_sweep_command(CLI::App& app, const GlobalOptions& global);

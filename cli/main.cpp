@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   const Runner kernels = add_kernels_command(app, global);
   const Runner power = add_power_command(app, global);
   const Runner train = add_train_command(app, global);
+  const Runner import = add_import_command(app, global);
   const Runner run = add_run_command(app, global);
   const Runner paper = add_paper_command(app, global);
   const Runner sweep = add_sweep_command(app, global);
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "kernels") return kernels();
       if (sub->get_name() == "power") return power();
       if (sub->get_name() == "train") return train();
+      if (sub->get_name() == "import") return import();
       if (sub->get_name() == "run") return run();
       if (sub->get_name() == "paper") return paper();
       if (sub->get_name() == "sweep") return sweep();

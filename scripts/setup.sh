@@ -28,6 +28,7 @@ packages=(
   qflow-tech-osu018 qflow-tech-osu035 qflow-tech-osu050
   dataset-fashion-mnist
   librsvg2-bin time python3
+  libonnx-dev libprotobuf-dev python3-onnx python3-numpy
 )
 # Fuzzing the parsers (scripts/fuzz.sh) needs clang and libFuzzer; nothing else does.
 if [ "$mode" = fuzz ]; then packages+=(clang-15 libfuzzer-15-dev); fi

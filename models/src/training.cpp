@@ -1168,6 +1168,36 @@ Network calibrate_sigma_delta(TrainNet& net, const Mat& calibration, const Label
   return std::move(chosen->network);
 }
 
+// Scales every compute layer but the last so that its ReLU output's 99.99th
+// percentile on `calibration` (or its ceiling, if lower) is 1: its weights and
+// bias divided by that, the next compute layer's weights multiplied by it.
+void scale_activations(TrainNet& net, const Mat& calibration, const std::vector<float>& ceilings) {
+  Mat a = calibration;
+  float carried = 1.0f;  // the scale of the activations reaching the next compute layer
+  std::size_t index = 0;
+  for (TrainLayer& t : net.layers) {
+    if (!t.layer.computes()) {
+      a = forward(t, a, Mode::real);
+      continue;
+    }
+    t.W *= carried;
+    if (t.last) break;
+    const bool last = t.last;
+    t.last = true;  // forward gives the pre-activation
+    const Mat z = forward(t, a, Mode::real);
+    t.last = last;
+    std::vector<float> positive;
+    for (Eigen::Index i = 0; i < z.size(); ++i)
+      if (z.data()[i] > 0) positive.push_back(z.data()[i]);
+    const float lambda = std::max(std::min(percentile(std::move(positive), 0.9999), ceilings[index]), 1e-6f);
+    t.W /= lambda;
+    t.b /= lambda;
+    carried = lambda;
+    a = (z / lambda).cwiseMax(0.0f).cwiseMin(1.0f);
+    ++index;
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -1311,6 +1341,82 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
                                   options.learning_rate, recipe_details(options, trainer)),
                       {}};  // packages: the caller knows them (app::train)
   validate(network, "trained network");
+  network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
+  if (progress)
+    progress(fmt::format("integer network (reference inference): test accuracy {:.4f}\n",
+                         network.training.quantised_accuracy));
+  return network;
+}
+
+Network quantise_float_network(const FloatNetwork& imported, const ImportOptions& options, const LabelledImages& train,
+                               const LabelledImages& test, const ProgressFn& progress) {
+  const Trainer trainer = trainer_of(options.kind);
+  const bool timesteps = trainer == Trainer::snn_conversion || trainer == Trainer::sigma_delta_conversion;
+  if (timesteps && (options.timesteps == 0 || options.timesteps > 10000))
+    throw Error(fmt::format("--timesteps {} must be in 1..10000", options.timesteps));
+  const unsigned spike_bits = options.XW ? options.XW : default_xw(options.kind);
+  if (options.calibration_images == 0) throw Error("--calibration-images 0: give at least one");
+  const Shape input{1, train.images.rows, train.images.cols};
+  if (!(imported.input == input))
+    throw Error(fmt::format("{}: a network for {} images, and the data set's are {}", imported.name,
+                            imported.input.describe(), input.describe()));
+  if (imported.spec.empty() || imported.weights.empty()) throw Error(imported.name + ": no layers");
+  const std::vector<Layer> layers = layout(imported.spec, input, options.kind, 8);
+  TrainOptions defaults;
+  defaults.kind = options.kind;
+  Rng rng(1);
+  TrainNet net = initialise(layers, defaults, rng);
+  std::vector<float> ceilings;
+  std::size_t w = 0;
+  for (TrainLayer& t : net.layers) {
+    if (!t.layer.computes()) continue;
+    if (w >= imported.weights.size()) throw Error(imported.name + ": fewer weights than compute layers");
+    const FloatLayerWeights& f = imported.weights[w++];
+    const Eigen::Index outs = t.W.rows(), fan_in = t.W.cols();
+    if (f.weights.size() != std::size_t(outs * fan_in) || f.bias.size() != std::size_t(outs))
+      throw Error(fmt::format("{}: {}: {} weights and {} biases for {} x {}", imported.name, t.layer.describe(),
+                              f.weights.size(), f.bias.size(), outs, fan_in));
+    t.W = Eigen::Map<const Mat>(f.weights.data(), outs, fan_in);
+    t.b = Eigen::Map<const Mat>(f.bias.data(), 1, outs);
+    ceilings.push_back(f.ceiling);
+    // Products mapped onto the kind's codes by its terms (threshold, AdderNet:
+    // their trainers learn thresholds and distances, not products).
+    if (trainer == Trainer::threshold_ste || trainer == Trainer::addernet) {
+      t.trainer = Trainer::term_table;
+      t.table = make_term_table(t.layer);
+      t.log2_scale = Mat();
+    }
+  }
+  if (w != imported.weights.size()) throw Error(imported.name + ": more weights than compute layers");
+  std::vector<std::size_t> first(std::min(options.calibration_images, train.labels.size()));
+  std::iota(first.begin(), first.end(), 0);
+  const Mat calibration = batch_of(train.images, first, 0, first.size());
+  scale_activations(net, calibration, ceilings);
+  const std::size_t test_count =
+      options.test_images ? std::min(options.test_images, test.labels.size()) : test.labels.size();
+  const double float_accuracy = evaluate(net, test, test_count, Mode::real);
+  if (progress) progress(fmt::format("float network (activations scaled to [0, 1]): test accuracy {:.4f}\n", float_accuracy));
+
+  Network network;
+  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
+    fit_term_tables(net, calibration);
+  if (trainer == Trainer::snn_conversion) {
+    network = export_spiking(net, calibration);
+    network.timesteps = options.timesteps;
+  } else if (trainer == Trainer::sigma_delta_conversion) {
+    network = calibrate_sigma_delta(net, calibration, train, spike_bits, options.timesteps, progress);
+  } else {
+    network = export_quantised(net, calibration);
+  }
+  network.input = input;
+  network.name = fmt::format("{}-{}", imported.name, to_string(options.kind));
+  std::string arch;
+  for (const Layer& l : layers) arch += (arch.empty() ? "" : ",") + l.describe();
+  std::string notes = fmt::format("imported from ONNX ({}, opset {}); {} calibration images", imported.producer,
+                                  imported.opset, first.size());
+  for (const std::string& n : imported.notes) notes += "; " + n;
+  network.training = {arch, 0, 0, float_accuracy, -1, notes, {}};
+  validate(network, imported.name);
   network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
   if (progress)
     progress(fmt::format("integer network (reference inference): test accuracy {:.4f}\n",

@@ -36,6 +36,7 @@
 #include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/models/network.hpp"
+#include "neuroppa/models/onnx_import.hpp"
 
 namespace neuroppa::models {
 
@@ -118,6 +119,30 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
 // what --sharpness measures, here checkable against an exact Hessian.
 double dense_layer_sharpness(const std::vector<float>& weights, const std::vector<float>& bias,
                              const std::vector<std::vector<float>>& inputs, const std::vector<std::uint8_t>& labels);
+
+// A float network from outside (read_onnx) as an integer network of `kind`,
+// by the quantiser its trainer uses, without training:
+//   - the activations are scaled into neuroppa's [0, 1] layer by layer: each
+//     layer's 99.99th-percentile ReLU output on the calibration images (or the
+//     Clip maximum, if lower) becomes 1, its weights and bias divided by it and
+//     the next layer's weights multiplied by it (ReLU and max-pool commute with
+//     a positive scale, so the float network computes the same scores);
+//   - mac (int8), shift (powers of two): rounded on each layer's grid 2^-k;
+//   - spike: the DNN->SNN conversion; sigma-delta: its conversion and calibration;
+//   - kinds whose trainer learns something other than products (threshold's
+//     signs and thresholds, AdderNet's distances) and package kinds: each
+//     layer's weights mapped to the codes whose terms fit the products best
+//     (the term-table mapping, above).
+// `float_accuracy` receives the float network's test accuracy after scaling.
+struct ImportOptions {
+  KernelKind kind{};
+  unsigned timesteps = 16;            // spike and sigma-delta
+  unsigned XW = 0;                    // sigma-delta's B (0: the kind's default)
+  std::size_t calibration_images = 2000;
+  std::size_t test_images = 0;        // 0: the whole test set (the accuracies recorded)
+};
+Network quantise_float_network(const FloatNetwork& imported, const ImportOptions& options, const LabelledImages& train,
+                               const LabelledImages& test, const ProgressFn& progress = {});
 
 // Accuracy of the reference inference (models::infer) on the first `count` images (0: all).
 double reference_accuracy(const Network& network, const LabelledImages& data, std::size_t count = 0);

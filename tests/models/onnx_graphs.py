@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""ONNX graphs for the importer's tests, built with Debian's python3-onnx
+(onnx.helper) and numpy: networks trained here on Fashion-MNIST (so that
+accuracies mean something), one graph per accepted op or pattern, and one per
+refusal. Writes FOLDER/*.onnx and FOLDER/expected.json (each trained graph's
+float accuracy on the first N test images, computed here with numpy).
+
+    onnx_graphs.py FOLDER [--data /usr/share/datasets/fashion-mnist] [--test-images N]
+"""
+import argparse
+import gzip
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 13
+
+
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def model(nodes, inits, name, inp=("image", [1, 1, 28, 28]), out=("scores", [1, 10]), opset=OPSET, ir=8,
+          extra_inputs=()):
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info(inp[0], TensorProto.FLOAT, inp[1])] + list(extra_inputs),
+        [helper.make_tensor_value_info(out[0], TensorProto.FLOAT, out[1])],
+        [numpy_helper.from_array(np.asarray(v, np.float32) if v.dtype != np.int64 else v, k)
+         for k, v in inits.items()])
+    m = helper.make_model(graph, producer_name="neuroppa-tests", opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = ir
+    return m
+
+
+def softmax_regression(features, labels, epochs=8, lr=0.5, seed=1):
+    """A linear head trained by full-batch-ish SGD on fixed features."""
+    rng = np.random.default_rng(seed)
+    n, d = features.shape
+    w = np.zeros((10, d), np.float32)
+    b = np.zeros(10, np.float32)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, 256):
+            i = order[start:start + 256]
+            z = features[i] @ w.T + b
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(i)), labels[i]] -= 1
+            w -= lr * (p.T @ features[i]) / len(i)
+            b -= lr * p.mean(axis=0)
+    return w, b
+
+
+def conv(x, w, b, stride=1):
+    """x: N x C x H x W, w: M x C x k x k (no padding)."""
+    n, c, h, wd = x.shape
+    m, _, k, _ = w.shape
+    oh, ow = (h - k) // stride + 1, (wd - k) // stride + 1
+    cols = np.empty((n, c * k * k, oh * ow), np.float32)
+    for dy in range(k):
+        for dx in range(k):
+            patch = x[:, :, dy:dy + stride * oh:stride, dx:dx + stride * ow:stride]
+            cols[:, np.arange(c) * k * k + dy * k + dx, :] = patch.reshape(n, c, oh * ow)
+    return (np.einsum("mf,nfp->nmp", w.reshape(m, -1), cols) + b[None, :, None]).reshape(n, m, oh, ow)
+
+
+def maxpool(x, k):
+    n, c, h, w = x.shape
+    return x[:, :, :h // k * k, :w // k * k].reshape(n, c, h // k, k, w // k, k).max(axis=(3, 5))
+
+
+def accuracy(scores, labels):
+    return float((scores.argmax(axis=1) == labels).mean())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder")
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--test-images", type=int, default=2000)
+    ap.add_argument("--train-images", type=int, default=12000)
+    a = ap.parse_args()
+    os.makedirs(a.folder, exist_ok=True)
+    rng = np.random.default_rng(7)
+    train_x = idx(os.path.join(a.data, "train-images-idx3-ubyte.gz"))[:a.train_images].astype(np.float32)
+    train_y = idx(os.path.join(a.data, "train-labels-idx1-ubyte.gz"))[:a.train_images].astype(np.int64)
+    test_x = idx(os.path.join(a.data, "t10k-images-idx3-ubyte.gz"))[:a.test_images].astype(np.float32)
+    test_y = idx(os.path.join(a.data, "t10k-labels-idx1-ubyte.gz"))[:a.test_images].astype(np.int64)
+    expected = {}
+    save = lambda m, name: onnx.save(m, os.path.join(a.folder, name + ".onnx"))
+
+    # 1. MLP 784-64-10 with torchvision's Normalize: Flatten, Gemm (transB), Relu, Gemm.
+    #    Hidden layer: random projection + ReLU, head trained; then both layers' float network is the model.
+    mean, std = 0.2860, 0.3530
+    u_train = (train_x.reshape(len(train_x), -1) / 255 - mean) / std
+    u_test = (test_x.reshape(len(test_x), -1) / 255 - mean) / std
+    w1 = (rng.standard_normal((64, 784)) / np.sqrt(784)).astype(np.float32)
+    b1 = (0.1 * rng.standard_normal(64)).astype(np.float32)
+    h_train = np.maximum(u_train @ w1.T + b1, 0)
+    w2, b2 = softmax_regression(h_train, train_y, lr=0.05)
+    expected["mlp_normalized"] = accuracy(np.maximum(u_test @ w1.T + b1, 0) @ w2.T + b2, test_y)
+    save(model([helper.make_node("Flatten", ["image"], ["flat"], axis=1, name="flatten"),
+                helper.make_node("Gemm", ["flat", "w1", "b1"], ["z1"], transB=1, name="fc1"),
+                helper.make_node("Relu", ["z1"], ["a1"], name="relu1"),
+                helper.make_node("Gemm", ["a1", "w2", "b2"], ["scores"], transB=1, name="fc2")],
+               {"w1": w1, "b1": b1, "w2": w2, "b2": b2}, "mlp_normalized"), "mlp_normalized")
+
+    # 2. The same MLP written as MatMul + Add (weights K x N), Clip(0, 6) for the ReLU, Dropout and Identity
+    #    skipped, a Softmax at the end, a flat [N, 784] input; Gemm's alpha and beta on the head.
+    expected["mlp_matmul"] = expected["mlp_normalized"]
+    save(model([helper.make_node("MatMul", ["image", "w1t"], ["m1"], name="matmul1"),
+                helper.make_node("Add", ["m1", "b1"], ["z1"], name="add1"),
+                helper.make_node("Clip", ["z1", "zero", "six"], ["a1"], name="relu6"),
+                helper.make_node("Dropout", ["a1"], ["d1"], name="dropout"),
+                helper.make_node("Identity", ["d1"], ["i1"], name="identity"),
+                helper.make_node("Gemm", ["i1", "w2half", "b2half"], ["logits"], alpha=2.0, beta=2.0, name="fc2"),
+                helper.make_node("Softmax", ["logits"], ["scores"], axis=1, name="softmax")],
+               {"w1t": w1.T.copy(), "b1": b1, "zero": np.float32(0), "six": np.float32(6.0),
+                "w2half": (w2.T / 2).copy(), "b2half": b2 / 2}, "mlp_matmul", inp=("image", [1, 784])),
+         "mlp_matmul")
+
+    # 3. CNN: Conv 8x3x3 + BatchNormalization + Relu + MaxPool 2, Conv 16x3x3 stride 1 + bias-free + Add bias
+    #    + Relu + MaxPool 2, then torch's x.view(x.size(0), -1) (Shape, Gather, Unsqueeze, Concat, Reshape)
+    #    and a trained head. Random convolutions are features enough for a linear head.
+    c1 = (rng.standard_normal((8, 1, 3, 3)) / 3).astype(np.float32)
+    c1b = (0.1 * rng.standard_normal(8)).astype(np.float32)
+    gamma = (1 + 0.2 * rng.standard_normal(8)).astype(np.float32)
+    beta = (0.1 * rng.standard_normal(8)).astype(np.float32)
+    bn_mean = (0.1 * rng.standard_normal(8)).astype(np.float32)
+    bn_var = (0.5 + rng.random(8)).astype(np.float32)
+    c2 = (rng.standard_normal((16, 8, 3, 3)) / np.sqrt(72)).astype(np.float32)
+    c2b = (0.05 * rng.standard_normal(16)).astype(np.float32)
+
+    def features(x):
+        z = conv(x[:, None] / 255, c1, c1b)
+        z = (z - bn_mean[None, :, None, None]) / np.sqrt(bn_var[None, :, None, None] + 1e-5) * \
+            gamma[None, :, None, None] + beta[None, :, None, None]
+        a = maxpool(np.maximum(z, 0), 2)
+        a = maxpool(np.maximum(conv(a, c2, c2b), 0), 2)
+        return a.reshape(len(x), -1)
+
+    f_train = np.concatenate([features(train_x[i:i + 2000]) for i in range(0, len(train_x), 2000)])
+    f_test = np.concatenate([features(test_x[i:i + 2000]) for i in range(0, len(test_x), 2000)])
+    w3, b3 = softmax_regression(f_train, train_y, lr=0.2)
+    expected["cnn_bn"] = accuracy(f_test @ w3.T + b3, test_y)
+    save(model([helper.make_node("Conv", ["image", "c1", "c1b"], ["z1"], kernel_shape=[3, 3], name="conv1"),
+                helper.make_node("BatchNormalization", ["z1", "gamma", "beta", "bn_mean", "bn_var"], ["n1"],
+                                 epsilon=1e-5, name="bn1"),
+                helper.make_node("Relu", ["n1"], ["a1"], name="relu1"),
+                helper.make_node("MaxPool", ["a1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
+                helper.make_node("Conv", ["p1", "c2"], ["m2"], kernel_shape=[3, 3], strides=[1, 1], name="conv2"),
+                helper.make_node("Add", ["m2", "c2b"], ["z2"], name="bias2"),
+                helper.make_node("MaxPool", ["z2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2], name="pool2"),
+                helper.make_node("Relu", ["p2"], ["a2"], name="relu2"),
+                helper.make_node("Shape", ["a2"], ["s"], name="shape"),
+                helper.make_node("Gather", ["s", "zero_index"], ["n"], axis=0, name="gather"),
+                helper.make_node("Unsqueeze", ["n", "axes0"], ["n1d"], name="unsqueeze"),
+                helper.make_node("Concat", ["n1d", "minus_one"], ["target"], axis=0, name="concat"),
+                helper.make_node("Reshape", ["a2", "target"], ["flat"], name="view"),
+                helper.make_node("Gemm", ["flat", "w3", "b3"], ["scores"], transB=1, name="fc")],
+               {"c1": c1, "c1b": c1b, "gamma": gamma, "beta": beta, "bn_mean": bn_mean, "bn_var": bn_var,
+                "c2": c2, "c2b": c2b.reshape(16, 1, 1), "w3": w3, "b3": b3,
+                "zero_index": np.array(0, np.int64), "axes0": np.array([0], np.int64),
+                "minus_one": np.array([-1], np.int64)}, "cnn_bn"), "cnn_bn")
+
+    # Refusals. Three unsupported ops (every one named), a residual Add of two branches, padding, a weight that
+    # is a graph input, a dynamic image dimension, opsets 12 and 18, not ONNX at all, and a truncated file.
+    tiny = {"w": np.zeros((10, 784), np.float32), "b": np.zeros(10, np.float32)}
+    save(model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
+                helper.make_node("Sigmoid", ["flat"], ["s"], name="squash"),
+                helper.make_node("Tanh", ["s"], ["t"], name="tanh_it"),
+                helper.make_node("Gemm", ["t", "w", "b"], ["g"], transB=1, name="fc"),
+                helper.make_node("Erf", ["g"], ["scores"], name="erf_head")], tiny, "three_unsupported"),
+         "three_unsupported")
+    conv_w = {"cw": np.zeros((4, 1, 3, 3), np.float32), "w": np.zeros((10, 4 * 28 * 28), np.float32),
+              "b": np.zeros(10, np.float32)}
+    save(model([helper.make_node("Conv", ["image", "cw"], ["z"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="padded"),
+                helper.make_node("Relu", ["z"], ["a"], name="relu"),
+                helper.make_node("Conv", ["image", "cw"], ["z2"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="padded2"),
+                helper.make_node("Add", ["a", "z2"], ["r"], name="residual"),
+                helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
+                helper.make_node("Gemm", ["f", "w", "b"], ["scores"], transB=1, name="fc")], conv_w,
+               "residual_padded"), "residual_padded")
+    save(model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
+                helper.make_node("Gemm", ["flat", "w", "b"], ["unused"], transB=1, name="dead_end"),
+                helper.make_node("Flatten", ["image"], ["flat2"], name="flatten2"),
+                helper.make_node("Gemm", ["flat2", "w", "b"], ["scores"], transB=1, name="fc")], tiny, "branches"),
+         "two_branches")
+    save(model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
+                helper.make_node("Gemm", ["flat", "w_input", "b"], ["scores"], transB=1, name="fc")],
+               {"b": np.zeros(10, np.float32)}, "weight_input",
+               extra_inputs=[helper.make_tensor_value_info("w_input", TensorProto.FLOAT, [10, 784])]),
+         "weight_input")
+    save(model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
+                helper.make_node("Gemm", ["flat", "w", "b"], ["scores"], transB=1, name="fc")], tiny, "dynamic",
+               inp=("image", ["batch", 1, "height", 28])), "dynamic_shape")
+    for opset in (12, 18):
+        m = model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
+                   helper.make_node("Gemm", ["flat", "w", "b"], ["scores"], transB=1, name="fc")], tiny,
+                  "opset", opset=opset)
+        save(m, "opset_{}".format(opset))
+    with open(os.path.join(a.folder, "not_onnx.onnx"), "w") as f:
+        f.write("this is not an ONNX model\n")
+    with open(os.path.join(a.folder, "mlp_normalized.onnx"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(a.folder, "truncated.onnx"), "wb") as f:
+        f.write(data[:len(data) // 2])
+    with open(os.path.join(a.folder, "expected.json"), "w") as f:
+        json.dump({"test_images": a.test_images, "float_accuracy": expected, "mean": mean, "std": std}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

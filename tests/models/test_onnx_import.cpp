@@ -1,0 +1,172 @@
+// ONNX import: graphs built by tests/models/onnx_graphs.py with Debian's
+// python3-onnx (networks trained there with numpy, whose float accuracies it
+// records), read back, quantised, run on the platform against the reference
+// inference, and every refusal with its message and nothing written.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "neuroppa/base/error.hpp"
+#include "neuroppa/models/dataset.hpp"
+#include "neuroppa/models/onnx_import.hpp"
+#include "neuroppa/models/training.hpp"
+#include "neuroppa/sim/datapath.hpp"
+#include "support.hpp"
+
+using namespace neuroppa;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The graphs, made once for the whole run (numpy trains two heads: ~10 s).
+const fs::path& graphs() {
+  static const fs::path dir = [] {
+    const fs::path d = test::temp_dir("onnx-graphs");
+    const test::CommandResult r = test::run_command(
+        {"/usr/bin/python3", (test::source_dir() / "tests/models/onnx_graphs.py").string(), d.string()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return d;
+  }();
+  return dir;
+}
+
+nlohmann::json expected() {
+  std::ifstream in(graphs() / "expected.json");
+  return nlohmann::json::parse(in);
+}
+
+std::string refusal(const std::string& name) {
+  try {
+    models::read_onnx(graphs() / (name + ".onnx"), {});
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(read without an error)";
+}
+
+const models::LabelledImages& train_set() {
+  static const models::LabelledImages set = models::load_fashion_mnist(true);
+  return set;
+}
+const models::LabelledImages& test_set() {
+  static const models::LabelledImages set = models::load_fashion_mnist(false);
+  return set;
+}
+
+}  // namespace
+
+TEST_CASE("onnx import: an MLP with Normalize, as Gemm and as MatMul + Add, Clip, Dropout, Softmax") {
+  const nlohmann::json want = expected();
+  models::InputScaling scaling;
+  scaling.mean = want["mean"].get<double>();
+  scaling.std = want["std"].get<double>();
+  const models::FloatNetwork gemm = models::read_onnx(graphs() / "mlp_normalized.onnx", scaling);
+  const models::FloatNetwork matmul = models::read_onnx(graphs() / "mlp_matmul.onnx", scaling);
+  REQUIRE(gemm.spec.size() == 3);  // flatten, dense 64, dense 10
+  CHECK(gemm.spec[0].type == models::LayerType::flatten);
+  CHECK(gemm.spec[1].size == 64);
+  CHECK(gemm.spec[2].size == 10);
+  CHECK(gemm.opset == 13);
+  // The flat input has no flatten layer (layout inserts it); the weights are the same numbers:
+  // K x N against N x K (transB), and the head's alpha = beta = 2 on halved weights.
+  REQUIRE(matmul.weights.size() == 2);
+  for (std::size_t l = 0; l < 2; ++l) {
+    REQUIRE(matmul.weights[l].weights.size() == gemm.weights[l].weights.size());
+    for (std::size_t i = 0; i < gemm.weights[l].weights.size(); ++i)
+      REQUIRE(matmul.weights[l].weights[i] == doctest::Approx(gemm.weights[l].weights[i]).epsilon(1e-5));
+    for (std::size_t i = 0; i < gemm.weights[l].bias.size(); ++i)
+      REQUIRE(matmul.weights[l].bias[i] == doctest::Approx(gemm.weights[l].bias[i]).epsilon(1e-4));
+  }
+  CHECK(matmul.weights[0].ceiling == 6.0f);  // Clip(0, 6)
+  CHECK(gemm.weights[0].ceiling == INFINITY);
+
+  models::ImportOptions options;
+  options.kind = models::kind_named("mac");
+  options.test_images = want["test_images"].get<std::size_t>();
+  const models::Network net = models::quantise_float_network(gemm, options, train_set(), test_set());
+  // numpy's float network and neuroppa's (scaled into [0, 1], clamped at the 99.99th percentile) agree.
+  const double numpy_float = want["float_accuracy"]["mlp_normalized"].get<double>();
+  CHECK(net.training.float_accuracy == doctest::Approx(numpy_float).epsilon(0.005));
+  CHECK(net.training.quantised_accuracy > numpy_float - 0.02);
+  CHECK(net.training.notes.find("imported from ONNX") != std::string::npos);
+  // A model file like any other.
+  const fs::path file = test::temp_dir("onnx-out") / "mlp.json.gz";
+  models::write_network(net, file);
+  CHECK(models::read_network(file).layers.size() == net.layers.size());
+}
+
+TEST_CASE("onnx import: a CNN with batch norm, a bias Add, max-pool before ReLU and torch's view, every kind") {
+  const nlohmann::json want = expected();
+  const models::FloatNetwork cnn = models::read_onnx(graphs() / "cnn_bn.onnx", {});
+  REQUIRE(cnn.spec.size() == 6);  // conv, pool, conv, pool, flatten, dense
+  CHECK(cnn.spec[0].type == models::LayerType::conv);
+  CHECK(cnn.spec[0].kernel == 3);
+  CHECK(cnn.spec[4].type == models::LayerType::flatten);
+  bool folded = false;
+  for (const std::string& n : cnn.notes) folded = folded || n.find("'bn1' folded into Conv 'conv1'") != std::string::npos;
+  CHECK(folded);
+  const double numpy_float = want["float_accuracy"]["cnn_bn"].get<double>();
+  for (const char* name : {"mac", "shift", "spike", "threshold", "sigma-delta"}) {
+    CAPTURE(name);
+    const models::KernelKind kind = models::kind_named(name);
+    models::ImportOptions options;
+    options.kind = kind;
+    options.test_images = 500;
+    options.calibration_images = 500;
+    const models::Network net = models::quantise_float_network(cnn, options, train_set(), test_set());
+    CHECK(net.layers.size() == 6);
+    CHECK(net.training.float_accuracy > numpy_float - 0.05);  // 500 images, against numpy's 2,000
+    // threshold's terms are not products: mapped by its term table, it loses more.
+    CHECK(net.training.quantised_accuracy > numpy_float - (std::string(name) == "threshold" ? 0.2 : 0.06));
+    if (std::string(name) != "mac") continue;
+    CHECK(net.training.float_accuracy == doctest::Approx(numpy_float).epsilon(0.03));
+    // The platform (RTL lanes) computes what the reference inference does, image by image.
+    sim::DatapathConfig config;
+    config.level = sim::Level::rtl;
+    sim::Datapath datapath(net, config, test::model_cache_dir());
+    for (std::size_t i = 0; i < 8; ++i) {
+      const models::Inference reference = models::infer(net, test_set().images.image(i));
+      CHECK(datapath.run(test_set().images.image(i)).outputs == reference.outputs);
+    }
+  }
+}
+
+TEST_CASE("onnx import: every unsupported node named in one message; bad files refused") {
+  const std::string three = refusal("three_unsupported");
+  CHECK(three.find("3 nodes neuroppa cannot run (nothing written)") != std::string::npos);
+  CHECK(three.find("Sigmoid 'squash': unsupported op") != std::string::npos);
+  CHECK(three.find("Tanh 'tanh_it': unsupported op") != std::string::npos);
+  CHECK(three.find("Erf 'erf_head': unsupported op") != std::string::npos);
+  const std::string residual = refusal("residual_padded");
+  CHECK(residual.find("Conv 'padded': padding [1, 1, 1, 1]") != std::string::npos);
+  CHECK(residual.find("Conv 'padded2'") != std::string::npos);
+  CHECK(residual.find("Add 'residual': the sum of two branches") != std::string::npos);
+  CHECK(refusal("two_branches").find("Flatten 'flatten2': reads a value from before the last layer") !=
+        std::string::npos);
+  CHECK(refusal("weight_input").find("Gemm 'fc': its weight ('w_input') is not a constant") != std::string::npos);
+  CHECK(refusal("dynamic_shape").find("dimension 2 is 'height'") != std::string::npos);
+  CHECK(refusal("opset_12").find("opset 12: neuroppa reads opsets 13..17") != std::string::npos);
+  CHECK(refusal("opset_18").find("export with opset_version=17") != std::string::npos);
+  CHECK(refusal("not_onnx").find("not an ONNX model") != std::string::npos);
+  CHECK(refusal("truncated").find("not an ONNX model") != std::string::npos);
+  CHECK(refusal("missing").find("cannot open the file") != std::string::npos);
+  for (const char* name : {"three_unsupported", "opset_18", "truncated"})
+    CHECK(refusal(name).find((graphs() / name).string()) == 0);  // the message names the file first
+}
+
+TEST_CASE("onnx import: the command refuses with exit 2 and writes nothing") {
+  const fs::path out = test::temp_dir("onnx-cli") / "refused.json.gz";
+  const test::CommandResult r = test::run_command(
+      {NEUROPPA_BINARY, "-q", "import", (graphs() / "three_unsupported.onnx").string(), "--out", out.string()});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("Erf 'erf_head'") != std::string::npos);
+  CHECK(!fs::exists(out));
+  const test::CommandResult bad = test::run_command(
+      {NEUROPPA_BINARY, "-q", "import", (graphs() / "mlp_normalized.onnx").string(), "--input-normalize", "0.3",
+       "--out", out.string()});
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--input-normalize 0.3: give MEAN,STD") != std::string::npos);
+  CHECK(!fs::exists(out));
+}
