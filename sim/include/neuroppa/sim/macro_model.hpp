@@ -66,6 +66,7 @@ class MacroFeatures {
   std::vector<std::int64_t> terms_before_;
   // Byte operands whose terms fit 16 bits: this cycle's and the last, K padded to 8 with zeros.
   std::vector<std::int16_t> narrow_now_, narrow_before_;
+  bool zero_activation_zero_term_ = false;  // only the synapses with an activation need their term looked up
   unsigned AW_ = 0;
   std::int64_t acc_ = 0;
   std::vector<std::uint8_t> x_bytes_, w_bytes_, x_bytes_before_, w_bytes_before_;  // fields below 8 bits, a byte each
@@ -75,11 +76,10 @@ class MacroFeatures {
   static constexpr std::size_t kPortGroups = 5;
   struct ScalarPort {
     const void* data;
-    std::uint8_t bytes;  // 1, 2, 4 or 8: how Verilator stores it
     PortGroup group;
   };
-  std::vector<ScalarPort> scalar_ports_;
-  std::vector<std::uint64_t> scalar_before_;
+  std::array<std::vector<ScalarPort>, 4> ports_by_size_;  // stored in 1, 2, 4, 8 bytes (how Verilator stores them)
+  std::vector<std::uint64_t> scalar_before_;              // their last values, in that order
   unsigned out_lag_ = 0, state_out_lag_ = 0;  // the previous cycle's output transitions
   std::vector<std::vector<std::uint64_t>> sums_;  // per bank, per feature
   void add_terms(std::uint64_t term_transitions, std::int64_t sum, bool first, std::uint64_t* f);
