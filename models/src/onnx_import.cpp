@@ -38,89 +38,58 @@ struct Constant {
 std::optional<Constant> read_tensor(const onnx::TensorProto& t, std::string& why) {
   Constant c;
   c.dims.assign(t.dims().begin(), t.dims().end());
-  for (std::int64_t d : c.dims)
+  std::uint64_t values = 1;
+  for (std::int64_t d : c.dims) {
     if (d < 0) {
       why = "a negative dimension";
       return std::nullopt;
     }
+    values *= std::uint64_t(d);
+    if (values > (std::uint64_t{1} << 31)) {
+      why = "more than 2^31 values";
+      return std::nullopt;
+    }
+  }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     why = "its data in an external file (export with the weights inside the model)";
     return std::nullopt;
   }
   const std::size_t n = c.size();
-  const std::string& raw = t.raw_data();
-  const auto from_raw = [&](std::size_t bytes, auto convert) {
-    if (raw.size() != n * bytes) {
-      why = fmt::format("{} bytes of raw data for {} values", raw.size(), n);
+  // The values, from raw_data (little-endian, as ONNX stores them and this
+  // machine reads them) or from the typed field, as Stored, into `out`.
+  const auto read = [&]<typename Stored>(const auto& typed, auto& out, Stored) {
+    const std::string& raw = t.raw_data();
+    if (!raw.empty()) {
+      if (raw.size() != n * sizeof(Stored)) {
+        why = fmt::format("{} bytes of raw data for {} values", raw.size(), n);
+        return false;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        Stored v;
+        std::memcpy(&v, raw.data() + i * sizeof(Stored), sizeof(Stored));
+        out.push_back(static_cast<typename std::decay_t<decltype(out)>::value_type>(v));
+      }
+      return true;
+    }
+    if (std::size_t(typed.size()) != n) {
+      why = fmt::format("{} values for a shape of {}", typed.size(), n);
       return false;
     }
-    for (std::size_t i = 0; i < n; ++i) convert(raw.data() + i * bytes);
+    for (const auto v : typed) out.push_back(static_cast<typename std::decay_t<decltype(out)>::value_type>(v));
     return true;
   };
-  const auto count_is = [&](int have) {
-    if (std::size_t(have) == n) return true;
-    why = fmt::format("{} values for a shape of {}", have, n);
-    return false;
-  };
+  bool ok = false;
   switch (t.data_type()) {
-    case onnx::TensorProto::FLOAT:
-      c.floats.reserve(n);
-      if (!raw.empty()) {
-        if (!from_raw(4, [&](const char* p) {
-              float v;
-              std::memcpy(&v, p, 4);  // little-endian, as ONNX stores it and this machine reads it
-              c.floats.push_back(v);
-            }))
-          return std::nullopt;
-      } else {
-        if (!count_is(t.float_data_size())) return std::nullopt;
-        c.floats.assign(t.float_data().begin(), t.float_data().end());
-      }
-      break;
-    case onnx::TensorProto::DOUBLE:
-      if (!raw.empty()) {
-        if (!from_raw(8, [&](const char* p) {
-              double v;
-              std::memcpy(&v, p, 8);
-              c.floats.push_back(float(v));
-            }))
-          return std::nullopt;
-      } else {
-        if (!count_is(t.double_data_size())) return std::nullopt;
-        for (double v : t.double_data()) c.floats.push_back(float(v));
-      }
-      break;
-    case onnx::TensorProto::INT64:
-      if (!raw.empty()) {
-        if (!from_raw(8, [&](const char* p) {
-              std::int64_t v;
-              std::memcpy(&v, p, 8);
-              c.ints.push_back(v);
-            }))
-          return std::nullopt;
-      } else {
-        if (!count_is(t.int64_data_size())) return std::nullopt;
-        c.ints.assign(t.int64_data().begin(), t.int64_data().end());
-      }
-      break;
-    case onnx::TensorProto::INT32:
-      if (!raw.empty()) {
-        if (!from_raw(4, [&](const char* p) {
-              std::int32_t v;
-              std::memcpy(&v, p, 4);
-              c.ints.push_back(v);
-            }))
-          return std::nullopt;
-      } else {
-        if (!count_is(t.int32_data_size())) return std::nullopt;
-        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
-      }
-      break;
+    case onnx::TensorProto::FLOAT: ok = read(t.float_data(), c.floats, float{}); break;
+    case onnx::TensorProto::DOUBLE: ok = read(t.double_data(), c.floats, double{}); break;
+    case onnx::TensorProto::INT64: ok = read(t.int64_data(), c.ints, std::int64_t{}); break;
+    case onnx::TensorProto::INT32: ok = read(t.int32_data(), c.ints, std::int32_t{}); break;
     default:
       why = fmt::format("element type {} (neuroppa reads float, double, int32 and int64 constants)",
                         onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(t.data_type())));
       return std::nullopt;
   }
+  if (!ok) return std::nullopt;
   return c;
 }
 

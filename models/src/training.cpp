@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <fmt/format.h>
 #include <map>
 #include <memory>
@@ -1168,6 +1169,25 @@ Network calibrate_sigma_delta(TrainNet& net, const Mat& calibration, const Label
   return std::move(chosen->network);
 }
 
+// The integer network of a float one by the trainer's export: a conversion
+// for the spiking kinds, else (after `fine_tune`, if given: train's
+// quantisation-aware epochs) the quantised layers; package kinds' code maps first.
+Network export_network(TrainNet& net, Trainer trainer, const Mat& calibration, const LabelledImages& train,
+                       unsigned spike_bits, unsigned timesteps, const ProgressFn& progress,
+                       const std::function<void()>& fine_tune) {
+  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
+    fit_term_tables(net, calibration);
+  if (trainer == Trainer::snn_conversion) {
+    Network network = export_spiking(net, calibration);
+    network.timesteps = timesteps;
+    return network;
+  }
+  if (trainer == Trainer::sigma_delta_conversion)
+    return calibrate_sigma_delta(net, calibration, train, spike_bits, timesteps, progress);
+  if (fine_tune) fine_tune();
+  return export_quantised(net, calibration);
+}
+
 // Scales every compute layer but the last so that its ReLU output's 99.99th
 // percentile on `calibration` (or its ceiling, if lower) is 1: its weights and
 // bias divided by that, the next compute layer's weights multiplied by it.
@@ -1319,20 +1339,11 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   const double float_accuracy = evaluate(net, test, test_count, Mode::real);
   if (progress) progress(fmt::format("float network: test accuracy {:.4f}\n", float_accuracy));
 
-  Network network;
-  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
-    fit_term_tables(net, calibration);
-  if (trainer == Trainer::snn_conversion) {
-    network = export_spiking(net, calibration);
-    network.timesteps = options.timesteps;
-  } else if (trainer == Trainer::sigma_delta_conversion) {
-    network = calibrate_sigma_delta(net, calibration, train, spike_bits, options.timesteps, progress);
-  } else {
+  Network network = export_network(net, trainer, calibration, train, spike_bits, options.timesteps, progress, [&] {
     const unsigned qat_epochs = (options.epochs + 1) / 2;
     run_epochs(net, train, train_count, options, qat_epochs, Mode::quantised, step, rng, "quantised", progress,
                diagnostics);
-    network = export_quantised(net, calibration);
-  }
+  });
   network.input = input;
   network.name = fmt::format("{}-{}", to_string(options.kind), options.arch);
   network.training = {options.arch, options.seed, options.epochs, float_accuracy, -1,
@@ -1397,17 +1408,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   const double float_accuracy = evaluate(net, test, test_count, Mode::real);
   if (progress) progress(fmt::format("float network (activations scaled to [0, 1]): test accuracy {:.4f}\n", float_accuracy));
 
-  Network network;
-  if (std::any_of(net.layers.begin(), net.layers.end(), [](const TrainLayer& t) { return t.table != nullptr; }))
-    fit_term_tables(net, calibration);
-  if (trainer == Trainer::snn_conversion) {
-    network = export_spiking(net, calibration);
-    network.timesteps = options.timesteps;
-  } else if (trainer == Trainer::sigma_delta_conversion) {
-    network = calibrate_sigma_delta(net, calibration, train, spike_bits, options.timesteps, progress);
-  } else {
-    network = export_quantised(net, calibration);
-  }
+  Network network = export_network(net, trainer, calibration, train, spike_bits, options.timesteps, progress, {});
   network.input = input;
   network.name = fmt::format("{}-{}", imported.name, to_string(options.kind));
   std::string arch;
