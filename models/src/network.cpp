@@ -56,8 +56,8 @@ std::string Layer::describe() const {
     case LayerType::dense:
       return fmt::format("dense {} {} -> {}", to_string(kind), in.size(), out.size());
     case LayerType::conv:
-      return fmt::format("conv {}x{}/{} {} {} -> {}", kernel, kernel, stride, to_string(kind), in.describe(),
-                         out.describe());
+      return fmt::format("conv {}x{}/{}{} {} {} -> {}", kernel, kernel, stride, pad ? fmt::format(" pad {}", pad) : "",
+                         to_string(kind), in.describe(), out.describe());
     case LayerType::maxpool: return fmt::format("maxpool {}x{} {} -> {}", kernel, kernel, in.describe(), out.describe());
     case LayerType::flatten: return fmt::format("flatten {} -> {}", in.describe(), out.size());
   }
@@ -88,11 +88,14 @@ static Shape output_shape(const Layer& layer, const std::string& where) {
     case LayerType::conv:
       if (layer.kernel == 0 || layer.stride == 0)
         throw Error(fmt::format("{}: conv kernel and stride must be at least 1", where));
-      if (in.height < layer.kernel || in.width < layer.kernel)
-        throw Error(fmt::format("{}: a {}x{} kernel does not fit the {} input", where, layer.kernel, layer.kernel,
-                                in.describe()));
-      return {layer.out.channels, (in.height - layer.kernel) / layer.stride + 1,
-              (in.width - layer.kernel) / layer.stride + 1};
+      if (layer.pad >= layer.kernel)
+        throw Error(fmt::format("{}: padding {} with a {}x{} kernel: a window would see padding only", where,
+                                layer.pad, layer.kernel, layer.kernel));
+      if (in.height + 2 * layer.pad < layer.kernel || in.width + 2 * layer.pad < layer.kernel)
+        throw Error(fmt::format("{}: a {}x{} kernel does not fit the {} input{}", where, layer.kernel, layer.kernel,
+                                in.describe(), layer.pad ? fmt::format(" padded by {}", layer.pad) : ""));
+      return {layer.out.channels, (in.height + 2 * layer.pad - layer.kernel) / layer.stride + 1,
+              (in.width + 2 * layer.pad - layer.kernel) / layer.stride + 1};
     case LayerType::maxpool:
       if (layer.kernel == 0) throw Error(fmt::format("{}: pooling window must be at least 1", where));
       if (in.height < layer.kernel || in.width < layer.kernel)
@@ -272,6 +275,10 @@ std::vector<LayerSpec> parse_arch(const std::string& spec) {
           ++pos;
           layer.stride = number("stride");
         }
+        if (pos < item.size() && item[pos] == 'p') {
+          ++pos;
+          layer.pad = number("padding");
+        }
         break;
       case 'p': layer.type = LayerType::maxpool; layer.kernel = number("window"); break;
       case 'f': layer.type = LayerType::flatten; break;
@@ -304,6 +311,7 @@ std::vector<Layer> layout(const std::vector<LayerSpec>& spec, const Shape& input
     layer.in = shape;
     layer.kernel = s.kernel;
     layer.stride = s.stride;
+    layer.pad = s.pad;
     layer.out.channels = s.size;
     const std::string where = fmt::format("--arch layer {} ({})", layers.size() + 1, to_string(s.type));
     layer.out = output_shape(layer, where);
@@ -330,6 +338,7 @@ static json layer_json(const Layer& layer) {
   j["out"] = shape_json(layer.out);
   if (layer.type == LayerType::conv || layer.type == LayerType::maxpool) j["kernel"] = layer.kernel;
   if (layer.type == LayerType::conv) j["stride"] = layer.stride;
+  if (layer.type == LayerType::conv && layer.pad) j["pad"] = layer.pad;
   if (!layer.computes()) return j;
   j["kind"] = to_string(layer.kind);
   j["code_bits"] = layer.code_bits;
@@ -345,7 +354,8 @@ namespace {
 json network_json(const Network& net) {
   json j;
   j["format"] = "neuroppa-model";
-  j["version"] = kModelFormatVersion;
+  const bool v2 = std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) { return l.pad > 0; });
+  j["version"] = v2 ? 2 : 1;
   j["name"] = net.name;
   j["input"] = shape_json(net.input);
   j["XW"] = net.XW;
@@ -392,6 +402,7 @@ namespace {
 // Typed access to a JSON document with errors that name the file and key.
 struct Reader {
   std::string where;
+  unsigned version = 1;  // of the file
 
   const json& at(const json& j, const char* key) const {
     if (!j.is_object() || !j.contains(key)) throw Error(fmt::format("{}: missing \"{}\"", where, key));
@@ -456,6 +467,10 @@ Layer read_layer(const Reader& r, const json& j) {
   layer.out = r.shape(j, "out");
   if (layer.type == LayerType::conv || layer.type == LayerType::maxpool) layer.kernel = r.count(j, "kernel", 1024);
   if (layer.type == LayerType::conv) layer.stride = r.count(j, "stride", 1024);
+  if (layer.type == LayerType::conv && j.contains("pad")) {
+    if (r.version < 2) throw Error(fmt::format("{}: \"pad\" needs model format version 2 (the file says 1)", r.where));
+    layer.pad = r.count(j, "pad", 1024);
+  }
   if (!layer.computes()) return layer;
   const std::string kind = r.get<std::string>(j, "kind");
   const auto parsed = parse_kernel_kind(kind);
@@ -496,9 +511,10 @@ Network read_network(const fs::path& path) {
   if (!j.is_object() || !j.contains("format") || j["format"] != "neuroppa-model")
     throw Error(fmt::format("{}: not a neuroppa model file (no \"format\": \"neuroppa-model\")", path.string()));
   const unsigned version = r.count(j, "version", 1000000);
-  if (version != kModelFormatVersion)
-    throw Error(fmt::format("{}: model format version {}; this neuroppa reads version {}", path.string(), version,
-                            kModelFormatVersion));
+  if (version < 1 || version > unsigned(kModelFormatVersion))
+    throw Error(fmt::format("{}: model format version {}; this neuroppa reads versions 1 to {}", path.string(),
+                            version, kModelFormatVersion));
+  r.version = version;
   Network net;
   net.name = r.get<std::string>(j, "name");
   net.input = r.shape(j, "input");
@@ -530,7 +546,7 @@ Network read_network(const fs::path& path) {
   const json& layers = r.at(j, "layers");
   if (!layers.is_array()) throw Error(fmt::format("{}: \"layers\" must be an array", path.string()));
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    Reader lr{fmt::format("{}: layer {}", path.string(), i + 1)};
+    Reader lr{fmt::format("{}: layer {}", path.string(), i + 1), r.version};
     net.layers.push_back(read_layer(lr, layers[i]));
   }
   validate(net, path.string());
@@ -555,12 +571,24 @@ const std::vector<std::uint32_t>& SpikeEncoder::next() {
 void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsigned y, unsigned x,
                   std::uint32_t* patch) {
   const unsigned k = layer.kernel, H = layer.in.height, W = layer.in.width;
+  if (layer.pad == 0) {
+    for (unsigned c = 0; c < layer.in.channels; ++c)
+      for (unsigned dy = 0; dy < k; ++dy) {
+        const std::uint32_t* row = &in[(std::size_t{c} * H + y * layer.stride + dy) * W + x * layer.stride];
+        std::copy(row, row + k, patch);
+        patch += k;
+      }
+    return;
+  }
+  // Padded: positions outside the input read 0 (no activation, no spike).
+  const int top = int(y * layer.stride) - int(layer.pad), left = int(x * layer.stride) - int(layer.pad);
   for (unsigned c = 0; c < layer.in.channels; ++c)
-    for (unsigned dy = 0; dy < k; ++dy) {
-      const std::uint32_t* row = &in[(std::size_t{c} * H + y * layer.stride + dy) * W + x * layer.stride];
-      std::copy(row, row + k, patch);
-      patch += k;
-    }
+    for (unsigned dy = 0; dy < k; ++dy)
+      for (unsigned dx = 0; dx < k; ++dx) {
+        const int row = top + int(dy), col = left + int(dx);
+        const bool inside = row >= 0 && row < int(H) && col >= 0 && col < int(W);
+        *patch++ = inside ? in[(std::size_t{c} * H + unsigned(row)) * W + unsigned(col)] : 0;
+      }
 }
 
 std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in) {

@@ -304,9 +304,12 @@ class Importer {
       if (auto p = need_constant(2, "bias")) return p;
       if (int_attribute(node, "group", 1) != 1) return "grouped convolution (group != 1)";
       if (!all_equal(ints_attribute(node, "dilations"), 1)) return "dilation other than 1";
-      if (!all_equal(ints_attribute(node, "pads"), 0)) return fmt::format("padding {} not supported yet (model format 2)", join(ints_attribute(node, "pads")));
+      const auto pads = ints_attribute(node, "pads");
+      if (!pads.empty() && (pads.size() != 4 || !all_equal(pads, pads[0])))
+        return fmt::format("padding {}: only the same padding on every side", join(pads));
       const auto* pad = attribute(node, "auto_pad");
-      if (pad && pad->s() != "NOTSET" && pad->s() != "VALID") return fmt::format("auto_pad {} not supported yet (model format 2)", pad->s());
+      if (pad && pad->s() != "NOTSET" && pad->s() != "VALID" && pad->s() != "SAME_UPPER" && pad->s() != "SAME_LOWER")
+        return fmt::format("auto_pad {}", pad->s());
       const auto strides = ints_attribute(node, "strides");
       if (!strides.empty() && (strides.size() != 2 || strides[0] != strides[1]))
         return fmt::format("strides {}: only equal strides in both dimensions", join(strides));
@@ -314,6 +317,13 @@ class Importer {
         const Constant& w = constants_.at(node.input(1));
         if (w.dims.size() != 4) return fmt::format("a weight of {} dimensions (a 2-D convolution has 4)", w.dims.size());
         if (w.dims[2] != w.dims[3]) return fmt::format("a {}x{} kernel: only square kernels", w.dims[2], w.dims[3]);
+        if (!pads.empty() && pads[0] >= w.dims[2])
+          return fmt::format("padding {} with a {}x{} kernel: a window would see padding only", pads[0], w.dims[2], w.dims[3]);
+        const bool same = pad && (pad->s() == "SAME_UPPER" || pad->s() == "SAME_LOWER");
+        if (same && (w.dims[2] % 2 == 0 || (!strides.empty() && strides[0] != 1)))
+          return fmt::format("auto_pad {} with a {}x{} kernel and strides {}: only odd kernels at stride 1 pad the "
+                             "same on every side",
+                             pad->s(), w.dims[2], w.dims[3], join(strides));
       }
     } else if (op == "Gemm") {
       if (auto p = need_constant(1, "weight")) return p;
@@ -528,14 +538,24 @@ FloatNetwork Importer::walk() {
       const auto strides = ints_attribute(node, "strides");
       spec.stride = strides.empty() ? 1 : unsigned(strides[0]);
       if (spec.stride == 0) fail(fmt::format("{}: stride 0", label));
+      const auto pads = ints_attribute(node, "pads");
+      const auto* auto_pad = attribute(node, "auto_pad");
+      if (!pads.empty()) spec.pad = unsigned(pads[0]);
+      if (auto_pad && (auto_pad->s() == "SAME_UPPER" || auto_pad->s() == "SAME_LOWER")) spec.pad = (k - 1) / 2;
       FloatLayerWeights weights{w.floats, std::vector<float>(outs, 0.0f)};
       if (node.input_size() > 2 && !node.input(2).empty()) weights.bias = float_constant(node.input(2), label).floats;
       if (weights.bias.size() != outs || weights.weights.size() != std::size_t(outs) * channels * k * k)
         fail(fmt::format("{}: weights or biases of the wrong size for {} outputs", label, outs));
-      if (in.shape.height < k || in.shape.width < k)
+      if (in.shape.height + 2 * spec.pad < k || in.shape.width + 2 * spec.pad < k)
         fail(fmt::format("{}: a {}x{} kernel on a {} input", label, k, k, in.shape.describe()));
+      if (spec.pad && in.compute < 0 && scaling_.mean != 0)
+        net_.notes.push_back(fmt::format(
+            "{} pads the image: the model's padding reads {} (0 after Normalize), neuroppa's reads pixel 0 "
+            "({:.3g} after Normalize); the two differ at the border only",
+            label, 0, -scaling_.mean / scaling_.std));
       out.compute = add_compute(label, in, spec, std::move(weights));
-      out.shape = {outs, (in.shape.height - k) / spec.stride + 1, (in.shape.width - k) / spec.stride + 1};
+      out.shape = {outs, (in.shape.height + 2 * spec.pad - k) / spec.stride + 1,
+                   (in.shape.width + 2 * spec.pad - k) / spec.stride + 1};
       out.pre_relu = out.direct = true;
     } else if (op == "Gemm" || op == "MatMul") {
       const Constant& b = float_constant(node.input(1), label);
@@ -666,8 +686,9 @@ void Importer::finish(const onnx::ValueInfoProto& output, const std::map<std::st
 // The model reads u = (p * scale - mean) / std for pixel p; neuroppa's first
 // layer reads a = p / 255. u = alpha * a + beta with alpha = 255 * scale / std
 // and beta = -mean / std: the first layer's weights times alpha, and beta times
-// their sum added to its bias (exact: no padding, every output sees its whole
-// fan-in; a max-pool before it commutes, alpha being positive).
+// their sum added to its bias (exact where an output sees its whole fan-in; at a
+// padded border with mean != 0 the padding differs, noted; a max-pool before it
+// commutes, alpha being positive).
 void Importer::fold_scaling() {
   const double alpha = 255.0 * scaling_.scale / scaling_.std, beta = -scaling_.mean / scaling_.std;
   if (!(alpha > 0) || !std::isfinite(alpha) || !std::isfinite(beta))

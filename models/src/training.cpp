@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <memory>
+#include <optional>
 #include <numeric>
 #include <tuple>
 
@@ -192,6 +193,13 @@ float bias_value(const TrainLayer& t, float b, Mode mode) {
 
 // ---- lowering: rows of fan-in vectors
 
+// The input element a conv window's tap reads, or nullopt for padding.
+std::optional<Eigen::Index> input_index(const Layer& l, unsigned c, unsigned y, unsigned x, unsigned dy, unsigned dx) {
+  const int row = int(y * l.stride + dy) - int(l.pad), col = int(x * l.stride + dx) - int(l.pad);
+  if (row < 0 || col < 0 || row >= int(l.in.height) || col >= int(l.in.width)) return std::nullopt;
+  return Eigen::Index((c * l.in.height + unsigned(row)) * l.in.width + unsigned(col));
+}
+
 Mat im2col(const Layer& l, const Mat& A) {
   const unsigned pos = l.out.height * l.out.width, n = l.fan_in();
   Mat X(A.rows() * pos, n);
@@ -201,8 +209,10 @@ Mat im2col(const Layer& l, const Mat& A) {
         float* dst = &X(s * pos + y * l.out.width + x, 0);
         for (unsigned c = 0; c < l.in.channels; ++c)
           for (unsigned dy = 0; dy < l.kernel; ++dy)
-            for (unsigned dx = 0; dx < l.kernel; ++dx)
-              *dst++ = A(s, (c * l.in.height + y * l.stride + dy) * l.in.width + x * l.stride + dx);
+            for (unsigned dx = 0; dx < l.kernel; ++dx) {
+              const auto at = input_index(l, c, y, x, dy, dx);
+              *dst++ = at ? A(s, *at) : 0.0f;  // padding reads 0
+            }
       }
   return X;
 }
@@ -215,8 +225,8 @@ void col2im_add(const Layer& l, const Mat& dX, Mat& dA) {
         const float* src = &dX(s * pos + y * l.out.width + x, 0);
         for (unsigned c = 0; c < l.in.channels; ++c)
           for (unsigned dy = 0; dy < l.kernel; ++dy)
-            for (unsigned dx = 0; dx < l.kernel; ++dx)
-              dA(s, (c * l.in.height + y * l.stride + dy) * l.in.width + x * l.stride + dx) += *src++;
+            for (unsigned dx = 0; dx < l.kernel; ++dx, ++src)
+              if (const auto at = input_index(l, c, y, x, dy, dx)) dA(s, *at) += *src;
       }
 }
 

@@ -174,6 +174,7 @@ std::vector<std::uint8_t> encode_network(const models::Network& net) {
     w.u64(region.codes_bytes);
     w.u64(region.bias_offset);
     w.u64(region.bias_bytes);
+    w.u32(l.pad);  // format 3
     out.resize(start + kLayerRecordBytes, 0);
   }
   out.resize(data, 0);
@@ -231,6 +232,7 @@ models::Network decode_network(std::span<const std::uint8_t> bytes) {
     l.shift = r.u32("shift");
     l.vth = static_cast<std::int64_t>(r.u64("vth"));
     const LayerRegion region = read_region(r);
+    l.pad = r.u32("pad");
     if (l.computes()) {
       if (l.code_bits == 0 || l.code_bits > 32) throw Error(fmt::format("{}: code bits {} (1..32)", where, l.code_bits));
       const std::uint64_t codes = std::uint64_t{l.out.channels} * l.fan_in();

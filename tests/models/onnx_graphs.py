@@ -59,8 +59,10 @@ def softmax_regression(features, labels, epochs=8, lr=0.5, seed=1):
     return w, b
 
 
-def conv(x, w, b, stride=1):
-    """x: N x C x H x W, w: M x C x k x k (no padding)."""
+def conv(x, w, b, stride=1, pad=0):
+    """x: N x C x H x W, w: M x C x k x k, zero padding on every side."""
+    if pad:
+        x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     n, c, h, wd = x.shape
     m, _, k, _ = w.shape
     oh, ow = (h - k) // stride + 1, (wd - k) // stride + 1
@@ -127,7 +129,7 @@ def main():
                 "w2half": (w2.T / 2).copy(), "b2half": b2 / 2}, "mlp_matmul", inp=("image", [1, 784])),
          "mlp_matmul")
 
-    # 3. CNN: Conv 8x3x3 + BatchNormalization + Relu + MaxPool 2, Conv 16x3x3 stride 1 + bias-free + Add bias
+    # 3. CNN: Conv 8x3x3 padded by 1 + BatchNormalization + Relu + MaxPool 2, Conv 16x3x3 stride 1 + bias-free + Add bias
     #    + Relu + MaxPool 2, then torch's x.view(x.size(0), -1) (Shape, Gather, Unsqueeze, Concat, Reshape)
     #    and a trained head. Random convolutions are features enough for a linear head.
     c1 = (rng.standard_normal((8, 1, 3, 3)) / 3).astype(np.float32)
@@ -140,7 +142,7 @@ def main():
     c2b = (0.05 * rng.standard_normal(16)).astype(np.float32)
 
     def features(x):
-        z = conv(x[:, None] / 255, c1, c1b)
+        z = conv(x[:, None] / 255, c1, c1b, pad=1)
         z = (z - bn_mean[None, :, None, None]) / np.sqrt(bn_var[None, :, None, None] + 1e-5) * \
             gamma[None, :, None, None] + beta[None, :, None, None]
         a = maxpool(np.maximum(z, 0), 2)
@@ -151,7 +153,8 @@ def main():
     f_test = np.concatenate([features(test_x[i:i + 2000]) for i in range(0, len(test_x), 2000)])
     w3, b3 = softmax_regression(f_train, train_y, lr=0.2)
     expected["cnn_bn"] = accuracy(f_test @ w3.T + b3, test_y)
-    save(model([helper.make_node("Conv", ["image", "c1", "c1b"], ["z1"], kernel_shape=[3, 3], name="conv1"),
+    save(model([helper.make_node("Conv", ["image", "c1", "c1b"], ["z1"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="conv1"),
                 helper.make_node("BatchNormalization", ["z1", "gamma", "beta", "bn_mean", "bn_var"], ["n1"],
                                  epsilon=1e-5, name="bn1"),
                 helper.make_node("Relu", ["n1"], ["a1"], name="relu1"),

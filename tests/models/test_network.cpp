@@ -132,6 +132,51 @@ TEST_CASE("malformed model files give one error naming the file and the fault") 
             .find("JSON nested more than 64 deep") != std::string::npos);
 }
 
+TEST_CASE("model format 2: conv padding in specs, files, patches; version 1 kept when unused") {
+  const std::vector<Layer> layers = layout(parse_arch("c4k3p1,c2k3s2p2,d10"), {1, 28, 28}, kind_named("mac"), 8);
+  REQUIRE(layers.size() == 4);  // conv, conv, flatten, dense
+  CHECK(layers[0].pad == 1);
+  CHECK(layers[0].out == Shape{4, 28, 28});
+  CHECK(layers[1].out == Shape{2, 15, 15});  // (28 + 4 - 3) / 2 + 1
+  CHECK(layers[0].describe() == "conv 3x3/1 pad 1 mac 1x28x28 -> 4x28x28");
+  CHECK_THROWS_WITH_AS(layout(parse_arch("c4k3p3,d10"), {1, 28, 28}, kind_named("mac"), 8),
+                       doctest::Contains("padding 3 with a 3x3 kernel"), Error);
+
+  // A patch at the corner reads zeros where the window hangs over the border.
+  Layer conv = layers[0];
+  std::vector<std::uint32_t> in(28 * 28);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = std::uint32_t(i % 251 + 1);
+  std::vector<std::uint32_t> patch(9);
+  gather_patch(conv, in, 0, 0, patch.data());
+  CHECK(patch == std::vector<std::uint32_t>{0, 0, 0, 0, in[0], in[1], 0, in[28], in[29]});
+  gather_patch(conv, in, 27, 27, patch.data());
+  CHECK(patch == std::vector<std::uint32_t>{in[26 * 28 + 26], in[26 * 28 + 27], 0, in[27 * 28 + 26],
+                                            in[27 * 28 + 27], 0, 0, 0, 0});
+
+  const Network padded = test::random_network(kind_named("mac"), "c4k3p1,p2,d10", 3);
+  const auto dir = test::temp_dir("format2");
+  write_network(padded, dir / "padded.json");
+  CHECK(nlohmann::json::parse(read_file(dir / "padded.json"))["version"] == 2);
+  const Network back = read_network(dir / "padded.json");
+  CHECK(back.layers[0].pad == 1);
+  std::vector<std::uint8_t> image(784);
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = std::uint8_t(i * 7);
+  CHECK(infer(back, image.data()) == infer(padded, image.data()));
+  const Network plain = test::random_network(kind_named("mac"), "c4k3,p2,d10", 3);
+  write_network(plain, dir / "plain.json");
+  CHECK(nlohmann::json::parse(read_file(dir / "plain.json"))["version"] == 1);  // older builds read it
+
+  nlohmann::json j = nlohmann::json::parse(read_file(dir / "padded.json"));
+  j["version"] = 1;
+  base::write_file(dir / "v1-with-pad.json", j.dump());
+  CHECK_THROWS_WITH_AS(read_network(dir / "v1-with-pad.json"), doctest::Contains("\"pad\" needs model format version 2"),
+                       Error);
+  j["version"] = 3;
+  base::write_file(dir / "v3.json", j.dump());
+  CHECK_THROWS_WITH_AS(read_network(dir / "v3.json"), doctest::Contains("model format version 3; this neuroppa reads versions 1 to 2"),
+                       Error);
+}
+
 TEST_CASE("the reference inference computes each neuron as the kernel golden model does") {
   // Any K: the accumulator wraps modulo 2^AW, so chunking the fan-in into
   // beats does not change the sum. Tight accumulators make wrapping happen.

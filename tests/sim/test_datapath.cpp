@@ -42,10 +42,11 @@ sim::DatapathConfig rtl_config(unsigned lanes, unsigned threads) {
 
 }  // namespace
 
-TEST_CASE("the accelerator equals the reference inference for every kind, conv, pool and dense") {
+TEST_CASE("the accelerator equals the reference inference for every kind, padded conv, pool and dense") {
   for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
     CAPTURE(models::to_string(kind));
-    const models::Network net = test::random_network(kind, "c4k3,p2,c3k3s2,d12,d10", 21);
+    // Padding (model format 2) on both convs, one of them strided; unpadded convs: the tests below.
+    const models::Network net = test::random_network(kind, "c4k3p1,p2,c3k3s2p1,d12,d10", 21);
     sim::Datapath one_thread(net, rtl_config(5, 1), test::model_cache_dir());
     sim::Datapath two_threads(net, rtl_config(5, 2), test::model_cache_dir());
     for (const auto& image : test_images(12, 4)) {

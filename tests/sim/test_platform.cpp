@@ -97,8 +97,8 @@ TEST_CASE("network images: every bundled model round-trips; damaged images are r
   CHECK(back.image_count == 3);
   CHECK(back.result_stride == 64);
   auto descriptor = sim::encode_job(job);
-  descriptor[4] = 1;  // the version before the sigma-delta encoder
-  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 1 (this accelerator reads 2)") != std::string::npos);
+  descriptor[4] = 2;  // the version before conv padding
+  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 2 (this accelerator reads 3)") != std::string::npos);
 }
 
 TEST_CASE("memory configurations: keys, units and errors") {

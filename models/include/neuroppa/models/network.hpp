@@ -21,7 +21,9 @@
 
 namespace neuroppa::models {
 
-inline constexpr int kModelFormatVersion = 1;
+// 2: conv padding (`pad`). A file is written as version 1 when it uses nothing of 2, so that older
+// builds still read it; both are read.
+inline constexpr int kModelFormatVersion = 2;
 
 struct Shape {
   unsigned channels = 0, height = 0, width = 0;
@@ -39,6 +41,7 @@ struct Layer {
   Shape in, out;
   unsigned kernel = 0;  // conv: kernel height = width; maxpool: window = stride
   unsigned stride = 1;  // conv
+  unsigned pad = 0;     // conv: zero rows and columns added on every side of the input (format 2)
   unsigned code_bits = 0;  // bits of one weight code (models::KernelParams::code_bits)
   // codes[o * fan_in() + f]: output channel o, fan-in index f. Convolution
   // fan-in is ordered (input channel, row, column); dense fan-in is the
@@ -156,13 +159,14 @@ void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsi
                   std::uint32_t* patch);
 
 // Architecture specs, e.g. "d128,d10" or "c8k3,p2,c16k3,p2,d10@mac":
-// dN dense of N outputs; cNkM[sS] conv of N channels, MxM kernel, stride S;
+// dN dense of N outputs; cNkM[sS][pP] conv of N channels, MxM kernel, stride S,
+// P zero rows and columns padded on every side;
 // pN max-pool N x N; f flatten (inserted before a dense layer when the
 // input is not flat). "@kind" overrides the network's kind for one layer.
 struct LayerSpec {
   LayerType type = LayerType::dense;
   unsigned size = 0;  // outputs (dense), channels (conv), window (pool)
-  unsigned kernel = 0, stride = 1;
+  unsigned kernel = 0, stride = 1, pad = 0;
   std::optional<KernelKind> kind;
 };
 std::vector<LayerSpec> parse_arch(const std::string& spec);
