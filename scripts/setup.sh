@@ -6,6 +6,7 @@
 #   bash scripts/setup.sh test     ... then the default test run (long tests excluded)
 #   bash scripts/setup.sh long     ... then only the long regressions
 #   bash scripts/setup.sh fuzz     ... with clang-15 and libFuzzer too, then scripts/fuzz.sh
+#   bash scripts/setup.sh torch    ... with python3-torch too, then the PyTorch round trip (ONNX import)
 #   bash scripts/setup.sh slurm    ... with slurm-wlm and munge too, then the Slurm test
 #                                      (a one-node cluster on this host, scripts/slurm_local.sh)
 #   bash scripts/setup.sh sanitize ... then the default tests built with ASan + UBSan
@@ -34,6 +35,8 @@ packages=(
 if [ "$mode" = fuzz ]; then packages+=(clang-15 libfuzzer-15-dev); fi
 # The Slurm executor's test runs a real one-node Slurm.
 if [ "$mode" = slurm ]; then packages+=(slurm-wlm munge); fi
+# The PyTorch round trip trains and exports a CNN with Debian's PyTorch (CPU, ~220 packages).
+if [ "$mode" = torch ]; then packages+=(python3-torch); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -74,9 +77,10 @@ case "$mode" in
       "$build/neuroppa" run --model "$model" --level macro
     done
     ;;
-  test) ctest --test-dir "$build" --label-exclude 'long|slurm' --output-on-failure -j "$(nproc)" ;;
+  test) ctest --test-dir "$build" --label-exclude 'long|slurm|torch' --output-on-failure -j "$(nproc)" ;;
   long) ctest --test-dir "$build" --label-regex long --output-on-failure ;;
   slurm) ctest --test-dir "$build" --label-regex slurm --output-on-failure ;;
+  torch) ctest --test-dir "$build" --label-regex torch --output-on-failure ;;
   fuzz) bash "$root/scripts/fuzz.sh" "${@:2}" ;;
   sanitize)
     # Its own build tree: everything instrumented, models in the same cache

@@ -36,12 +36,13 @@ std::string_view to_string(LayerType type) {
     case LayerType::conv: return "conv";
     case LayerType::maxpool: return "maxpool";
     case LayerType::flatten: return "flatten";
+    case LayerType::avgpool: return "avgpool";
   }
   return "?";
 }
 
 static std::optional<LayerType> parse_layer_type(std::string_view name) {
-  for (LayerType t : {LayerType::dense, LayerType::conv, LayerType::maxpool, LayerType::flatten})
+  for (LayerType t : {LayerType::dense, LayerType::conv, LayerType::maxpool, LayerType::flatten, LayerType::avgpool})
     if (to_string(t) == name) return t;
   return std::nullopt;
 }
@@ -60,6 +61,7 @@ std::string Layer::describe() const {
                          to_string(kind), in.describe(), out.describe());
     case LayerType::maxpool: return fmt::format("maxpool {}x{} {} -> {}", kernel, kernel, in.describe(), out.describe());
     case LayerType::flatten: return fmt::format("flatten {} -> {}", in.describe(), out.size());
+    case LayerType::avgpool: return fmt::format("avgpool {}x{} {} -> {}", kernel, kernel, in.describe(), out.describe());
   }
   return "?";
 }
@@ -97,6 +99,7 @@ static Shape output_shape(const Layer& layer, const std::string& where) {
       return {layer.out.channels, (in.height + 2 * layer.pad - layer.kernel) / layer.stride + 1,
               (in.width + 2 * layer.pad - layer.kernel) / layer.stride + 1};
     case LayerType::maxpool:
+    case LayerType::avgpool:
       if (layer.kernel == 0) throw Error(fmt::format("{}: pooling window must be at least 1", where));
       if (in.height < layer.kernel || in.width < layer.kernel)
         throw Error(fmt::format("{}: a {}x{} pooling window does not fit the {} input", where, layer.kernel,
@@ -156,6 +159,10 @@ static void validate_sigma_delta_layer(const Network& net, const Layer& layer, c
 }
 
 static void validate_layer(const Network& net, const Layer& layer, const std::string& where) {
+  if (layer.type == LayerType::avgpool && net.spiking())
+    throw Error(fmt::format("{}: average pooling in a spiking network (the mean of spikes is not a spike; "
+                            "spike and sigma-delta networks max-pool)",
+                            where));
   const Shape expected = output_shape(layer, where);
   if (!(expected == layer.out))
     throw Error(fmt::format("{}: output shape {} does not follow from input {} (expected {})", where,
@@ -281,6 +288,7 @@ std::vector<LayerSpec> parse_arch(const std::string& spec) {
         }
         break;
       case 'p': layer.type = LayerType::maxpool; layer.kernel = number("window"); break;
+      case 'a': layer.type = LayerType::avgpool; layer.kernel = number("window"); break;
       case 'f': layer.type = LayerType::flatten; break;
       default: throw bad("unknown layer type");
     }
@@ -336,7 +344,8 @@ static json layer_json(const Layer& layer) {
   j["type"] = to_string(layer.type);
   j["in"] = shape_json(layer.in);
   j["out"] = shape_json(layer.out);
-  if (layer.type == LayerType::conv || layer.type == LayerType::maxpool) j["kernel"] = layer.kernel;
+  if (layer.type == LayerType::conv || layer.type == LayerType::maxpool || layer.type == LayerType::avgpool)
+    j["kernel"] = layer.kernel;
   if (layer.type == LayerType::conv) j["stride"] = layer.stride;
   if (layer.type == LayerType::conv && layer.pad) j["pad"] = layer.pad;
   if (!layer.computes()) return j;
@@ -354,7 +363,8 @@ namespace {
 json network_json(const Network& net) {
   json j;
   j["format"] = "neuroppa-model";
-  const bool v2 = std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) { return l.pad > 0; });
+  const bool v2 = std::any_of(net.layers.begin(), net.layers.end(),
+                              [](const Layer& l) { return l.pad > 0 || l.type == LayerType::avgpool; });
   j["version"] = v2 ? 2 : 1;
   j["name"] = net.name;
   j["input"] = shape_json(net.input);
@@ -460,12 +470,15 @@ struct Reader {
 Layer read_layer(const Reader& r, const json& j) {
   Layer layer;
   const auto type = parse_layer_type(r.get<std::string>(j, "type"));
-  if (!type) throw Error(fmt::format("{}: unknown layer type \"{}\" (dense, conv, maxpool, flatten)", r.where,
+  if (!type) throw Error(fmt::format("{}: unknown layer type \"{}\" (dense, conv, maxpool, avgpool, flatten)", r.where,
                                      r.get<std::string>(j, "type")));
   layer.type = *type;
   layer.in = r.shape(j, "in");
   layer.out = r.shape(j, "out");
-  if (layer.type == LayerType::conv || layer.type == LayerType::maxpool) layer.kernel = r.count(j, "kernel", 1024);
+  if (layer.type == LayerType::avgpool && r.version < 2)
+    throw Error(fmt::format("{}: \"avgpool\" needs model format version 2 (the file says 1)", r.where));
+  if (layer.type == LayerType::conv || layer.type == LayerType::maxpool || layer.type == LayerType::avgpool)
+    layer.kernel = r.count(j, "kernel", 1024);
   if (layer.type == LayerType::conv) layer.stride = r.count(j, "stride", 1024);
   if (layer.type == LayerType::conv && j.contains("pad")) {
     if (r.version < 2) throw Error(fmt::format("{}: \"pad\" needs model format version 2 (the file says 1)", r.where));
@@ -652,6 +665,22 @@ unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<st
   return best;
 }
 
+std::vector<std::uint32_t> avgpool(const Layer& layer, const std::vector<std::uint32_t>& in) {
+  std::vector<std::uint32_t> out(layer.out.size());
+  const unsigned p = layer.kernel;
+  const std::uint64_t area = std::uint64_t{p} * p;
+  for (unsigned c = 0; c < layer.out.channels; ++c)
+    for (unsigned y = 0; y < layer.out.height; ++y)
+      for (unsigned x = 0; x < layer.out.width; ++x) {
+        std::uint64_t sum = 0;
+        for (unsigned dy = 0; dy < p; ++dy)
+          for (unsigned dx = 0; dx < p; ++dx)
+            sum += in[(std::size_t{c} * layer.in.height + y * p + dy) * layer.in.width + x * p + dx];
+        out[(std::size_t{c} * layer.out.height + y) * layer.out.width + x] = std::uint32_t((sum + area / 2) / area);
+      }
+  return out;
+}
+
 namespace {
 
 // One timestep of a sigma-delta network's layers on `act` (the encoded input):
@@ -711,6 +740,7 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
       const Layer& layer = net.layers[l];
       if (layer_inputs) layer_inputs->push_back(act);
       if (layer.type == LayerType::maxpool) act = maxpool(layer, act);
+      if (layer.type == LayerType::avgpool) act = avgpool(layer, act);
       if (!layer.computes()) continue;
       const KernelParams p = net.kernel_params(layer, 1);
       const std::int64_t* table = term_table(p);

@@ -132,13 +132,14 @@ bool all_equal(const std::vector<std::int64_t>& v, std::int64_t value) {
 }
 
 // Ops the importer maps onto neuroppa's layers, and those it skips.
-const std::set<std::string> kLayerOps = {"Conv", "Gemm", "MatMul", "Add", "BatchNormalization", "Relu", "Clip",
-                                         "MaxPool", "Flatten", "Reshape"};
+const std::set<std::string> kLayerOps = {"Conv",    "Gemm",        "MatMul",            "Add",     "BatchNormalization",
+                                         "Relu",    "Clip",        "MaxPool",           "Flatten", "Reshape",
+                                         "AveragePool", "GlobalAveragePool"};
 const std::set<std::string> kSkippedOps = {"Identity", "Dropout", "Softmax", "LogSoftmax", "Constant"};
 // Ops that compute a Reshape's target shape from the input's (torch's x.view(x.size(0), -1)).
 const std::set<std::string> kShapeOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast"};
-// Ops of model format 2 (padding, average pooling, residual additions), not read yet.
-const std::set<std::string> kLaterOps = {"AveragePool", "GlobalAveragePool", "QuantizeLinear", "DequantizeLinear"};
+// Ops of the QDQ form, not read yet.
+const std::set<std::string> kLaterOps = {"QuantizeLinear", "DequantizeLinear"};
 
 // Everything the walk knows about a value that is not a constant.
 struct Activation {
@@ -355,6 +356,14 @@ class Importer {
       if (!all_equal(ints_attribute(node, "pads"), 0)) return "padding not supported yet (model format 2)";
       if (!all_equal(ints_attribute(node, "dilations"), 1)) return "dilation other than 1";
       if (node.output_size() > 1 && !node.output(1).empty()) return "the indices output";
+    } else if (op == "AveragePool") {
+      const auto kernel = ints_attribute(node, "kernel_shape");
+      auto strides = ints_attribute(node, "strides");
+      if (strides.empty()) strides.assign(kernel.size(), 1);
+      if (kernel.size() != 2 || kernel[0] != kernel[1]) return fmt::format("kernel {}: only square 2-D windows", join(kernel));
+      if (strides != kernel) return fmt::format("kernel {} with strides {}: only windows that do not overlap (stride = window)", join(kernel), join(strides));
+      if (!all_equal(ints_attribute(node, "pads"), 0)) return "padded average pooling";
+      if (int_attribute(node, "ceil_mode", 0) != 0) return "ceil_mode 1 (partial windows)";
     } else if (op == "Flatten") {
       if (int_attribute(node, "axis", 1) != 1) return "an axis other than 1 (neuroppa flattens one image)";
     } else if (op == "Reshape") {
@@ -550,9 +559,9 @@ FloatNetwork Importer::walk() {
         fail(fmt::format("{}: a {}x{} kernel on a {} input", label, k, k, in.shape.describe()));
       if (spec.pad && in.compute < 0 && scaling_.mean != 0)
         net_.notes.push_back(fmt::format(
-            "{} pads the image: the model's padding reads {} (0 after Normalize), neuroppa's reads pixel 0 "
-            "({:.3g} after Normalize); the two differ at the border only",
-            label, 0, -scaling_.mean / scaling_.std));
+            "{} pads the normalised image with 0 (pixel {:.1f}); neuroppa pads with pixel 0 ({:.3g} normalised): "
+            "the two differ at the image border only",
+            label, scaling_.mean / scaling_.scale, -scaling_.mean / scaling_.std));
       out.compute = add_compute(label, in, spec, std::move(weights));
       out.shape = {outs, (in.shape.height + 2 * spec.pad - k) / spec.stride + 1,
                    (in.shape.width + 2 * spec.pad - k) / spec.stride + 1};
@@ -641,6 +650,21 @@ FloatNetwork Importer::walk() {
       spec.type = LayerType::maxpool;
       spec.kernel = k;
       add_layer(label, spec);  // max-pool and ReLU commute: a ReLU after it is the layer before's
+      out.shape = {in.shape.channels, in.shape.height / k, in.shape.width / k};
+    } else if (op == "AveragePool" || op == "GlobalAveragePool") {
+      // The mean of a layer's outputs before its ReLU is not the mean after it: the ReLU must come first.
+      if (in.pre_relu)
+        fail(fmt::format("{}: average pooling before the ReLU of {} (neuroppa's neurons apply it first)", label,
+                         layers_[std::size_t(in.compute)].node));
+      const unsigned k = op == "GlobalAveragePool" ? in.shape.height : unsigned(ints_attribute(node, "kernel_shape")[0]);
+      if (in.rank != 4 || k == 0 || in.shape.height < k || in.shape.width < k ||
+          (op == "GlobalAveragePool" && in.shape.height != in.shape.width))
+        fail(fmt::format("{}: a {}x{} window on a {} input (global pooling: square maps only)", label, k, k,
+                         in.shape.describe()));
+      LayerSpec spec;
+      spec.type = LayerType::avgpool;
+      spec.kernel = k;
+      add_layer(label, spec);
       out.shape = {in.shape.channels, in.shape.height / k, in.shape.width / k};
     } else if (op == "Flatten" || op == "Reshape") {
       if (op == "Reshape") check_flatten_shape(node, i, in);

@@ -375,6 +375,36 @@ Mat synapse_backward(TrainLayer& t, const Mat& dZ) {
   return dX;
 }
 
+// Every (output, input) pair of a pooling layer's windows.
+template <class F>
+void for_each_window(const Layer& l, F&& f) {
+  const unsigned p = l.kernel;
+  for (unsigned c = 0; c < l.out.channels; ++c)
+    for (unsigned y = 0; y < l.out.height; ++y)
+      for (unsigned x = 0; x < l.out.width; ++x)
+        for (unsigned dy = 0; dy < p; ++dy)
+          for (unsigned dx = 0; dx < p; ++dx)
+            f(Eigen::Index((c * l.out.height + y) * l.out.width + x),
+              Eigen::Index((c * l.in.height + y * p + dy) * l.in.width + x * p + dx));
+}
+
+// The window means; quantised: as models::avgpool computes them on the 8-bit
+// levels, (sum + k^2/2) / k^2 rounded down.
+Mat average_pool(const Layer& l, const Mat& A, Mode mode) {
+  Mat out = Mat::Zero(A.rows(), l.out.size());
+  const float area = float(l.kernel * l.kernel);
+  for (Eigen::Index s = 0; s < A.rows(); ++s) {
+    if (mode == Mode::quantised) {
+      for_each_window(l, [&](Eigen::Index o, Eigen::Index i) { out(s, o) += std::round(A(s, i) * kLevels); });
+      for (Eigen::Index o = 0; o < out.cols(); ++o)
+        out(s, o) = std::floor((out(s, o) + std::floor(area / 2)) / area) / kLevels;
+    } else {
+      for_each_window(l, [&](Eigen::Index o, Eigen::Index i) { out(s, o) += A(s, i) / area; });
+    }
+  }
+  return out;
+}
+
 Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
   const Layer& l = t.layer;
   if (l.type == LayerType::flatten) return A;
@@ -397,6 +427,7 @@ Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
           }
     return out;
   }
+  if (l.type == LayerType::avgpool) return average_pool(l, A, mode);
   quantise_weights(t, mode);
   const unsigned pos = l.type == LayerType::conv ? l.out.height * l.out.width : 1;
   t.X = l.type == LayerType::conv ? im2col(l, A) : A;
@@ -415,6 +446,13 @@ Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
 Mat backward(TrainLayer& t, const Mat& dOut, Eigen::Index samples) {
   const Layer& l = t.layer;
   if (l.type == LayerType::flatten) return dOut;
+  if (l.type == LayerType::avgpool) {  // each input of a window gets 1/k^2 of its output's gradient
+    Mat dA = Mat::Zero(samples, l.in.size());
+    const float area = float(l.kernel * l.kernel);
+    for (Eigen::Index s = 0; s < samples; ++s)
+      for_each_window(l, [&](Eigen::Index o, Eigen::Index i) { dA(s, i) += dOut(s, o) / area; });
+    return dA;
+  }
   if (l.type == LayerType::maxpool) {
     Mat dA = Mat::Zero(samples, l.in.size());
     for (Eigen::Index s = 0; s < samples; ++s)
@@ -1179,6 +1217,16 @@ Network calibrate_sigma_delta(TrainNet& net, const Mat& calibration, const Label
   return std::move(chosen->network);
 }
 
+// Spiking networks max-pool: the mean of spikes is not a spike (before any training is spent).
+void check_pooling(const std::vector<Layer>& layers, Trainer trainer, const std::string& where) {
+  if (trainer != Trainer::snn_conversion && trainer != Trainer::sigma_delta_conversion) return;
+  for (const Layer& l : layers)
+    if (l.type == LayerType::avgpool)
+      throw Error(fmt::format("{}: average pooling in a spiking network (the mean of spikes is not a spike; spike "
+                              "and sigma-delta networks max-pool)",
+                              where));
+}
+
 // The integer network of a float one by the trainer's export: a conversion
 // for the spiking kinds, else (after `fine_tune`, if given: train's
 // quantisation-aware epochs) the quantised layers; package kinds' code maps first.
@@ -1317,6 +1365,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
       throw Error(fmt::format("--arch '{}': spike and sigma-delta layers cannot be mixed with other kinds",
                               options.arch));
   const std::vector<Layer> layers = layout(spec, input, options.kind, 8);
+  check_pooling(layers, trainer, fmt::format("--arch '{}'", options.arch));
   for (const Layer& l : layers)
     if (l.computes())
       if (auto why = trainer_mismatch(l)) throw Error(fmt::format("--kind {}: {}", to_string(l.kind), *why));
@@ -1383,6 +1432,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
                             imported.input.describe(), input.describe()));
   if (imported.spec.empty() || imported.weights.empty()) throw Error(imported.name + ": no layers");
   const std::vector<Layer> layers = layout(imported.spec, input, options.kind, 8);
+  check_pooling(layers, trainer, imported.name);
   TrainOptions defaults;
   defaults.kind = options.kind;
   Rng rng(1);

@@ -429,7 +429,9 @@ void Datapath::pool(std::size_t index, std::vector<std::uint32_t>& act, models::
           }
     for (const std::uint8_t r : reached) words += r;
   }
-  act = state ? models::sigma_delta_maxpool(layer, network_.XW, act, *state) : models::maxpool(layer, act);
+  act = state                                  ? models::sigma_delta_maxpool(layer, network_.XW, act, *state)
+        : layer.type == LayerType::avgpool ? models::avgpool(layer, act)
+                                           : models::maxpool(layer, act);
   LayerPass& pass = schedule_.emplace_back();
   pass.layer = index;
   pass.pool = true;
@@ -456,7 +458,8 @@ models::Inference Datapath::run(const std::uint8_t* image) {
     for (std::size_t i = 0; i < L; ++i) {
       const Layer& layer = network_.layers[i];
       models::LayerState* state = states ? &(*states)[i] : nullptr;
-      if (layer.type == LayerType::maxpool) pool(i, current, network_.sigma_delta() ? state : nullptr);
+      if (layer.type == LayerType::maxpool || layer.type == LayerType::avgpool)
+        pool(i, current, network_.sigma_delta() ? state : nullptr);
       if (!layer.computes()) continue;
       compute_layer(i, current, next, state, t);
       std::swap(current, next);

@@ -216,7 +216,7 @@ models::Network decode_network(std::span<const std::uint8_t> bytes) {
     Reader r(bytes, kNetworkHeaderBytes + std::size_t{i} * kLayerRecordBytes, where);
     models::Layer l;
     const std::uint32_t type = r.u32("type"), kind = r.u32("kind");
-    if (type > static_cast<std::uint32_t>(models::LayerType::flatten))
+    if (type > static_cast<std::uint32_t>(models::LayerType::avgpool))
       throw Error(fmt::format("{}: layer type {} unknown", where, type));
     if (!models::is_kernel_kind(kind)) throw Error(fmt::format("{}: kernel kind {} unknown", where, kind));
     l.type = static_cast<models::LayerType>(type);

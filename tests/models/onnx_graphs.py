@@ -79,6 +79,11 @@ def maxpool(x, k):
     return x[:, :, :h // k * k, :w // k * k].reshape(n, c, h // k, k, w // k, k).max(axis=(3, 5))
 
 
+def avgpool(x, k):
+    n, c, h, w = x.shape
+    return x[:, :, :h // k * k, :w // k * k].reshape(n, c, h // k, k, w // k, k).mean(axis=(3, 5))
+
+
 def accuracy(scores, labels):
     return float((scores.argmax(axis=1) == labels).mean())
 
@@ -173,6 +178,33 @@ def main():
                 "c2": c2, "c2b": c2b.reshape(16, 1, 1), "w3": w3, "b3": b3,
                 "zero_index": np.array(0, np.int64), "axes0": np.array([0], np.int64),
                 "minus_one": np.array([-1], np.int64)}, "cnn_bn"), "cnn_bn")
+
+    # 4. Average pooling: Conv 6x3x3 padded + Relu + AveragePool 2, Conv 12x3x3 + Relu + GlobalAveragePool,
+    #    Flatten and a trained head.
+    c4 = (rng.standard_normal((6, 1, 3, 3)) / 3).astype(np.float32)
+    c4b = (0.1 * rng.standard_normal(6)).astype(np.float32)
+    c5 = (rng.standard_normal((12, 6, 3, 3)) / np.sqrt(54)).astype(np.float32)
+    c5b = (0.05 * rng.standard_normal(12)).astype(np.float32)
+
+    def pooled(x):
+        a = avgpool(np.maximum(conv(x[:, None] / 255, c4, c4b, pad=1), 0), 2)
+        a = np.maximum(conv(a, c5, c5b), 0)
+        return a.mean(axis=(2, 3))
+
+    g_train = np.concatenate([pooled(train_x[i:i + 2000]) for i in range(0, len(train_x), 2000)])
+    g_test = np.concatenate([pooled(test_x[i:i + 2000]) for i in range(0, len(test_x), 2000)])
+    w6, b6 = softmax_regression(g_train, train_y, epochs=20, lr=0.5)
+    expected["cnn_avg"] = accuracy(g_test @ w6.T + b6, test_y)
+    save(model([helper.make_node("Conv", ["image", "c4", "c4b"], ["z1"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="conv1"),
+                helper.make_node("Relu", ["z1"], ["a1"], name="relu1"),
+                helper.make_node("AveragePool", ["a1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="avg1"),
+                helper.make_node("Conv", ["p1", "c5", "c5b"], ["z2"], kernel_shape=[3, 3], name="conv2"),
+                helper.make_node("Relu", ["z2"], ["a2"], name="relu2"),
+                helper.make_node("GlobalAveragePool", ["a2"], ["g"], name="global"),
+                helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+                helper.make_node("Gemm", ["f", "w6", "b6"], ["scores"], transB=1, name="fc")],
+               {"c4": c4, "c4b": c4b, "c5": c5, "c5b": c5b, "w6": w6, "b6": b6}, "cnn_avg"), "cnn_avg")
 
     # Refusals. Three unsupported ops (every one named), a residual Add of two branches, padding, a weight that
     # is a graph input, a dynamic image dimension, opsets 12 and 18, not ONNX at all, and a truncated file.

@@ -134,6 +134,31 @@ TEST_CASE("onnx import: a padded CNN with batch norm, a bias Add, max-pool befor
   }
 }
 
+TEST_CASE("onnx import: average and global average pooling (model format 2)") {
+  const nlohmann::json want = expected();
+  const models::FloatNetwork net = models::read_onnx(graphs() / "cnn_avg.onnx", {});
+  REQUIRE(net.spec.size() == 6);  // conv, avgpool, conv, avgpool (global), flatten, dense
+  CHECK(net.spec[1].type == models::LayerType::avgpool);
+  CHECK(net.spec[1].kernel == 2);
+  CHECK(net.spec[3].type == models::LayerType::avgpool);
+  CHECK(net.spec[3].kernel == 12);  // the whole 12x12 map
+  models::ImportOptions options;
+  options.kind = models::kind_named("mac");
+  options.test_images = want["test_images"].get<std::size_t>();
+  const models::Network q = models::quantise_float_network(net, options, train_set(), test_set());
+  const double numpy_float = want["float_accuracy"]["cnn_avg"].get<double>();
+  CHECK(q.training.float_accuracy == doctest::Approx(numpy_float).epsilon(0.01));
+  CHECK(q.training.quantised_accuracy > numpy_float - 0.03);
+  sim::DatapathConfig config;
+  sim::Datapath datapath(q, config, test::model_cache_dir());
+  for (std::size_t i = 0; i < 8; ++i)
+    CHECK(datapath.run(test_set().images.image(i)) == models::infer(q, test_set().images.image(i)));
+  // Spiking kinds max-pool: refused before any work.
+  options.kind = models::kind_named("spike");
+  CHECK_THROWS_WITH_AS(models::quantise_float_network(net, options, train_set(), test_set()),
+                       doctest::Contains("average pooling in a spiking network"), Error);
+}
+
 TEST_CASE("onnx import: every unsupported node named in one message; bad files refused") {
   const std::string three = refusal("three_unsupported");
   CHECK(three.find("3 nodes neuroppa cannot run (nothing written)") != std::string::npos);

@@ -21,7 +21,7 @@
 
 namespace neuroppa::models {
 
-// 2: conv padding (`pad`). A file is written as version 1 when it uses nothing of 2, so that older
+// 2: conv padding (`pad`), average pooling (`avgpool`). A file is written as version 1 when it uses nothing of 2, so that older
 // builds still read it; both are read.
 inline constexpr int kModelFormatVersion = 2;
 
@@ -32,14 +32,15 @@ struct Shape {
   bool operator==(const Shape&) const = default;
 };
 
-enum class LayerType { dense, conv, maxpool, flatten };
+// avgpool: model format 2 (after flatten, so that version 1's numbering stays).
+enum class LayerType { dense, conv, maxpool, flatten, avgpool };
 std::string_view to_string(LayerType type);
 
 struct Layer {
   LayerType type = LayerType::dense;
   KernelKind kind{};  // mac unless set  // compute layers only
   Shape in, out;
-  unsigned kernel = 0;  // conv: kernel height = width; maxpool: window = stride
+  unsigned kernel = 0;  // conv: kernel height = width; maxpool, avgpool: window = stride
   unsigned stride = 1;  // conv
   unsigned pad = 0;     // conv: zero rows and columns added on every side of the input (format 2)
   unsigned code_bits = 0;  // bits of one weight code (models::KernelParams::code_bits)
@@ -152,6 +153,8 @@ Inference infer(const Network& network, const std::uint8_t* image,
 
 // Layers of the non-compute kinds, applied by the controller.
 std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in);
+// The mean of each window, rounded half up: (sum + k*k/2) / (k*k).
+std::vector<std::uint32_t> avgpool(const Layer& layer, const std::vector<std::uint32_t>& in);
 
 // The receptive field (fan-in) of output position (y, x) of a conv layer,
 // in fan-in order; positions outside the input read 0 (no padding today).
@@ -161,7 +164,7 @@ void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsi
 // Architecture specs, e.g. "d128,d10" or "c8k3,p2,c16k3,p2,d10@mac":
 // dN dense of N outputs; cNkM[sS][pP] conv of N channels, MxM kernel, stride S,
 // P zero rows and columns padded on every side;
-// pN max-pool N x N; f flatten (inserted before a dense layer when the
+// pN max-pool N x N; aN average-pool N x N (format 2); f flatten (inserted before a dense layer when the
 // input is not flat). "@kind" overrides the network's kind for one layer.
 struct LayerSpec {
   LayerType type = LayerType::dense;
