@@ -59,8 +59,8 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   add_kernel_path_option(*cmd, o->kernel_path);
   cmd->add_option("--arch", t.arch,
-                  "Layers, comma-separated: dN dense, cNkM[sS] conv (N channels, MxM, stride S), pN max-pool, "
-                  "f flatten; '@kind' after a layer overrides its kind (e.g. c8k3@mac,p2,d10)")
+                  "Layers, comma-separated: dN dense, cNkM[sS][pP] conv (N channels, MxM, stride S, P zeros padded "
+                  "on every side), pN max-pool, aN average-pool (not spiking kinds), f flatten; '@kind' after a layer overrides its kind (e.g. c8k3@mac,p2,d10)")
       ->capture_default_str();
   cmd->add_option("--epochs", t.epochs, "Float training epochs (quantised kinds add half as many)")
       ->check(whole_number("--epochs") & in_range("--epochs", 1, 1000))

@@ -249,7 +249,7 @@ std::vector<LayerSpec> parse_arch(const std::string& spec) {
     std::string item = spec.substr(start, comma - start);
     start = comma + 1;
     const auto bad = [&](const std::string& why) {
-      return Error(fmt::format("--arch '{}': layer '{}': {} (layers: dN, cNkM[sS], pN, f; optional @kind)", spec,
+      return Error(fmt::format("--arch '{}': layer '{}': {} (layers: dN, cNkM[sS][pP], pN, aN, f; optional @kind)", spec,
                                item, why));
     };
     LayerSpec layer;
