@@ -292,6 +292,20 @@ class Importer {
                      problems.size() == 1 ? "" : "s", list));
   }
 
+  // A pooling window neuroppa's pool layers take: square, stride = window, no padding, whole windows.
+  static std::optional<std::string> window_problem(const onnx::NodeProto& node) {
+    const auto kernel = ints_attribute(node, "kernel_shape");
+    auto strides = ints_attribute(node, "strides");
+    if (strides.empty()) strides.assign(kernel.size(), 1);
+    if (kernel.size() != 2 || kernel[0] != kernel[1]) return fmt::format("kernel {}: only square 2-D windows", join(kernel));
+    if (strides != kernel)
+      return fmt::format("kernel {} with strides {}: only windows that do not overlap (stride = window)", join(kernel),
+                         join(strides));
+    if (!all_equal(ints_attribute(node, "pads"), 0)) return "padded pooling";
+    if (int_attribute(node, "ceil_mode", 0) != 0) return "ceil_mode 1 (partial windows)";
+    return std::nullopt;
+  }
+
   // What a node's attributes or operands ask that neuroppa's layers cannot do.
   std::optional<std::string> pattern_problem(const onnx::NodeProto& node) const {
     const std::string& op = node.op_type();
@@ -348,22 +362,11 @@ class Importer {
       const Constant& lo = constants_.at(node.input(1));
       if (lo.floats.size() != 1 || lo.floats[0] != 0.0f) return "a minimum other than 0: only Clip(min = 0) acts as a ReLU";
     } else if (op == "MaxPool") {
-      const auto kernel = ints_attribute(node, "kernel_shape");
-      auto strides = ints_attribute(node, "strides");
-      if (strides.empty()) strides.assign(kernel.size(), 1);
-      if (kernel.size() != 2 || kernel[0] != kernel[1]) return fmt::format("kernel {}: only square 2-D windows", join(kernel));
-      if (strides != kernel) return fmt::format("kernel {} with strides {}: only windows that do not overlap (stride = window)", join(kernel), join(strides));
-      if (!all_equal(ints_attribute(node, "pads"), 0)) return "padding not supported yet (model format 2)";
+      if (auto p = window_problem(node)) return p;
       if (!all_equal(ints_attribute(node, "dilations"), 1)) return "dilation other than 1";
       if (node.output_size() > 1 && !node.output(1).empty()) return "the indices output";
     } else if (op == "AveragePool") {
-      const auto kernel = ints_attribute(node, "kernel_shape");
-      auto strides = ints_attribute(node, "strides");
-      if (strides.empty()) strides.assign(kernel.size(), 1);
-      if (kernel.size() != 2 || kernel[0] != kernel[1]) return fmt::format("kernel {}: only square 2-D windows", join(kernel));
-      if (strides != kernel) return fmt::format("kernel {} with strides {}: only windows that do not overlap (stride = window)", join(kernel), join(strides));
-      if (!all_equal(ints_attribute(node, "pads"), 0)) return "padded average pooling";
-      if (int_attribute(node, "ceil_mode", 0) != 0) return "ceil_mode 1 (partial windows)";
+      if (auto p = window_problem(node)) return p;
     } else if (op == "Flatten") {
       if (int_attribute(node, "axis", 1) != 1) return "an axis other than 1 (neuroppa flattens one image)";
     } else if (op == "Reshape") {

@@ -9,21 +9,16 @@ python3-torch, CPU) on Fashion-MNIST for one epoch, exported as float ONNX
 Writes FOLDER/cnn.onnx and FOLDER/torch.json ({"accuracy": ..., "mean": ..., "std": ...}).
 """
 import argparse
-import gzip
 import json
 import os
+import sys
 
 import numpy as np
 import torch
 from torch import nn
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_graphs import idx  # noqa: E402  (the IDX reader the ONNX test graphs use)
 
 
 class Cnn(nn.Module):
