@@ -250,11 +250,13 @@ class ManifestReader {
     for (const std::string& name : strings(t, "rtl", "archs")) {
       const auto arch = models::parse_kernel_arch(name);
       if (!arch)
+      {
+        // A plain loop: clang 15 with libstdc++ 12 (the fuzz build) cannot pipe a C array into views::transform.
+        std::vector<std::string_view> names;
+        for (const models::KernelArch a : models::kAllKernelArchs) names.push_back(models::to_string(a));
         fail(t.at("archs"), fmt::format("rtl.archs: unknown micro-architecture '{}'; choose from {}", name,
-                                        fmt::join(models::kAllKernelArchs | std::views::transform([](models::KernelArch a) {
-                                                    return models::to_string(a);
-                                                  }),
-                                                  ", ")));
+                                        fmt::join(names, ", ")));
+      }
       p_.archs.push_back(*arch);
     }
     const std::string def = string(t, "rtl", "default_arch");
