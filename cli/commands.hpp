@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "neuroppa/app/context.hpp"
+#include "neuroppa/models/kernel.hpp"
 
 namespace neuroppa::cli {
 
@@ -41,6 +42,9 @@ void add_param_option(CLI::App& cmd, std::string& values);
 // The catalogue for a command: built-ins, NEUROPPA_KERNEL_PATH, then `folders`
 // (--kernel-path), each package registered as a kind.
 void load_kernel_packages(const std::string& folders, const GlobalOptions& global);
+// --kind NAME (after load_kernel_packages: a package's name is a kind); one line naming the choices if
+// it is none.
+models::KernelKind parse_kind_option(const std::string& name);
 
 // Writes `text` to stdout, or to `file` if one is given.
 void emit(const std::string& text, const std::string& file);

@@ -40,13 +40,9 @@ void parse_normalize(const std::string& text, models::InputScaling& scaling) {
 
 int run_import(ImportOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
-  const auto kind = models::parse_kernel_kind(o.kind);
-  if (!kind)
-    throw Error(fmt::format("--kind {}: unknown kind; choose {}, or a kernel package's name with --kernel-path DIR",
-                            o.kind, kernels::kind_names()));
-  o.request.options.kind = *kind;
+  o.request.options.kind = parse_kind_option(o.kind);
   if (!o.normalize.empty()) parse_normalize(o.normalize, o.request.scaling);
-  kernels::prepare_kinds(std::vector{*kind});
+  kernels::prepare_kinds(std::vector{o.request.options.kind});
   const app::ImportResult result = app::import_onnx(o.request, global.context());
   fmt::print("{}", result.summary());
   return 0;

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "neuroppa/app/kinds.hpp"
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
 
 namespace neuroppa::cli {
@@ -49,6 +50,14 @@ void load_kernel_packages(const std::string& folders, const GlobalOptions& globa
   const app::Context context = global.context("  ");
   kernels::register_packages(kernels::assemble_catalogue(kernels::kernel_search_path(folders)), context.cache_dir,
                              context.tools);
+}
+
+models::KernelKind parse_kind_option(const std::string& name) {
+  const auto kind = models::parse_kernel_kind(name);
+  if (!kind)
+    throw Error(fmt::format("--kind {}: unknown kind; choose {}, or a kernel package's name with --kernel-path DIR",
+                            name, kernels::kind_names()));
+  return *kind;
 }
 
 Runner add_kinds_command(CLI::App& app, const GlobalOptions& global) {

@@ -28,9 +28,7 @@ T parse_name(const std::string& option, const std::string& value, std::optional<
 
 int run_train(TrainOptions o, const GlobalOptions& global) {
   load_kernel_packages(o.kernel_path, global);
-  const auto kind = models::parse_kernel_kind(o.kind);
-  if (!kind) throw Error(fmt::format("--kind {}: unknown kind; choose {}, or a kernel package's name with --kernel-path DIR", o.kind, kernels::kind_names()));
-  o.request.train.kind = *kind;
+  o.request.train.kind = parse_kind_option(o.kind);
   models::TrainOptions& t = o.request.train;
   t.optimizer = parse_name("--optimizer", o.optimizer, models::parse_optimizer(o.optimizer), "adam or sgd");
   t.lr_schedule = parse_name("--lr-schedule", o.lr_schedule, models::parse_lr_schedule(o.lr_schedule),
@@ -41,7 +39,7 @@ int run_train(TrainOptions o, const GlobalOptions& global) {
   t.sign_ste = parse_name("--sign-ste", o.sign_ste, models::parse_sign_ste(o.sign_ste), "identity or approxsign");
   const bool table = !o.format.empty();
   const reports::Format format = table ? reports::parse_format(o.format) : reports::Format::markdown;
-  kernels::prepare_kinds(std::vector{*kind});
+  kernels::prepare_kinds(std::vector{o.request.train.kind});
   const app::TrainResult result = app::train(o.request, global.context());
   fmt::print("{}", table ? reports::write(result.table(t), format) : result.summary());
   return 0;

@@ -604,19 +604,39 @@ void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsi
       }
 }
 
-std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in) {
+namespace {
+
+// Each output of a pooling layer from its window's values: `reduce(acc, value)` over them from 0, then `finish(acc)`.
+template <class Reduce, class Finish>
+std::vector<std::uint32_t> pool_windows(const Layer& layer, const std::vector<std::uint32_t>& in, Reduce reduce,
+                                        Finish finish) {
   std::vector<std::uint32_t> out(layer.out.size());
   const unsigned p = layer.kernel;
   for (unsigned c = 0; c < layer.out.channels; ++c)
     for (unsigned y = 0; y < layer.out.height; ++y)
       for (unsigned x = 0; x < layer.out.width; ++x) {
-        std::uint32_t m = 0;
+        std::uint64_t acc = 0;
         for (unsigned dy = 0; dy < p; ++dy)
           for (unsigned dx = 0; dx < p; ++dx)
-            m = std::max(m, in[(std::size_t{c} * layer.in.height + y * p + dy) * layer.in.width + x * p + dx]);
-        out[(std::size_t{c} * layer.out.height + y) * layer.out.width + x] = m;
+            acc = reduce(acc, in[(std::size_t{c} * layer.in.height + y * p + dy) * layer.in.width + x * p + dx]);
+        out[(std::size_t{c} * layer.out.height + y) * layer.out.width + x] = finish(acc);
       }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::uint32_t>& in) {
+  return pool_windows(
+      layer, in, [](std::uint64_t m, std::uint32_t v) { return std::max<std::uint64_t>(m, v); },
+      [](std::uint64_t m) { return std::uint32_t(m); });
+}
+
+std::vector<std::uint32_t> avgpool(const Layer& layer, const std::vector<std::uint32_t>& in) {
+  const std::uint64_t area = std::uint64_t{layer.kernel} * layer.kernel;
+  return pool_windows(
+      layer, in, [](std::uint64_t sum, std::uint32_t v) { return sum + v; },
+      [area](std::uint64_t sum) { return std::uint32_t((sum + area / 2) / area); });
 }
 
 namespace {
@@ -663,22 +683,6 @@ unsigned predict(const std::vector<std::uint32_t>& outputs, const std::vector<st
     if (higher) best = i;
   }
   return best;
-}
-
-std::vector<std::uint32_t> avgpool(const Layer& layer, const std::vector<std::uint32_t>& in) {
-  std::vector<std::uint32_t> out(layer.out.size());
-  const unsigned p = layer.kernel;
-  const std::uint64_t area = std::uint64_t{p} * p;
-  for (unsigned c = 0; c < layer.out.channels; ++c)
-    for (unsigned y = 0; y < layer.out.height; ++y)
-      for (unsigned x = 0; x < layer.out.width; ++x) {
-        std::uint64_t sum = 0;
-        for (unsigned dy = 0; dy < p; ++dy)
-          for (unsigned dx = 0; dx < p; ++dx)
-            sum += in[(std::size_t{c} * layer.in.height + y * p + dy) * layer.in.width + x * p + dx];
-        out[(std::size_t{c} * layer.out.height + y) * layer.out.width + x] = std::uint32_t((sum + area / 2) / area);
-      }
-  return out;
 }
 
 namespace {

@@ -595,6 +595,13 @@ Mat batch_of(const ImageSet& images, const std::vector<std::size_t>& order, std:
   return A;
 }
 
+// The first `count` images as a batch (calibration).
+Mat first_images(const ImageSet& images, std::size_t count) {
+  std::vector<std::size_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  return batch_of(images, order, 0, count);
+}
+
 // Softmax cross-entropy: loss sum and gradient (mean over the batch) in place.
 float softmax_loss(Mat& logits, const std::vector<std::uint8_t>& labels, const std::vector<std::size_t>& order,
                    std::size_t start, int& correct) {
@@ -1376,9 +1383,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
   if (train_count < options.batch)
     throw Error(fmt::format("{} training images is less than one batch of {}", train_count, options.batch));
 
-  std::vector<std::size_t> first(std::min<std::size_t>(train_count, 2000));
-  std::iota(first.begin(), first.end(), 0);
-  const Mat calibration = batch_of(train.images, first, 0, first.size());
+  const Mat calibration = first_images(train.images, std::min<std::size_t>(train_count, 2000));
 
   Rng rng(options.seed);
   TrainNet net = initialise(layers, options, rng);
@@ -1459,9 +1464,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
     }
   }
   if (w != imported.weights.size()) throw Error(imported.name + ": more weights than compute layers");
-  std::vector<std::size_t> first(std::min(options.calibration_images, train.labels.size()));
-  std::iota(first.begin(), first.end(), 0);
-  const Mat calibration = batch_of(train.images, first, 0, first.size());
+  const Mat calibration = first_images(train.images, std::min(options.calibration_images, train.labels.size()));
   scale_activations(net, calibration, ceilings);
   const std::size_t test_count =
       options.test_images ? std::min(options.test_images, test.labels.size()) : test.labels.size();
@@ -1474,7 +1477,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   std::string arch;
   for (const Layer& l : layers) arch += (arch.empty() ? "" : ",") + l.describe();
   std::string notes = fmt::format("imported from ONNX ({}, opset {}); {} calibration images", imported.producer,
-                                  imported.opset, first.size());
+                                  imported.opset, calibration.rows());
   for (const std::string& n : imported.notes) notes += "; " + n;
   network.training = {arch, 0, 0, float_accuracy, -1, notes, {}};
   validate(network, imported.name);

@@ -55,6 +55,16 @@ const models::LabelledImages& test_set() {
   return set;
 }
 
+// The imported network quantised for `kind`, its accuracies on the first `test_images` test images.
+models::Network quantised(const models::FloatNetwork& net, const char* kind, std::size_t test_images,
+                          std::size_t calibration_images = 2000) {
+  models::ImportOptions options;
+  options.kind = models::kind_named(kind);
+  options.test_images = test_images;
+  options.calibration_images = calibration_images;
+  return models::quantise_float_network(net, options, train_set(), test_set());
+}
+
 }  // namespace
 
 TEST_CASE("onnx import: an MLP with Normalize, as Gemm and as MatMul + Add, Clip, Dropout, Softmax") {
@@ -82,10 +92,7 @@ TEST_CASE("onnx import: an MLP with Normalize, as Gemm and as MatMul + Add, Clip
   CHECK(matmul.weights[0].ceiling == 6.0f);  // Clip(0, 6)
   CHECK(gemm.weights[0].ceiling == INFINITY);
 
-  models::ImportOptions options;
-  options.kind = models::kind_named("mac");
-  options.test_images = want["test_images"].get<std::size_t>();
-  const models::Network net = models::quantise_float_network(gemm, options, train_set(), test_set());
+  const models::Network net = quantised(gemm, "mac", want["test_images"].get<std::size_t>());
   // numpy's float network and neuroppa's (scaled into [0, 1], clamped at the 99.99th percentile) agree.
   const double numpy_float = want["float_accuracy"]["mlp_normalized"].get<double>();
   CHECK(net.training.float_accuracy == doctest::Approx(numpy_float).epsilon(0.005));
@@ -111,12 +118,7 @@ TEST_CASE("onnx import: a padded CNN with batch norm, a bias Add, max-pool befor
   const double numpy_float = want["float_accuracy"]["cnn_bn"].get<double>();
   for (const char* name : {"mac", "shift", "spike", "threshold", "sigma-delta"}) {
     CAPTURE(name);
-    const models::KernelKind kind = models::kind_named(name);
-    models::ImportOptions options;
-    options.kind = kind;
-    options.test_images = 500;
-    options.calibration_images = 500;
-    const models::Network net = models::quantise_float_network(cnn, options, train_set(), test_set());
+    const models::Network net = quantised(cnn, name, 500, 500);
     CHECK(net.layers.size() == 6);
     CHECK(net.training.float_accuracy > numpy_float - 0.05);  // 500 images, against numpy's 2,000
     // threshold's terms are not products: mapped by its term table, it loses more.
@@ -142,10 +144,7 @@ TEST_CASE("onnx import: average and global average pooling (model format 2)") {
   CHECK(net.spec[1].kernel == 2);
   CHECK(net.spec[3].type == models::LayerType::avgpool);
   CHECK(net.spec[3].kernel == 12);  // the whole 12x12 map
-  models::ImportOptions options;
-  options.kind = models::kind_named("mac");
-  options.test_images = want["test_images"].get<std::size_t>();
-  const models::Network q = models::quantise_float_network(net, options, train_set(), test_set());
+  const models::Network q = quantised(net, "mac", want["test_images"].get<std::size_t>());
   const double numpy_float = want["float_accuracy"]["cnn_avg"].get<double>();
   CHECK(q.training.float_accuracy == doctest::Approx(numpy_float).epsilon(0.01));
   CHECK(q.training.quantised_accuracy > numpy_float - 0.03);
@@ -154,8 +153,7 @@ TEST_CASE("onnx import: average and global average pooling (model format 2)") {
   for (std::size_t i = 0; i < 8; ++i)
     CHECK(datapath.run(test_set().images.image(i)) == models::infer(q, test_set().images.image(i)));
   // Spiking kinds max-pool: refused before any work.
-  options.kind = models::kind_named("spike");
-  CHECK_THROWS_WITH_AS(models::quantise_float_network(net, options, train_set(), test_set()),
+  CHECK_THROWS_WITH_AS(quantised(net, "spike", 100),
                        doctest::Contains("average pooling in a spiking network"), Error);
 }
 
