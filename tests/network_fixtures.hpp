@@ -5,13 +5,17 @@
 #include <bit>
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "neuroppa/models/network.hpp"
 #include "neuroppa/models/random.hpp"
 
 namespace neuroppa::test {
 
-inline models::Network random_network(models::KernelKind kind, const std::string& arch, std::uint64_t seed) {
+// `residuals`: (spec index from 0, the spec number from 1 whose output it adds), as ONNX import sets them.
+inline models::Network random_network(models::KernelKind kind, const std::string& arch, std::uint64_t seed,
+                                      const std::vector<std::pair<std::size_t, unsigned>>& residuals = {}) {
   using namespace models;
   Network net;
   net.name = "random-" + std::string(to_string(kind)) + "-" + arch;
@@ -21,7 +25,9 @@ inline models::Network random_network(models::KernelKind kind, const std::string
     net.input_shift = 5;
     net.input_vth = 16;
   }
-  net.layers = layout(parse_arch(arch), net.input, kind, net.XW);
+  std::vector<LayerSpec> spec = parse_arch(arch);
+  for (const auto& [index, from] : residuals) spec.at(index).residual = from;
+  net.layers = layout(spec, net.input, kind, net.XW);
   net.timesteps = kind == neuroppa::models::kind_named("spike") ? 8 : sigma_delta ? 6 : 0;
   Rng rng(seed);
   for (Layer& l : net.layers) {

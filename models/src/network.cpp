@@ -47,18 +47,24 @@ static std::optional<LayerType> parse_layer_type(std::string_view name) {
   return std::nullopt;
 }
 
+unsigned Layer::residual_fan_in() const {
+  if (residual == 0) return 0;
+  return type == LayerType::conv ? residual_in.channels : static_cast<unsigned>(residual_in.size());
+}
+
 unsigned Layer::fan_in() const {
-  if (type == LayerType::conv) return in.channels * kernel * kernel;
-  return static_cast<unsigned>(in.size());
+  if (type == LayerType::conv) return in.channels * kernel * kernel + residual_fan_in();
+  return static_cast<unsigned>(in.size()) + residual_fan_in();
 }
 
 std::string Layer::describe() const {
+  const std::string plus = residual ? fmt::format(" + layer {}", residual) : "";
   switch (type) {
     case LayerType::dense:
-      return fmt::format("dense {} {} -> {}", to_string(kind), in.size(), out.size());
+      return fmt::format("dense {} {}{} -> {}", to_string(kind), in.size(), plus, out.size());
     case LayerType::conv:
-      return fmt::format("conv {}x{}/{}{} {} {} -> {}", kernel, kernel, stride, pad ? fmt::format(" pad {}", pad) : "",
-                         to_string(kind), in.describe(), out.describe());
+      return fmt::format("conv {}x{}/{}{} {} {}{} -> {}", kernel, kernel, stride, pad ? fmt::format(" pad {}", pad) : "",
+                         to_string(kind), in.describe(), plus, out.describe());
     case LayerType::maxpool: return fmt::format("maxpool {}x{} {} -> {}", kernel, kernel, in.describe(), out.describe());
     case LayerType::flatten: return fmt::format("flatten {} -> {}", in.describe(), out.size());
     case LayerType::avgpool: return fmt::format("avgpool {}x{} {} -> {}", kernel, kernel, in.describe(), out.describe());
@@ -205,6 +211,25 @@ static void validate_layer(const Network& net, const Layer& layer, const std::st
   }
 }
 
+// A residual reads an earlier layer's output: its shape, and (conv) one value a channel at each output position.
+static void validate_residual(const Network& net, std::size_t index, const std::string& where) {
+  const Layer& layer = net.layers[index];
+  if (layer.residual == 0) return;
+  if (!layer.computes())
+    throw Error(fmt::format("{}: a residual on a {} layer (only dense and conv layers add one)", where,
+                            to_string(layer.type)));
+  if (layer.residual > index)
+    throw Error(fmt::format("{}: residual {}: it must name an earlier layer (1..{})", where, layer.residual, index));
+  const Shape& source = net.layers[layer.residual - 1].out;
+  if (!(layer.residual_in == source))
+    throw Error(fmt::format("{}: residual shape {} but layer {} gives {}", where, layer.residual_in.describe(),
+                            layer.residual, source.describe()));
+  if (layer.type == LayerType::conv && (source.height != layer.out.height || source.width != layer.out.width))
+    throw Error(fmt::format("{}: residual from layer {} is {}, and a conv adds one value a channel at each of its {} "
+                            "output positions",
+                            where, layer.residual, source.describe(), layer.out.describe()));
+}
+
 void validate(const Network& net, const std::string& where) {
   if (net.AW < 2 || net.AW > kMaxAW) throw Error(fmt::format("{}: AW={} must be in 2..{}", where, net.AW, kMaxAW));
   if (net.input.size() == 0) throw Error(fmt::format("{}: empty input shape", where));
@@ -231,12 +256,31 @@ void validate(const Network& net, const std::string& where) {
     if (!(layer.in == shape))
       throw Error(fmt::format("{}: input shape {} but the previous layer gives {}", at, layer.in.describe(),
                               shape.describe()));
+    validate_residual(net, i, at);
     validate_layer(net, layer, at);
     shape = layer.out;
   }
   if (!net.layers.back().computes())
     throw Error(fmt::format("{}: the last layer must be dense or conv (it gives the class scores)", where));
   if (net.classes() < 2) throw Error(fmt::format("{}: the last layer has {} outputs; need at least 2", where, net.classes()));
+}
+
+void link_residuals(Network& net, const std::string& where) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    Layer& layer = net.layers[i];
+    if (layer.residual == 0) continue;
+    if (layer.residual > i)
+      throw Error(fmt::format("{}: layer {} ({}): residual {}: it must name an earlier layer (1..{})", where, i + 1,
+                              to_string(layer.type), layer.residual, i));
+    layer.residual_in = net.layers[layer.residual - 1].out;
+  }
+}
+
+std::vector<bool> residual_sources(const Network& net) {
+  std::vector<bool> sources(net.layers.size(), false);
+  for (const Layer& l : net.layers)
+    if (l.residual) sources.at(l.residual - 1) = true;
+  return sources;
 }
 
 // ---------------------------------------------------------------- architecture specs
@@ -303,6 +347,7 @@ std::vector<LayerSpec> parse_arch(const std::string& spec) {
 
 std::vector<Layer> layout(const std::vector<LayerSpec>& spec, const Shape& input, KernelKind kind, unsigned XW) {
   std::vector<Layer> layers;
+  std::vector<std::size_t> number_of_spec;  // the layer number each spec became (flatten layers are inserted)
   Shape shape = input;
   for (const LayerSpec& s : spec) {
     if (s.type == LayerType::dense && (shape.height != 1 || shape.width != 1)) {
@@ -322,12 +367,19 @@ std::vector<Layer> layout(const std::vector<LayerSpec>& spec, const Shape& input
     layer.pad = s.pad;
     layer.out.channels = s.size;
     const std::string where = fmt::format("--arch layer {} ({})", layers.size() + 1, to_string(s.type));
+    if (s.residual) {
+      if (s.residual > number_of_spec.size())
+        throw Error(fmt::format("{}: residual {} is not an earlier layer", where, s.residual));
+      layer.residual = unsigned(number_of_spec[s.residual - 1]);
+      layer.residual_in = layers[layer.residual - 1].out;
+    }
     layer.out = output_shape(layer, where);
     if (layer.computes()) {
       const KernelParams p{layer.kind, 1, XW, default_ww(layer.kind, XW), 32};
       layer.code_bits = p.code_bits();
     }
     layers.push_back(layer);
+    number_of_spec.push_back(layers.size());
     shape = layer.out;
   }
   if (layers.empty() || !layers.back().computes())
@@ -349,6 +401,7 @@ static json layer_json(const Layer& layer) {
   if (layer.type == LayerType::conv) j["stride"] = layer.stride;
   if (layer.type == LayerType::conv && layer.pad) j["pad"] = layer.pad;
   if (!layer.computes()) return j;
+  if (layer.residual) j["residual"] = layer.residual;
   j["kind"] = to_string(layer.kind);
   j["code_bits"] = layer.code_bits;
   if (has_membrane(layer.kind) || has_sigma_delta(layer.kind)) j["vth"] = layer.vth;
@@ -364,7 +417,7 @@ json network_json(const Network& net) {
   json j;
   j["format"] = "neuroppa-model";
   const bool v2 = std::any_of(net.layers.begin(), net.layers.end(),
-                              [](const Layer& l) { return l.pad > 0 || l.type == LayerType::avgpool; });
+                              [](const Layer& l) { return l.pad > 0 || l.type == LayerType::avgpool || l.residual > 0; });
   j["version"] = v2 ? 2 : 1;
   j["name"] = net.name;
   j["input"] = shape_json(net.input);
@@ -485,6 +538,10 @@ Layer read_layer(const Reader& r, const json& j) {
     layer.pad = r.count(j, "pad", 1024);
   }
   if (!layer.computes()) return layer;
+  if (j.contains("residual")) {
+    if (r.version < 2) throw Error(fmt::format("{}: \"residual\" needs model format version 2 (the file says 1)", r.where));
+    layer.residual = r.count(j, "residual", 1000000);  // its shape: read_network, once every layer is read
+  }
   const std::string kind = r.get<std::string>(j, "kind");
   const auto parsed = parse_kernel_kind(kind);
   if (!parsed)
@@ -562,6 +619,7 @@ Network read_network(const fs::path& path) {
     Reader lr{fmt::format("{}: layer {}", path.string(), i + 1), r.version};
     net.layers.push_back(read_layer(lr, layers[i]));
   }
+  link_residuals(net, path.string());
   validate(net, path.string());
   return net;
 }
@@ -602,6 +660,23 @@ void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsi
         const bool inside = row >= 0 && row < int(H) && col >= 0 && col < int(W);
         *patch++ = inside ? in[(std::size_t{c} * H + unsigned(row)) * W + unsigned(col)] : 0;
       }
+}
+
+void gather_fan_in(const Layer& layer, const std::vector<std::uint32_t>& in, const std::vector<std::uint32_t>& residual,
+                   unsigned y, unsigned x, std::uint32_t* fan) {
+  if (layer.type == LayerType::conv) {
+    gather_patch(layer, in, y, x, fan);
+    fan += std::size_t{layer.in.channels} * layer.kernel * layer.kernel;
+  } else {
+    fan = std::copy(in.begin(), in.end(), fan);
+  }
+  if (layer.residual == 0) return;
+  if (layer.type != LayerType::conv) {
+    std::copy(residual.begin(), residual.end(), fan);
+    return;
+  }
+  const std::size_t plane = std::size_t{layer.residual_in.height} * layer.residual_in.width;
+  for (unsigned c = 0; c < layer.residual_in.channels; ++c) *fan++ = residual[c * plane + std::size_t{y} * layer.residual_in.width + x];
 }
 
 namespace {
@@ -658,16 +733,18 @@ std::int64_t neuron_sum(const KernelParams& p, const std::int64_t* table, const 
 
 // Calls fn(output index, output channel, fan-in vector) for each neuron of a compute layer.
 template <class Fn>
-void for_each_neuron(const Layer& layer, const std::vector<std::uint32_t>& in, Fn&& fn) {
+void for_each_neuron(const Layer& layer, const std::vector<std::uint32_t>& in, const std::vector<std::uint32_t>& residual,
+                     Fn&& fn) {
+  std::vector<std::uint32_t> patch(layer.fan_in());
   if (layer.type == LayerType::dense) {
-    for (unsigned o = 0; o < layer.out.channels; ++o) fn(o, o, in.data());
+    gather_fan_in(layer, in, residual, 0, 0, patch.data());
+    for (unsigned o = 0; o < layer.out.channels; ++o) fn(o, o, patch.data());
     return;
   }
-  std::vector<std::uint32_t> patch(layer.fan_in());
   const std::size_t plane = std::size_t{layer.out.height} * layer.out.width;
   for (unsigned y = 0; y < layer.out.height; ++y)
     for (unsigned x = 0; x < layer.out.width; ++x) {
-      gather_patch(layer, in, y, x, patch.data());
+      gather_fan_in(layer, in, residual, y, x, patch.data());
       for (unsigned o = 0; o < layer.out.channels; ++o)
         fn(o * plane + std::size_t{y} * layer.out.width + x, o, patch.data());
     }
@@ -691,17 +768,23 @@ namespace {
 // every neuron updates its state; the graded spikes go on.
 void sigma_delta_timestep(const Network& net, std::vector<LayerState>& state, std::vector<std::uint32_t>& act,
                           unsigned t, Inference& result, std::vector<std::vector<std::uint32_t>>* layer_inputs) {
+  const std::vector<bool> sources = residual_sources(net);
+  std::vector<std::vector<std::uint32_t>> kept(net.layers.size());  // the outputs a later layer's residual reads
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& layer = net.layers[l];
     if (layer_inputs) layer_inputs->push_back(act);
     if (layer.type == LayerType::maxpool) act = sigma_delta_maxpool(layer, net.XW, act, state[l]);
-    if (!layer.computes()) continue;
+    if (!layer.computes()) {
+      if (sources[l]) kept[l] = act;
+      continue;
+    }
     const KernelParams p = net.kernel_params(layer, 1);
     const std::int64_t* table = term_table(p);
     std::vector<std::uint32_t> out(layer.out.size());
     const unsigned n = layer.fan_in();
     LayerState& s = state[l];
-    for_each_neuron(layer, act, [&](std::size_t i, unsigned o, const std::uint32_t* x) {
+    const std::vector<std::uint32_t> none;
+    for_each_neuron(layer, act, layer.residual ? kept[layer.residual - 1] : none, [&](std::size_t i, unsigned o, const std::uint32_t* x) {
       const std::int64_t acc = neuron_sum(p, table, x, &layer.codes[std::size_t{o} * n], n);
       const SigmaDeltaUpdate u =
           sigma_delta_update(p, acc, layer.bias[o], layer.shift, s.v[i], s.act[i], s.residue[i], layer.vth);
@@ -713,6 +796,7 @@ void sigma_delta_timestep(const Network& net, std::vector<LayerState>& state, st
       result.graded.add(u.spike, net.XW);
     });
     act = std::move(out);
+    if (sources[l]) kept[l] = act;
   }
 }
 
@@ -738,6 +822,9 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
   Inference result;
   std::vector<std::uint32_t> act;
   std::vector<std::vector<std::int64_t>> v(net.layers.size());  // spiking: membranes
+  const std::vector<bool> sources = residual_sources(net);
+  std::vector<std::vector<std::uint32_t>> kept(net.layers.size());  // the outputs a later layer's residual reads
+  const std::vector<std::uint32_t> none;
   // One pass through every layer on `act`.
   const auto all_layers = [&] {
     for (std::size_t l = 0; l < net.layers.size(); ++l) {
@@ -745,12 +832,16 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
       if (layer_inputs) layer_inputs->push_back(act);
       if (layer.type == LayerType::maxpool) act = maxpool(layer, act);
       if (layer.type == LayerType::avgpool) act = avgpool(layer, act);
-      if (!layer.computes()) continue;
+      if (!layer.computes()) {
+        if (sources[l]) kept[l] = act;
+        continue;
+      }
       const KernelParams p = net.kernel_params(layer, 1);
       const std::int64_t* table = term_table(p);
       std::vector<std::uint32_t> out(layer.out.size());
       const unsigned n = layer.fan_in();
-      for_each_neuron(layer, act, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
+      const std::vector<std::uint32_t>& residual = layer.residual ? kept[layer.residual - 1] : none;
+      for_each_neuron(layer, act, residual, [&](std::size_t index, unsigned o, const std::uint32_t* x) {
         const std::int64_t acc = neuron_sum(p, table, x, &layer.codes[std::size_t{o} * n], n);
         if (!net.spiking()) {
           out[index] = output_stage(p, acc, layer.bias[o], layer.shift);
@@ -762,6 +853,7 @@ Inference infer(const Network& net, const std::uint8_t* image, std::vector<std::
         result.spikes += update.spike;
       });
       act = std::move(out);
+      if (sources[l]) kept[l] = act;
     }
   };
   if (layer_inputs) layer_inputs->clear();

@@ -349,8 +349,7 @@ class Importer {
       if (node.input_size() > 1 && constant(node.input(1)) && constants_.at(node.input(1)).dims.size() != 2)
         return "a weight that is not a matrix";
     } else if (op == "Add") {
-      if (node.input_size() == 2 && !constant(node.input(0)) && !constant(node.input(1)))
-        return "the sum of two branches (a residual connection) is not supported yet (model format 2)";
+      if (node.input_size() == 2 && constant(node.input(0)) && constant(node.input(1))) return "the sum of two constants";
     } else if (op == "BatchNormalization") {
       for (int k = 1; k <= 4; ++k)
         if (auto p = need_constant(k, "parameter")) return p;
@@ -421,6 +420,7 @@ class Importer {
   void add_layer(const std::string& label, LayerSpec spec);
   FloatLayerWeights& weights_of(const std::string& label, const Activation& in, const char* what);
   void finish(const onnx::ValueInfoProto& output, const std::map<std::string, Activation>& values);
+  Activation residual_add(const std::string& label, const Activation& a, const Activation& b);
   void fold_scaling();
 };
 
@@ -522,14 +522,20 @@ FloatNetwork Importer::walk() {
       evaluate_shape_op(node, i, values);
       continue;
     }
+    if (op == "Add" && node.input_size() == 2 && values.count(node.input(0)) && values.count(node.input(1))) {
+      const Activation out = residual_add(label, values.at(node.input(0)), values.at(node.input(1)));
+      values[node.output(0)] = out;
+      continue;
+    }
     const Activation* found = nullptr;
     for (const auto& name : node.input())
       if (auto it = values.find(name); it != values.end() && !found) found = &it->second;
     if (!found) fail(fmt::format("{}: none of its inputs comes from the image", label));
     Activation in = *found;
     if (in.stage != net_.spec.size())
-      fail(fmt::format("{}: reads a value from before the last layer: neuroppa runs one chain of layers (a branch, "
-                       "or a layer whose output is not used)",
+      fail(fmt::format("{}: reads a value from before the last layer: neuroppa runs one chain of layers, an "
+                       "earlier activation added into a layer's sum at most (an identity shortcut); not a second "
+                       "branch of layers (a projection shortcut) or a layer whose output is not used",
                        label));
     Activation out = in;
     out.direct = false;
@@ -687,6 +693,54 @@ FloatNetwork Importer::walk() {
   finish(graph.output(0), values);
   fold_scaling();
   return std::move(net_);
+}
+
+// The sum of two branches: a layer's output before its ReLU (`main`, the
+// latest value) and an earlier activation (the shortcut), of one shape. The
+// shortcut becomes more synapses of that layer with identity weights
+// (Layer::residual), so its ReLU sees the sum: relu(bn(conv(x)) + x). A batch
+// norm after the Add still folds (it scales the whole row).
+Activation Importer::residual_add(const std::string& label, const Activation& a, const Activation& b) {
+  if (!a.pre_relu && !b.pre_relu)
+    fail(fmt::format("{}: adds two values after their ReLUs; neuroppa adds a shortcut into a layer's sum before the "
+                     "layer's ReLU (relu(bn(conv(x)) + x), ResNet's basic block)",
+                     label));
+  if (a.pre_relu && b.pre_relu)
+    fail(fmt::format("{}: adds two layers' outputs before their ReLUs (a projection shortcut, or two branches); "
+                     "neuroppa adds an earlier activation, an identity shortcut, into one layer's sum",
+                     label));
+  const Activation& main = a.pre_relu ? a : b;
+  const Activation& shortcut = a.pre_relu ? b : a;
+  if (main.stage != net_.spec.size() || main.compute != int(net_.spec.size()) - 1 || !main.direct)
+    fail(fmt::format("{}: the branch before its ReLU must be the last convolution's or linear layer's output "
+                     "(a bias or batch norm may come between)",
+                     label));
+  if (shortcut.compute < 0)
+    fail(fmt::format("{}: the shortcut comes from the image without a layer between (neuroppa keeps layers' outputs, "
+                     "not the input image)",
+                     label));
+  if (!(shortcut.shape == main.shape) || shortcut.rank != main.rank)
+    fail(fmt::format("{}: adds a {} value to a {} one (an identity shortcut has the shape of the sum)", label,
+                     shortcut.shape.describe(), main.shape.describe()));
+  LayerSpec& spec = net_.spec[std::size_t(main.compute)];
+  Pending& layer = layers_[std::size_t(main.compute)];
+  if (spec.residual)
+    fail(fmt::format("{}: a second shortcut into {} (neuroppa adds one)", label, layer.node));
+  spec.residual = unsigned(shortcut.stage);  // the output of the spec before that stage, numbered from 1
+  FloatLayerWeights& w = net_.weights[std::size_t(layer.compute)];
+  const std::size_t outs = w.bias.size(), own = w.weights.size() / outs;
+  const std::size_t extra = spec.type == LayerType::conv ? shortcut.shape.channels : shortcut.shape.size();
+  std::vector<float> weights((own + extra) * outs, 0.0f);
+  for (std::size_t o = 0; o < outs; ++o) {
+    std::copy_n(&w.weights[o * own], own, &weights[o * (own + extra)]);
+    weights[o * (own + extra) + own + o] = 1.0f;  // identity: output o adds shortcut value o
+  }
+  w.weights = std::move(weights);
+  net_.notes.push_back(fmt::format("{}: the shortcut from {} added into {}'s sum (identity weights)", label,
+                                   layers_[shortcut.stage - 1].node, layer.node));
+  Activation out = main;
+  out.direct = true;
+  return out;
 }
 
 // The class scores: the last layer's output, every layer before it with its ReLU.

@@ -230,6 +230,26 @@ void col2im_add(const Layer& l, const Mat& dX, Mat& dA) {
       }
 }
 
+// A compute layer's synapse inputs, one row per output position (dense: per
+// sample): the patch (im2col) or the input, then the residual's values
+// (`residual`: the output of layer l.residual, samples x its size).
+Mat layer_input(const Layer& l, const Mat& A, const Mat* residual) {
+  if (l.residual == 0) return l.type == LayerType::conv ? im2col(l, A) : A;
+  if (!residual) throw std::logic_error(l.describe() + ": its residual's source was not kept");
+  const Eigen::Index own = Eigen::Index(l.fan_in() - l.residual_fan_in());
+  Mat X(l.type == LayerType::conv ? A.rows() * l.out.height * l.out.width : A.rows(), l.fan_in());
+  X.leftCols(own) = l.type == LayerType::conv ? im2col(l, A) : A;
+  if (l.type != LayerType::conv) {
+    X.rightCols(residual->cols()) = *residual;
+    return X;
+  }
+  const unsigned pos = l.out.height * l.out.width;
+  for (Eigen::Index s = 0; s < A.rows(); ++s)
+    for (unsigned p = 0; p < pos; ++p)
+      for (unsigned c = 0; c < l.residual_in.channels; ++c) X(s * pos + p, own + c) = (*residual)(s, c * pos + p);
+  return X;
+}
+
 // rows (sample * positions + p) x out  <->  sample x (out * positions + p)
 Mat rows_to_tensor(const Mat& Z, Eigen::Index samples, unsigned pos) {
   Mat A(samples, Z.cols() * pos);
@@ -405,7 +425,8 @@ Mat average_pool(const Layer& l, const Mat& A, Mode mode) {
   return out;
 }
 
-Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
+// `residual`: the output of layer t.layer.residual, for a layer with one (Shortcuts keeps it).
+Mat forward(TrainLayer& t, const Mat& A, Mode mode, const Mat* residual = nullptr) {
   const Layer& l = t.layer;
   if (l.type == LayerType::flatten) return A;
   if (l.type == LayerType::maxpool) {
@@ -430,7 +451,7 @@ Mat forward(TrainLayer& t, const Mat& A, Mode mode) {
   if (l.type == LayerType::avgpool) return average_pool(l, A, mode);
   quantise_weights(t, mode);
   const unsigned pos = l.type == LayerType::conv ? l.out.height * l.out.width : 1;
-  t.X = l.type == LayerType::conv ? im2col(l, A) : A;
+  t.X = layer_input(l, A, residual);
   Mat Zrows = synapse_forward(t);
   Row bias = t.b.unaryExpr([&](float b) { return bias_value(t, b, mode); });
   Zrows.rowwise() += bias;
@@ -467,6 +488,8 @@ Mat backward(TrainLayer& t, const Mat& dOut, Eigen::Index samples) {
   t.db = dZrows.colwise().sum();
   const Mat dX = synapse_backward(t, dZrows);
   if (t.first) return {};  // nothing before it learns
+  // Residual networks come from ONNX import, which quantises without training.
+  if (l.residual) throw std::logic_error(l.describe() + ": backward through a residual is not implemented");
   if (l.type != LayerType::conv) return dX;
   Mat dA = Mat::Zero(samples, l.in.size());
   col2im_add(l, dX, dA);
@@ -527,12 +550,35 @@ std::pair<float, float> adder_weight_range(const TermTable& table) {
   return {lo, hi};
 }
 
+// The outputs later layers read as their residuals, kept while a pass walks the layers in order.
+class Shortcuts {
+ public:
+  explicit Shortcuts(const std::vector<TrainLayer>& layers) : kept_(layers.size()), sources_(layers.size(), false) {
+    for (const TrainLayer& t : layers)
+      if (t.layer.residual) sources_.at(t.layer.residual - 1) = true;
+  }
+  // What layer `index` adds (nullptr: nothing).
+  const Mat* residual_of(const TrainLayer& t) const { return t.layer.residual ? &kept_[t.layer.residual - 1] : nullptr; }
+  // Layer `index`'s output, kept if a later layer reads it.
+  void keep(std::size_t index, const Mat& out) {
+    if (sources_[index]) kept_[index] = out;
+  }
+
+ private:
+  std::vector<Mat> kept_;
+  std::vector<bool> sources_;
+};
+
 struct TrainNet {
   std::vector<TrainLayer> layers;
 
   Mat forward_all(const Mat& A, Mode mode) {
     Mat a = A;
-    for (TrainLayer& t : layers) a = forward(t, a, mode);
+    Shortcuts shortcuts(layers);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      a = forward(layers[i], a, mode, shortcuts.residual_of(layers[i]));
+      shortcuts.keep(i, a);
+    }
     return a;
   }
 };
@@ -991,13 +1037,16 @@ CodeMap adder_code_map(const TrainLayer& t, const std::array<double, 256>& histo
 // half of its units active, as batch norm would in the paper's networks.
 void centre_adder_biases(TrainNet& net, const Mat& calibration) {
   Mat a = calibration;
-  for (TrainLayer& t : net.layers) {
+  Shortcuts shortcuts(net.layers);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    TrainLayer& t = net.layers[i];
     if (t.adder()) {
-      forward(t, a, Mode::real);
+      forward(t, a, Mode::real, shortcuts.residual_of(t));
       const Eigen::Index pos = t.Z.cols() / t.layer.out.channels;
       for (unsigned o = 0; o < t.layer.out.channels; ++o) t.b(0, o) = -t.Z.middleCols(o * pos, pos).mean();
     }
-    a = forward(t, a, Mode::real);
+    a = forward(t, a, Mode::real, shortcuts.residual_of(t));
+    shortcuts.keep(i, a);
   }
 }
 
@@ -1007,14 +1056,23 @@ void centre_adder_biases(TrainNet& net, const Mat& calibration) {
 // difference between the float and the integer pre-activations per channel.
 void fit_term_tables(TrainNet& net, const Mat& calibration) {
   Mat a_real = calibration, a_quant = calibration;
-  for (TrainLayer& t : net.layers) {
+  Shortcuts real(net.layers), quant(net.layers);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    TrainLayer& t = net.layers[i];
+    const Mat* r_real = real.residual_of(t);
+    const Mat* r_quant = quant.residual_of(t);
+    const auto keep = [&] {
+      real.keep(i, a_real);
+      quant.keep(i, a_quant);
+    };
     if (!t.table) {
-      a_real = forward(t, a_real, Mode::real);
-      a_quant = forward(t, a_quant, Mode::quantised);
+      a_real = forward(t, a_real, Mode::real, r_real);
+      a_quant = forward(t, a_quant, Mode::quantised, r_quant);
+      keep();
       continue;
     }
     const Layer& l = t.layer;
-    const Mat X = l.type == LayerType::conv ? im2col(l, a_quant) : a_quant;
+    const Mat X = layer_input(l, a_quant, r_quant);
     std::array<double, 256> histogram{};
     for (Eigen::Index i = 0; i < X.size(); ++i)
       histogram[std::size_t(std::clamp(std::lround(X.data()[i] * kLevels), 0l, 255l))] += 1;
@@ -1027,15 +1085,16 @@ void fit_term_tables(TrainNet& net, const Mat& calibration) {
       t.k = best_layer_shift(t, fit);
     }
 
-    Mat next_real = forward(t, a_real, Mode::real);
+    Mat next_real = forward(t, a_real, Mode::real, r_real);
     const Mat z_real = t.Z;
-    forward(t, a_quant, Mode::quantised);
+    forward(t, a_quant, Mode::quantised, r_quant);
     const Mat diff = z_real - t.Z;  // samples x (channel * positions + p)
     const Eigen::Index pos = diff.cols() / l.out.channels;
     for (unsigned o = 0; o < l.out.channels; ++o)
       t.b(0, o) += diff.middleCols(o * pos, pos).mean();
-    a_quant = forward(t, a_quant, Mode::quantised);
+    a_quant = forward(t, a_quant, Mode::quantised, r_quant);
     a_real = std::move(next_real);
+    keep();
   }
 }
 
@@ -1104,8 +1163,11 @@ float percentile(std::vector<float> values, double p) {
 std::vector<float> activation_percentiles(TrainNet& net, const Mat& calibration) {
   std::vector<float> lambda;
   Mat a = calibration;
-  for (TrainLayer& t : net.layers) {
-    a = forward(t, a, Mode::real);
+  Shortcuts shortcuts(net.layers);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    TrainLayer& t = net.layers[i];
+    a = forward(t, a, Mode::real, shortcuts.residual_of(t));
+    shortcuts.keep(i, a);
     if (!t.layer.computes()) continue;
     std::vector<float> positive;
     for (Eigen::Index i = 0; i < a.size(); ++i)
@@ -1259,17 +1321,25 @@ Network export_network(TrainNet& net, Trainer trainer, const Mat& calibration, c
 void scale_activations(TrainNet& net, const Mat& calibration, const std::vector<float>& ceilings) {
   Mat a = calibration;
   float carried = 1.0f;  // the scale of the activations reaching the next compute layer
+  std::vector<float> scale_of(net.layers.size(), 1.0f);  // of each layer's output (a residual's weights take it)
+  Shortcuts shortcuts(net.layers);
   std::size_t index = 0;
-  for (TrainLayer& t : net.layers) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    TrainLayer& t = net.layers[i];
     if (!t.layer.computes()) {
       a = forward(t, a, Mode::real);
+      shortcuts.keep(i, a);
+      scale_of[i] = carried;
       continue;
     }
-    t.W *= carried;
+    const Layer& l = t.layer;
+    const Eigen::Index shortcut = l.residual_fan_in();
+    t.W.leftCols(t.W.cols() - shortcut) *= carried;
+    if (shortcut) t.W.rightCols(shortcut) *= scale_of[l.residual - 1];
     if (t.last) break;
     const bool last = t.last;
     t.last = true;  // forward gives the pre-activation
-    const Mat z = forward(t, a, Mode::real);
+    const Mat z = forward(t, a, Mode::real, shortcuts.residual_of(t));
     t.last = last;
     std::vector<float> positive;
     for (Eigen::Index i = 0; i < z.size(); ++i)
@@ -1279,6 +1349,8 @@ void scale_activations(TrainNet& net, const Mat& calibration, const std::vector<
     t.b /= lambda;
     carried = lambda;
     a = (z / lambda).cwiseMax(0.0f).cwiseMin(1.0f);
+    shortcuts.keep(i, a);
+    scale_of[i] = carried;
     ++index;
   }
 }
@@ -1438,6 +1510,12 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   if (imported.spec.empty() || imported.weights.empty()) throw Error(imported.name + ": no layers");
   const std::vector<Layer> layers = layout(imported.spec, input, options.kind, 8);
   check_pooling(layers, trainer, imported.name);
+  if (timesteps)
+    for (const Layer& l : layers)
+      if (l.residual)
+        throw Error(fmt::format("{}: {}: a residual sum in a {} network (the {} conversion scales each layer by "
+                                "its own input's rates; a shortcut's are another layer's: not implemented)",
+                                imported.name, l.describe(), to_string(options.kind), to_string(trainer)));
   TrainOptions defaults;
   defaults.kind = options.kind;
   Rng rng(1);

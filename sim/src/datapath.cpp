@@ -235,7 +235,8 @@ Datapath::LaneArray& Datapath::array_of(KernelKind kind) {
 }
 
 void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>& in,
-                             std::vector<std::uint32_t>& out, models::LayerState* state, unsigned timestep) {
+                             const std::vector<std::uint32_t>& residual, std::vector<std::uint32_t>& out,
+                             models::LayerState* state, unsigned timestep) {
   const Layer& layer = network_.layers[index];
   LayerPlan& plan = plans_[index];
   LaneArray& array = *plan.array;
@@ -262,10 +263,8 @@ void Datapath::compute_layer(std::size_t index, const std::vector<std::uint32_t>
   plan.x_words.resize(std::size_t{positions} * plan.beats * xw);
   std::vector<std::uint32_t> fan(std::size_t{plan.beats} * K, 0);
   for (unsigned pos = 0; pos < positions; ++pos) {
-    if (layer.type == LayerType::conv)
-      models::gather_patch(layer, in, pos / layer.out.width, pos % layer.out.width, fan.data());
-    else
-      std::copy(in.begin(), in.end(), fan.begin());
+    const unsigned y = layer.type == LayerType::conv ? pos / layer.out.width : 0;
+    models::gather_fan_in(layer, in, residual, y, layer.type == LayerType::conv ? pos % layer.out.width : 0, fan.data());
     std::vector<unsigned>& issued = plan.issued[pos];
     issued.clear();
     for (unsigned b = 0; b < plan.beats; ++b) {
@@ -453,16 +452,22 @@ models::Inference Datapath::run(const std::uint8_t* image) {
   const std::uint64_t spikes_before = stats_.total().spikes;
   const std::size_t L = network_.layers.size();
   // Activation buffers: `current` is read by a layer, `next` written; they swap.
+  // The outputs a later layer reads as its residual stay in buffers of their own.
   std::vector<std::uint32_t> current, next;
+  const std::vector<bool> sources = models::residual_sources(network_);
+  std::vector<std::vector<std::uint32_t>> kept(L);
+  const std::vector<std::uint32_t> none;
   const auto all_layers = [&](std::vector<models::LayerState>* states, unsigned t) {
     for (std::size_t i = 0; i < L; ++i) {
       const Layer& layer = network_.layers[i];
       models::LayerState* state = states ? &(*states)[i] : nullptr;
       if (layer.type == LayerType::maxpool || layer.type == LayerType::avgpool)
         pool(i, current, network_.sigma_delta() ? state : nullptr);
-      if (!layer.computes()) continue;
-      compute_layer(i, current, next, state, t);
-      std::swap(current, next);
+      if (layer.computes()) {
+        compute_layer(i, current, layer.residual ? kept[layer.residual - 1] : none, next, state, t);
+        std::swap(current, next);
+      }
+      if (sources[i]) kept[i] = current;
     }
   };
   if (!network_.spiking()) {

@@ -143,12 +143,24 @@ WeightPlan plan_memories(const models::Network& net, const MemoryConfig& config,
     membrane += bytes_of_bits(net.state_words_total(l) * net.AW);
   }
   const std::uint64_t image = bytes_of_bits(net.input.size() * net.XW);
-  check_capacity("activation buffers", config.activations.capacity_bytes, 2 * largest + image,
-                 fmt::format("{}, double-buffered, with the next image staged", largest_layer));
+  // Residual sources stay in buffers of their own from their layer to the last that reads them.
+  std::vector<std::size_t> last_reader(net.layers.size(), 0);
+  for (std::size_t i = 0; i < net.layers.size(); ++i)
+    if (net.layers[i].residual) last_reader[net.layers[i].residual - 1] = i;
+  std::uint64_t kept = 0;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    std::uint64_t live = 0;
+    for (std::size_t r = 0; r < i; ++r)
+      if (last_reader[r] >= i) live += bytes_of_bits(net.layers[r].out.size() * act_bits);
+    kept = std::max(kept, live);
+  }
+  check_capacity("activation buffers", config.activations.capacity_bytes, 2 * largest + image + kept,
+                 fmt::format("{}, double-buffered, with the next image staged{}", largest_layer,
+                             kept ? fmt::format(" and {} B of residual sources kept", kept) : ""));
   check_capacity("membrane memory", config.membrane.capacity_bytes, membrane, "the state of every spiking or sigma-delta neuron");
 
   WeightPlan plan;
-  plan.activation_bytes = 2 * largest + image;
+  plan.activation_bytes = 2 * largest + image + kept;
   plan.membrane_bytes = membrane;
   plan.first_segment.assign(net.layers.size(), 0);
   std::vector<std::uint64_t> layer_bytes(net.layers.size(), 0);

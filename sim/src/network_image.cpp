@@ -175,6 +175,7 @@ std::vector<std::uint8_t> encode_network(const models::Network& net) {
     w.u64(region.bias_offset);
     w.u64(region.bias_bytes);
     w.u32(l.pad);  // format 3
+    w.u32(l.residual);  // format 4 (its shape follows from the layer it names)
     out.resize(start + kLayerRecordBytes, 0);
   }
   out.resize(data, 0);
@@ -233,6 +234,10 @@ models::Network decode_network(std::span<const std::uint8_t> bytes) {
     l.vth = static_cast<std::int64_t>(r.u64("vth"));
     const LayerRegion region = read_region(r);
     l.pad = r.u32("pad");
+    l.residual = r.u32("residual");
+    if (l.residual > i)
+      throw Error(fmt::format("{}: residual {}: it must name an earlier layer (1..{})", where, l.residual, i));
+    if (l.residual) l.residual_in = net.layers[l.residual - 1].out;
     if (l.computes()) {
       if (l.code_bits == 0 || l.code_bits > 32) throw Error(fmt::format("{}: code bits {} (1..32)", where, l.code_bits));
       const std::uint64_t codes = std::uint64_t{l.out.channels} * l.fan_in();

@@ -206,7 +206,71 @@ def main():
                 helper.make_node("Gemm", ["f", "w6", "b6"], ["scores"], transB=1, name="fc")],
                {"c4": c4, "c4b": c4b, "c5": c5, "c5b": c5b, "w6": w6, "b6": b6}, "cnn_avg"), "cnn_avg")
 
-    # Refusals. Three unsupported ops (every one named), a residual Add of two branches, padding, a weight that
+    # 5. Residual (ResNet's basic block, then a dense one): Conv 8x3x3 padded + BN + Relu + MaxPool 2 -> p1;
+    #    Conv + BN + Relu, Conv + BN, Add(p1) + Relu; MaxPool 2, Flatten; Gemm 392->32 + Relu -> d1;
+    #    Gemm 32->32, Add(d1) + Relu; a trained head.
+    def bn_params(c):
+        return ((1 + 0.1 * rng.standard_normal(c)).astype(np.float32), (0.05 * rng.standard_normal(c)).astype(np.float32),
+                (0.05 * rng.standard_normal(c)).astype(np.float32), (0.5 + rng.random(c)).astype(np.float32))
+
+    def bn(z, p):
+        g, b, m, v = p
+        return (z - m[None, :, None, None]) / np.sqrt(v[None, :, None, None] + 1e-5) * g[None, :, None, None] + \
+            b[None, :, None, None]
+
+    r1, r1b, bn_r1 = (rng.standard_normal((8, 1, 3, 3)) / 3).astype(np.float32), np.zeros(8, np.float32), bn_params(8)
+    r2, r2b, bn_r2 = (rng.standard_normal((8, 8, 3, 3)) / np.sqrt(72)).astype(np.float32), \
+        (0.05 * rng.standard_normal(8)).astype(np.float32), bn_params(8)
+    r3, r3b, bn_r3 = (0.5 * rng.standard_normal((8, 8, 3, 3)) / np.sqrt(72)).astype(np.float32), \
+        (0.05 * rng.standard_normal(8)).astype(np.float32), bn_params(8)
+    f1 = (rng.standard_normal((32, 392)) / np.sqrt(392)).astype(np.float32)
+    f1b = (0.1 * rng.standard_normal(32)).astype(np.float32)
+    f2 = (0.5 * rng.standard_normal((32, 32)) / np.sqrt(32)).astype(np.float32)
+    f2b = (0.05 * rng.standard_normal(32)).astype(np.float32)
+
+    def residual_features(x):
+        p1 = maxpool(np.maximum(bn(conv(x[:, None] / 255, r1, r1b, pad=1), bn_r1), 0), 2)
+        h = np.maximum(bn(conv(p1, r2, r2b, pad=1), bn_r2), 0)
+        r = np.maximum(bn(conv(h, r3, r3b, pad=1), bn_r3) + p1, 0)
+        d1 = np.maximum(maxpool(r, 2).reshape(len(x), -1) @ f1.T + f1b, 0)
+        return np.maximum(d1 @ f2.T + f2b + d1, 0)
+
+    q_train = np.concatenate([residual_features(train_x[i:i + 2000]) for i in range(0, len(train_x), 2000)])
+    q_test = np.concatenate([residual_features(test_x[i:i + 2000]) for i in range(0, len(test_x), 2000)])
+    w7, b7 = softmax_regression(q_train, train_y, epochs=20, lr=0.2)
+    expected["cnn_residual"] = accuracy(q_test @ w7.T + b7, test_y)
+    inits = {"r1": r1, "r1b": r1b, "r2": r2, "r2b": r2b, "r3": r3, "r3b": r3b, "f1": f1, "f1b": f1b, "f2": f2,
+             "f2b": f2b, "w7": w7, "b7": b7}
+    for name, p in (("bn1", bn_r1), ("bn2", bn_r2), ("bn3", bn_r3)):
+        for part, v in zip(("g", "b", "m", "v"), p):
+            inits[name + part] = v
+    bn_node = lambda i, o, name: helper.make_node("BatchNormalization", [i, name + "g", name + "b", name + "m", name + "v"],
+                                                  [o], epsilon=1e-5, name=name)
+    save(model([helper.make_node("Conv", ["image", "r1", "r1b"], ["z1"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="conv1"),
+                bn_node("z1", "n1", "bn1"),
+                helper.make_node("Relu", ["n1"], ["a1"], name="relu1"),
+                helper.make_node("MaxPool", ["a1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
+                helper.make_node("Conv", ["p1", "r2", "r2b"], ["z2"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="block_conv1"),
+                bn_node("z2", "n2", "bn2"),
+                helper.make_node("Relu", ["n2"], ["a2"], name="block_relu1"),
+                helper.make_node("Conv", ["a2", "r3", "r3b"], ["z3"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 name="block_conv2"),
+                bn_node("z3", "n3", "bn3"),
+                helper.make_node("Add", ["n3", "p1"], ["sum"], name="shortcut"),
+                helper.make_node("Relu", ["sum"], ["a3"], name="block_relu2"),
+                helper.make_node("MaxPool", ["a3"], ["p3"], kernel_shape=[2, 2], strides=[2, 2], name="pool2"),
+                helper.make_node("Flatten", ["p3"], ["flat"], name="flatten"),
+                helper.make_node("Gemm", ["flat", "f1", "f1b"], ["y1"], transB=1, name="fc1"),
+                helper.make_node("Relu", ["y1"], ["d1"], name="fc_relu1"),
+                helper.make_node("Gemm", ["d1", "f2", "f2b"], ["y2"], transB=1, name="fc2"),
+                helper.make_node("Add", ["d1", "y2"], ["dsum"], name="dense_shortcut"),
+                helper.make_node("Relu", ["dsum"], ["d2"], name="fc_relu2"),
+                helper.make_node("Gemm", ["d2", "w7", "b7"], ["scores"], transB=1, name="head")],
+               inits, "cnn_residual"), "cnn_residual")
+
+    # Refusals. Three unsupported ops (every one named), a second branch from the image, a weight that
     # is a graph input, a dynamic image dimension, opsets 12 and 18, not ONNX at all, and a truncated file.
     tiny = {"w": np.zeros((10, 784), np.float32), "b": np.zeros(10, np.float32)}
     save(model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
@@ -226,6 +290,25 @@ def main():
                 helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
                 helper.make_node("Gemm", ["f", "w", "b"], ["scores"], transB=1, name="fc")], conv_w,
                "residual_padded"), "residual_padded")
+    # An Add after both branches' ReLUs, and one of two layers' outputs before theirs (a projection shortcut).
+    dense_w = {"w1": np.zeros((16, 784), np.float32), "b1": np.zeros(16, np.float32),
+               "w2": np.zeros((16, 16), np.float32), "b2": np.zeros(16, np.float32),
+               "w": np.zeros((10, 16), np.float32), "b": np.zeros(10, np.float32)}
+    for name, add_inputs, relu2 in (("residual_after_relu", ["a1", "a2"], True),
+                                    ("residual_projection", ["a1", "z2"], False)):
+        nodes = [helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
+                 helper.make_node("Gemm", ["flat", "w1", "b1"], ["z1"], transB=1, name="fc1"),
+                 helper.make_node("Relu", ["z1"], ["a1"], name="relu1"),
+                 helper.make_node("Gemm", ["a1", "w2", "b2"], ["z2"], transB=1, name="fc2")]
+        if relu2:
+            nodes.append(helper.make_node("Relu", ["z2"], ["a2"], name="relu2"))
+        else:
+            nodes.append(helper.make_node("Gemm", ["a1", "w2", "b2"], ["z3"], transB=1, name="projection"))
+            add_inputs = ["z2", "z3"]
+        nodes += [helper.make_node("Add", add_inputs, ["sum"], name="shortcut"),
+                  helper.make_node("Relu", ["sum"], ["s"], name="relu_sum"),
+                  helper.make_node("Gemm", ["s", "w", "b"], ["scores"], transB=1, name="head")]
+        save(model(nodes, dense_w, name), name)
     save(model([helper.make_node("Flatten", ["image"], ["flat"], name="flatten"),
                 helper.make_node("Gemm", ["flat", "w", "b"], ["unused"], transB=1, name="dead_end"),
                 helper.make_node("Flatten", ["image"], ["flat2"], name="flatten2"),

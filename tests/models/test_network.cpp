@@ -1,6 +1,7 @@
 // Networks: architecture specs, model files (round trip and malformed
 // input), and the reference inference against the kernel golden models.
 #include <doctest/doctest.h>
+#include <functional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -174,6 +175,77 @@ TEST_CASE("model format 2: conv padding in specs, files, patches; version 1 kept
   j["version"] = 3;
   base::write_file(dir / "v3.json", j.dump());
   CHECK_THROWS_WITH_AS(read_network(dir / "v3.json"), doctest::Contains("model format version 3; this neuroppa reads versions 1 to 2"),
+                       Error);
+}
+
+TEST_CASE("model format 2: residual layers in layouts, fan-ins, files; bad residuals refused") {
+  std::vector<LayerSpec> spec = parse_arch("c4k3p1,c4k3p1,d10,d10");
+  spec[1].residual = 1;  // the second conv adds the first's output
+  spec[3].residual = 3;  // the last dense layer adds the first's (number 4 after the inserted flatten)
+  const std::vector<Layer> layers = layout(spec, {1, 28, 28}, kind_named("mac"), 8);
+  REQUIRE(layers.size() == 5);  // conv, conv, flatten, dense, dense
+  CHECK(layers[1].residual == 1);
+  CHECK(layers[1].residual_in == Shape{4, 28, 28});
+  CHECK(layers[1].fan_in() == 4 * 9 + 4);
+  CHECK(layers[1].residual_fan_in() == 4);
+  CHECK(layers[4].residual == 4);
+  CHECK(layers[4].fan_in() == 20);
+  CHECK(layers[1].describe() == "conv 3x3/1 pad 1 mac 4x28x28 + layer 1 -> 4x28x28");
+
+  // The fan-in: the patch, then the residual's channels at the output position.
+  std::vector<std::uint32_t> in(4 * 28 * 28), skip(4 * 28 * 28);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = std::uint32_t(i % 13), skip[i] = std::uint32_t(i % 17 + 100);
+  std::vector<std::uint32_t> fan(layers[1].fan_in());
+  gather_fan_in(layers[1], in, skip, 5, 7, fan.data());
+  std::vector<std::uint32_t> patch(36);
+  gather_patch(layers[1], in, 5, 7, patch.data());
+  CHECK(std::equal(patch.begin(), patch.end(), fan.begin()));
+  for (unsigned c = 0; c < 4; ++c) CHECK(fan[36 + c] == skip[c * 784 + 5 * 28 + 7]);
+
+  const Network net = test::random_network(kind_named("mac"), "c4k3p1,c4k3p1,d10,d10", 3, {{1, 1}, {3, 3}});
+  const auto dir = test::temp_dir("format2-residual");
+  write_network(net, dir / "residual.json");
+  nlohmann::json j = nlohmann::json::parse(read_file(dir / "residual.json"));
+  CHECK(j["version"] == 2);
+  CHECK(j["layers"][1]["residual"] == 1);
+  const Network back = read_network(dir / "residual.json");
+  CHECK(back.layers[1].residual_in == Shape{4, 28, 28});
+  std::vector<std::uint8_t> image(784);
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = std::uint8_t(i * 5);
+  CHECK(infer(back, image.data()) == infer(net, image.data()));
+  // Without the residual the sums differ (its synapses count).
+  Network cut = net;
+  cut.layers[1].residual = 0;
+  cut.layers[1].codes.resize(4 * 36);
+  CHECK(infer(cut, image.data()).outputs != infer(net, image.data()).outputs);
+
+  const auto refused = [&](const std::function<void(nlohmann::json&)>& edit, const char* file) {
+    nlohmann::json k = j;
+    edit(k);
+    base::write_file(dir / file, k.dump());
+    try {
+      read_network(dir / file);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(read)");
+  };
+  CHECK(refused([](nlohmann::json& k) { k["layers"][1]["residual"] = 2; }, "later.json")
+            .find("layer 2 (conv): residual 2: it must name an earlier layer (1..1)") != std::string::npos);
+  CHECK(refused([](nlohmann::json& k) { k["layers"][3]["residual"] = 1; }, "count.json")
+            .find("weight codes, expected") != std::string::npos);  // 4x28x28 more synapses than its codes
+  CHECK(refused(
+            [](nlohmann::json& k) {
+              k["version"] = 1;
+              for (auto& layer : k["layers"]) layer.erase("pad");  // read before the shapes are checked
+            },
+            "v1.json")
+            .find("layer 2: \"residual\" needs model format version 2 (the file says 1)") != std::string::npos);
+  Network shapes = test::random_network(kind_named("mac"), "c4k3,c4k3,d10", 3);
+  shapes.layers[1].residual = 1;  // 4x26x26 onto 24x24 positions
+  shapes.layers[1].residual_in = shapes.layers[0].out;
+  shapes.layers[1].codes.resize(std::size_t{4} * shapes.layers[1].fan_in());
+  CHECK_THROWS_WITH_AS(validate(shapes, "shapes"), doctest::Contains("a conv adds one value a channel at each of its"),
                        Error);
 }
 

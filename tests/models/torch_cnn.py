@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The PyTorch round trip's first half (tests/models/torch_roundtrip.sh): a
-small CNN with padding and batch norm trained in PyTorch (Debian's
+small CNN with padding, batch norm and a residual block (ResNet's basic block:
+relu(bn(conv(relu(bn(conv(x))))) + x)) trained in PyTorch (Debian's
 python3-torch, CPU) on Fashion-MNIST for one epoch, exported as float ONNX
 (opset 13), and its own test accuracy.
 
@@ -21,11 +22,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_graphs import idx  # noqa: E402  (the IDX reader the ONNX test graphs use)
 
 
+class BasicBlock(nn.Module):
+    """ResNet's basic block with an identity shortcut."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        out = nn.functional.relu(self.bn1(self.conv1(x)))
+        return nn.functional.relu(self.bn2(self.conv2(out)) + x)
+
+
 class Cnn(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+            BasicBlock(8),
             nn.Conv2d(8, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
         self.head = nn.Linear(16 * 7 * 7, 10)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The PyTorch round trip (ctest label "torch"; `bash scripts/setup.sh torch`
-# installs python3-torch and runs it): a CNN with padding and batch norm
-# trained in PyTorch for one epoch (tests/models/torch_cnn.py), exported as
+# installs python3-torch and runs it): a CNN with padding, batch norm and a
+# residual block trained in PyTorch for one epoch (tests/models/torch_cnn.py), exported as
 # float ONNX, imported for mac, its float and integer accuracy within one point
 # of PyTorch's own on the 10,000 test images, and the imported network on the
 # platform equal to the reference inference on every test image (--check).

@@ -60,6 +60,22 @@ TEST_CASE("the accelerator equals the reference inference for every kind, padded
   }
 }
 
+TEST_CASE("residual layers (model format 2): the platform equals the reference inference for every kind") {
+  // A conv adding a pooled map (its channels at each position) and a dense layer adding an earlier
+  // dense layer's outputs (all of them, 12 into 10: a shortcut need not be the identity).
+  const std::vector<std::pair<std::size_t, unsigned>> residuals{{3, 2}, {7, 6}};
+  for (const KernelKind kind : neuroppa::models::builtin_kernel_kinds()) {
+    CAPTURE(models::to_string(kind));
+    const models::Network net = test::random_network(kind, "c4k3p1,p2,c4k3p1,c4k3p1,p2,d12,d12,d10", 9, residuals);
+    REQUIRE(net.layers[3].residual == 2);
+    CHECK(net.layers[3].fan_in() == 4 * 9 + 4);
+    REQUIRE(net.layers[8].residual == 7);  // the flatten layout inserts moves the numbers on by one
+    CHECK(net.layers[8].fan_in() == 12 + 12);
+    sim::Datapath accelerator(net, rtl_config(3, 2), test::model_cache_dir());
+    for (const auto& image : test_images(6, 5)) CHECK(accelerator.run(image.data()) == models::infer(net, image.data()));
+  }
+}
+
 TEST_CASE("mixed networks run each layer on the lanes of its kind") {
   const models::Network net = test::random_network(neuroppa::models::kind_named("threshold"), "c4k3@mac,p2,d12,d10@mac", 5);
   CHECK(net.kinds() == std::vector<KernelKind>{neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold")});

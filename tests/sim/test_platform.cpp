@@ -50,6 +50,9 @@ void check_same_network(const models::Network& a, const models::Network& b) {
     CHECK(x.bias == y.bias);
     CHECK(x.shift == y.shift);
     CHECK(x.vth == y.vth);
+    CHECK(x.pad == y.pad);
+    CHECK(x.residual == y.residual);
+    CHECK(x.residual_in == y.residual_in);
     if (x.computes()) CHECK(x.kind == y.kind);
   }
 }
@@ -73,6 +76,8 @@ TEST_CASE("network images: every bundled model round-trips; damaged images are r
     check_same_network(sim::decode_network(bytes), net);
     CHECK(sim::table_bytes(bytes) == sim::kNetworkHeaderBytes + net.layers.size() * sim::kLayerRecordBytes);
   }
+  const models::Network residual = test::random_network(neuroppa::models::kind_named("mac"), "c4k3p1,c4k3p1,d10", 3, {{1, 1}});
+  check_same_network(sim::decode_network(sim::encode_network(residual)), residual);
   const models::Network net = test::random_network(neuroppa::models::kind_named("mac"), "c4k3,p2,d10", 3);
   const std::vector<std::uint8_t> good = sim::encode_network(net);
   auto bad = good;
@@ -97,8 +102,8 @@ TEST_CASE("network images: every bundled model round-trips; damaged images are r
   CHECK(back.image_count == 3);
   CHECK(back.result_stride == 64);
   auto descriptor = sim::encode_job(job);
-  descriptor[4] = 2;  // the version before conv padding
-  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 2 (this accelerator reads 3)") != std::string::npos);
+  descriptor[4] = 3;  // the version before residual layers
+  CHECK(error_of([&] { sim::decode_job(descriptor); }).find("format version 3 (this accelerator reads 4)") != std::string::npos);
 }
 
 TEST_CASE("memory configurations: keys, units and errors") {

@@ -21,8 +21,8 @@
 
 namespace neuroppa::models {
 
-// 2: conv padding (`pad`), average pooling (`avgpool`). A file is written as version 1 when it uses nothing of 2, so that older
-// builds still read it; both are read.
+// 2: conv padding (`pad`), average pooling (`avgpool`), residual sums (`residual`). A file is written as version 1
+// when it uses nothing of 2, so that older builds still read it; both are read.
 inline constexpr int kModelFormatVersion = 2;
 
 struct Shape {
@@ -43,17 +43,26 @@ struct Layer {
   unsigned kernel = 0;  // conv: kernel height = width; maxpool, avgpool: window = stride
   unsigned stride = 1;  // conv
   unsigned pad = 0;     // conv: zero rows and columns added on every side of the input (format 2)
+  // Residual (format 2, compute layers): the output of layer `residual` (numbered from 1, an earlier
+  // layer) is read as more synapses after the layer's own fan-in, so that its weights add the shortcut
+  // into the sum before the output stage: relu(conv(x) + skip) with identity weights. A conv reads that
+  // tensor's channels at its output position (its height and width are the output's); a dense layer
+  // reads all of it. 0: none. `residual_in` is that tensor's shape.
+  unsigned residual = 0;
+  Shape residual_in;
   unsigned code_bits = 0;  // bits of one weight code (models::KernelParams::code_bits)
   // codes[o * fan_in() + f]: output channel o, fan-in index f. Convolution
   // fan-in is ordered (input channel, row, column); dense fan-in is the
-  // flattened (channel, row, column) input.
+  // flattened (channel, row, column) input; then the residual's (channel; dense: every value).
   std::vector<std::uint32_t> codes;
   std::vector<std::int64_t> bias;  // one per output channel, AW-bit signed
   unsigned shift = 0;              // mac/shift/threshold output shift; sigma-delta: the spike unit 2^shift
   std::int64_t vth = 0;            // spike firing threshold; sigma-delta: the least |delta| sent
 
   bool computes() const { return type == LayerType::dense || type == LayerType::conv; }
-  unsigned fan_in() const;
+  unsigned fan_in() const;  // the residual's synapses included
+  // Of them, the residual's: its channels (conv) or all its values (dense); 0 without one.
+  unsigned residual_fan_in() const;
   // Kernel runs (output values) per image, per timestep for spiking layers.
   std::size_t neurons() const { return out.size(); }
   std::string describe() const;  // "conv 3x3/1 mac 1x28x28 -> 8x26x26"
@@ -107,6 +116,10 @@ struct Network {
 // codes or biases out of range, spiking and non-spiking layers mixed.
 void validate(const Network& network, const std::string& where);
 
+// Sets each residual layer's residual_in from the layer it names (readers store the number only);
+// throws neuroppa::Error naming `where` and the layer if that is not an earlier layer.
+void link_residuals(Network& network, const std::string& where);
+
 // Model files: JSON, gzip-compressed when the name ends in .gz.
 Network read_network(const std::filesystem::path& path);
 void write_network(const Network& network, const std::filesystem::path& path);
@@ -157,9 +170,16 @@ std::vector<std::uint32_t> maxpool(const Layer& layer, const std::vector<std::ui
 std::vector<std::uint32_t> avgpool(const Layer& layer, const std::vector<std::uint32_t>& in);
 
 // The receptive field (fan-in) of output position (y, x) of a conv layer,
-// in fan-in order; positions outside the input read 0 (no padding today).
+// in fan-in order; positions outside the input read 0 (padding).
 void gather_patch(const Layer& layer, const std::vector<std::uint32_t>& in, unsigned y, unsigned x,
                   std::uint32_t* patch);
+// A compute layer's whole fan-in at output position (y, x) (dense: 0, 0): the
+// patch (dense: the input), then the residual's values (`residual`: the
+// output of layer `layer.residual`; empty when it has none).
+void gather_fan_in(const Layer& layer, const std::vector<std::uint32_t>& in, const std::vector<std::uint32_t>& residual,
+                   unsigned y, unsigned x, std::uint32_t* fan);
+// Which layers' outputs a later layer reads as its residual (index: layer number - 1).
+std::vector<bool> residual_sources(const Network& network);
 
 // Architecture specs, e.g. "d128,d10" or "c8k3,p2,c16k3,p2,d10@mac":
 // dN dense of N outputs; cNkM[sS][pP] conv of N channels, MxM kernel, stride S,
@@ -170,6 +190,7 @@ struct LayerSpec {
   LayerType type = LayerType::dense;
   unsigned size = 0;  // outputs (dense), channels (conv), window (pool)
   unsigned kernel = 0, stride = 1, pad = 0;
+  unsigned residual = 0;  // Layer::residual, numbering the specs from 1 (not in the arch grammar: import sets it)
   std::optional<KernelKind> kind;
 };
 std::vector<LayerSpec> parse_arch(const std::string& spec);

@@ -6,7 +6,8 @@
 // lane receives the same broadcast activation beat. A controller sequences
 // the layers; weights come from a weight memory (pre-packed in the lanes'
 // port format), activations from two activation buffers used in turn
-// (double buffering: a layer reads one and writes the other), and spiking
+// (double buffering: a layer reads one and writes the other; an output a later
+// layer's residual reads stays in a buffer of its own until then), and spiking
 // layers keep their membrane potentials in a membrane memory (sigma-delta
 // layers their state: sigma, act and residue, three words a neuron).
 //
@@ -211,8 +212,9 @@ class Datapath {
 
   LaneArray& array_of(models::KernelKind kind);
   void plan_layers();
-  void compute_layer(std::size_t index, const std::vector<std::uint32_t>& in, std::vector<std::uint32_t>& out,
-                     models::LayerState* state, unsigned timestep);
+  // `residual`: the output the layer's residual reads (empty without one).
+  void compute_layer(std::size_t index, const std::vector<std::uint32_t>& in, const std::vector<std::uint32_t>& residual,
+                     std::vector<std::uint32_t>& out, models::LayerState* state, unsigned timestep);
   void pool(std::size_t index, std::vector<std::uint32_t>& act, models::LayerState* state);
 
   models::Network network_;

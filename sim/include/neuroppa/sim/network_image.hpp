@@ -15,7 +15,7 @@ namespace neuroppa::sim {
 
 inline constexpr std::uint32_t kJobMagic = 0x424A504Eu;      // "NPJB"
 inline constexpr std::uint32_t kNetworkMagic = 0x574E504Eu;  // "NPNW"
-inline constexpr std::uint32_t kImageFormatVersion = 3;  // 2: the sigma-delta input encoder (input shift, vth) in the header; 3: conv padding (u32 after the regions)
+inline constexpr std::uint32_t kImageFormatVersion = 4;  // 2: the sigma-delta input encoder (input shift, vth) in the header; 3: conv padding (u32 after the regions); 4: the residual layer (u32 after the padding)
 inline constexpr std::size_t kJobDescriptorBytes = 64;
 inline constexpr std::size_t kNetworkHeaderBytes = 48;
 inline constexpr std::size_t kLayerRecordBytes = 96;
