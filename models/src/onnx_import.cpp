@@ -22,8 +22,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A constant tensor (an initializer or a Constant node), as floats or int64s.
+// A constant tensor (an initializer, a Constant node, or a node of constants
+// folded: DequantizeLinear of int8 weights, Cast, ConstantOfShape), as floats or int64s.
 struct Constant {
+  int type = 0;  // onnx::TensorProto::DataType
   std::vector<std::int64_t> dims;
   std::vector<float> floats;  // FLOAT, DOUBLE
   std::vector<std::int64_t> ints;  // INT64, INT32, INT8, UINT8
@@ -37,6 +39,7 @@ struct Constant {
 // Reads a tensor's values; nullopt (with `why`) for a type or storage neuroppa does not read.
 std::optional<Constant> read_tensor(const onnx::TensorProto& t, std::string& why) {
   Constant c;
+  c.type = t.data_type();
   c.dims.assign(t.dims().begin(), t.dims().end());
   std::uint64_t values = 1;
   for (std::int64_t d : c.dims) {
@@ -84,8 +87,10 @@ std::optional<Constant> read_tensor(const onnx::TensorProto& t, std::string& why
     case onnx::TensorProto::DOUBLE: ok = read(t.double_data(), c.floats, double{}); break;
     case onnx::TensorProto::INT64: ok = read(t.int64_data(), c.ints, std::int64_t{}); break;
     case onnx::TensorProto::INT32: ok = read(t.int32_data(), c.ints, std::int32_t{}); break;
+    case onnx::TensorProto::INT8: ok = read(t.int32_data(), c.ints, std::int8_t{}); break;  // QDQ weights
+    case onnx::TensorProto::UINT8: ok = read(t.int32_data(), c.ints, std::uint8_t{}); break;  // zero points
     default:
-      why = fmt::format("element type {} (neuroppa reads float, double, int32 and int64 constants)",
+      why = fmt::format("element type {} (neuroppa reads float, double, int8, uint8, int32 and int64 constants)",
                         onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(t.data_type())));
       return std::nullopt;
   }
@@ -134,12 +139,14 @@ bool all_equal(const std::vector<std::int64_t>& v, std::int64_t value) {
 // Ops the importer maps onto neuroppa's layers, and those it skips.
 const std::set<std::string> kLayerOps = {"Conv",    "Gemm",        "MatMul",            "Add",     "BatchNormalization",
                                          "Relu",    "Clip",        "MaxPool",           "Flatten", "Reshape",
-                                         "AveragePool", "GlobalAveragePool"};
+                                         "AveragePool", "GlobalAveragePool", "QuantizeLinear", "DequantizeLinear", "Cast"};
 const std::set<std::string> kSkippedOps = {"Identity", "Dropout", "Softmax", "LogSoftmax", "Constant"};
 // Ops that compute a Reshape's target shape from the input's (torch's x.view(x.size(0), -1)).
 const std::set<std::string> kShapeOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast"};
-// Ops of the QDQ form, not read yet.
-const std::set<std::string> kLaterOps = {"QuantizeLinear", "DequantizeLinear"};
+// Ops that pass an activation on unchanged for neuroppa: its quantisation (the QDQ form) is the kind's own.
+const std::set<std::string> kPassOps = {"QuantizeLinear", "DequantizeLinear", "Cast"};
+// Ops folded when every input is a constant (the QDQ form's weights, biases and zero points).
+const std::set<std::string> kFoldedOps = {"DequantizeLinear", "Cast", "ConstantOfShape"};
 
 // Everything the walk knows about a value that is not a constant.
 struct Activation {
@@ -159,6 +166,7 @@ class Importer {
   FloatNetwork run() {
     load();
     collect_constants();
+    fold_constants();
     check_ops();
     FloatNetwork net = walk();
     return net;
@@ -171,6 +179,7 @@ class Importer {
   Shape input_;
   onnx::ModelProto model_;
   std::map<std::string, Constant> constants_;
+  std::set<int> folded_;  // nodes whose outputs were computed from constants (fold_constants)
   std::set<std::string> shape_values_;  // computed from shapes only (feed a Reshape's shape)
   FloatNetwork net_;
   struct Pending {
@@ -178,6 +187,7 @@ class Importer {
     bool relu = false;
     float ceiling = INFINITY;  // Clip's max
     std::string node;
+    float activation_range = 0;  // QDQ: the value of its output's largest code (FloatLayerWeights)
   };
   std::vector<Pending> layers_;  // parallel to net_.spec
 
@@ -244,6 +254,81 @@ class Importer {
     }
   }
 
+  // Nodes of constants computed once, in graph order: DequantizeLinear (QDQ
+  // weights and int32 biases, per tensor or per channel), Cast, ConstantOfShape.
+  void fold_constants() {
+    for (int i = 0; i < model_.graph().node_size(); ++i) {
+      const auto& node = model_.graph().node(i);
+      if (!kFoldedOps.count(node.op_type()) || node.output_size() != 1) continue;
+      bool all = node.input_size() > 0;
+      for (const auto& in : node.input()) all = all && (in.empty() || constant(in));
+      if (!all) continue;
+      constants_[node.output(0)] = fold(node, i);
+      folded_.insert(i);
+    }
+  }
+
+  Constant fold(const onnx::NodeProto& node, int index) const {
+    const std::string label = node_label(node, index);
+    const Constant& x = constants_.at(node.input(0));
+    Constant y;
+    y.dims = x.dims;
+    const auto values = [&](const Constant& c) {  // as doubles, whichever way stored
+      std::vector<double> v(c.floats.begin(), c.floats.end());
+      if (v.empty()) v.assign(c.ints.begin(), c.ints.end());
+      return v;
+    };
+    if (node.op_type() == "ConstantOfShape") {
+      y.dims = x.ints;
+      std::uint64_t n = 1;
+      for (std::int64_t d : y.dims) {
+        if (d < 0 || (n *= std::uint64_t(d)) > (std::uint64_t{1} << 24)) fail(fmt::format("{}: shape {}", label, join(x.ints)));
+      }
+      const auto* value = attribute(node, "value");
+      Constant fill;
+      fill.type = onnx::TensorProto::FLOAT;
+      fill.floats = {0.0f};
+      if (value && value->has_t()) {
+        std::string why;
+        auto v = read_tensor(value->t(), why);
+        if (!v || v->size() != 1) fail(fmt::format("{}: its value must be one number{}", label, why.empty() ? "" : ": " + why));
+        fill = std::move(*v);
+      }
+      y.type = fill.type;
+      if (!fill.floats.empty()) y.floats.assign(n, fill.floats[0]);
+      else y.ints.assign(n, fill.ints[0]);
+      return y;
+    }
+    if (node.op_type() == "Cast") {
+      y.type = int(int_attribute(node, "to", onnx::TensorProto::FLOAT));
+      const std::vector<double> v = values(x);
+      if (y.type == onnx::TensorProto::FLOAT || y.type == onnx::TensorProto::DOUBLE) y.floats.assign(v.begin(), v.end());
+      else for (double d : v) y.ints.push_back(std::int64_t(d));
+      return y;
+    }
+    // DequantizeLinear: y = (x - zero point) * scale, per tensor or along `axis`.
+    const Constant& scale = float_constant(node.input(1), label);
+    std::vector<std::int64_t> zero(scale.size(), 0);
+    if (node.input_size() > 2 && !node.input(2).empty()) zero = constants_.at(node.input(2)).ints;
+    if (x.ints.size() != x.size() || zero.size() != scale.size())
+      fail(fmt::format("{}: dequantises {} (integers and one zero point a scale expected)", label, node.input(0)));
+    std::int64_t axis = int_attribute(node, "axis", 1);
+    if (axis < 0) axis += std::int64_t(x.dims.size());
+    std::size_t inner = 1;  // values between two steps along the axis
+    if (scale.size() > 1) {
+      if (axis < 0 || axis >= std::int64_t(x.dims.size()) || std::size_t(x.dims[std::size_t(axis)]) != scale.size())
+        fail(fmt::format("{}: {} scales along axis {} of a {} tensor", label, scale.size(), axis, join(x.dims)));
+      for (std::size_t d = std::size_t(axis) + 1; d < x.dims.size(); ++d) inner *= std::size_t(x.dims[d]);
+    }
+    y.type = onnx::TensorProto::FLOAT;
+    y.floats.resize(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::size_t c = scale.size() > 1 ? (i / inner) % scale.size() : 0;
+      y.floats[i] = float(double(x.ints[i] - zero[c]) * double(scale.floats[c]));
+    }
+    return y;
+  }
+
   bool constant(const std::string& name) const { return constants_.count(name) > 0; }
   // A constant that must hold floating-point numbers (weights, biases, batch norm, Clip's bounds).
   const Constant& float_constant(const std::string& name, const std::string& label) const {
@@ -274,11 +359,7 @@ class Importer {
         continue;
       }
       if (kShapeOps.count(op) && shape_values_.count(node.output(0))) continue;
-      if (kSkippedOps.count(op)) continue;
-      if (kLaterOps.count(op)) {
-        problems.push_back(fmt::format("{}: not supported yet (model format 2)", label));
-        continue;
-      }
+      if (kSkippedOps.count(op) || folded_.count(i)) continue;
       if (!kLayerOps.count(op)) {
         problems.push_back(fmt::format("{}: unsupported op", label));
         continue;
@@ -368,6 +449,16 @@ class Importer {
       if (auto p = window_problem(node)) return p;
     } else if (op == "Flatten") {
       if (int_attribute(node, "axis", 1) != 1) return "an axis other than 1 (neuroppa flattens one image)";
+    } else if (op == "QuantizeLinear" || op == "DequantizeLinear") {
+      if (auto p = need_constant(1, "scale")) return p;
+      if (auto p = need_constant(2, "zero point")) return p;
+      if (node.input_size() > 1 && constant(node.input(1)) && constants_.at(node.input(1)).size() != 1)
+        return "an activation quantised per channel (neuroppa's activations have one scale a layer)";
+    } else if (op == "Cast") {
+      const auto to = int_attribute(node, "to", 0);
+      if (to != onnx::TensorProto::UINT8 && to != onnx::TensorProto::INT8 && to != onnx::TensorProto::FLOAT)
+        return fmt::format("a cast of an activation to {} (the QDQ form casts its 8-bit codes only)",
+                           onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(to)));
     } else if (op == "Reshape") {
       if (node.input_size() < 2 || (!constant(node.input(1)) && !shape_values_.count(node.input(1))))
         return "a target shape that is neither a constant nor computed from the input's shape";
@@ -421,6 +512,8 @@ class Importer {
   FloatLayerWeights& weights_of(const std::string& label, const Activation& in, const char* what);
   void finish(const onnx::ValueInfoProto& output, const std::map<std::string, Activation>& values);
   Activation residual_add(const std::string& label, const Activation& a, const Activation& b);
+  void quantised_activation(const std::string& label, const onnx::NodeProto& node, const Activation& in);
+  bool noted_pre_relu_rounding_ = false;
   void fold_scaling();
 };
 
@@ -517,7 +610,7 @@ FloatNetwork Importer::walk() {
     const auto& node = graph.node(i);
     const std::string& op = node.op_type();
     const std::string label = node_label(node, i);
-    if (op == "Constant") continue;
+    if (op == "Constant" || folded_.count(i)) continue;
     if (kShapeOps.count(op) && shape_values_.count(node.output(0))) {
       evaluate_shape_op(node, i, values);
       continue;
@@ -525,6 +618,13 @@ FloatNetwork Importer::walk() {
     if (op == "Add" && node.input_size() == 2 && values.count(node.input(0)) && values.count(node.input(1))) {
       const Activation out = residual_add(label, values.at(node.input(0)), values.at(node.input(1)));
       values[node.output(0)] = out;
+      continue;
+    }
+    if (kPassOps.count(op)) {  // the QDQ form's quantisation of an activation: a layer's range, else passed on
+      const auto it = values.find(node.input(0));
+      if (it == values.end()) fail(fmt::format("{}: its input does not come from the image", label));
+      if (op == "QuantizeLinear") quantised_activation(label, node, it->second);
+      values[node.output(0)] = it->second;
       continue;
     }
     const Activation* found = nullptr;
@@ -743,6 +843,39 @@ Activation Importer::residual_add(const std::string& label, const Activation& a,
   return out;
 }
 
+// A QuantizeLinear of an activation (the QDQ form). After a layer's ReLU (or
+// a pooling of it) its codes 0..qmax stand for 0..(qmax - zero point) x
+// scale: that range is the layer's activation scale, kept as given. Elsewhere
+// (the image, a sum before its ReLU) neuroppa computes without that rounding.
+void Importer::quantised_activation(const std::string& label, const onnx::NodeProto& node, const Activation& in) {
+  const Constant& scale = float_constant(node.input(1), label);
+  std::int64_t zero = 0, qmax = 255;  // uint8, ONNX's default
+  if (node.input_size() > 2 && !node.input(2).empty()) {
+    const Constant& z = constants_.at(node.input(2));
+    if (z.ints.size() != 1) fail(fmt::format("{}: a zero point that is not one integer", label));
+    zero = z.ints[0];
+    if (z.type == onnx::TensorProto::INT8) qmax = 127;
+  }
+  if (in.compute < 0) {
+    net_.notes.push_back(fmt::format("{}: the image's quantisation skipped (neuroppa reads the pixels)", label));
+    return;
+  }
+  Pending& layer = layers_[std::size_t(in.compute)];
+  if (in.pre_relu) {
+    if (!noted_pre_relu_rounding_)
+      net_.notes.push_back(fmt::format("{} (and any like it): a rounding before a ReLU is not modelled (the "
+                                       "kernel's sum is exact until its output stage)",
+                                       label));
+    noted_pre_relu_rounding_ = true;
+    return;
+  }
+  const float range = float(double(qmax - zero) * double(scale.floats[0]));
+  if (!(range > 0) || !std::isfinite(range))
+    fail(fmt::format("{}: scale {} and zero point {} give no positive range after {}'s ReLU", label, scale.floats[0],
+                     zero, layer.node));
+  if (layer.activation_range == 0) layer.activation_range = range;
+}
+
 // The class scores: the last layer's output, every layer before it with its ReLU.
 void Importer::finish(const onnx::ValueInfoProto& output, const std::map<std::string, Activation>& values) {
   const auto it = values.find(output.name());
@@ -761,7 +894,12 @@ void Importer::finish(const onnx::ValueInfoProto& output, const std::map<std::st
                                      "is the same",
                                      layers_.back().node));
   for (std::size_t l = 0; l < layers_.size(); ++l)
-    if (layers_[l].compute >= 0) net_.weights[std::size_t(layers_[l].compute)].ceiling = layers_[l].ceiling;
+    if (layers_[l].compute >= 0) {
+      net_.weights[std::size_t(layers_[l].compute)].ceiling = layers_[l].ceiling;
+      net_.weights[std::size_t(layers_[l].compute)].activation_range = layers_[l].activation_range;
+    }
+  if (std::any_of(layers_.begin(), layers_.end(), [](const Pending& p) { return p.activation_range > 0; }))
+    net_.notes.push_back("activation scales from the QDQ graph's QuantizeLinear nodes, kept as given");
 }
 
 // The model reads u = (p * scale - mean) / std for pixel p; neuroppa's first

@@ -1316,9 +1316,13 @@ Network export_network(TrainNet& net, Trainer trainer, const Mat& calibration, c
 }
 
 // Scales every compute layer but the last so that its ReLU output's 99.99th
-// percentile on `calibration` (or its ceiling, if lower) is 1: its weights and
-// bias divided by that, the next compute layer's weights multiplied by it.
-void scale_activations(TrainNet& net, const Mat& calibration, const std::vector<float>& ceilings) {
+// percentile on `calibration` (or its ceiling, if lower; or its QDQ range, as
+// given) is 1: its weights and bias divided by that, the next compute layer's
+// weights multiplied by it. A layer with a QDQ range also gets half an output
+// unit on its bias: QuantizeLinear rounds to the nearest code, the kernels'
+// output stage rounds down.
+void scale_activations(TrainNet& net, const Mat& calibration, const std::vector<float>& ceilings,
+                       const std::vector<float>& ranges) {
   Mat a = calibration;
   float carried = 1.0f;  // the scale of the activations reaching the next compute layer
   std::vector<float> scale_of(net.layers.size(), 1.0f);  // of each layer's output (a residual's weights take it)
@@ -1344,9 +1348,11 @@ void scale_activations(TrainNet& net, const Mat& calibration, const std::vector<
     std::vector<float> positive;
     for (Eigen::Index i = 0; i < z.size(); ++i)
       if (z.data()[i] > 0) positive.push_back(z.data()[i]);
-    const float lambda = std::max(std::min(percentile(std::move(positive), 0.9999), ceilings[index]), 1e-6f);
+    const bool given = ranges[index] > 0;
+    const float lambda = given ? ranges[index] : std::max(std::min(percentile(std::move(positive), 0.9999), ceilings[index]), 1e-6f);
     t.W /= lambda;
     t.b /= lambda;
+    if (given) t.b.array() += 0.5f / kLevels;
     carried = lambda;
     a = (z / lambda).cwiseMax(0.0f).cwiseMin(1.0f);
     shortcuts.keep(i, a);
@@ -1520,7 +1526,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   defaults.kind = options.kind;
   Rng rng(1);
   TrainNet net = initialise(layers, defaults, rng);
-  std::vector<float> ceilings;
+  std::vector<float> ceilings, ranges;
   std::size_t w = 0;
   for (TrainLayer& t : net.layers) {
     if (!t.layer.computes()) continue;
@@ -1533,6 +1539,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
     t.W = Eigen::Map<const Mat>(f.weights.data(), outs, fan_in);
     t.b = Eigen::Map<const Mat>(f.bias.data(), 1, outs);
     ceilings.push_back(f.ceiling);
+    ranges.push_back(f.activation_range);
     // Products mapped onto the kind's codes by its terms (threshold, AdderNet:
     // their trainers learn thresholds and distances, not products).
     if (trainer == Trainer::threshold_ste || trainer == Trainer::addernet) {
@@ -1543,7 +1550,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   }
   if (w != imported.weights.size()) throw Error(imported.name + ": more weights than compute layers");
   const Mat calibration = first_images(train.images, std::min(options.calibration_images, train.labels.size()));
-  scale_activations(net, calibration, ceilings);
+  scale_activations(net, calibration, ceilings, ranges);
   const std::size_t test_count =
       options.test_images ? std::min(options.test_images, test.labels.size()) : test.labels.size();
   const double float_accuracy = evaluate(net, test, test_count, Mode::real);

@@ -32,7 +32,7 @@ def model(nodes, inits, name, inp=("image", [1, 1, 28, 28]), out=("scores", [1, 
     graph = helper.make_graph(
         nodes, name, [helper.make_tensor_value_info(inp[0], TensorProto.FLOAT, inp[1])] + list(extra_inputs),
         [helper.make_tensor_value_info(out[0], TensorProto.FLOAT, out[1])],
-        [numpy_helper.from_array(np.asarray(v, np.float32) if v.dtype != np.int64 else v, k)
+        [numpy_helper.from_array(v if np.asarray(v).dtype.kind in "iu" else np.asarray(v, np.float32), k)
          for k, v in inits.items()])
     m = helper.make_model(graph, producer_name="neuroppa-tests", opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = ir
@@ -206,6 +206,68 @@ def main():
                 helper.make_node("Gemm", ["f", "w6", "b6"], ["scores"], transB=1, name="fc")],
                {"c4": c4, "c4b": c4b, "c5": c5, "c5b": c5b, "w6": w6, "b6": b6}, "cnn_avg"), "cnn_avg")
 
+    # 4b. The MLP of 1. in the QDQ form PyTorch's quantised export writes: int8 weights (fc1 per channel, fc2 per
+    #     tensor) through DequantizeLinear, int32 biases whose zero points come from ConstantOfShape + Cast, and
+    #     QuantizeLinear + Cast + DequantizeLinear on the input, the hidden activation (uint8, zero point 0) and
+    #     the scores. Its accuracy: numpy's fake-quantised inference.
+    def per_channel_int8(w):
+        scale = np.abs(w).max(axis=1) / 127
+        return np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8), scale.astype(np.float32)
+
+    def fake_quant(x, scale, zero, lo=0, hi=255):
+        return (np.clip(np.round(x / scale) + zero, lo, hi) - zero) * scale
+
+    q1, s1 = per_channel_int8(w1)
+    s2 = np.float32(np.abs(w2).max() / 127)
+    q2 = np.clip(np.round(w2 / s2), -127, 127).astype(np.int8)
+    s_in = np.float32((u_train.max() - u_train.min()) / 255)
+    z_in = int(np.round(-u_train.min() / s_in))
+    h = np.maximum(fake_quant(u_train, s_in, z_in) @ (q1 * s1[:, None]).T + b1, 0)
+    s_h = np.float32(np.percentile(h, 99.99) / 255)
+    b1q = np.round(b1 / (s_in * s1)).astype(np.int32)
+    b2q = np.round(b2 / (s_h * s2)).astype(np.int32)
+
+    def qdq_scores(u):
+        a = np.maximum(fake_quant(u, s_in, z_in) @ (q1 * s1[:, None]).T + b1q * s_in * s1, 0)
+        return fake_quant(a, s_h, 0) @ (q2 * s2).T + b2q * s_h * s2
+
+    expected["mlp_qdq"] = accuracy(qdq_scores(u_test), test_y)
+    qdq = lambda x, s_name, z_name, y, name: [
+        helper.make_node("QuantizeLinear", [x, s_name, z_name], [y + "_q"], name=name + "_quantise"),
+        helper.make_node("Cast", [y + "_q"], [y + "_c"], to=TensorProto.UINT8, name=name + "_cast"),
+        helper.make_node("DequantizeLinear", [y + "_c", s_name, z_name], [y], name=name + "_dequantise")]
+    qdq_graph = model(
+        [helper.make_node("Flatten", ["image"], ["flat"], axis=1, name="flatten")] +
+        qdq("flat", "s_in", "z_in", "x", "input") +
+        [helper.make_node("DequantizeLinear", ["q1", "s1", "zp1"], ["w1"], axis=0, name="w1_dequantise"),
+         helper.make_node("ConstantOfShape", ["b1_shape"], ["b1_zero_f"], name="b1_zero"),
+         helper.make_node("Cast", ["b1_zero_f"], ["b1_zero"], to=TensorProto.INT32, name="b1_zero_cast"),
+         helper.make_node("DequantizeLinear", ["b1q", "s_b1", "b1_zero"], ["b1"], axis=0, name="b1_dequantise"),
+         helper.make_node("Gemm", ["x", "w1", "b1"], ["z1"], transB=1, name="fc1"),
+         helper.make_node("Relu", ["z1"], ["a1"], name="relu1")] +
+        qdq("a1", "s_h", "z_h", "h", "hidden") +
+        [helper.make_node("DequantizeLinear", ["q2", "s2"], ["w2"], name="w2_dequantise"),
+         helper.make_node("DequantizeLinear", ["b2q", "s_b2"], ["b2"], name="b2_dequantise"),
+         helper.make_node("Gemm", ["h", "w2", "b2"], ["z2"], transB=1, name="fc2")] +
+        qdq("z2", "s_out", "z_out", "scores", "scores"),
+        {"q1": q1, "s1": s1, "zp1": np.zeros(64, np.int8), "b1_shape": np.array([64], np.int64), "b1q": b1q,
+         "s_b1": (s_in * s1).astype(np.float32), "q2": q2, "s2": s2, "b2q": b2q, "s_b2": np.float32(s_h * s2),
+         "s_in": s_in, "z_in": np.uint8(z_in), "s_h": s_h, "z_h": np.uint8(0), "s_out": np.float32(0.1),
+         "z_out": np.uint8(128)}, "mlp_qdq")
+    save(qdq_graph, "mlp_qdq")
+    qdq_hidden_range = float(255 * s_h)  # the hidden layer's activation range, as the graph gives it
+    # Refused: an activation quantised per channel.
+    per_channel = onnx.load_from_string(qdq_graph.SerializeToString())
+    for init in per_channel.graph.initializer:
+        if init.name == "s_h":
+            init.CopyFrom(numpy_helper.from_array(np.full(64, s_h, np.float32), "s_h"))
+        if init.name == "z_h":
+            init.CopyFrom(numpy_helper.from_array(np.zeros(64, np.uint8), "z_h"))
+    for node in per_channel.graph.node:
+        if node.name in ("hidden_quantise", "hidden_dequantise"):
+            node.attribute.extend([helper.make_attribute("axis", 1)])
+    save(per_channel, "qdq_per_channel_activation")
+
     # 5. Residual (ResNet's basic block, then a dense one): Conv 8x3x3 padded + BN + Relu + MaxPool 2 -> p1;
     #    Conv + BN + Relu, Conv + BN, Add(p1) + Relu; MaxPool 2, Flatten; Gemm 392->32 + Relu -> d1;
     #    Gemm 32->32, Add(d1) + Relu; a trained head.
@@ -334,7 +396,8 @@ def main():
     with open(os.path.join(a.folder, "truncated.onnx"), "wb") as f:
         f.write(data[:len(data) // 2])
     with open(os.path.join(a.folder, "expected.json"), "w") as f:
-        json.dump({"test_images": a.test_images, "float_accuracy": expected, "mean": mean, "std": std}, f, indent=1)
+        json.dump({"test_images": a.test_images, "float_accuracy": expected, "mean": mean, "std": std,
+                   "qdq_hidden_range": qdq_hidden_range}, f, indent=1)
 
 
 if __name__ == "__main__":

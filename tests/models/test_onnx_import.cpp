@@ -157,6 +157,44 @@ TEST_CASE("onnx import: average and global average pooling (model format 2)") {
                        doctest::Contains("average pooling in a spiking network"), Error);
 }
 
+TEST_CASE("onnx import: the QDQ form (int8 weights per channel and per tensor, int32 biases, activation scales as given)") {
+  const nlohmann::json want = expected();
+  models::InputScaling scaling;
+  scaling.mean = want["mean"].get<double>();
+  scaling.std = want["std"].get<double>();
+  const models::FloatNetwork qdq = models::read_onnx(graphs() / "mlp_qdq.onnx", scaling);
+  const models::FloatNetwork plain = models::read_onnx(graphs() / "mlp_normalized.onnx", scaling);
+  REQUIRE(qdq.spec.size() == 3);
+  REQUIRE(qdq.weights.size() == 2);
+  // The hidden layer's range: 255 x the scale of the QuantizeLinear after its ReLU; the scores': calibrated.
+  CHECK(qdq.weights[0].activation_range == doctest::Approx(want["qdq_hidden_range"].get<double>()).epsilon(1e-6));
+  CHECK(qdq.weights[1].activation_range == 0);
+  // Dequantised weights: the float model's within half a step of their grid (fc1 per channel, fc2 per tensor).
+  for (std::size_t l = 0; l < 2; ++l) {
+    const auto& a = qdq.weights[l].weights;
+    const auto& b = plain.weights[l].weights;
+    REQUIRE(a.size() == b.size());
+    const std::size_t outs = qdq.weights[l].bias.size(), fan_in = a.size() / outs;
+    float tensor_max = 0;
+    for (float w : b) tensor_max = std::max(tensor_max, std::abs(w));
+    for (std::size_t o = 0; o < outs; ++o) {
+      float row_max = 0;
+      for (std::size_t f = 0; f < fan_in; ++f) row_max = std::max(row_max, std::abs(b[o * fan_in + f]));
+      const float step = (l == 0 ? row_max : tensor_max) / 127;
+      for (std::size_t f = 0; f < fan_in; ++f)
+        REQUIRE(std::abs(a[o * fan_in + f] - b[o * fan_in + f]) <= step * 0.5f + 1e-7f);
+    }
+  }
+  bool given = false;
+  for (const std::string& n : qdq.notes) given = given || n.find("kept as given") != std::string::npos;
+  CHECK(given);
+  const models::Network net = quantised(qdq, "mac", want["test_images"].get<std::size_t>());
+  const double numpy_qdq = want["float_accuracy"]["mlp_qdq"].get<double>();  // numpy's fake-quantised inference
+  CHECK(net.training.quantised_accuracy == doctest::Approx(numpy_qdq).epsilon(0.01));
+  CHECK(refusal("qdq_per_channel_activation").find("QuantizeLinear 'hidden_quantise': an activation quantised per channel") !=
+        std::string::npos);
+}
+
 TEST_CASE("onnx import: residual adds (ResNet's basic block, a dense shortcut) on the platform, every non-spiking kind") {
   const nlohmann::json want = expected();
   const models::FloatNetwork net = models::read_onnx(graphs() / "cnn_residual.onnx", {});

@@ -34,6 +34,9 @@ struct FloatLayerWeights {
   std::vector<float> weights;
   std::vector<float> bias;
   float ceiling = INFINITY;  // the activation's maximum after the ReLU (Clip's max), if any
+  // QDQ form: the float value of the layer's largest activation code ((qmax - zero point) x scale of the
+  // QuantizeLinear after its ReLU); 0: calibrated on training images instead.
+  float activation_range = 0;
 };
 
 struct FloatNetwork {
