@@ -135,6 +135,16 @@ TEST_CASE("memory configurations: keys, units and errors") {
   CHECK_FALSE(streamed.resident);
   CHECK(streamed.segments.size() == 8 + 1);  // layer 2 by groups of 16 lanes, layer 3 whole
   CHECK(sim::plan_memories(mlp, standard, 16, 16).resident);
+
+  // A residual's source stays in a buffer of its own until the layer that adds it: conv 1's 4x28x28
+  // output (3,136 B) beside the two largest buffers (4x28x28 each) and the staged image (784 B).
+  const models::Network residual =
+      test::random_network(neuroppa::models::kind_named("mac"), "c4k3p1,c4k3p1,c4k3p1,d10", 3, {{2, 1}});
+  CHECK(sim::plan_memories(residual, standard, 16, 16).activation_bytes == 2 * 3136 + 784 + 3136);
+  const models::Network plain = test::random_network(neuroppa::models::kind_named("mac"), "c4k3p1,c4k3p1,c4k3p1,d10", 3);
+  CHECK(sim::plan_memories(plain, standard, 16, 16).activation_bytes == 2 * 3136 + 784);
+  CHECK(error_of([&] { sim::plan_memories(residual, sim::parse_memory_config("activations.capacity=7056", standard), 16, 16); })
+            .find("and 3136 B of residual sources kept") != std::string::npos);
 }
 
 TEST_CASE("platform with ideal memories: the datapath's cycles per layer exactly, outputs equal the reference") {
