@@ -146,7 +146,7 @@ const std::set<std::string> kShapeOps = {"Shape", "Gather", "Unsqueeze", "Squeez
 // Ops that pass an activation on unchanged for neuroppa: its quantisation (the QDQ form) is the kind's own.
 const std::set<std::string> kPassOps = {"QuantizeLinear", "DequantizeLinear", "Cast"};
 // Ops folded when every input is a constant (the QDQ form's weights, biases and zero points).
-const std::set<std::string> kFoldedOps = {"DequantizeLinear", "Cast", "ConstantOfShape"};
+const std::set<std::string> kFoldedOps = {"QuantizeLinear", "DequantizeLinear", "Cast", "ConstantOfShape"};
 
 // Everything the walk knows about a value that is not a constant.
 struct Activation {
@@ -306,12 +306,19 @@ class Importer {
       else for (double d : v) y.ints.push_back(std::int64_t(d));
       return y;
     }
-    // DequantizeLinear: y = (x - zero point) * scale, per tensor or along `axis`.
+    // DequantizeLinear: y = (x - zero point) * scale; QuantizeLinear: y = saturate(round(x / scale) + zero
+    // point), to even on a tie; per tensor or along `axis`.
     const Constant& scale = float_constant(node.input(1), label);
     std::vector<std::int64_t> zero(scale.size(), 0);
-    if (node.input_size() > 2 && !node.input(2).empty()) zero = constants_.at(node.input(2)).ints;
-    if (x.ints.size() != x.size() || zero.size() != scale.size())
-      fail(fmt::format("{}: dequantises {} (integers and one zero point a scale expected)", label, node.input(0)));
+    int zero_type = onnx::TensorProto::UINT8;
+    if (node.input_size() > 2 && !node.input(2).empty()) {
+      zero = constants_.at(node.input(2)).ints;
+      zero_type = constants_.at(node.input(2)).type;
+    }
+    const bool quantise = node.op_type() == "QuantizeLinear";
+    if ((quantise ? x.floats.size() : x.ints.size()) != x.size() || zero.size() != scale.size())
+      fail(fmt::format("{}: {} {} ({} and one zero point a scale expected)", label, quantise ? "quantises" : "dequantises",
+                       node.input(0), quantise ? "numbers" : "integers"));
     std::int64_t axis = int_attribute(node, "axis", 1);
     if (axis < 0) axis += std::int64_t(x.dims.size());
     std::size_t inner = 1;  // values between two steps along the axis
@@ -319,6 +326,17 @@ class Importer {
       if (axis < 0 || axis >= std::int64_t(x.dims.size()) || std::size_t(x.dims[std::size_t(axis)]) != scale.size())
         fail(fmt::format("{}: {} scales along axis {} of a {} tensor", label, scale.size(), axis, join(x.dims)));
       for (std::size_t d = std::size_t(axis) + 1; d < x.dims.size(); ++d) inner *= std::size_t(x.dims[d]);
+    }
+    if (quantise) {
+      const bool int8 = zero_type == onnx::TensorProto::INT8;
+      y.type = int8 ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
+      y.ints.resize(x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::size_t c = scale.size() > 1 ? (i / inner) % scale.size() : 0;
+        const double q = std::nearbyint(double(x.floats[i]) / double(scale.floats[c])) + double(zero[c]);
+        y.ints[i] = std::int64_t(std::clamp(std::isnan(q) ? 0.0 : q, int8 ? -128.0 : 0.0, int8 ? 127.0 : 255.0));
+      }
+      return y;
     }
     y.type = onnx::TensorProto::FLOAT;
     y.floats.resize(x.size());

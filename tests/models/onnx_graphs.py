@@ -207,7 +207,8 @@ def main():
                {"c4": c4, "c4b": c4b, "c5": c5, "c5b": c5b, "w6": w6, "b6": b6}, "cnn_avg"), "cnn_avg")
 
     # 4b. The MLP of 1. in the QDQ form PyTorch's quantised export writes: int8 weights (fc1 per channel, fc2 per
-    #     tensor) through DequantizeLinear, int32 biases whose zero points come from ConstantOfShape + Cast, and
+    #     tensor, as float weights through QuantizeLinear, as other exporters write them) through DequantizeLinear,
+    #     int32 biases whose zero points come from ConstantOfShape + Cast, and
     #     QuantizeLinear + Cast + DequantizeLinear on the input, the hidden activation (uint8, zero point 0) and
     #     the scores. Its accuracy: numpy's fake-quantised inference.
     def per_channel_int8(w):
@@ -246,12 +247,13 @@ def main():
          helper.make_node("Gemm", ["x", "w1", "b1"], ["z1"], transB=1, name="fc1"),
          helper.make_node("Relu", ["z1"], ["a1"], name="relu1")] +
         qdq("a1", "s_h", "z_h", "h", "hidden") +
-        [helper.make_node("DequantizeLinear", ["q2", "s2"], ["w2"], name="w2_dequantise"),
+        [helper.make_node("QuantizeLinear", ["w2f", "s2", "zp2"], ["q2"], name="w2_quantise"),
+         helper.make_node("DequantizeLinear", ["q2", "s2", "zp2"], ["w2"], name="w2_dequantise"),
          helper.make_node("DequantizeLinear", ["b2q", "s_b2"], ["b2"], name="b2_dequantise"),
          helper.make_node("Gemm", ["h", "w2", "b2"], ["z2"], transB=1, name="fc2")] +
         qdq("z2", "s_out", "z_out", "scores", "scores"),
         {"q1": q1, "s1": s1, "zp1": np.zeros(64, np.int8), "b1_shape": np.array([64], np.int64), "b1q": b1q,
-         "s_b1": (s_in * s1).astype(np.float32), "q2": q2, "s2": s2, "b2q": b2q, "s_b2": np.float32(s_h * s2),
+         "s_b1": (s_in * s1).astype(np.float32), "w2f": w2, "zp2": np.int8(0), "s2": s2, "b2q": b2q, "s_b2": np.float32(s_h * s2),
          "s_in": s_in, "z_in": np.uint8(z_in), "s_h": s_h, "z_h": np.uint8(0), "s_out": np.float32(0.1),
          "z_out": np.uint8(128)}, "mlp_qdq")
     save(qdq_graph, "mlp_qdq")
