@@ -1177,28 +1177,44 @@ std::vector<float> activation_percentiles(TrainNet& net, const Mat& calibration)
   return lambda;
 }
 
+// A layer's weights with its residual's columns multiplied by `factor` (the
+// conversions: a shortcut's spikes come in its source's units, the rest in the
+// layer before's).
+Mat with_residual_scaled(const TrainLayer& t, double factor) {
+  Mat W = t.W;
+  const Eigen::Index shortcut = t.layer.residual_fan_in();
+  if (shortcut) W.rightCols(shortcut) *= float(factor);
+  return W;
+}
+
 // Spike conversion (threshold balancing): a layer whose float activations
 // reach lambda_l fires at a rate a / lambda_l when its weights are scaled by
 // S = 127 / max|w|, its threshold is S * lambda_l / lambda_{l-1} and its bias
-// S * b / lambda_{l-1} (rates of the previous layer are a / lambda_{l-1}).
+// S * b / lambda_{l-1} (rates of the previous layer are a / lambda_{l-1}). A
+// residual's spikes come at its source's rates a / lambda_s: its weights are
+// multiplied by lambda_s / lambda_{l-1} before S is taken.
 Network export_spiking(TrainNet& net, const Mat& calibration) {
   const std::vector<float> lambda = activation_percentiles(net, calibration);
   Network network;
   float previous = 1.0f;  // the encoder fires at about pixel / 256 = a
+  std::vector<float> lambda_of(net.layers.size(), 1.0f);  // of each layer's output spikes (pooling keeps it)
   std::size_t index = 0;
-  for (TrainLayer& t : net.layers) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const TrainLayer& t = net.layers[i];
     Layer l = t.layer;
     if (l.computes()) {
-      const float S = 127.0f / std::max(t.W.cwiseAbs().maxCoeff(), 1e-6f);
-      for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
+      const Mat W = with_residual_scaled(t, l.residual ? double(lambda_of[l.residual - 1]) / previous : 1.0);
+      const float S = 127.0f / std::max(W.cwiseAbs().maxCoeff(), 1e-6f);
+      for (Eigen::Index o = 0; o < W.rows(); ++o) {
         l.bias.push_back(checked_bias(double(S) * t.b(0, o) / previous, l.describe()));
-        for (Eigen::Index f = 0; f < t.W.cols(); ++f)
-          l.codes.push_back(static_cast<std::uint32_t>(int(std::clamp(std::round(t.W(o, f) * S), -127.0f, 127.0f))) &
+        for (Eigen::Index f = 0; f < W.cols(); ++f)
+          l.codes.push_back(static_cast<std::uint32_t>(int(std::clamp(std::round(W(o, f) * S), -127.0f, 127.0f))) &
                             0xffu);
       }
       l.vth = std::max<std::int64_t>(1, std::llround(double(S) * lambda[index] / previous));
       previous = lambda[index++];
     }
+    lambda_of[i] = previous;
     network.layers.push_back(std::move(l));
   }
   return network;
@@ -1212,7 +1228,9 @@ Network export_spiking(TrainNet& net, const Mat& calibration) {
 // u_l = 2^Q_{l-1} u_{l-1} / S_l; its bias is b / u_l. Each layer's spike unit
 // 2^Q_l is chosen so that its 99.9th-percentile activation lambda_l takes
 // `steps` full B-bit spikes to send (Q_l = round(log2(lambda_l / (u_l (2^(B-1) - 1) steps))));
-// vth = 2^(Q_l - 1), the least change that rounds to one unit.
+// vth = 2^(Q_l - 1), the least change that rounds to one unit. A residual's
+// spikes come in its source's unit: its weights are multiplied by that over
+// the layer before's before S_l is taken.
 Network export_sigma_delta(TrainNet& net, const Mat& calibration, unsigned B, double steps) {
   const std::vector<float> lambda = activation_percentiles(net, calibration);
   const double top = double((1u << (B - 1)) - 1);
@@ -1224,22 +1242,26 @@ Network export_sigma_delta(TrainNet& net, const Mat& calibration, unsigned B, do
   network.input_shift = spike_shift(kLevels);
   network.input_vth = threshold(network.input_shift);
   double unit = std::ldexp(1.0 / kLevels, int(network.input_shift));  // of one incoming spike, in float
+  std::vector<double> unit_of(net.layers.size(), unit);  // of each layer's output spikes (pooling keeps it)
   std::size_t index = 0;
-  for (TrainLayer& t : net.layers) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const TrainLayer& t = net.layers[i];
     Layer l = t.layer;
     if (l.computes()) {
-      const float S = 127.0f / std::max(t.W.cwiseAbs().maxCoeff(), 1e-6f);
+      const Mat W = with_residual_scaled(t, l.residual ? unit_of[l.residual - 1] / unit : 1.0);
+      const float S = 127.0f / std::max(W.cwiseAbs().maxCoeff(), 1e-6f);
       const double u = unit / double(S);  // of one act unit, in float
-      for (Eigen::Index o = 0; o < t.W.rows(); ++o) {
+      for (Eigen::Index o = 0; o < W.rows(); ++o) {
         l.bias.push_back(checked_bias(double(t.b(0, o)) / u, l.describe()));
-        for (Eigen::Index f = 0; f < t.W.cols(); ++f)
-          l.codes.push_back(static_cast<std::uint32_t>(int(std::clamp(std::round(t.W(o, f) * S), -127.0f, 127.0f))) &
+        for (Eigen::Index f = 0; f < W.cols(); ++f)
+          l.codes.push_back(static_cast<std::uint32_t>(int(std::clamp(std::round(W(o, f) * S), -127.0f, 127.0f))) &
                             0xffu);
       }
       l.shift = spike_shift(double(lambda[index++]) / u);
       l.vth = threshold(l.shift);
       unit = std::ldexp(u, int(l.shift));
     }
+    unit_of[i] = unit;
     network.layers.push_back(std::move(l));
   }
   return network;
@@ -1516,12 +1538,6 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   if (imported.spec.empty() || imported.weights.empty()) throw Error(imported.name + ": no layers");
   const std::vector<Layer> layers = layout(imported.spec, input, options.kind, 8);
   check_pooling(layers, trainer, imported.name);
-  if (timesteps)
-    for (const Layer& l : layers)
-      if (l.residual)
-        throw Error(fmt::format("{}: {}: a residual sum in a {} network (the {} conversion scales each layer by "
-                                "its own input's rates; a shortcut's are another layer's: not implemented)",
-                                imported.name, l.describe(), to_string(options.kind), to_string(trainer)));
   TrainOptions defaults;
   defaults.kind = options.kind;
   Rng rng(1);
