@@ -137,7 +137,10 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
                   "of cycles, with a 95% interval)")
       ->capture_default_str();
   cmd->add_option("--sdf", r.sdf, "Gate delays from this SDF (IOPATH) instead of Liberty; one kernel and library");
-  cmd->add_flag("--allow-partial", r.allow_partial, "With --sdf: arcs the SDF lacks take Liberty delays");
+  cmd->add_option("--specify", r.specify,
+                  "Gate delays from the specify blocks of this Verilog cell library (the vendor's models, e.g. "
+                  "osu018_stdcells.v; what Icarus -gspecify uses) instead of Liberty NLDM; one --lib, timed activity");
+  cmd->add_flag("--allow-partial", r.allow_partial, "With --sdf or --specify: arcs they lack take Liberty delays");
   cmd->add_flag("--by-block", r.by_block,
                 "Also a table of area and power by block (synapses, adders, accumulator, output stage, output "
                 "register, control), from netlists synthesised keeping the hierarchy");

@@ -54,7 +54,9 @@ std::string activity_note(const KernelsRequest& r) {
       "inertial pulse rejection, so glitches count; glitch share = timed / zero-delay toggles{}.",
       r.activity.name(),
       r.activity.sampled() ? fmt::format("a seeded {:g}% of the cycles", 100 * r.activity.fraction) : "every cycle",
-      r.sdf.empty() ? "Liberty NLDM (at each net's load and the driving input's transition)" : "SDF (" + r.sdf + ")",
+      !r.sdf.empty()       ? "SDF (" + r.sdf + ")"
+      : !r.specify.empty() ? "the cell models' specify-block (" + r.specify + ": fixed per arc, whatever the load)"
+                           : std::string("Liberty NLDM (at each net's load and the driving input's transition)"),
       r.activity.sampled() ? "; ± 95% is the confidence interval of the sampled power" : "");
 }
 
@@ -160,6 +162,16 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   cost_options.operands.beats_per_output = r.beats_per_output;
   cost_options.activity = r.activity;
   cost_options.sdf = r.sdf;
+  std::optional<tech::SpecifyDelays> specify;
+  if (!r.sdf.empty() && !r.specify.empty()) throw Error("--sdf and --specify: give one source of gate delays");
+  if (!r.specify.empty()) {
+    if (libraries.size() != 1 || !r.activity.timed)
+      throw Error(fmt::format("--specify {}: the Verilog models of one library's cells: give one --lib and a timed "
+                              "--activity",
+                              r.specify));
+    specify = tech::read_specify(r.specify);
+    cost_options.specify = &*specify;
+  }
   cost_options.timed.allow_partial = r.allow_partial;
   cost_options.by_block = r.by_block;
 
@@ -224,11 +236,14 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
           std::string(models::to_string(models::default_arch(kernels::baseline_kind()))) +
           ") (greater than 1: cheaper than mac).",
       "Command: " + context.command_line};
-  if (!r.sdf.empty() && !out.rows.empty())
+  if ((!r.sdf.empty() || !r.specify.empty()) && !out.rows.empty()) {
+    std::size_t fallen_back = 0;
+    for (const auto& row : out.rows) fallen_back += row.cost.arcs_fallen_back;
     table.notes.insert(table.notes.end() - 1,
-                       fmt::format("SDF {}: {} timing arcs it does not give took Liberty's delays{}.", r.sdf,
-                                   out.rows.front().cost.arcs_fallen_back,
-                                   r.allow_partial ? " (--allow-partial)" : ""));
+                       fmt::format("{} {}: {} timing arcs it does not give took Liberty's delays{}.",
+                                   r.sdf.empty() ? "Specify blocks of" : "SDF", r.sdf.empty() ? r.specify : r.sdf,
+                                   fallen_back, r.allow_partial ? " (--allow-partial)" : ""));
+  }
   std::string too_slow;
   for (const auto& row : out.rows) {
     const sim::KernelCost& c = row.cost;

@@ -61,6 +61,9 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   if (!options.sdf.empty()) {
     sdf = tech::read_sdf(options.sdf, netlist);
     timed_options.fixed = &*sdf;
+  } else if (options.specify) {
+    sdf = tech::specify_arc_delays(netlist, *options.specify, options.timed.allow_partial);
+    timed_options.fixed = &*sdf;
   }
   if (options.activity.timed)
     timed.emplace(netlist, library, "clk_i", timed_options, options.activity, options.seed,

@@ -11,6 +11,7 @@
 #include "neuroppa/tech/gate_model.hpp"
 #include "neuroppa/tech/activity_file.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/specify.hpp"
 #include "neuroppa/tech/timed_activity.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/models/operands.hpp"
@@ -85,12 +86,13 @@ std::string testbench(const Netlist& n, const models::KernelParams& p, const std
 }
 
 // A test bench for the timed cross-check: the vendor cells with the SDF's
-// delays, reset as KernelHarness does, then one beat a 20 ns clock cycle with
+// delays (or, without `sdf`, their own specify blocks'), reset as KernelHarness does, then one beat a 20 ns clock cycle with
 // the inputs switching 1 ns after the rising edge, dumping every net of the
 // netlist from the reset state (the zero-delay reference sample) until the
 // last beat has settled (before the edge that would take it in).
-std::string timed_testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats) {
-  std::string tb = bench_header(n) + "  initial begin\n    $sdf_annotate(\"d.sdf\", tb.dut);\n";
+std::string timed_testbench(const Netlist& n, const models::KernelParams& p, const std::vector<models::Beat>& beats,
+                            bool sdf = true) {
+  std::string tb = bench_header(n) + "  initial begin\n" + (sdf ? "    $sdf_annotate(\"d.sdf\", tb.dut);\n" : "");
   tb += fmt::format("    clk_i = 0; valid_i = 0; first_i = 0; last_i = 0; x_i = 0; w_i = 0; bias_i = 0; {};\n",
                     models::has_membrane(p.kind) ? "v_i = 0; vth_i = 0" : "shift_i = 0");
   tb += "    rst_ni = 1; #1 rst_ni = 0; #1 clk_i = 1; #10 clk_i = 0; #10\n";
@@ -165,83 +167,100 @@ TEST_CASE("Icarus with the vendor cell library sees the same per-net toggles ove
   }
 }
 
+// neuroppa's timed replay of a kernel with `delays` against Icarus with the
+// vendor cells (their specify delays, or `sdf` annotated over them): every
+// net's transitions, glitches included, over 2,000 cycles of the default operands.
+void compare_timed_with_icarus(const Library& lib, models::KernelKind kind, const KernelNetlist& kernel,
+                               const ArcDelays& delays, const std::string& sdf) {
+  const models::KernelParams p = test::default_kernel(kind);
+  const Netlist& n = kernel.netlist;
+  std::vector<models::Beat> beats;
+  models::OperandStream operands(p, {}, 1);
+  for (int i = 0; i < 2000; ++i) beats.push_back(operands.next());
+
+  ModelCache cache(test::model_cache_dir());
+  sim::KernelHarness dut(cache.load(kernel_gate_spec(kernel, true)), p);
+  ToggleCounter counter(dut.instance(), n, "clk_i");
+  TimedOptions options;
+  options.fixed = &delays;
+  options.input_delay = 1e-9;
+  TimedSimulator timed(n, lib, "clk_i", options);
+  counter.sample();
+  for (const auto& b : beats) {
+    dut.step(b);
+    counter.sample();
+    timed.replay(counter.previous_words().data(), counter.words().data());
+  }
+  CHECK(timed.mismatched_cycles() == 0);
+  CHECK(timed.arcs_fallen_back() == 0);
+
+  const auto dir = test::temp_dir("icarus-timed");
+  base::write_file(dir / "netlist.v", structural_verilog(n));
+  base::write_file(dir / "tb.v", timed_testbench(n, p, beats, !sdf.empty()));
+  if (!sdf.empty()) base::write_file(dir / "d.sdf", sdf);
+  const auto cells = resolve_library("osu018").parent_path() / "osu018_stdcells.v";
+  const int compiled =
+      run_logged({"iverilog", "-gspecify", "-o", "sim", "tb.v", "netlist.v", cells.string()}, dir / "iverilog.log", dir);
+  INFO(tail_of_file(dir / "iverilog.log", 10));
+  REQUIRE(compiled == 0);
+  const int ran = run_logged({"vvp", "-n", "sim"}, dir / "vvp.log", dir);
+  INFO(tail_of_file(dir / "vvp.log", 10));
+  REQUIRE(ran == 0);
+  const ActivityFile vcd = read_vcd(dir / "t.vcd");
+  const auto& nets = vcd.scopes.at("tb/dut");
+  std::vector<int> roots;
+  for (int net : n.find_port("clk_i")->bits) roots.push_back(net);
+  const std::vector<bool> clock = clock_network(n, roots);
+
+  std::uint64_t ours = 0, theirs = 0, compared = 0;
+  double worst = 0;
+  std::string worst_net;
+  for (int net = 0; net < n.net_count(); ++net) {
+    if (clock[net]) continue;
+    const auto found = nets.find(fmt::format("n{}", net));
+    REQUIRE(found != nets.end());
+    const std::uint64_t a = timed.toggles()[net], b = found->second.toggles;
+    ours += a;
+    theirs += b;
+    if (std::max(a, b) < 100) continue;
+    ++compared;
+    const double diff = std::abs(double(a) - double(b)) / double(std::max(a, b));
+    if (diff > worst) {
+      worst = diff;
+      worst_net = fmt::format("n{} ({} against {})", net, a, b);
+    }
+  }
+  const double total_diff = std::abs(double(ours) - double(theirs)) / double(theirs);
+  MESSAGE(fmt::format("{} ({}): neuroppa {} transitions, Icarus {} ({:+.3f}%); worst of {} nets with >= 100: {:.3f}% at {}",
+                      models::to_string(kind), sdf.empty() ? "specify delays" : "SDF from Liberty", ours, theirs,
+                      100 * (double(ours) / double(theirs) - 1), compared, 100 * worst, worst_net));
+  CHECK(total_diff < 0.02);
+  CHECK(worst < 0.02);
+  CHECK(compared > 500);
+}
+
 TEST_CASE("timed: Icarus with the vendor cells and the same SDF counts the same transitions, glitches included") {
   require_tool("iverilog", "iverilog");
   const Library lib = read_liberty(resolve_library("osu018"));
   for (models::KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold")}) {
     CAPTURE(models::to_string(kind));
-    const models::KernelParams p = test::default_kernel(kind);
-    const KernelNetlist kernel = synthesize_kernel(p, lib, test::model_cache_dir());
-    const Netlist& n = kernel.netlist;
+    const KernelNetlist kernel = synthesize_kernel(test::default_kernel(kind), lib, test::model_cache_dir());
     // Per-arc delays from Liberty at each instance's load, to 10 ps (the
     // vendor models' precision), read back so both engines use the same.
     const auto name = [](std::size_t i) { return fmt::format("u{}", i); };
-    const std::string sdf = write_sdf(liberty_arc_delays(n, lib), n, name, 2);
-    const ArcDelays delays = parse_sdf(sdf, "d.sdf", n, name);
+    const std::string sdf = write_sdf(liberty_arc_delays(kernel.netlist, lib), kernel.netlist, name, 2);
+    compare_timed_with_icarus(lib, kind, kernel, parse_sdf(sdf, "d.sdf", kernel.netlist, name), sdf);
+  }
+}
 
-    // The default operands, 2,000 cycles.
-    std::vector<models::Beat> beats;
-    models::OperandStream operands(p, {}, 1);
-    for (int i = 0; i < 2000; ++i) beats.push_back(operands.next());
-
-    ModelCache cache(test::model_cache_dir());
-    sim::KernelHarness dut(cache.load(kernel_gate_spec(kernel, true)), p);
-    ToggleCounter counter(dut.instance(), n, "clk_i");
-    TimedOptions options;
-    options.fixed = &delays;
-    options.input_delay = 1e-9;
-    TimedSimulator timed(n, lib, "clk_i", options);
-    counter.sample();
-    for (const auto& b : beats) {
-      dut.step(b);
-      counter.sample();
-      timed.replay(counter.previous_words().data(), counter.words().data());
-    }
-    CHECK(timed.mismatched_cycles() == 0);
-    CHECK(timed.arcs_fallen_back() == 0);
-
-    const auto dir = test::temp_dir("icarus-timed");
-    base::write_file(dir / "netlist.v", structural_verilog(n));
-    base::write_file(dir / "tb.v", timed_testbench(n, p, beats));
-    base::write_file(dir / "d.sdf", sdf);
-    const auto cells = resolve_library("osu018").parent_path() / "osu018_stdcells.v";
-    const int compiled =
-        run_logged({"iverilog", "-gspecify", "-o", "sim", "tb.v", "netlist.v", cells.string()}, dir / "iverilog.log", dir);
-    INFO(tail_of_file(dir / "iverilog.log", 10));
-    REQUIRE(compiled == 0);
-    const int ran = run_logged({"vvp", "-n", "sim"}, dir / "vvp.log", dir);
-    INFO(tail_of_file(dir / "vvp.log", 10));
-    REQUIRE(ran == 0);
-    const ActivityFile vcd = read_vcd(dir / "t.vcd");
-    const auto& nets = vcd.scopes.at("tb/dut");
-    std::vector<int> roots;
-    for (int net : n.find_port("clk_i")->bits) roots.push_back(net);
-    const std::vector<bool> clock = clock_network(n, roots);
-
-    std::uint64_t ours = 0, theirs = 0, compared = 0;
-    double worst = 0;
-    std::string worst_net;
-    for (int net = 0; net < n.net_count(); ++net) {
-      if (clock[net]) continue;
-      const auto found = nets.find(fmt::format("n{}", net));
-      REQUIRE(found != nets.end());
-      const std::uint64_t a = timed.toggles()[net], b = found->second.toggles;
-      ours += a;
-      theirs += b;
-      if (std::max(a, b) < 100) continue;
-      ++compared;
-      const double diff = std::abs(double(a) - double(b)) / double(std::max(a, b));
-      if (diff > worst) {
-        worst = diff;
-        worst_net = fmt::format("n{} ({} against {})", net, a, b);
-      }
-    }
-    const double total_diff = std::abs(double(ours) - double(theirs)) / double(theirs);
-    MESSAGE(fmt::format("{}: neuroppa {} transitions, Icarus {} ({:+.3f}%); worst of {} nets with >= 100: {:.3f}% at {}",
-                        models::to_string(kind), ours, theirs, 100 * (double(ours) / double(theirs) - 1), compared,
-                        100 * worst, worst_net));
-    CHECK(total_diff < 0.02);
-    CHECK(worst < 0.02);
-    CHECK(compared > 500);
+TEST_CASE("timed: the vendor's specify delays (kernels --specify) count what Icarus -gspecify counts") {
+  require_tool("iverilog", "iverilog");
+  const Library lib = read_liberty(resolve_library("osu018"));
+  const SpecifyDelays specify = read_specify(resolve_library("osu018").parent_path() / "osu018_stdcells.v");
+  CHECK(specify.cells.size() == 32);  // every cell of the library but the filler
+  for (models::KernelKind kind : {neuroppa::models::kind_named("mac"), neuroppa::models::kind_named("threshold")}) {
+    CAPTURE(models::to_string(kind));
+    const KernelNetlist kernel = synthesize_kernel(test::default_kernel(kind), lib, test::model_cache_dir());
+    compare_timed_with_icarus(lib, kind, kernel, specify_arc_delays(kernel.netlist, specify), "");
   }
 }

@@ -30,6 +30,9 @@ struct KernelsRequest {
   tech::ActivityMode activity{true, 1};  // timed
   std::string sdf;  // SDF file of delays for one kernel's netlist (instead of Liberty), or empty
   bool allow_partial = false;  // arcs the SDF lacks take Liberty delays (else an error)
+  // Verilog cell models whose specify blocks give the gate delays (the vendor's, fixed per arc) instead of
+  // Liberty's NLDM: any kernels, one library; or empty.
+  std::string specify;
   bool by_block = false;       // synthesise keeping hierarchy; KernelsResult::blocks
   // A package's own parameters by name (--param); each kind takes those it has.
   std::vector<std::pair<std::string, unsigned>> own_parameters;

@@ -14,6 +14,7 @@
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/specify.hpp"
 #include "neuroppa/tech/timed_activity.hpp"
 
 namespace neuroppa::sim {
@@ -26,6 +27,7 @@ struct CostOptions {
   tech::ActivityMode activity{true, 1};  // timed by default: glitches are most of the transitions
   tech::TimedOptions timed;              // input timing; allow_partial for the SDF
   std::filesystem::path sdf;             // delays of the synthesised netlist from this SDF instead of Liberty
+  const tech::SpecifyDelays* specify = nullptr;  // or from these Verilog cell models' specify blocks
   bool by_block = false;                 // synthesise keeping hierarchy and fill KernelCost::blocks
 };
 
