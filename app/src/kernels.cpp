@@ -216,7 +216,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       const KernelParams& p = kernels[i];
       context.say(fmt::format("kernels: [{}/{}] {} on {}\n", out.rows.size() + 1, total, p.describe(), library.name));
       out.rows.push_back(
-          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, {})});
+          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, {}), {}});
     }
 
   reports::Table& table = out.table = kernel_cost_table(out.rows);

@@ -41,6 +41,8 @@ struct KernelsRequest {
 struct KernelRow {
   std::string lib;  // library name
   sim::KernelCost cost;
+  // paper T1: the same kernel timed with the library's own Verilog models' specify delays (where it ships them).
+  std::optional<sim::KernelCost> specify;
 };
 
 struct KernelsResult {
