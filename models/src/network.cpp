@@ -435,7 +435,6 @@ json network_json(const Network& net) {
                    {"quantised_accuracy", net.training.quantised_accuracy},
                    {"notes", net.training.notes}};
   for (const auto& [name, hash] : net.training.packages) j["training"]["kernel_packages"][name] = hash;
-  if (net.training.test_images) j["training"]["test_images"] = net.training.test_images;
   j["layers"] = json::array();
   for (const Layer& layer : net.layers) j["layers"].push_back(layer_json(layer));
   return j;
@@ -602,7 +601,6 @@ Network read_network(const fs::path& path) {
     net.training.float_accuracy = r.get<double>(t, "float_accuracy");
     net.training.quantised_accuracy = r.get<double>(t, "quantised_accuracy");
     net.training.notes = r.get<std::string>(t, "notes");
-    if (t.contains("test_images")) net.training.test_images = r.count(t, "test_images", 100000000);
     if (t.contains("kernel_packages")) {
       const json& packages = t["kernel_packages"];
       if (!packages.is_object())

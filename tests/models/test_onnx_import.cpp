@@ -4,7 +4,6 @@
 // inference, and every refusal with its message and nothing written.
 #include <doctest/doctest.h>
 
-#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -103,14 +102,6 @@ TEST_CASE("onnx import: an MLP with Normalize, as Gemm and as MatMul + Add, Clip
   const fs::path file = test::temp_dir("onnx-out") / "mlp.json.gz";
   models::write_network(net, file);
   CHECK(models::read_network(file).layers.size() == net.layers.size());
-  // The accuracies say which images they were measured on, in the file and in run's summary.
-  CHECK(models::read_network(file).training.test_images == want["test_images"].get<std::size_t>());
-  const test::CommandResult run =
-      test::run_command({NEUROPPA_BINARY, "-q", "run", "--model", file.string(), "--images", "2", "--format", "csv"});
-  CAPTURE(run.err);
-  CHECK(run.status == 0);
-  CHECK(run.out.find(fmt::format("accuracy recorded at training (integer network, first {} test images)",
-                                 want["test_images"].get<std::size_t>())) != std::string::npos);
 }
 
 TEST_CASE("onnx import: a padded CNN with batch norm, a bias Add, max-pool before ReLU and torch's view, every kind") {

@@ -78,9 +78,6 @@ struct TrainingRecord {  // how a model file was made; informative only
   // The kernel packages whose kinds it was trained with: name and content hash
   // (a package kind's codes mean what its golden term says).
   std::vector<std::pair<std::string, std::string>> packages;
-  // Test images the accuracies were measured on (the first ones); 0: the whole test set, or not recorded
-  // (files written before it was).
-  std::size_t test_images = 0;
 };
 
 struct Network {
