@@ -735,6 +735,10 @@ std::int64_t neuron_sum(const KernelParams& p, const std::int64_t* table, const 
 template <class Fn>
 void for_each_neuron(const Layer& layer, const std::vector<std::uint32_t>& in, const std::vector<std::uint32_t>& residual,
                      Fn&& fn) {
+  if (layer.type == LayerType::dense && layer.residual == 0) {  // the input is the fan-in: no copy
+    for (unsigned o = 0; o < layer.out.channels; ++o) fn(o, o, in.data());
+    return;
+  }
   std::vector<std::uint32_t> patch(layer.fan_in());
   if (layer.type == LayerType::dense) {
     gather_fan_in(layer, in, residual, 0, 0, patch.data());

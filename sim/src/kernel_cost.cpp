@@ -56,15 +56,13 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   models::OperandStream operands(params, options.operands, options.seed);
   tech::ToggleCounter toggles(dut.instance(), netlist, "clk_i");
   std::optional<tech::TimedSampler> timed;
-  std::optional<tech::ArcDelays> sdf;  // read against this netlist's instance names
+  std::optional<tech::ArcDelays> fixed_delays;  // an SDF's (read against this netlist's names) or specify blocks'
   tech::TimedOptions timed_options = options.timed;
-  if (!options.sdf.empty()) {
-    sdf = tech::read_sdf(options.sdf, netlist);
-    timed_options.fixed = &*sdf;
-  } else if (options.specify) {
-    sdf = tech::specify_arc_delays(netlist, *options.specify, options.timed.allow_partial);
-    timed_options.fixed = &*sdf;
-  }
+  if (!options.sdf.empty())
+    fixed_delays = tech::read_sdf(options.sdf, netlist);
+  else if (options.specify)
+    fixed_delays = tech::specify_arc_delays(netlist, *options.specify, options.timed.allow_partial);
+  if (fixed_delays) timed_options.fixed = &*fixed_delays;
   if (options.activity.timed)
     timed.emplace(netlist, library, "clk_i", timed_options, options.activity, options.seed,
                   std::max(1u, std::thread::hardware_concurrency()));
