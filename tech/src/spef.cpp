@@ -21,6 +21,16 @@ bool is_index(const std::string& word) {  // "*123": a name-map index
   return true;
 }
 
+// Ohms per unit of *R_UNIT.
+double resistance_unit(const std::string& unit) {
+  static const std::pair<const char*, double> units[] = {{"OHM", 1}, {"KOHM", 1e3}, {"MOHM", 1e6}};
+  std::string upper;
+  for (const char c : unit) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const auto& [name, scale] : units)
+    if (upper == name) return scale;
+  return 0;
+}
+
 // Farads per unit of *C_UNIT.
 double capacitance_unit(const std::string& unit) {
   static const std::pair<const char*, double> units[] = {{"F", 1}, {"MF", 1e-3}, {"UF", 1e-6},
@@ -41,10 +51,13 @@ class SpefReader {
     p.path = path_;
     p.wire_capacitance.assign(netlist_.net_count(), 0);
     p.annotated.assign(netlist_.net_count(), false);
+    p.sink_delays.resize(netlist_.net_count());
     std::string w;
     if (!next(w) || w != "*SPEF") throw error("not a SPEF file: it does not begin with *SPEF");
     while (next(w)) {
       if (w == "*C_UNIT") read_c_unit();
+      else if (w == "*R_UNIT") read_r_unit();
+      else if (w == "*DELIMITER") pin_delimiter_ = expect("the pin delimiter")[0];
       else if (w == "*BUS_DELIMITER") read_bus_delimiter();
       else if (w == "*NAME_MAP") read_name_map();
       else if (w == "*D_NET" || w == "*R_NET") read_net(p, w);
@@ -87,6 +100,15 @@ class SpefReader {
     if (scale == 0) throw error(fmt::format("*C_UNIT unit '{}': give F, MF, UF, NF, PF or FF", unit));
     if (value <= 0) throw error(fmt::format("*C_UNIT value {} must be positive", value));
     c_unit_ = value * scale;
+  }
+
+  void read_r_unit() {
+    const double value = number(expect("the *R_UNIT value"), "*R_UNIT value");
+    const std::string unit = expect("the *R_UNIT unit");
+    const double scale = resistance_unit(unit);
+    if (scale == 0) throw error(fmt::format("*R_UNIT unit '{}': give OHM, KOHM or MOHM", unit));
+    if (value <= 0) throw error(fmt::format("*R_UNIT value {} must be positive", value));
+    r_unit_ = value * scale;
   }
 
   void read_bus_delimiter() {
@@ -152,12 +174,165 @@ class SpefReader {
     p.total += total * c_unit_;
     ++p.nets;
     const std::int64_t start = words_.line();
+    RcNet rc;
     std::string w;
-    while (next(w))
-      if (w == "*END") return;
-      else if (w == "*D_NET" || w == "*R_NET")
+    enum class Section { none, conn, cap, res } section = Section::none;
+    while (next(w)) {
+      if (w == "*END") {
+        elmore(p, net, rc);
+        return;
+      }
+      if (w == "*D_NET" || w == "*R_NET")
         throw error(fmt::format("{} inside net '{}' (from line {}): its *END is missing", w, name, start));
+      if (w == "*CONN") section = Section::conn;
+      else if (w == "*CAP") section = Section::cap;
+      else if (w == "*RES") section = Section::res;
+      else if (w == "*INDUC") section = Section::none;  // inductance: not modelled
+      else if (section == Section::conn && (w == "*I" || w == "*P")) read_connection(rc, w == "*I", name);
+      else if (section == Section::cap && !w.empty() && w[0] != '*') read_cap(rc, name);
+      else if (section == Section::res && !w.empty() && w[0] != '*') read_res(rc, name);
+      // Anything else (*C coordinates, *L, *S, *D of a connection, *V, ...) says nothing of R or C.
+    }
     throw error(fmt::format("net '{}' (from line {}) has no *END", name, start));
+  }
+
+  // One net's RC network as the file gives it.
+  struct RcNet {
+    std::unordered_map<std::string, int> node_by_name;
+    std::vector<double> cap;  // F per node (grounded, coupling counted as grounded, pins' own added)
+    struct Resistor {
+      int a, b;
+      double ohms;
+    };
+    std::vector<Resistor> resistors;
+    int driver = -1;
+    struct Sink {
+      int node, instance;
+      const LibertyPin* pin;
+    };
+    std::vector<Sink> sinks;
+    int node(const std::string& name) {
+      const auto [it, fresh] = node_by_name.try_emplace(name, static_cast<int>(cap.size()));
+      if (fresh) cap.push_back(0);
+      return it->second;
+    }
+  };
+
+  // A node's name as the netlist spells it: the name map on its instance
+  // (or port) part, escapes removed.
+  std::string node_name(const std::string& spef_name) const {
+    const auto colon = spef_name.find(pin_delimiter_, spef_name[0] == '*' ? 1 : 0);
+    if (colon == std::string::npos) return netlist_name(spef_name);
+    return netlist_name(spef_name.substr(0, colon)) + ':' + spef_name.substr(colon + 1);
+  }
+
+  void read_connection(RcNet& rc, bool instance_pin, const std::string& net) {
+    const std::string spef_name = expect("a connection's name");
+    const std::string direction = expect("a connection's direction");
+    const std::string name = node_name(spef_name);
+    const int node = rc.node(name);
+    if (!instance_pin) {  // a port: an input port drives the net
+      if (direction == "I" && rc.driver < 0) rc.driver = node;
+      return;
+    }
+    const auto colon = name.rfind(':');
+    if (colon == std::string::npos)
+      throw error(fmt::format("net '{}': *I {} is not INSTANCE{}PIN", net, spef_name, pin_delimiter_));
+    const std::string instance = name.substr(0, colon), pin = name.substr(colon + 1);
+    const auto it = instances().find(instance);
+    if (it == instances_.end())
+      throw error(fmt::format("net '{}': instance '{}' is not in the netlist (top {})", net, instance, netlist_.top));
+    const Netlist::Instance& inst = netlist_.instances[it->second];
+    const LibertyPin* lib_pin = inst.cell->find_pin(pin);
+    if (!lib_pin) throw error(fmt::format("net '{}': cell {} of instance '{}' has no pin {}", net, inst.cell->name, instance, pin));
+    if (lib_pin->direction == PinDirection::output) {
+      if (rc.driver < 0) rc.driver = node;
+    } else if (lib_pin->direction == PinDirection::input) {
+      rc.cap[node] += (lib_pin->rise_capacitance + lib_pin->fall_capacitance) / 2;
+      rc.sinks.push_back({node, it->second, lib_pin});
+    }
+  }
+
+  void read_cap(RcNet& rc, const std::string& net) {
+    const std::string first = expect("a capacitor's first node");
+    const std::string second = expect("a capacitor's value or second node");
+    std::string value = second;
+    int second_node = -1;
+    if (!looks_numeric(second)) {
+      second_node = rc.node(node_name(second));
+      value = expect("a coupling capacitor's value");
+    }
+    const double c = number(value, "capacitance");
+    if (c < 0) throw error(fmt::format("net '{}': capacitance {} is negative", net, c));
+    // A coupling capacitor counts as grounded at the node of this net (the other may be another net's).
+    const int a = rc.node(node_name(first));
+    rc.cap[a] += c * c_unit_;
+    (void)second_node;
+  }
+
+  void read_res(RcNet& rc, const std::string& net) {
+    const int a = rc.node(node_name(expect("a resistor's first node")));
+    const int b = rc.node(node_name(expect("a resistor's second node")));
+    const double r = number(expect("a resistor's value"), "resistance");
+    if (r < 0) throw error(fmt::format("net '{}': resistance {} is negative", net, r));
+    rc.resistors.push_back({a, b, r * r_unit_});
+  }
+
+  static bool looks_numeric(const std::string& w) {
+    return !w.empty() && (std::isdigit(static_cast<unsigned char>(w[0])) || w[0] == '.' || w[0] == '-' || w[0] == '+');
+  }
+
+  // Elmore delays over a spanning tree of the resistors from the driver.
+  void elmore(Parasitics& p, int net, const RcNet& rc) {
+    if (rc.resistors.empty() || rc.driver < 0 || rc.sinks.empty()) return;
+    const std::size_t n = rc.cap.size();
+    std::vector<std::vector<std::pair<int, double>>> adjacent(n);
+    for (const auto& r : rc.resistors) {
+      adjacent[r.a].push_back({r.b, r.ohms});
+      adjacent[r.b].push_back({r.a, r.ohms});
+    }
+    std::vector<int> parent(n, -2), order;
+    std::vector<double> to_parent(n, 0);
+    parent[rc.driver] = -1;
+    order.push_back(rc.driver);
+    std::size_t tree_edges = 0;
+    for (std::size_t i = 0; i < order.size(); ++i)
+      for (const auto& [next, ohms] : adjacent[order[i]])
+        if (parent[next] == -2) {
+          parent[next] = order[i];
+          to_parent[next] = ohms;
+          order.push_back(next);
+          ++tree_edges;
+        }
+    // Each resistor is listed from both ends; those beyond the tree close loops (or lie apart from the driver).
+    std::size_t reached = 0;
+    for (const auto& r : rc.resistors) reached += parent[r.a] != -2 && parent[r.b] != -2;
+    p.resistor_loops += static_cast<int>(reached - tree_edges);
+    std::vector<double> downstream(n, 0);
+    for (std::size_t i = order.size(); i-- > 0;) {
+      const int v = order[i];
+      downstream[v] += rc.cap[v];
+      if (parent[v] >= 0) downstream[parent[v]] += downstream[v];
+    }
+    std::vector<double> delay(n, 0);
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      const int v = order[i];
+      delay[v] = delay[parent[v]] + to_parent[v] * downstream[v];
+    }
+    auto& sinks = p.sink_delays[net];
+    for (const auto& s : rc.sinks) {
+      const double d = parent[s.node] == -2 ? 0 : delay[s.node];
+      sinks.push_back({s.instance, s.pin, d});
+      p.max_wire_delay = std::max(p.max_wire_delay, d);
+    }
+    ++p.nets_with_resistance;
+  }
+
+  const std::unordered_map<std::string, int>& instances() {
+    if (instances_.empty())
+      for (std::size_t i = 0; i < netlist_.instances.size(); ++i)
+        instances_.emplace(netlist_.instances[i].name, static_cast<int>(i));
+    return instances_;
   }
 
   fs::path path_;
@@ -165,11 +340,21 @@ class SpefReader {
   Words words_;
   std::string pushed_;  // a word read ahead
   double c_unit_ = 0;   // F
+  double r_unit_ = 1;   // ohm (the standard's default unit when *R_UNIT is missing)
+  char pin_delimiter_ = ':';
+  std::unordered_map<std::string, int> instances_;  // by name, built at the first instance pin
   char bus_open_ = '[', bus_close_ = ']';
   std::unordered_map<std::string, std::string> names_;
 };
 
 }  // namespace
+
+double Parasitics::wire_delay(int net, int instance, const LibertyPin* pin) const {
+  if (net < 0 || net >= static_cast<int>(sink_delays.size())) return 0;
+  for (const SinkDelay& s : sink_delays[net])
+    if (s.instance == instance && s.pin == pin) return s.seconds;
+  return 0;
+}
 
 Parasitics read_spef(const fs::path& path, const Netlist& netlist) {
   base::check_input_file(path, "--spef");

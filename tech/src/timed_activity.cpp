@@ -321,6 +321,9 @@ struct TimedSimulator::Impl {
   std::vector<std::uint64_t> truth_pool;
   std::map<std::pair<const LibertyPin*, std::vector<std::string>>, std::vector<std::uint64_t>> truth_tables;
   std::vector<HotArc> arc_pool;
+  // With parasitics: per input_pool entry, the wire's delay from the net's
+  // driver to that input pin; per fanout entry the same (empty: no wires).
+  std::vector<Time> input_wire, fanout_wire;
   std::vector<double> source_slew;      // per net: transition of a scheduled source change
   std::vector<std::uint8_t> target;     // per net: the settled state a replay heads for
   // A load of a net: the gate, which of its inputs, and where the first
@@ -346,7 +349,7 @@ struct TimedSimulator::Impl {
       for (int net : clk->bits)
         if (net >= 0) roots.push_back(net);
     clock_net = clock_network(n, roots);
-    load = net_loads(n, library, o.wire_load);
+    load = net_loads(n, library, o.wire_load, false, o.parasitics);
     net_state.assign(nets + 2, NetState{o.input_slew, 0, 0, 0});
     net_state[nets + 1].value = 1;
     toggle_count.assign(nets, 0);
@@ -438,6 +441,12 @@ struct TimedSimulator::Impl {
       g.inputs = static_cast<std::uint32_t>(input_pool.size());
       g.input_count = static_cast<std::uint32_t>(inputs.size());
       input_pool.insert(input_pool.end(), inputs.begin(), inputs.end());
+      if (options.parasitics) {
+        input_wire.resize(g.inputs);
+        for (const auto& c : inst.connections)
+          if (is_input(*c.pin))
+            input_wire.push_back(to_time(options.parasitics->wire_delay(c.net, static_cast<int>(i), c.pin)));
+      }
       if (input_names.size() > 20)
         throw Error(fmt::format("instance {} ({}): {} inputs, more than the timed engine evaluates (20)", inst.name,
                                 inst.cell->name, input_names.size()));
@@ -452,6 +461,7 @@ struct TimedSimulator::Impl {
         out.truth_rows = table[0];
         out.arcs = static_cast<std::uint32_t>(arc_pool.size());
         for (const auto& from : input_names) arc_pool.push_back(hot(arc_for(i, *c.pin, from, false, load[c.net])));
+
         if (g.output_count++ == 0) g.outputs = static_cast<std::uint32_t>(outputs.size());
         outputs.push_back(std::move(out));
       }
@@ -524,6 +534,8 @@ struct TimedSimulator::Impl {
       net_state[n].fanout = static_cast<std::uint32_t>(fanout.size());
       net_state[n].loads = static_cast<std::uint16_t>(lists[n].size());
       fanout.insert(fanout.end(), lists[n].begin(), lists[n].end());
+      if (!input_wire.empty())
+        for (const Load& l : lists[n]) fanout_wire.push_back(input_wire[gates[l.gate].inputs + l.input]);
     }
   }
 
@@ -560,7 +572,9 @@ struct TimedSimulator::Impl {
           const Arc arc = arc_for(i, *c.pin, from, false, load[c.net]);
           const bool rising = edge[net].rising != arc.inverting;
           const auto [d, t] = delay_and_transition(arc, rising, edge[net].slew);
-          edge[c.net] = {edge[net].time + d, t, rising};
+          const double wire =
+              options.parasitics ? options.parasitics->wire_delay(net, static_cast<int>(i), inst.cell->find_pin(from)) : 0;
+          edge[c.net] = {edge[net].time + wire + d, t, rising};
           known[c.net] = true;
           work.push_back(c.net);
         }
@@ -577,7 +591,10 @@ struct TimedSimulator::Impl {
       const std::string clock_pin = clock_pin_of(*inst.cell);
       ClockEdge at;
       for (const auto& c : inst.connections)
-        if (c.pin->name == clock_pin && c.net >= 0) at = edges[c.net];
+        if (c.pin->name == clock_pin && c.net >= 0) {
+          at = edges[c.net];
+          if (options.parasitics) at.time += options.parasitics->wire_delay(c.net, static_cast<int>(i), c.pin);
+        }
       for (const auto& c : inst.connections) {
         if (c.pin->direction != PinDirection::output || c.net < 0) continue;
         RegisterOutput r;
@@ -669,23 +686,36 @@ struct TimedSimulator::Impl {
   // instant has happened (an output due now takes the value its logic had
   // before this instant's changes reach it, as an event-driven simulator's
   // delta cycles have it).
-  void change(int net, std::uint8_t v, double s) {
+  void change(int net, std::uint8_t v, double s, Time now) {
     NetState& state = net_state[net];
     state.value = v;
     state.slew = s;
     if (toggle_count[net]++ == 0) toggled.push_back(net);
     for (std::uint32_t f = state.fanout; f < state.fanout + state.loads; ++f) {
+      if (!fanout_wire.empty() && fanout_wire[f] > 0) {  // the change reaches this pin after its wire's delay
+        push(now + fanout_wire[f], pin_event(f, v));
+        continue;
+      }
       const Load& l = fanout[f];
-      const int g = l.gate;
       __builtin_prefetch(&arc_pool[l.arc]);
       // Fixed (SDF) arcs index fixed_pool; hot_pool may then be empty.
       if (l.rise < hot_pool.size()) __builtin_prefetch(hot_pool.data() + l.rise);
-      GateState& gate = gate_state[g];
-      const std::uint32_t pin = 1u << l.input;
-      gate.row ^= pin;
-      if (gate.changed == 0) touched.push_back(g);
-      gate.changed |= pin;
+      flip(l);
     }
+  }
+  void flip(const Load& l) {
+    GateState& gate = gate_state[l.gate];
+    const std::uint32_t pin = 1u << l.input;
+    gate.row ^= pin;
+    if (gate.changed == 0) touched.push_back(l.gate);
+    gate.changed |= pin;
+  }
+  // Events past the outputs' numbers: a change reaching a load's pin over a wire.
+  int pin_event(std::uint32_t f, std::uint8_t v) const { return static_cast<int>(outputs.size() + 2 * f + v); }
+  void arrive(int event) {
+    const std::size_t p = static_cast<std::size_t>(event) - outputs.size();
+    const Load& l = fanout[p / 2];
+    if (((gate_state[l.gate].row >> l.input) & 1) != (p & 1)) flip(l);
   }
 
   bool bit(const std::uint32_t* words, std::size_t b) const { return (words[b / 32] >> (b % 32)) & 1; }
@@ -731,11 +761,15 @@ struct TimedSimulator::Impl {
           throw Error(fmt::format("timed replay: more than {} events in one cycle; the netlist oscillates", limit));
         if (e.target < 0) {
           const int net = -e.target - 1;
-          if (net_state[net].value != target[net]) change(net, target[net], source_slew[net]);
+          if (net_state[net].value != target[net]) change(net, target[net], source_slew[net], now);
+          continue;
+        }
+        if (static_cast<std::size_t>(e.target) >= outputs.size()) {
+          arrive(e.target);
           continue;
         }
         const Output& out = outputs[e.target];
-        if (net_state[out.net].value != out.internal) change(out.net, out.internal, out.slew);
+        if (net_state[out.net].value != out.internal) change(out.net, out.internal, out.slew, now);
       }
       for (int g : touched) evaluate_gate(g, now);
     }
@@ -754,7 +788,7 @@ struct TimedSimulator::Impl {
 };
 
 ArcDelays liberty_arc_delays(const Netlist& netlist, const Library& library, const TimedOptions& options) {
-  const std::vector<double> loads = net_loads(netlist, library, options.wire_load);
+  const std::vector<double> loads = net_loads(netlist, library, options.wire_load, false, options.parasitics);
   const std::vector<Slew> slews = net_slews(netlist, loads, options.input_slew);
   ArcDelays out;
   out.per_instance.resize(netlist.instances.size());

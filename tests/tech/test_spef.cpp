@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fmt/format.h>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/spef.hpp"
 #include "neuroppa/tech/synthesis.hpp"
+#include "neuroppa/tech/gate_model.hpp"
+#include "neuroppa/tech/timed_activity.hpp"
 #include "support.hpp"
 
 using namespace neuroppa;
@@ -82,7 +85,114 @@ const std::string kNets = R"(
 *END
 )";
 
+// a -> INVX1 u1 -> n1 -> u2.A (XOR2X1) and u3.A (INVX1); a -> u2.B: an XOR of a
+// signal and its inverse, whose inputs see n1 at different times over the wire.
+Netlist fanout_tree() {
+  const Library& lib = osu018();
+  const LibertyCell* inv = lib.find_cell("INVX1");
+  const LibertyCell* x = lib.find_cell("XOR2X1");
+  Netlist n;
+  n.top = "tree";
+  n.net_names = {"a", "n1", "y", "z"};
+  n.net_by_name = {{"a", 0}, {"n1", 1}, {"y", 2}, {"z", 3}};
+  n.ports = {{"a", false, {0}}, {"y", true, {2}}, {"z", true, {3}}};
+  n.instances = {{"u1", inv, {{inv->find_pin("A"), 0}, {inv->find_pin("Y"), 1}}},
+                 {"u2", x, {{x->find_pin("A"), 1}, {x->find_pin("B"), 0}, {x->find_pin("Y"), 2}}},
+                 {"u3", inv, {{inv->find_pin("A"), 1}, {inv->find_pin("Y"), 3}}}};
+  return n;
+}
+
+// n1 from u1:Y over n1:1, then 50 ohm to u2:A and R3 to u3:A, and a resistor
+// between the two loads that closes a loop.
+std::string tree_spef(double r3_kohm) {
+  return fmt::format(R"(*SPEF "IEEE 1481-1998"
+*DESIGN "tree"
+*DIVIDER /
+*DELIMITER :
+*BUS_DELIMITER [ ]
+*T_UNIT 1 NS
+*C_UNIT 1 FF
+*R_UNIT 1 KOHM
+*D_NET n1 6
+*CONN
+*I u1:Y O *D INVX1
+*I u2:A I *D XOR2X1
+*I u3:A I *C 1.0 2.0 *D INVX1
+*CAP
+1 n1:1 2
+2 u2:A 1
+3 u3:A 2
+4 u3:A y 1
+*RES
+1 u1:Y n1:1 0.1
+2 n1:1 u2:A 0.05
+3 n1:1 u3:A {}
+4 u2:A u3:A 1
+*END
+)",
+                     r3_kohm);
+}
+
 }  // namespace
+
+TEST_CASE("SPEF: Elmore delays from the driver over the RC tree, with the loads' pin capacitance") {
+  const Netlist n = fanout_tree();
+  const Parasitics p = read_spef(test::write_temp_file("tree.spef", tree_spef(0.2)), n);
+  const double pin_a = (osu018().find_cell("XOR2X1")->find_pin("A")->rise_capacitance +
+                        osu018().find_cell("XOR2X1")->find_pin("A")->fall_capacitance) / 2;
+  const double inv_a = (osu018().find_cell("INVX1")->find_pin("A")->rise_capacitance +
+                        osu018().find_cell("INVX1")->find_pin("A")->fall_capacitance) / 2;
+  const double c2 = 1e-15 + pin_a, c3 = 3e-15 + inv_a;  // u3:A's coupling capacitor counts as grounded
+  const double at_n1 = 100 * (2e-15 + c2 + c3);
+  CHECK(p.wire_capacitance[1] == doctest::Approx(6e-15));
+  CHECK(p.nets_with_resistance == 1);
+  CHECK(p.resistor_loops == 1);
+  REQUIRE(p.sink_delays[1].size() == 2);
+  CHECK(p.wire_delay(1, 1, n.instances[1].cell->find_pin("A")) == doctest::Approx(at_n1 + 50 * c2));
+  CHECK(p.wire_delay(1, 2, n.instances[2].cell->find_pin("A")) == doctest::Approx(at_n1 + 200 * c3));
+  CHECK(p.max_wire_delay == doctest::Approx(at_n1 + 200 * c3));
+  CHECK(p.wire_delay(1, 1, n.instances[1].cell->find_pin("B")) == 0);  // not on this net
+  CHECK(p.wire_delay(0, 1, n.instances[1].cell->find_pin("B")) == 0);  // a net without RC
+}
+
+TEST_CASE("SPEF in the timed replay: a wire's delay to one pin skews a gate's inputs into a glitch") {
+  const Netlist n = fanout_tree();
+  const std::vector<int> exposed = exposed_nets(n, "clk");
+  const auto state = [&](bool a) {
+    std::vector<int> value(n.net_count(), 0);
+    value[0] = a;
+    value[1] = !a;
+    value[2] = 1;  // a xor not a
+    value[3] = a;
+    std::vector<std::uint32_t> w((exposed.size() + 31) / 32, 0);
+    for (std::size_t b = 0; b < exposed.size(); ++b)
+      if (value[exposed[b]]) w[b / 32] |= 1u << (b % 32);
+    return w;
+  };
+  const auto glitches = [&](const Parasitics* p) {
+    TimedOptions o;
+    o.parasitics = p;
+    TimedSimulator sim(n, osu018(), "clk", o);
+    const auto low = state(false), high = state(true);
+    for (int i = 0; i < 10; ++i) {
+      CHECK(sim.replay(low.data(), high.data()));
+      CHECK(sim.replay(high.data(), low.data()));
+    }
+    return sim.toggles()[2];
+  };
+  // Without wires the XOR sees a, then n1 one inverter later: a pulse the XOR passes on one edge of a only
+  // (the inverter's rise and fall differ), swallowed on the other.
+  const std::uint64_t bare = glitches(nullptr);
+  // A wire holding n1 back 2 ns at u2:A only: a full pulse on y at every edge.
+  const Parasitics slow = read_spef(test::write_temp_file("tree-slow.spef", tree_spef(0.2)), n);
+  Parasitics wide = slow;
+  wide.sink_delays[1][0].seconds = 2e-9;
+  CHECK(glitches(&wide) == 40);  // two transitions on y in each of the 20 cycles
+  const std::uint64_t real = glitches(&slow);
+  MESSAGE("y toggles over 20 cycles: " << bare << " without wires, " << real << " with the file's, 40 with 2 ns");
+  CHECK(bare < 40);
+  CHECK(real >= bare);
+}
 
 TEST_CASE("SPEF: name map, escapes, bus delimiters and units; wire capacitance in the nets' load and power") {
   const Netlist n = chain();

@@ -16,9 +16,15 @@
 // transition time of the input that changed (propagated through the
 // rise/fall_transition tables), or from fixed per-arc delays (SDF).
 //
+// With extracted parasitics (SPEF), each net's load has its wire
+// capacitance, and an event reaches each load after the wire's Elmore delay
+// to that pin (added to the arc it enters, and to the clock's arrival at
+// each register).
+//
 // Not modelled: the clock network's own transitions (priced by the power
-// engine as two a cycle), wire delays, events that outlast a clock period
-// (each cycle runs until quiet).
+// engine as two a cycle), the wire's slowing of the transition it carries
+// (the pin sees the driver's), events that outlast a clock period (each
+// cycle runs until quiet).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +36,7 @@
 #include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/sdf.hpp"
+#include "neuroppa/tech/spef.hpp"
 
 namespace neuroppa::tech {
 
@@ -37,6 +44,7 @@ struct TimedOptions {
   double input_slew = 0;   // s, transition time at primary inputs (OpenSTA's default 0)
   double input_delay = 0;  // s after the clock edge at the clock port when primary inputs switch
   bool wire_load = true;   // loads as the power engine takes them
+  const Parasitics* parasitics = nullptr;  // extracted wires (read_spef): their capacitance and delays; not owned
   const ArcDelays* fixed = nullptr;  // SDF delays instead of Liberty
   // Arcs the SDF lacks take Liberty's delays, arcs with none anywhere zero
   // delay, counted, instead of an error naming the first.
