@@ -154,6 +154,56 @@ std::string structural_verilog(const Netlist& netlist) {
   return out + "endmodule\n";
 }
 
+namespace {
+
+// `name` as a Verilog identifier: as it is if it is a plain one, else escaped.
+std::string verilog_identifier(const std::string& name) {
+  bool plain = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+  for (const char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$');
+  return plain ? name : "\\" + name + " ";
+}
+
+}  // namespace
+
+std::string named_verilog(const Netlist& netlist) {
+  std::vector<std::string> ref(netlist.net_count());
+  std::string out = fmt::format("module {} (", verilog_identifier(netlist.top));
+  std::string declarations, assigns;
+  for (std::size_t i = 0; i < netlist.ports.size(); ++i) {
+    const auto& p = netlist.ports[i];
+    const std::string id = verilog_identifier(p.name);
+    out += (i ? ", " : "") + id;
+    const std::string range = p.bits.size() > 1 ? fmt::format(" [{}:0]", p.bits.size() - 1) : "";
+    declarations += fmt::format("  {}{} {};\n", p.output ? "output" : "input", range, id);
+  }
+  out += ");\n" + declarations;
+  const auto constant = [](int net) { return net == Netlist::kConst1 ? "1'b1" : "1'b0"; };
+  for (const auto& p : netlist.ports)
+    for (std::size_t b = 0; b < p.bits.size(); ++b) {
+      const std::string bit = verilog_identifier(p.name) + (p.bits.size() > 1 ? fmt::format("[{}]", b) : "");
+      const int net = p.bits[b];
+      if (net >= 0 && ref[net].empty()) ref[net] = bit;
+      else if (p.output) assigns += fmt::format("  assign {} = {};\n", bit, net >= 0 ? ref[net] : constant(net));
+    }
+  for (int net = 0; net < netlist.net_count(); ++net)
+    if (ref[net].empty()) {
+      ref[net] = verilog_identifier(netlist.net_names[net]);
+      out += fmt::format("  wire {};\n", ref[net]);
+    }
+  out += assigns;
+  for (const auto& inst : netlist.instances) {
+    out += fmt::format("  {} {} (", inst.cell->name, verilog_identifier(inst.name));
+    bool first = true;
+    for (const auto& c : inst.connections) {
+      if (c.net == Netlist::kFloating) continue;
+      out += fmt::format("{}.{}({})", first ? "" : ", ", c.pin->name, c.net >= 0 ? ref[c.net] : constant(c.net));
+      first = false;
+    }
+    out += ");\n";
+  }
+  return out + "endmodule\n";
+}
+
 AreaReport area_of(const Netlist& netlist) {
   AreaReport r;
   std::map<std::string, AreaReport::PerCell> per_cell;

@@ -221,8 +221,11 @@ class SpefReader {
   // A node's name as the netlist spells it: the name map on its instance
   // (or port) part, escapes removed.
   std::string node_name(const std::string& spef_name) const {
-    const auto colon = spef_name.find(pin_delimiter_, spef_name[0] == '*' ? 1 : 0);
-    if (colon == std::string::npos) return netlist_name(spef_name);
+    // The last delimiter not escaped (pin names have none; instance names may, escaped).
+    std::size_t colon = spef_name.rfind(pin_delimiter_);
+    while (colon != std::string::npos && colon > 0 && spef_name[colon - 1] == '\\')
+      colon = colon > 1 ? spef_name.rfind(pin_delimiter_, colon - 2) : std::string::npos;
+    if (colon == std::string::npos || (colon == 0 && spef_name[0] != '*')) return netlist_name(spef_name);
     return netlist_name(spef_name.substr(0, colon)) + ':' + spef_name.substr(colon + 1);
   }
 

@@ -58,6 +58,12 @@ Netlist read_yosys_json(const std::filesystem::path& path, const std::string& to
 // models (Icarus with the vendor's Verilog library, in the cross-check).
 std::string structural_verilog(const Netlist& netlist);
 
+// The netlist as structural Verilog with its own names: a port's bits as
+// the port's, every other net and every instance by its name in the netlist
+// (an escaped identifier where it is not a plain one). What OpenSTA reads
+// beside a SPEF neuroppa wrote (the layout's), whose names are these.
+std::string named_verilog(const Netlist& netlist);
+
 struct AreaReport {
   double total = 0;          // µm²
   double sequential = 0;
