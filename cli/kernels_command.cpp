@@ -6,6 +6,7 @@
 #include "neuroppa/app/macro.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/reports/plot.hpp"
+#include "neuroppa/base/error.hpp"
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
@@ -30,6 +31,8 @@ struct KernelsOptions {
   bool macro = false;
   bool K_given = false;
   std::string plot;
+  double layout_density = 0;  // 0: graywolf's own packing
+  double layout_aspect = 0;   // 0: the technology's
 };
 
 // kernels --macro: the macro-models of the bundled models' kernels.
@@ -65,13 +68,17 @@ int run_kernels(KernelsOptions o, const GlobalOptions& global) {
   o.request.frequency = parse_frequency(o.freq);
   o.request.libs = split_list(o.lib);
   o.request.activity = tech::parse_activity_mode(o.activity);
+  if ((o.layout_density > 0 || o.layout_aspect > 0) && !o.request.layout)
+    throw neuroppa::Error("--layout-density and --layout-aspect shape the layout: give --layout too");
+  if (o.layout_density > 0) o.request.layout_options.density = o.layout_density;
+  if (o.layout_aspect > 0) o.request.layout_options.aspect_ratio = o.layout_aspect;
   const reports::Format format = reports::parse_format(o.format);
   if (!o.out.empty()) base::check_writable_file(o.out, "--out");  // before the first (long) build
   const app::KernelsResult result = app::characterise_kernels(o.request, global.context("  "));
-  if (o.request.by_block)
-    emit(reports::write(std::vector<reports::Table>{result.table, result.blocks}, format), o.out);
-  else
-    emit(reports::write(result.table, format), o.out);
+  std::vector<reports::Table> tables = {result.table};
+  if (o.request.layout) tables.push_back(result.layout);
+  if (o.request.by_block) tables.push_back(result.blocks);
+  emit(tables.size() == 1 ? reports::write(result.table, format) : reports::write(tables, format), o.out);
   return 0;
 }
 
@@ -144,6 +151,19 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--by-block", r.by_block,
                 "Also a table of area and power by block (synapses, adders, accumulator, output stage, output "
                 "register, control), from netlists synthesised keeping the hierarchy");
+  cmd->add_flag("--layout", r.layout,
+                "Also place and route each kernel as qflow does (graywolf, qrouter; OSU libraries), extract its wires "
+                "(qrouter's RC as SPEF, cached) and price it again with them: a second table of pre- and post-layout "
+                "area, f_max, power and savings");
+  cmd->add_option("--layout-density", o->layout_density,
+                  "With --layout: spread the cells to this density (qflow's initial_density; default: graywolf "
+                  "packs them)")
+      ->check(in_range("--layout-density", 0.1, 1))
+      ->type_name("FLOAT:0.1..1");
+  cmd->add_option("--layout-aspect", o->layout_aspect,
+                  "With --layout: core height / width (default: the technology's, 0.75 on OSU)")
+      ->check(in_range("--layout-aspect", 0.2, 5))
+      ->type_name("FLOAT:0.2..5");
   cmd->add_flag("--macro", o->macro,
                 "Instead of the cost table: the power macro-models `run --level macro` prices lanes with, for the "
                 "kernels the bundled models use (--kinds, --K, --lib choose), each characterised or cached, with its "

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/process.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
@@ -102,6 +103,72 @@ reports::Table kernel_cost_table(const std::vector<KernelRow>& rows) {
   return t;
 }
 
+reports::Table kernel_layout_table(const std::vector<KernelRow>& rows) {
+  std::set<std::string> libs;
+  for (const auto& r : rows) libs.insert(r.lib);
+  const bool lib_column = libs.size() > 1;
+  reports::Table t;
+  t.title = "Kernel cost after layout";
+  t.columns = {{"kernel", ""},
+               {"arch", ""},
+               {"K", "", 3, true},
+               {"cell area", "µm²", 4},
+               {"core area", "µm²", 4},
+               {"utilisation", "%", 3},
+               {"wire length", "mm", 3},
+               {"wire cap share", "%", 3},
+               {"f_max pre", "MHz", 4},
+               {"f_max post", "MHz", 4},
+               {"power pre", "µW", 4},
+               {"power post", "µW", 4},
+               {"power saving pre", "×", 3},
+               {"power saving post", "×", 3},
+               {"area saving pre", "×", 3},
+               {"area saving post", "×", 3},
+               {"layout time", "s", 3},
+               {"cached", ""}};
+  if (lib_column) t.columns.insert(t.columns.begin(), {"library", ""});
+  // mac's post-layout cost beside the row's pre-layout baseline.
+  const auto post_mac = [&](const sim::KernelCost* mac) -> const sim::KernelCost* {
+    for (const auto& m : rows)
+      if (&m.cost == mac && m.post_layout) return &*m.post_layout;
+    return nullptr;
+  };
+  const auto ratio = [](const sim::KernelCost* mac, double mine, auto of) { return mac ? of(*mac) / mine : std::nan(""); };
+  for (const auto& r : rows) {
+    if (!r.post_layout) continue;
+    const sim::KernelCost& pre = r.cost;
+    const sim::KernelCost& post = *r.post_layout;
+    const tech::LayoutResult& l = *post.layout;
+    const sim::KernelCost* mac = baseline_mac(rows, r);
+    const sim::KernelCost* mac_post = post_mac(mac);
+    const auto power = [](const sim::KernelCost& c) { return c.power.total.total(); };
+    const auto cell_area = [](const sim::KernelCost& c) { return c.area.total; };
+    const auto core_area = [](const sim::KernelCost& c) { return c.layout->core_area; };
+    std::vector<reports::Cell> row = {std::string(models::to_string(pre.params.kind)),
+                                      std::string(models::to_string(pre.params.arch)),
+                                      double(pre.params.K),
+                                      l.cell_area,
+                                      l.core_area,
+                                      100 * l.utilisation(),
+                                      l.wire_length / 1000,
+                                      100 * post.wire_capacitance_share,
+                                      pre.timing.fmax() / 1e6,
+                                      post.timing.fmax() / 1e6,
+                                      power(pre) * 1e6,
+                                      power(post) * 1e6,
+                                      ratio(mac, power(pre), power),
+                                      ratio(mac_post, power(post), power),
+                                      ratio(mac, cell_area(pre), cell_area),
+                                      ratio(mac_post, l.core_area, core_area),
+                                      l.seconds,
+                                      std::string(l.cached ? "yes" : "no")};
+    if (lib_column) row.insert(row.begin(), r.lib);
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
 reports::Table kernel_block_table(const std::vector<KernelRow>& rows) {
   std::set<std::string> libs;
   for (const auto& r : rows) libs.insert(r.lib);
@@ -174,6 +241,12 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   }
   cost_options.timed.allow_partial = r.allow_partial;
   cost_options.by_block = r.by_block;
+  if (r.layout)
+    for (const tech::Library& library : libraries)
+      if (!tech::qflow_technology(library))
+        throw Error(fmt::format("--layout: library {} ({}) has no qflow technology (LEF, router setup) to place and "
+                                "route on; --layout works on osu018, osu035 and osu050",
+                                library.name, library.path.string()));
 
   // Every input checked before the first (long) build.
   if (!(r.sparsity >= 0 && r.sparsity <= 1)) throw Error(fmt::format("--sparsity {}: must be between 0 and 1", r.sparsity));
@@ -216,7 +289,12 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       const KernelParams& p = kernels[i];
       context.say(fmt::format("kernels: [{}/{}] {} on {}\n", out.rows.size() + 1, total, p.describe(), library.name));
       out.rows.push_back(
-          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, {}), {}});
+          {library.name, sim::characterise_kernel(p, library, per_kernel[i], context.cache_dir, {}), {}, {}});
+      if (r.layout) {
+        sim::CostOptions wired = per_kernel[i];
+        wired.layout = r.layout_options;
+        out.rows.back().post_layout = sim::characterise_kernel(p, library, wired, context.cache_dir, context.tools);
+      }
     }
 
   reports::Table& table = out.table = kernel_cost_table(out.rows);
@@ -255,6 +333,24 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   std::vector<KernelKind> priced;
   for (const auto& row : out.rows) priced.push_back(row.cost.params.kind);
   if (auto note = kernels::packages_note(priced); !note.empty()) table.notes.insert(table.notes.end() - 1, note);
+  if (r.layout) {
+    out.layout = kernel_layout_table(out.rows);
+    const std::string density = r.layout_options.density ? fmt::format(" spread to density {:g}", *r.layout_options.density) : "";
+    const std::string aspect = r.layout_options.aspect_ratio ? fmt::format(", aspect ratio {:g}", *r.layout_options.aspect_ratio) : "";
+    out.layout.notes = {
+        fmt::format("Layout as qflow does it ({}): graywolf places{}{}, qrouter routes; the wires' R and C are "
+                    "qrouter's RC trees (each layer's sheet resistance, area and edge capacitance from the "
+                    "technology's LEF; no coupling between wires), written as SPEF against the netlist's names. Core "
+                    "area: the routed DEF's die area; utilisation = cell area / core area.",
+                    base::tool_version("qflow", "qflow", "-v").substr(0, base::tool_version("qflow", "qflow", "-v").find('\n')),
+                    density, aspect),
+        "Post-layout: power with each net's wire capacitance in its load (switching and the internal-power lookups), "
+        "activity replayed with NLDM delays at those loads and each wire's Elmore delay to its pins; f_max from "
+        "OpenSTA reading the same SPEF. Wire cap share: the wires' part of all the nets' capacitance.",
+        "Savings are mac / kernel: pre-layout of power and cell area, post-layout of power with wires and core area. "
+        "Layout time: the place-and-route step when it was first run (cached: reused, not rerun).",
+        table.notes.back()};
+  }
   if (r.by_block) {
     out.blocks = kernel_block_table(out.rows);
     out.blocks.notes.push_back(table.notes.back());  // the command

@@ -486,7 +486,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
         cost.seed = o.seed;
         cost.activity = o.activity;
         cost.by_block = true;  // the synapse datapath's own savings
-        kernels.push_back({lib.name, sim::characterise_kernel(p, lib, cost, cache_dir, tool_progress), {}});
+        kernels.push_back({lib.name, sim::characterise_kernel(p, lib, cost, cache_dir, tool_progress), {}, {}});
         if (vendor_models[&lib - libraries.data()] && o.activity.timed) {
           say(fmt::format("T1 {} on {}, the vendor's specify delays", p.describe(), lib.name));
           cost.by_block = false;

@@ -44,8 +44,21 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   const tech::Netlist& netlist = kernel.netlist;
   cost.area = tech::area_of(netlist);
 
+  std::optional<tech::Parasitics> wires;
+  if (options.layout) {
+    cost.layout = tech::place_and_route(netlist, library, *options.layout, cache_dir, progress);
+    wires = tech::read_spef(cost.layout->spef, netlist);
+    double load = 0;
+    for (double l : tech::net_loads(netlist, library, true, false, &*wires)) load += l;
+    cost.wire_capacitance_share = load > 0 ? wires->total / load : 0;
+  }
+  const tech::Parasitics* parasitics = wires ? &*wires : nullptr;
+
   const fs::path sta_dir = cache_dir / "tmp" / fmt::format("sta.{}", ::getpid());
-  const tech::StaDesign design{&library, kernel.synthesis.netlist_verilog, netlist.top, "clk_i", 1 / options.frequency, {}};
+  // With wires, OpenSTA reads the netlist under the names the layout's SPEF uses.
+  const tech::StaDesign design{&library, cost.layout ? cost.layout->verilog : kernel.synthesis.netlist_verilog,
+                               netlist.top, "clk_i", 1 / options.frequency,
+                               cost.layout ? cost.layout->spef : fs::path()};
   cost.timing = tech::opensta_timing(design, sta_dir);
   fs::remove_all(sta_dir);
 
@@ -58,6 +71,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   std::optional<tech::TimedSampler> timed;
   std::optional<tech::ArcDelays> fixed_delays;  // an SDF's (read against this netlist's names) or specify blocks'
   tech::TimedOptions timed_options = options.timed;
+  timed_options.parasitics = parasitics;
   if (!options.sdf.empty())
     fixed_delays = tech::read_sdf(options.sdf, netlist);
   else if (options.specify)
@@ -80,6 +94,7 @@ KernelCost characterise_kernel(const models::KernelParams& params, const tech::L
   cost.activity = options.activity;
   tech::PowerOptions power;
   power.frequency = options.frequency;
+  power.parasitics = parasitics;
   const tech::Activity zero_delay = toggles.activity();
   cost.zero_delay_power = tech::estimate_power(netlist, library, zero_delay, power);
   cost.power = cost.zero_delay_power;

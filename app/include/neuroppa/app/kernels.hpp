@@ -34,6 +34,10 @@ struct KernelsRequest {
   // Liberty's NLDM: any kernels, one library; or empty.
   std::string specify;
   bool by_block = false;       // synthesise keeping hierarchy; KernelsResult::blocks
+  // Also place and route each kernel (qflow) and price it with its extracted wires: KernelRow::post_layout,
+  // KernelsResult::layout. Libraries qflow has a technology for (OSU) only.
+  bool layout = false;
+  tech::LayoutOptions layout_options;
   // A package's own parameters by name (--param); each kind takes those it has.
   std::vector<std::pair<std::string, unsigned>> own_parameters;
 };
@@ -43,12 +47,15 @@ struct KernelRow {
   sim::KernelCost cost;
   // paper T1: the same kernel timed with the library's own Verilog models' specify delays (where it ships them).
   std::optional<sim::KernelCost> specify;
+  // With KernelsRequest::layout: the same kernel placed, routed and priced with its wires.
+  std::optional<sim::KernelCost> post_layout;
 };
 
 struct KernelsResult {
   std::vector<KernelRow> rows;
   reports::Table table;
   reports::Table blocks;  // with by_block: area and power by block
+  reports::Table layout;  // with layout: pre- and post-layout side by side
 };
 
 // Every parameter is checked before the first (long) build.
@@ -65,6 +72,12 @@ const sim::KernelCost* baseline_mac(const std::vector<KernelRow>& rows, const Ke
 // same library, K and micro-architecture. An arch column appears when more
 // than one is in the rows. A library column appears when there is more than one.
 reports::Table kernel_cost_table(const std::vector<KernelRow>& rows);
+
+// Pre- and post-layout side by side for the rows that have post_layout:
+// cell and core area, utilisation, wire length, the wires' share of the
+// capacitance, f_max and power both ways, savings against mac both ways,
+// and how long the layout took (cold) and whether it was cached.
+reports::Table kernel_layout_table(const std::vector<KernelRow>& rows);
 
 // Area and power of each kernel's blocks (sim::kernel_blocks) with their
 // shares of the kernel and savings against the same block of mac (same

@@ -10,6 +10,7 @@
 #include "neuroppa/base/progress.hpp"
 #include "neuroppa/models/operands.hpp"
 #include "neuroppa/sim/kernel_blocks.hpp"
+#include "neuroppa/tech/layout.hpp"
 #include "neuroppa/tech/liberty.hpp"
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
@@ -29,6 +30,9 @@ struct CostOptions {
   std::filesystem::path sdf;             // delays of the synthesised netlist from this SDF instead of Liberty
   const tech::SpecifyDelays* specify = nullptr;  // or from these Verilog cell models' specify blocks
   bool by_block = false;                 // synthesise keeping hierarchy and fill KernelCost::blocks
+  // Place and route the netlist (qflow) and price it with its extracted wires: their capacitance in power
+  // and in the timed replay's delays, their Elmore delays in the replay, f_max from OpenSTA with the SPEF.
+  std::optional<tech::LayoutOptions> layout;
 };
 
 struct KernelCost {
@@ -44,6 +48,8 @@ struct KernelCost {
   std::uint64_t beats = 0;
   std::uint64_t mismatches = 0;  // gate-level outputs that differed from the golden model
   std::vector<BlockCost> blocks;  // with CostOptions::by_block
+  std::optional<tech::LayoutResult> layout;  // with CostOptions::layout
+  double wire_capacitance_share = 0;  // with layout: wire capacitance over all the nets' load (pins and wires)
   // Energy of one beat (K synapse operations) at the clock frequency, J.
   double energy_per_beat() const { return power.total.total() / power.frequency * power.cycles / double(beats); }
   double energy_per_synapse_op() const { return energy_per_beat() / params.K; }
