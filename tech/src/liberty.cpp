@@ -56,10 +56,10 @@ double WireLoad::capacitance(int fanout) const {
 
 namespace {
 
-double axis_coordinate(const Table::Axis& axis, double slew, double load) {
+double axis_coordinate(const Table::Axis& axis, double slew, double load, double constrained) {
   switch (axis.variable) {
-    case TableVariable::input_slew:
-    case TableVariable::constrained_slew: return slew;
+    case TableVariable::input_slew: return slew;
+    case TableVariable::constrained_slew: return constrained;
     case TableVariable::output_load:
     case TableVariable::related_output_load: return load;
     default: return axis.index.front();
@@ -68,7 +68,13 @@ double axis_coordinate(const Table::Axis& axis, double slew, double load) {
 
 }  // namespace
 
-double Table::lookup(double slew, double load) const {
+double Table::lookup(double slew, double load) const { return lookup_at(slew, load, slew); }
+
+double Table::lookup_constraint(double related_slew, double constrained_slew) const {
+  return lookup_at(related_slew, 0, constrained_slew);
+}
+
+double Table::lookup_at(double slew, double load, double constrained) const {
   if (values.empty()) return 0;
   // For each axis: the grid segment [i, i+1] and position t in it (t outside
   // [0, 1] extrapolates linearly from the edge segment).
@@ -78,7 +84,7 @@ double Table::lookup(double slew, double load) const {
   for (std::size_t a = 0; a < axes.size(); ++a) {
     const auto& idx = axes[a].index;
     if (idx.size() < 2) continue;
-    const double x = axis_coordinate(axes[a], slew, load);
+    const double x = axis_coordinate(axes[a], slew, load, constrained);
     std::size_t i = std::upper_bound(idx.begin(), idx.end(), x) - idx.begin();
     i = std::clamp<std::size_t>(i, 1, idx.size() - 1) - 1;
     base[a] = i;
@@ -329,6 +335,8 @@ class Builder {
       else if (t.type == "cell_fall") arc.cell_fall = read_table(t, units_.time);
       else if (t.type == "rise_transition") arc.rise_transition = read_table(t, units_.time);
       else if (t.type == "fall_transition") arc.fall_transition = read_table(t, units_.time);
+      else if (t.type == "rise_constraint") arc.rise_constraint = read_table(t, units_.time);
+      else if (t.type == "fall_constraint") arc.fall_constraint = read_table(t, units_.time);
     }
     return arc;
   }

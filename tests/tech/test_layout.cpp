@@ -13,6 +13,7 @@
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
 #include "neuroppa/tech/spef.hpp"
+#include "neuroppa/tech/static_timing.hpp"
 #include "neuroppa/tech/synthesis.hpp"
 #include "support.hpp"
 
@@ -170,6 +171,17 @@ TEST_CASE("layout of a kernel with qflow: routed, extracted, cached; OpenSTA pri
   const StaDesign bare{&osu018(), layout.verilog, kernels::top_module(p.kind), "clk_i", 20e-9, {}};
   StaDesign wired = bare;
   wired.spef = layout.spef;
+  // f_max with and without the wires: neuroppa's own longest path against OpenSTA's, within 5%.
+  for (const bool with_wires : {false, true}) {
+    CAPTURE(with_wires);
+    const StaTimingReport sta = opensta_timing(with_wires ? wired : bare, test::temp_dir("sta-layout"));
+    const StaticTiming ours = static_timing(n, osu018(), "clk_i", with_wires ? &wires : nullptr);
+    MESSAGE(fmt::format("f_max {} wires: neuroppa {:.2f} MHz (to {}), OpenSTA {:.2f} MHz (to {})",
+                        with_wires ? "with" : "without", ours.fmax() / 1e6, ours.endpoint, sta.fmax() / 1e6,
+                        sta.endpoint));
+    CHECK(ours.fmax() == doctest::Approx(sta.fmax()).epsilon(0.05));
+  }
+
   for (double activity : {0.1, 0.3}) {
     CAPTURE(activity);
     const StaPowerReport sta = opensta_power(wired, activity, 0.5, test::temp_dir("sta-layout"));

@@ -8,6 +8,7 @@
 #include "neuroppa/tech/netlist.hpp"
 #include "neuroppa/tech/opensta.hpp"
 #include "neuroppa/tech/power.hpp"
+#include "neuroppa/tech/static_timing.hpp"
 #include "neuroppa/tech/synthesis.hpp"
 #include "gcd_design.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
@@ -110,5 +111,9 @@ TEST_CASE("OpenSTA gives every kernel a critical path and f_max") {
     // shifts after the accumulator (63 ns on osu018 at XW = 8).
     CHECK(t.min_period < (models::has_sigma_delta(kind) ? 100e-9 : 50e-9));
     CHECK(t.fmax() == doctest::Approx(1 / t.min_period));
+    // neuroppa's own longest path (tech::static_timing) agrees within 5%.
+    const StaticTiming ours = static_timing(s.netlist, s.library, "clk_i");
+    MESSAGE(models::to_string(kind) << ": f_max neuroppa " << ours.fmax() / 1e6 << " MHz, OpenSTA " << t.fmax() / 1e6);
+    CHECK(ours.fmax() == doctest::Approx(t.fmax()).epsilon(0.05));
   }
 }

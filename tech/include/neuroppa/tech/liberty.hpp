@@ -44,6 +44,12 @@ struct Table {
   // The value at an input slew (s) and output load (F); axes that measure
   // something else are taken at their first index point.
   double lookup(double slew, double load) const;
+  // A constraint table's value (setup, hold) at the related (clock) pin's
+  // transition and the constrained (data) pin's.
+  double lookup_constraint(double related_slew, double constrained_slew) const;
+
+ private:
+  double lookup_at(double slew, double load, double constrained_slew) const;
 };
 
 struct TimingArc {
@@ -52,6 +58,7 @@ struct TimingArc {
   std::string timing_sense;  // "positive_unate", "negative_unate", "non_unate"
   int line = 0;              // of the timing group, for warnings
   Table cell_rise, cell_fall, rise_transition, fall_transition;
+  Table rise_constraint, fall_constraint;  // setup/hold/recovery: the data pin rising, falling
 };
 
 struct InternalPower {
