@@ -70,6 +70,9 @@ Runner add_paper_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--kernel-freq", o->kernel_freq, "Clock T1 prices the kernels at")->capture_default_str();
   cmd->add_option("--freq", o->freq, "Platform clock for T2/T3")->capture_default_str();
   cmd->add_option("--beats", r.beats, "T1: beats of seeded operands per kernel")->check(whole_number("--beats"))->capture_default_str();
+  cmd->add_flag("--layout", r.layout,
+                "T1: also place and route each kernel (qflow: graywolf, qrouter; the OSU libraries) and price it with "
+                "its extracted wires: post-layout power, core area and savings beside the pre-layout ones");
   cmd->add_option("--seed", r.seed, "T1: operand seed")->check(whole_number("--seed"))->capture_default_str();
   cmd->add_option("--lanes", r.lanes, "T2: kernel lanes per kind")->check(in_range("--lanes", 1, 4096))->capture_default_str();
   cmd->add_option("--net-K", r.net_K, "T2/T3: synapses per lane (K of the networks' kernels)")

@@ -102,6 +102,41 @@ double specify_saving(const std::vector<KernelRow>& rows, const KernelRow& r) {
   return NAN;
 }
 
+// mac / kernel of `of`, both after layout; NaN where either was not laid out.
+template <typename Of>
+double post_layout_saving(const std::vector<KernelRow>& rows, const KernelRow& r, Of of) {
+  if (!r.post_layout) return NAN;
+  for (const KernelRow& m : rows)
+    if (m.lib == r.lib && m.post_layout && &m.cost == baseline_mac(rows, r)) return of(*m.post_layout) / of(*r.post_layout);
+  return NAN;
+}
+double total_power(const sim::KernelCost& c) { return c.power.total.total(); }
+double core_area(const sim::KernelCost& c) { return c.layout->core_area; }
+
+// Where the wires land: the block of mac whose power they raise most, and by how much, over the laid-out macs.
+std::string wire_heavy_blocks(const std::vector<KernelRow>& rows) {
+  std::string out;
+  for (const KernelRow& r : rows) {
+    if (!r.post_layout || r.cost.params.kind != kernels::baseline_kind()) continue;
+    const sim::BlockCost* top = nullptr;
+    double top_added = 0, added_total = 0;
+    for (const sim::BlockCost& post : r.post_layout->blocks)
+      for (const sim::BlockCost& pre : r.cost.blocks)
+        if (pre.name == post.name) {
+          const double added = post.power.total() - pre.power.total();
+          added_total += added;
+          if (!top || added > top_added) {
+            top = &post;
+            top_added = added;
+          }
+        }
+    if (top && added_total > 0)
+      out += fmt::format("{}mac K={} on {}: {} carry {:.0f}% of the power the wires add", out.empty() ? "" : "; ",
+                         r.cost.params.K, r.lib, top->name, 100 * top_added / added_total);
+  }
+  return out;
+}
+
 reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const tech::ActivityMode& activity) {
   reports::Table t;
   t.title = "T1. Kernel level: power, area, energy per synapse operation and f_max; savings against mac, of the "
@@ -113,6 +148,11 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
                {"synapse power saving", "×", 3}, {"synapse area saving", "×", 3},
                {"zero-delay power", "µW", 4}, {"glitch share", "×", 3}, {"zero-delay power saving", "×", 3},
                {"specify-delay power", "µW", 4}, {"specify-delay power saving", "×", 3}};
+  const bool laid_out = std::any_of(rows.begin(), rows.end(), [](const KernelRow& r) { return r.post_layout.has_value(); });
+  if (laid_out)
+    t.columns.insert(t.columns.end(), {{"post-layout power", "µW", 4}, {"post-layout power saving", "×", 3},
+                                       {"core area", "µm²", 4}, {"core area saving", "×", 3},
+                                       {"post-layout f_max", "MHz", 4}});
   for (const auto& r : rows) {
     const sim::KernelCost* mac = baseline_mac(rows, r);
     const auto& c = r.cost;
@@ -130,6 +170,12 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
                       c.glitch_share,
                       mac ? mac->zero_delay_power.total.total() / c.zero_delay_power.total.total() : NAN,
                       r.specify ? r.specify->power.total.total() * 1e6 : NAN, specify_saving(rows, r)});
+    if (laid_out)
+      t.rows.back().insert(t.rows.back().end(),
+                           {r.post_layout ? total_power(*r.post_layout) * 1e6 : NAN,
+                            post_layout_saving(rows, r, total_power), r.post_layout ? core_area(*r.post_layout) : NAN,
+                            post_layout_saving(rows, r, core_area),
+                            r.post_layout ? r.post_layout->timing.fmax() / 1e6 : NAN});
   }
   // One honest sentence on where the Threshold Neuron falls against the claims.
   struct Range {
@@ -149,9 +195,13 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
       if (t.columns[c].name == name) return c;
     throw std::logic_error(fmt::format("T1 has no column {}", name));
   };
-  Range power, area, zero_delay, syn_power, syn_area, specify;
+  Range power, area, zero_delay, syn_power, syn_area, specify, post_power, post_area;
   for (const auto& row : t.rows)
     if (std::get<std::string>(row[column("kernel")]) == "threshold") {
+      if (laid_out) {
+        post_power.add(row[column("post-layout power saving")]);
+        post_area.add(row[column("core area saving")]);
+      }
       specify.add(row[column("specify-delay power saving")]);
       power.add(row[column("power saving")]);
       area.add(row[column("area saving")]);
@@ -193,8 +243,19 @@ reports::Table t1_table(const std::vector<KernelRow>& rows, double clock, const 
         "as Icarus -gspecify uses them; rounded to their timescale's precision) instead of Liberty NLDM, threshold "
         "saves {:.2f}–{:.2f}× power (the specify-delay columns) against {:.2f}–{:.2f}× with NLDM. NLDM is the closer to sign-off: "
         "it looks each delay up at the gate's own load and input transition, as static timing does, where a specify "
-        "delay is one number per arc whatever drives or loads the gate; neither prices wires yet.",
+        "delay is one number per arc whatever drives or loads the gate; both without wires (--layout adds them to NLDM).",
         specify.lo, specify.hi, power.lo, power.hi));
+  if (!post_power.empty()) {
+    const std::string heavy = wire_heavy_blocks(rows);
+    t.notes.push_back(fmt::format(
+        "Layout (--layout): each kernel placed and routed as qflow does (graywolf, qrouter; `kernels --layout`), its "
+        "wires from qrouter's RC trees (layer R and C from the LEF, no coupling) in every net's load and as Elmore "
+        "delays in the timed replay; f_max from OpenSTA with the same SPEF. With wires threshold saves "
+        "{:.2f}–{:.2f}× power and {:.2f}–{:.2f}× core area, against {:.2f}–{:.2f}× and {:.2f}–{:.2f}× before "
+        "layout{}.",
+        post_power.lo, post_power.hi, post_area.lo, post_area.hi, power.lo, power.hi, area.lo, area.hi,
+        heavy.empty() ? "" : " (" + heavy + ")"));
+  }
   std::string slow;
   for (const auto& r : rows)
     if (r.cost.timing.fmax() < clock)
@@ -468,6 +529,10 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
                                 ? std::optional(tech::read_specify(models))
                                 : std::nullopt);
   }
+  if (o.layout && std::none_of(libraries.begin(), libraries.end(),
+                               [](const tech::Library& l) { return tech::qflow_technology(l).has_value(); }))
+    throw Error("--layout: none of the --lib libraries has a qflow technology (LEF, router setup); give osu018, "
+                "osu035 or osu050");
   const std::vector<KernelKind> kinds = t1_kinds(o);
   kernels::prepare_kinds(kinds);
   for (const auto& [name, net] : networks) kernels::prepare_kinds(net.kinds());
@@ -487,6 +552,12 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
         cost.activity = o.activity;
         cost.by_block = true;  // the synapse datapath's own savings
         kernels.push_back({lib.name, sim::characterise_kernel(p, lib, cost, cache_dir, tool_progress), {}, {}});
+        if (o.layout && tech::qflow_technology(lib)) {
+          say(fmt::format("T1 {} on {}, placed and routed", p.describe(), lib.name));
+          sim::CostOptions wired = cost;
+          wired.layout = tech::LayoutOptions{};
+          kernels.back().post_layout = sim::characterise_kernel(p, lib, wired, cache_dir, tool_progress);
+        }
         if (vendor_models[&lib - libraries.data()] && o.activity.timed) {
           say(fmt::format("T1 {} on {}, the vendor's specify delays", p.describe(), lib.name));
           cost.by_block = false;

@@ -31,6 +31,7 @@ struct PaperRequest {
   std::uint64_t seed = 1;                         // T1
   unsigned lanes = 16, net_K = 16;                // T2/T3
   tech::ActivityMode activity{true, 1};           // T1: every cycle replayed with gate delays
+  bool layout = false;  // T1: also each kernel placed and routed (qflow) and priced with its wires (OSU libraries)
   tech::ActivityMode network_activity{true, 0.05};  // T2's gate-level check: a sampled fraction
   std::size_t checked_images() const { return std::min(check_images, images); }
 };
