@@ -5,7 +5,7 @@
 #   e.g. bash scripts/fuzz.sh vcd 600    (the order does not matter)
 #
 # Targets (fuzz/fuzz_<target>.cpp): liberty, liberty_function, vcd, saif,
-# netlist_json, sdf, spef, specify, model, idx, sweep, kernel_package, onnx; default all, 600 s each. Builds with clang-15 into
+# netlist_json, sdf, spef, specify, qrouter_rc, model, idx, sweep, kernel_package, onnx; default all, 600 s each. Builds with clang-15 into
 # build-fuzz/ (bash scripts/setup.sh fuzz installs clang-15 and
 # libfuzzer-15-dev first). The corpus grows in build-fuzz/corpus/<target>/,
 # seeded from fuzz/corpus/<target>/; an input that crashes, leaks, trips a
@@ -27,7 +27,7 @@ for arg in "$@"; do
     targets+=("$arg")
   fi
 done
-if ((${#targets[@]} == 0)); then targets=(liberty liberty_function vcd saif netlist_json sdf spef specify model idx sweep kernel_package onnx); fi
+if ((${#targets[@]} == 0)); then targets=(liberty liberty_function vcd saif netlist_json sdf spef specify qrouter_rc model idx sweep kernel_package onnx); fi
 for t in "${targets[@]}"; do
   if [ ! -f "$root/fuzz/fuzz_$t.cpp" ]; then echo "fuzz: no target '$t' (fuzz/fuzz_$t.cpp)" >&2; exit 2; fi
 done

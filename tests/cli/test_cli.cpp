@@ -202,6 +202,45 @@ TEST_CASE("kernels --sdf: delays of the kernel's own netlist; a missing arc is n
   CHECK(counted);
 }
 
+TEST_CASE("kernels --layout: pre- and post-layout side by side; layout options checked, other libraries refused") {
+  const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,threshold", "--K", "2", "--beats", "1000",
+                              "--layout", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc.is_array());
+  REQUIRE(doc.size() == 2);
+  const auto& pre = doc[0]["rows"];
+  const auto& post = doc[1]["rows"];
+  REQUIRE(post.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CAPTURE(post[i].dump());
+    CHECK(post[i]["kernel"] == pre[i]["kernel"]);
+    CHECK(post[i]["power pre"] == pre[i]["power"]);
+    CHECK(post[i]["f_max pre"] == pre[i]["f_max"]);
+    CHECK(post[i]["power post"].get<double>() > post[i]["power pre"].get<double>());  // the wires' load
+    CHECK(post[i]["f_max post"].get<double>() < post[i]["f_max pre"].get<double>());  // and their delay
+    CHECK(post[i]["core area"].get<double>() > post[i]["cell area"].get<double>());
+    CHECK(post[i]["utilisation"].get<double>() == doctest::Approx(100 * post[i]["cell area"].get<double>() /
+                                                                  post[i]["core area"].get<double>()));
+    CHECK(post[i]["wire length"].get<double>() > 0);
+    CHECK(post[i]["wire cap share"].get<double>() > 0.5);
+    CHECK(post[i]["wire cap share"].get<double>() < 50);
+  }
+  CHECK(post[1]["power saving post"].get<double>() ==
+        doctest::Approx(post[0]["power post"].get<double>() / post[1]["power post"].get<double>()));
+  CHECK(post[1]["area saving post"].get<double>() ==
+        doctest::Approx(post[0]["core area"].get<double>() / post[1]["core area"].get<double>()));
+
+  check_one_line_error({"kernels", "--layout-density", "0.6"}, "--layout-density and --layout-aspect shape the layout: give --layout too");
+  check_one_line_error({"kernels", "--layout", "--layout-density", "1.5"}, "--layout-density");
+  const auto elsewhere = neuroppa::test::temp_dir("layout-lib") / "osu018_copy.lib";
+  std::filesystem::copy_file(neuroppa::tech::resolve_library("osu018"), elsewhere,
+                             std::filesystem::copy_options::overwrite_existing);
+  check_one_line_error({"kernels", "--layout", "--kinds", "mac", "--lib", elsewhere.string()},
+                       "has no qflow technology (LEF, router setup) to place and route on");
+}
+
 TEST_CASE("kernels --by-block: a second table whose blocks add up to each kernel") {
   const auto r = run_command({kBin, "-q", "kernels", "--kinds", "mac,threshold", "--by-block", "--beats", "2000",
                               "--activity", "zero-delay", "--format", "json"});
