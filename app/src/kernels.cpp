@@ -283,6 +283,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   sim::build_kernel_models(builds, context.cache_dir, context.tools, r.by_block);
 
   KernelsResult out;
+  std::vector<std::string> layout_failures;
   const std::size_t total = kernels.size() * libraries.size();
   for (const tech::Library& library : libraries)
     for (std::size_t i = 0; i < kernels.size(); ++i) {
@@ -293,7 +294,13 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
       if (r.layout) {
         sim::CostOptions wired = per_kernel[i];
         wired.layout = r.layout_options;
-        out.rows.back().post_layout = sim::characterise_kernel(p, library, wired, context.cache_dir, context.tools);
+        try {
+          out.rows.back().post_layout = sim::characterise_kernel(p, library, wired, context.cache_dir, context.tools);
+        } catch (const Error& e) {  // a layout that fails (routing left nets unrouted) costs that row only
+          const std::string what = e.what();
+          layout_failures.push_back(fmt::format("{} on {}: {}", p.describe(), library.name, what.substr(0, what.find('\n'))));
+          context.say(fmt::format("kernels: {}\n", layout_failures.back()));
+        }
       }
     }
 
@@ -350,6 +357,8 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
         "Savings are mac / kernel: pre-layout of power and cell area, post-layout of power with wires and core area. "
         "Layout time: the place-and-route step when it was first run (cached: reused, not rerun).",
         table.notes.back()};
+    for (const std::string& failure : layout_failures)
+      out.layout.notes.insert(out.layout.notes.end() - 1, "Layout failed, row left out: " + failure);
   }
   if (r.by_block) {
     out.blocks = kernel_block_table(out.rows);
