@@ -251,6 +251,12 @@ TEST_CASE("SPEF: malformed files are one error naming the file and line") {
       {"nested", kHeader + "*D_NET *1 1\n*D_NET *2 1\n*END\n", ":25: *D_NET inside net 'n1' (from line 24): its *END is missing"},
       {"stray-end", kHeader + "*END\n", ":24: *END without a *D_NET or *R_NET it closes"},
       {"empty", kHeader, ":24: no *D_NET or *R_NET: the file annotates no net"},
+      {"r-unit", "*SPEF \"x\"\n*R_UNIT 1 GOHM\n", ":2: *R_UNIT unit 'GOHM': give OHM, KOHM or MOHM"},
+      {"stranger", kHeader + "*D_NET *1 1\n*CONN\n*I u9:Y O\n*END\n", ":26: net 'n1': instance 'u9' is not in the netlist"},
+      {"no-such-pin", kHeader + "*D_NET *1 1\n*CONN\n*I u1:Q O\n*END\n", ":26: net 'n1': cell INVX1 of instance 'u1' has no pin Q"},
+      {"not-a-pin", kHeader + "*D_NET *1 1\n*CONN\n*I u1 O\n*END\n", ":26: net 'n1': *I u1 is not INSTANCE:PIN"},
+      {"bad-res", kHeader + "*D_NET *1 1\n*RES\n1 u1:Y u2:A -3\n*END\n", ":26: net 'n1': resistance -3 is negative"},
+      {"bad-cap", kHeader + "*D_NET *1 1\n*CAP\n1 u1:Y 1.2.3\n*END\n", ":26: capacitance '1.2.3' is not a number"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
