@@ -17,7 +17,6 @@ double pin_capacitance(const LibertyPin& pin, bool opensta) {
                  : (pin.rise_capacitance + pin.fall_capacitance) / 2;
 }
 
-bool is_input(const LibertyPin& pin) { return pin.direction == PinDirection::input || pin.direction == PinDirection::inout; }
 
 struct Driver {
   const Netlist::Instance* instance = nullptr;

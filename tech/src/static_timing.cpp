@@ -12,12 +12,6 @@ namespace {
 
 constexpr double kNone = -std::numeric_limits<double>::infinity();
 
-bool is_input(const LibertyPin& pin) { return pin.direction == PinDirection::input || pin.direction == PinDirection::inout; }
-
-bool combinational(const TimingArc& a) {
-  return a.timing_type.empty() || a.timing_type == "combinational" || a.timing_type == "combinational_rise" ||
-         a.timing_type == "combinational_fall";
-}
 
 // Rise and fall of one net: latest arrival and worst transition.
 struct Edges {
@@ -60,7 +54,7 @@ class Analysis {
         if (c.pin->direction != PinDirection::output || c.net < 0) continue;
         Edges e;
         for (const TimingArc& a : c.pin->timing)
-          if (a.timing_type == "rising_edge" || a.timing_type == "falling_edge") {
+          if (is_clock_arc(a)) {
             e.rise = std::max(e.rise, a.cell_rise.lookup(0, loads_[c.net]));
             e.fall = std::max(e.fall, a.cell_fall.lookup(0, loads_[c.net]));
             e.rise_slew = std::max(e.rise_slew, a.rise_transition.lookup(0, loads_[c.net]));
@@ -123,7 +117,7 @@ class Analysis {
       const Edges& a = at_[in.net];
       const double w = wire(in.net, i, in.pin);
       for (const TimingArc& arc : out.pin->timing) {
-        if (arc.related_pin != in.pin->name || !combinational(arc)) continue;
+        if (arc.related_pin != in.pin->name || !is_combinational_arc(arc)) continue;
         const bool positive = arc.timing_sense == "positive_unate", negative = arc.timing_sense == "negative_unate";
         // The input edges that make the output rise, and fall.
         const auto through = [&](bool input_rising, bool output_rising) {

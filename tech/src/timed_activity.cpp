@@ -28,18 +28,6 @@ namespace neuroppa::tech {
 
 namespace {
 
-bool is_input(const LibertyPin& pin) { return pin.direction == PinDirection::input || pin.direction == PinDirection::inout; }
-
-// Liberty combinational timing types (an empty type means combinational).
-bool is_combinational_arc(const TimingArc& arc) {
-  return arc.timing_type.empty() || arc.timing_type == "combinational" || arc.timing_type == "combinational_rise" ||
-         arc.timing_type == "combinational_fall";
-}
-
-bool is_clock_arc(const TimingArc& arc) {
-  return arc.timing_type == "rising_edge" || arc.timing_type == "falling_edge";
-}
-
 // The pin a sequential cell is clocked by: the variable of its ff's
 // clocked_on (or latch enable) expression, e.g. "CLK" from "CLK" or "!CLK".
 std::string clock_pin_of(const LibertyCell& cell) {

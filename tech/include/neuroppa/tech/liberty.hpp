@@ -61,6 +61,16 @@ struct TimingArc {
   Table rise_constraint, fall_constraint;  // setup/hold/recovery: the data pin rising, falling
 };
 
+// Liberty combinational timing types (an empty type means combinational).
+inline bool is_combinational_arc(const TimingArc& arc) {
+  return arc.timing_type.empty() || arc.timing_type == "combinational" || arc.timing_type == "combinational_rise" ||
+         arc.timing_type == "combinational_fall";
+}
+// A flop's clock-to-output arc.
+inline bool is_clock_arc(const TimingArc& arc) {
+  return arc.timing_type == "rising_edge" || arc.timing_type == "falling_edge";
+}
+
 struct InternalPower {
   std::string related_pin;  // empty: the pin's own power (e.g. a flop's clock pin)
   std::string when;
@@ -81,6 +91,11 @@ struct LibertyPin {
   std::vector<TimingArc> timing;
   std::vector<InternalPower> internal_power;
 };
+
+// A pin that takes a signal in (input or inout).
+inline bool is_input(const LibertyPin& pin) {
+  return pin.direction == PinDirection::input || pin.direction == PinDirection::inout;
+}
 
 // An ff or latch group: ff (IQ, IQN) { clocked_on, next_state, clear, preset }
 // or latch (IQ, IQN) { enable, data_in, clear, preset }.
