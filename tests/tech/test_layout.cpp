@@ -2,6 +2,7 @@
 // and the wires priced by neuroppa against OpenSTA reading the same SPEF.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fmt/format.h>
 
 #include "kernel_fixtures.hpp"
@@ -157,9 +158,12 @@ TEST_CASE("layout of a kernel with qflow: routed, extracted, cached; OpenSTA pri
 
   // Cached: the same files, said nothing.
   said.clear();
+  const auto start = std::chrono::steady_clock::now();
   const LayoutResult again = place_and_route(n, osu018(), {}, test::model_cache_dir(), [&](std::string_view s) {
     said.emplace_back(s);
   });
+  MESSAGE(fmt::format("cached: {:.3f} s",
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
   CHECK(again.cached);
   CHECK(said.empty());
   CHECK(again.spef == layout.spef);
