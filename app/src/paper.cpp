@@ -537,6 +537,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
   kernels::prepare_kinds(kinds);
   for (const auto& [name, net] : networks) kernels::prepare_kinds(net.kinds());
   std::vector<KernelRow> kernels;
+  std::vector<std::string> layout_failures;
   for (const auto& lib : libraries)
     for (unsigned K : Ks)
       for (KernelKind kind : kinds) {
@@ -556,7 +557,13 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
           say(fmt::format("T1 {} on {}, placed and routed", p.describe(), lib.name));
           sim::CostOptions wired = cost;
           wired.layout = tech::LayoutOptions{};
-          kernels.back().post_layout = sim::characterise_kernel(p, lib, wired, cache_dir, tool_progress);
+          try {
+            kernels.back().post_layout = sim::characterise_kernel(p, lib, wired, cache_dir, tool_progress);
+          } catch (const Error& e) {  // a layout that fails costs that row's post-layout columns only
+            const std::string what = e.what();
+            layout_failures.push_back(fmt::format("{} on {}: {}", p.describe(), lib.name, what.substr(0, what.find('\n'))));
+            say("layout failed: " + layout_failures.back());
+          }
         }
         if (vendor_models[&lib - libraries.data()] && o.activity.timed) {
           say(fmt::format("T1 {} on {}, the vendor's specify delays", p.describe(), lib.name));
@@ -630,7 +637,10 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
     for (KernelKind kind : r.net.kinds()) used.push_back(kind);
   const std::vector<std::string> prov = provenance(o, context, libraries, used, utc_now());
   const fs::path dir = o.out;
-  write_table(dir, "t1_kernels", t1_table(kernels, kernel_freq, o.activity), prov, result);
+  reports::Table t1 = t1_table(kernels, kernel_freq, o.activity);
+  for (const std::string& failure : layout_failures)
+    t1.notes.push_back("Layout failed, post-layout columns left empty: " + failure);
+  write_table(dir, "t1_kernels", t1, prov, result);
   write_table(dir, "t2_networks", t2_table(rows, o), prov, result);
   write_table(dir, "t3a_energy_by_cell_group", t3_groups(rows), prov, result);
   write_table(dir, "t3b_energy_by_layer", t3_layers(rows), prov, result);

@@ -149,7 +149,7 @@ class RcConverter {
   struct Tree {
     std::string conn, caps, resistors;
     std::map<std::string, double> cap;  // per node, pF
-    int internal = 0, resistor_count = 0;
+    int internal = 0, resistor_count = 0, stubs = 0;
     double total = 0;
   };
 
@@ -171,6 +171,10 @@ class RcConverter {
       if (w == ",") continue;
       if (w == "(") {
         record(t, i, end_node(), net, net_name, tree);
+        continue;
+      }
+      if (w == "ERROR") {  // qrouter's mark of a segment that ends at no pin and goes on nowhere: a stub of wire
+        ++tree.stubs;
         continue;
       }
       if (!end.empty()) throw error(fmt::format("'{}' after the record's node or subtrees", w));

@@ -83,6 +83,13 @@ TEST_CASE("qrouter's RC trees as SPEF: the netlist's names, pi segments, Elmore 
         doctest::Approx(10 * (0.5e-15 + mean_cap(n.instances[0].cell->find_pin("A")) + 2e-15 + mean_cap(
                                                                                            n.instances[1].cell->find_pin("B")))));
 
+  // A stub qrouter could not tie to a pin ("ERROR"): its wire counts, at a node of its own.
+  const std::string stub = qrouter_rc_to_spef(
+      "n1 1 INVX1_1/Y 2 ( 10 0.001 ( 5 0.002 ERROR ) , ( 20 0.003 XOR2X1_1/A ) , ( 5 0.001 INVX1_2/A ) )\n", "stub.rc", n);
+  const Parasitics with_stub = read_spef(test::write_temp_file("stub.spef", stub), n);
+  CHECK(with_stub.wire_capacitance[1] == doctest::Approx(7e-15));
+  CHECK(with_stub.sink_delays[1].size() == 2);
+
   struct Case {
     std::string name, rc, fault;
   };

@@ -71,7 +71,8 @@ std::string layout_blif(const Netlist& netlist);
 
 // qrouter's delay file (`qrouter -d`, one net a line: NAME 1 DRIVER LOADS
 // then the tree "( R C [PIN] [, subtree]... )", R in ohms, C in pF) as SPEF
-// for `netlist`, whose BLIF layout_blif wrote: blif2cel named the k-th
+// for `netlist` (a segment qrouter marks ERROR, ending at no pin with nothing
+// beyond, is kept as a stub of wire), whose BLIF layout_blif wrote: blif2cel named the k-th
 // instance of cell C in that order C_k, and every net n<id>. Throws
 // neuroppa::Error "FILE:LINE: ..." for a line it cannot read, an instance
 // or net the netlist does not have, or a pin that is not on the net it says.
