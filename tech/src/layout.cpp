@@ -366,22 +366,27 @@ LayoutResult place_and_route(const Netlist& netlist, const Library& library, con
     base::write_file(project / "synthesis" / (top + ".blif"), blif);
     base::write_file(project / "project_vars.sh", vars);
     base::write_file(project / "layout" / (top + ".par"), par);
-    const auto fail = [&](const std::string& step, const fs::path& log) {
+    // The build folder goes when a step fails; its log (qflow's output, the tools' included) stays.
+    const auto fail = [&](const std::string& step) {
       if (progress) progress("failed\n");
-      return Error(fmt::format("layout of {} on {}: {} failed; log: {}\n{}", top, *tech, step, log.string(),
-                               base::tail_of_file(log, 8)));
+      return Error(fmt::format("layout of {} on {}: {} failed; log: {}\n{}", top, *tech, step, ctx.log.string(),
+                               base::tail_of_file(ctx.log, 8)));
     };
     base::require_tool("qflow", "qflow");
     const int placed = base::run_logged({"qflow", "-T", *tech, "place", top}, ctx.log, project);
-    const fs::path place_log = project / "log" / "place.log";
-    if (placed != 0 || !fs::exists(project / "layout" / (top + ".def")))
-      throw fail("placement (graywolf)", fs::exists(place_log) ? place_log : ctx.log);
+    if (placed != 0 || !fs::exists(project / "layout" / (top + ".def"))) throw fail("placement (graywolf)");
     const int routed = base::run_logged({"qflow", "-T", *tech, "route", top}, ctx.log, project);
     const fs::path route_log = project / "log" / "route.log";
     const fs::path rc = project / "layout" / (top + ".rc");
-    if (routed != 0 || !fs::exists(route_log) || !fs::exists(rc) ||
-        base::read_file(route_log).find("Final: No failed routes") == std::string::npos)
-      throw fail("routing (qrouter: nets left unrouted, or no RC file)", fs::exists(route_log) ? route_log : ctx.log);
+    const std::string route_text = fs::exists(route_log) ? base::read_file(route_log) : "";
+    if (routed != 0 || !fs::exists(rc) || route_text.find("Final: No failed routes") == std::string::npos) {
+      const auto unrouted = route_text.rfind("Final: Failed net routes:");
+      throw fail(unrouted == std::string::npos
+                     ? std::string("routing (qrouter: no RC file)")
+                     : fmt::format("routing (qrouter left {} nets unrouted: give the cells more room "
+                                   "with a lower --layout-density)",
+                                   route_text.substr(unrouted + 26, route_text.find('\n', unrouted) - unrouted - 26)));
+    }
     const std::string spef = qrouter_rc_to_spef(base::read_file(rc), rc.string(), netlist);
     base::write_file(ctx.dir / "wires.spef", spef);
     base::write_file(ctx.dir / "netlist.v", named_verilog(netlist));
