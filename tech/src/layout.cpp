@@ -295,6 +295,7 @@ DefSummary summarise_def(const std::string& text, const std::string& name) {
       ++s.routed_nets;
     }
     if (!in_nets || (t[i] != "ROUTED" && t[i] != "NEW")) continue;
+    if (units <= 0) throw Error(fmt::format("{}: routed wires before UNITS DISTANCE MICRONS", name));
     // A wire: LAYER ( x y [ext] ) ( x|* y|* [ext] ) ... [VIA], until the next NEW, + or ;.
     double x = 0, y = 0;
     bool first = true;
@@ -305,6 +306,7 @@ DefSummary summarise_def(const std::string& text, const std::string& name) {
         ++j;
         continue;
       }
+      if (j + 2 >= t.size()) throw Error(fmt::format("{}: the file ends inside a point ( x y )", name));
       const double nx = t[j + 1] == "*" ? x : number(j + 1), ny = t[j + 2] == "*" ? y : number(j + 2);
       if (!first) s.wire_length += (std::abs(nx - x) + std::abs(ny - y)) / units;
       x = nx;

@@ -138,6 +138,10 @@ END DESIGN
   CHECK(s.vias == 2);
   CHECK(s.routed_nets == 2);
   CHECK_THROWS_WITH_AS(summarise_def("NETS 0 ;\nEND NETS\n", "t.def"), "t.def: no DIEAREA", Error);
+  CHECK_THROWS_WITH_AS(summarise_def("UNITS DISTANCE MICRONS 100 ;\nNETS 1 ;\n- a\n+ ROUTED metal1 ( 100", "t.def"),
+                       "t.def: the file ends inside a point ( x y )", Error);
+  CHECK_THROWS_WITH_AS(summarise_def("NETS 1 ;\n- a\n+ ROUTED metal1 ( 1 2 ) ( 3 * ) ;", "t.def"),
+                       "t.def: routed wires before UNITS DISTANCE MICRONS", Error);
 }
 
 TEST_CASE("layout of a kernel with qflow: routed, extracted, cached; OpenSTA prices the SPEF as neuroppa does") {
