@@ -56,10 +56,10 @@ std::vector<std::string> port_names(const Netlist& netlist) {
 class RcConverter {
  public:
   RcConverter(const Netlist& netlist, std::string rc_name) : netlist_(netlist), rc_name_(std::move(rc_name)) {
-    std::map<std::string, int> seen;
     for (std::size_t i = 0; i < netlist.instances.size(); ++i)
       by_cell_[netlist.instances[i].cell->name].push_back(static_cast<int>(i));
     ports_ = port_names(netlist);
+    seen_.assign(netlist.net_count(), false);
     port_input_.assign(netlist.net_count(), false);
     for (const auto& port : netlist.ports)
       for (int net : port.bits)
@@ -195,6 +195,8 @@ class RcConverter {
     for (std::string w; words >> w;) t.push_back(w);
     if (t.size() < 5 || t[4] != "(") throw error("not a net line: NAME 1 DRIVER LOADS ( R C ... )");
     const int id = net_id(t[0]);
+    if (seen_[id]) throw error(fmt::format("net '{}' is given twice", t[0]));
+    seen_[id] = true;
     // The net's name as named_verilog declares it: a port's bit, or the netlist's name for it.
     const std::string name = ports_[id].empty() ? spef_name(netlist_.net_names[id]) : spef_name(ports_[id], true);
     Tree tree;
@@ -215,6 +217,7 @@ class RcConverter {
   std::unordered_map<std::string, std::vector<int>> by_cell_;
   std::vector<std::string> ports_;
   std::vector<bool> port_input_;
+  std::vector<bool> seen_;  // nets converted
   std::int64_t line_ = 0;
   int nets_ = 0;
 };

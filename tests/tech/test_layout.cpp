@@ -105,6 +105,7 @@ TEST_CASE("qrouter's RC trees as SPEF: the netlist's names, pi segments, Elmore 
       {"negative", "n1 1 INVX1_1/Y 1 ( -1 0.001 XOR2X1_1/A )\n", "resistance '-1' is not a non-negative number"},
       {"open", "n1 1 INVX1_1/Y 1 ( 1 0.001 XOR2X1_1/A \n", "the tree ends before its ')'"},
       {"trailing", "n1 1 INVX1_1/Y 1 ( 1 0.001 XOR2X1_1/A ) )\n", "')' after the net's tree"},
+      {"twice", kRc + kRc, "small.rc:3: net 'n0' is given twice"},
       {"two-nodes", "n1 1 INVX1_1/Y 1 ( 1 0.001 XOR2X1_1/A INVX1_2/A )\n", "'INVX1_2/A' after the record's node"},
   };
   for (const Case& c : cases) {
