@@ -158,12 +158,10 @@ Runner add_kernels_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--layout-density", o->layout_density,
                   "With --layout: spread the cells to this density (qflow's initial_density; default: graywolf "
                   "packs them)")
-      ->check(in_range("--layout-density", 0.1, 1))
-      ->type_name("FLOAT:0.1..1");
+      ->check(in_range("--layout-density", 0.1, 1));
   cmd->add_option("--layout-aspect", o->layout_aspect,
                   "With --layout: core height / width (default: the technology's, 0.75 on OSU)")
-      ->check(in_range("--layout-aspect", 0.2, 5))
-      ->type_name("FLOAT:0.2..5");
+      ->check(in_range("--layout-aspect", 0.2, 5));
   cmd->add_flag("--macro", o->macro,
                 "Instead of the cost table: the power macro-models `run --level macro` prices lanes with, for the "
                 "kernels the bundled models use (--kinds, --K, --lib choose), each characterised or cached, with its "
