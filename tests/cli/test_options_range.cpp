@@ -141,6 +141,13 @@ TEST_CASE("kernels: every numeric option at both ends of its range") {
       {with(k, {"--freq", "0"}), 2},
       {{"kernels", "--kinds", "threshold", "--K", "1025"}, 2},
       {{"kernels", "--kinds", "threshold", "--K", "0"}, 2},
+      // The layout's shape: each end places and routes threshold K=1 (a layout that fails costs its row only).
+      {with(with(k, {"--layout"}), {"--layout-density", "0.1"})},
+      {with(with(k, {"--layout"}), {"--layout-density", "1"})},
+      {with(with(k, {"--layout"}), {"--layout-density", "0.09"}), 2},
+      {with(with(k, {"--layout"}), {"--layout-aspect", "0.2"})},
+      {with(with(k, {"--layout"}), {"--layout-aspect", "5"})},
+      {with(with(k, {"--layout"}), {"--layout-aspect", "5.1"}), 2},
   });
 }
 
