@@ -28,6 +28,11 @@ fs::path shared_dir() {
   return fs::path(NEUROPPA_SOURCE_DIR) / ".." / "shared";
 }
 
+const tech::Library& osu018() {
+  static const tech::Library lib = tech::read_liberty(tech::resolve_library("osu018"));
+  return lib;
+}
+
 fs::path osu_library(const std::string& node) {
   return tech::resolve_library(node);
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "neuroppa/tech/liberty.hpp"
+
 namespace neuroppa::test {
 
 // The model cache the tests share: NEUROPPA_CACHE_DIR or the user's default,
@@ -20,6 +22,8 @@ std::filesystem::path source_dir();
 // itself skipped (exit 77) with the reason when the folder is absent.
 std::filesystem::path shared_dir();
 
+// osu018 read once per test run (the tech tests' library of hand-built netlists).
+const tech::Library& osu018();
 // The Debian OSU library of a node ("osu018", "osu035", "osu050").
 std::filesystem::path osu_library(const std::string& node);
 

@@ -342,6 +342,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   if (auto note = kernels::packages_note(priced); !note.empty()) table.notes.insert(table.notes.end() - 1, note);
   if (r.layout) {
     out.layout = kernel_layout_table(out.rows);
+    const std::string& qflow_version = base::tool_version("qflow", "qflow", "-v");
     const std::string density = r.layout_options.density ? fmt::format(" spread to density {:g}", *r.layout_options.density) : "";
     const std::string aspect = r.layout_options.aspect_ratio ? fmt::format(", aspect ratio {:g}", *r.layout_options.aspect_ratio) : "";
     out.layout.notes = {
@@ -349,7 +350,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
                     "qrouter's RC trees (each layer's sheet resistance, area and edge capacitance from the "
                     "technology's LEF; no coupling between wires), written as SPEF against the netlist's names. Core "
                     "area: the routed DEF's die area; utilisation = cell area / core area.",
-                    base::tool_version("qflow", "qflow", "-v").substr(0, base::tool_version("qflow", "qflow", "-v").find('\n')),
+                    qflow_version.substr(0, qflow_version.find('\n')),
                     density, aspect),
         "Post-layout: power with each net's wire capacitance in its load (switching and the internal-power lookups), "
         "activity replayed with NLDM delays at those loads and each wire's Elmore delay to its pins; f_max from "

@@ -679,9 +679,10 @@ struct TimedSimulator::Impl {
     state.value = v;
     state.slew = s;
     if (toggle_count[net]++ == 0) toggled.push_back(net);
+    const Time* wire = fanout_wire.empty() ? nullptr : fanout_wire.data();  // read once, not per load
     for (std::uint32_t f = state.fanout; f < state.fanout + state.loads; ++f) {
-      if (!fanout_wire.empty() && fanout_wire[f] > 0) {  // the change reaches this pin after its wire's delay
-        push(now + fanout_wire[f], pin_event(f, v));
+      if (wire && wire[f] > 0) {  // the change reaches this pin after its wire's delay
+        push(now + wire[f], pin_event(f, v));
         continue;
       }
       const Load& l = fanout[f];

@@ -23,10 +23,7 @@ using namespace neuroppa::tech;
 
 namespace {
 
-const Library& osu018() {
-  static const Library lib = read_liberty(resolve_library("osu018"));
-  return lib;
-}
+using test::osu018;
 
 double mean_cap(const LibertyPin* p) { return (p->rise_capacitance + p->fall_capacitance) / 2; }
 

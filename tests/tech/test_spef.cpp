@@ -24,10 +24,7 @@ using namespace neuroppa::tech;
 
 namespace {
 
-const Library& osu018() {
-  static const Library lib = read_liberty(resolve_library("osu018"));
-  return lib;
-}
+using test::osu018;
 
 // a -> INVX1 u1 -> n1 -> INVX1 u2 -> d[3] (an output port's bit)
 Netlist chain() {

@@ -25,10 +25,7 @@ using namespace neuroppa::tech;
 
 namespace {
 
-const Library& osu018() {
-  static const Library lib = read_liberty(resolve_library("osu018"));
-  return lib;
-}
+using test::osu018;
 
 // A netlist written by hand in the library's cells, read through yosys as
 // any user netlist is.
