@@ -96,44 +96,16 @@ __attribute__((target("ssse3"))) inline __m128i byte_ones(__m128i v) {
                       _mm_shuffle_epi8(nibble_ones, _mm_and_si128(_mm_srli_epi16(v, 4), low)));
 }
 
-__attribute__((target("ssse3"))) inline std::uint64_t sum_bytes(__m128i v) {
-  const __m128i sums = _mm_sad_epu8(v, _mm_setzero_si128());
-  return std::uint64_t(_mm_cvtsi128_si64(sums)) + std::uint64_t(_mm_extract_epi16(sums, 4));
+// 16 one-bit fields (two bytes of packed spikes) as 16 bytes of 0 or 1.
+__attribute__((target("ssse3"))) inline __m128i expand_bits(std::uint16_t bits) {
+  const __m128i spread = _mm_shuffle_epi8(_mm_cvtsi32_si128(bits), _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+  const __m128i select = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  return _mm_min_epu8(_mm_and_si128(spread, select), _mm_set1_epi8(1));
 }
 
-__attribute__((target("ssse3,popcnt"))) SynapseTally tally_bytes_ssse3(const std::uint8_t* x, const std::uint8_t* xb,
-                                                                   unsigned x_bits, const std::uint8_t* w,
-                                                                   const std::uint8_t* wb, unsigned w_bits,
-                                                                   std::size_t n) {
-  const __m128i one16 = _mm_set1_epi16(1), zero = _mm_setzero_si128();
-  const __m128i x_top_shift = _mm_cvtsi32_si128(int(8 - x_bits)), w_top_shift = _mm_cvtsi32_si128(int(8 - w_bits));
-  SynapseTally t;
-  __m128i products = zero, others = zero;
-  for (std::size_t i = 0; i < n; i += 16) {
-    const __m128i X = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i));
-    const __m128i W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i));
-    const __m128i DX = _mm_xor_si128(X, _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb + i)));
-    const __m128i DW = _mm_xor_si128(W, _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + i)));
-    const int same = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(DX, DW), zero));
-    t.changed += 16 - unsigned(__builtin_popcount(unsigned(same)));
-    const __m128i ones_x = byte_ones(X), ones_w = byte_ones(W), ones_dx = byte_ones(DX), ones_dw = byte_ones(DW);
-    // Ones are at most 8: the unsigned x signed byte products fit, pairs add in 16 bits.
-    products = _mm_add_epi32(products, _mm_madd_epi16(_mm_maddubs_epi16(ones_dx, ones_w), one16));
-    others = _mm_add_epi32(others, _mm_madd_epi16(_mm_maddubs_epi16(ones_dw, ones_x), one16));
-    t.x_ones += sum_bytes(ones_x);
-    t.w_ones += sum_bytes(ones_w);
-    t.x_transitions += sum_bytes(ones_dx);
-    t.w_transitions += sum_bytes(ones_dw);
-    // A 16-bit left shift moves each byte's top field bit to bit 7 of that byte.
-    t.x_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DX, x_top_shift)))));
-    t.w_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW, w_top_shift)))));
-  }
-  alignas(16) std::int32_t lanes[4];
-  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), products);
-  t.x_times_w = std::uint64_t(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
-  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), others);
-  t.w_times_x = std::uint64_t(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
-  return t;
+// The two 64-bit lanes added (psadbw leaves a partial sum in each).
+__attribute__((target("ssse3"))) inline std::uint64_t sum_lanes(__m128i v) {
+  return std::uint64_t(_mm_cvtsi128_si64(v)) + std::uint64_t(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)));
 }
 #endif
 
@@ -188,20 +160,40 @@ const std::int16_t* narrow_terms(const models::KernelParams& p) {
   return table.data();
 }
 
+// Whether every term of an activation-major table is the activation times the
+// code sign-extended (mac's, spike's): then the fused pass multiplies, eight
+// synapses an instruction, instead of looking each term up.
+bool is_product_table(const std::int16_t* table, unsigned x_bits, unsigned w_bits) {
+  for (std::uint32_t x = 0; x < (1u << x_bits); ++x)
+    for (std::uint32_t w = 0; w < (1u << w_bits); ++w)
+      if (table[(std::size_t{x} << w_bits) | w] != std::int64_t{x} * models::wrap_signed(w, w_bits)) return false;
+  return true;
+}
+
 }  // namespace
 
-MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParams& params)
+MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParams& params, bool vector_path)
     : ports_(&ports), K_(params.K), x_bits_(params.activation_bits()), w_bits_(params.code_bits()) {
   // +1 word: fields may straddle; at least K rounded up to 16 bytes: byte
   // operands are read 16 at a time, the padding zero.
   const std::size_t padded = (K_ + 15) / 16 * 4;
   x_.assign(std::max<std::size_t>(ports.x_i.words() + 1, padded), 0);
   w_.assign(std::max<std::size_t>(ports.w_i.words() + 1, padded), 0);
-  if (x_bits_ <= 8 && w_bits_ <= 8) {
+  const bool simd = vector_path && has_ssse3();
+  if (x_bits_ <= 8 && w_bits_ <= 8)
+    pass_ = simd ? Pass::fused_byte_codes : Pass::bytes;
+  else if (x_bits_ <= 8 && w_bits_ <= 16 && simd)
+    pass_ = Pass::fused_wide_codes;
+  if (pass_ != Pass::packed) {
     x_bytes_.assign(padded * 4, 0);
-    w_bytes_.assign(padded * 4, 0);
     x_bytes_before_ = x_bytes_;
-    w_bytes_before_ = w_bytes_;
+    if (pass_ == Pass::fused_wide_codes) {
+      w_lanes_.assign(padded * 4, 0);
+      w_lanes_before_ = w_lanes_;
+    } else {
+      w_bytes_.assign(padded * 4, 0);
+      w_bytes_before_ = w_bytes_;
+    }
   }
   x_before_ = x_;
   w_before_ = w_;
@@ -213,7 +205,7 @@ MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParam
   terms_before_.assign(K_, 0);
   AW_ = params.AW;
   if (narrow_terms_ && !x_bytes_.empty() && AW_ >= 16) {
-    narrow_now_.assign((K_ + 7) / 8 * 8, 0);
+    narrow_now_.assign(x_bytes_.size(), 0);
     narrow_before_.assign(narrow_now_.size(), 0);
     // Row 0 of the activation-major table: the terms of a zero activation. Spikes
     // (graded or not) are sparse; 8-bit activations are not enough so: a ReLU
@@ -221,13 +213,14 @@ MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParam
     // more than the lookups it saves (mac-mlp 1.62x rtl with it, 1.49x without).
     zero_activation_zero_term_ = x_bits_ < 8 && std::all_of(narrow_terms_, narrow_terms_ + (std::size_t{1} << w_bits_),
                                              [](std::int16_t t) { return t == 0; });
+    product_terms_ = is_product_table(narrow_terms_, x_bits_, w_bits_);
   }
   w_top_ = top_bits(K_, w_bits_, w_.size());
   const auto add_port = [&](const vmodel::Port& port, PortGroup group) {
     if (!port.width()) return;  // the kind has no such port
     if (port.width() > 64) throw std::logic_error("macro features: a control or state port wider than 64 bits");
     const unsigned size = port.width() <= 8 ? 0 : port.width() <= 16 ? 1 : port.width() <= 32 ? 2 : 3;  // Verilator's
-    ports_by_size_[size].push_back({port.data(), group});
+    ports_by_size_[size].push_back({port.data(), kGroupBits * group});
   };
   for (const vmodel::Port* port : {&ports.valid_i, &ports.first_i, &ports.last_i}) add_port(*port, port_handshake);
   for (const vmodel::Port* port : {&ports.bias_i, &ports.shift_i, &ports.vth_i}) add_port(*port, port_control);
@@ -345,30 +338,6 @@ inline void gather_sparse_terms(const std::uint8_t* x, const std::uint8_t* w, un
   }
 }
 
-#if defined(__x86_64__)
-__attribute__((target("ssse3,popcnt"))) TermTally tally_terms_ssse3(const std::int16_t* terms, std::int16_t* before,
-                                                                 std::size_t padded, unsigned AW) {
-  TermTally t;
-  __m128i sums = _mm_setzero_si128();
-  const __m128i one16 = _mm_set1_epi16(1);
-  std::uint64_t ones = 0;
-  unsigned signs = 0;
-  for (std::size_t k = 0; k < padded; k += 8) {
-    const __m128i T = _mm_loadu_si128(reinterpret_cast<const __m128i*>(terms + k));
-    const __m128i D = _mm_xor_si128(T, _mm_loadu_si128(reinterpret_cast<const __m128i*>(before + k)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(before + k), T);
-    ones += sum_bytes(byte_ones(D));
-    signs += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(D)) & 0xaaaau));  // a lane's high byte
-    sums = _mm_add_epi32(sums, _mm_madd_epi16(T, one16));
-  }
-  alignas(16) std::int32_t lanes[4];
-  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), sums);
-  t.sum = std::int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
-  t.transitions = ones + std::uint64_t(AW - 16) * signs;
-  return t;
-}
-#endif
-
 TermTally tally_terms_scalar(const std::int16_t* terms, std::int16_t* before, std::size_t padded, unsigned AW) {
   TermTally t;
   for (std::size_t k = 0; k < padded; ++k) {
@@ -380,9 +349,26 @@ TermTally tally_terms_scalar(const std::int16_t* terms, std::int16_t* before, st
   return t;
 }
 
-// K fields `bits` (< 8) wide of packed words, a byte each. Everything in
-// locals: a byte store may alias anything, and with members the compiler
-// reloaded them after every field (20 instructions a field, now about 7).
+// K fields `bits` wide of packed words, one T each (bits <= 8 * sizeof(T)).
+// Everything in locals: a byte store may alias anything, and with members the
+// compiler reloaded them after every field (20 instructions a field, now about 7).
+template <typename T>
+inline void unpack_fields(const std::uint32_t* words, unsigned bits, unsigned K, T* out) {
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  std::uint64_t buffer = 0;
+  unsigned have = 0;
+  for (unsigned k = 0; k < K; ++k) {
+    if (have < bits) {
+      buffer |= std::uint64_t{*words++} << have;
+      have += 32;
+    }
+    out[k] = T(buffer & mask);
+    buffer >>= bits;
+    have -= bits;
+  }
+}
+
+// K fields `bits` (< 8) wide of packed words, a byte each.
 inline void unpack_to_bytes(const std::uint32_t* words, unsigned bits, unsigned K, std::uint8_t* out) {
   if (bits == 1) {  // spikes: eight a multiply; byte j of the broadcast keeps bit j, +0x7f carries it to bit 7
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(words);
@@ -393,18 +379,7 @@ inline void unpack_to_bytes(const std::uint32_t* words, unsigned bits, unsigned 
     }
     return;
   }
-  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
-  std::uint64_t buffer = 0;
-  unsigned have = 0;
-  for (unsigned k = 0; k < K; ++k) {
-    if (have < bits) {
-      buffer |= std::uint64_t{*words++} << have;
-      have += 32;
-    }
-    out[k] = std::uint8_t(buffer & mask);
-    buffer >>= bits;
-    have -= bits;
-  }
+  unpack_fields(words, bits, K, out);
 }
 
 // An operand's ones, transitions and top-bit transitions from its packed words.
@@ -419,6 +394,20 @@ inline void tally_words(const std::vector<std::uint32_t>& now, const std::vector
   }
 }
 
+// A cycle's synapse counts into the feature sums.
+void add_synapses(const SynapseTally& t, std::uint64_t* f) {
+  f[f_x_ones] += t.x_ones;
+  f[f_w_ones] += t.w_ones;
+  f[f_x_transitions] += t.x_transitions;
+  f[f_w_transitions] += t.w_transitions;
+  f[f_x_top_transitions] += t.x_top;
+  f[f_w_top_transitions] += t.w_top;
+  f[f_changed] += t.changed;
+  f[f_changed_squared] += t.changed * t.changed;
+  f[f_x_times_w_ones] += t.x_times_w;
+  f[f_w_times_x_ones] += t.w_times_x;
+}
+
 }  // namespace
 
 // A popcount instruction where the processor has one (chosen when the
@@ -427,13 +416,14 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
   const KernelPorts& p = *ports_;
   std::uint64_t* f = sums_[bank_].data();
   // The ports' transitions by group, every port of at most 64 bits read by its size.
-  // A loop per storage size (no switch per port: a third of the features' instructions went there).
-  std::array<unsigned, kPortGroups> moved{};
+  // A loop per storage size (no switch per port: a third of the features' instructions went there),
+  // the groups' counts packed in one register (an array indexed by group went through memory).
+  std::uint64_t moved = 0;
   std::uint64_t* before = scalar_before_.data();
   const auto tally = [&]<typename T>(const std::vector<ScalarPort>& ports, T) {
     for (const ScalarPort& port : ports) {
       const std::uint64_t v = *static_cast<const T*>(port.data);
-      moved[port.group] += unsigned(std::popcount(v ^ *before));
+      moved += std::uint64_t(std::popcount(v ^ *before)) << port.shift;
       *before++ = v;
     }
   };
@@ -441,64 +431,37 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
   tally(ports_by_size_[1], std::uint16_t{});
   tally(ports_by_size_[2], std::uint32_t{});
   tally(ports_by_size_[3], std::uint64_t{});
+  const auto group = [&](PortGroup g) { return (moved >> (kGroupBits * g)) & ((1u << kGroupBits) - 1); };
   const bool first = value(p.first_i) != 0;
   f[f_cycle] += 1;
   f[f_first] += first;
   f[f_last] += value(p.last_i);
-  f[f_handshake] += moved[port_handshake];
-  f[f_control] += moved[port_control];
-  f[f_state_in] += moved[port_state_in];
+  f[f_handshake] += group(port_handshake);
+  f[f_control] += group(port_control);
+  f[f_state_in] += group(port_state_in);
   // The registers this edge wrote switch in the next cycle's replay.
   f[f_output] += out_lag_;
-  out_lag_ = moved[port_output];
+  out_lag_ = unsigned(group(port_output));
   f[f_state_out] += state_out_lag_;
-  state_out_lag_ = moved[port_state_out];
+  state_out_lag_ = unsigned(group(port_state_out));
 
   read_words(p.x_i, x_.data());
   read_words(p.w_i, w_.data());
-  SynapseTally t;
-  if (!x_bytes_.empty()) {  // byte operands
-    const auto* x = reinterpret_cast<const std::uint8_t*>(x_.data());
-    const auto* w = reinterpret_cast<const std::uint8_t*>(w_.data());
-    const auto* xb = reinterpret_cast<const std::uint8_t*>(x_before_.data());
-    const auto* wb = reinterpret_cast<const std::uint8_t*>(w_before_.data());
-    if (x_bits_ != 8) {  // one byte a field
-      unpack_to_bytes(x_.data(), x_bits_, K_, x_bytes_.data());
-      x = x_bytes_.data();
-      xb = x_bytes_before_.data();
-    }
-    if (w_bits_ != 8) {
-      unpack_to_bytes(w_.data(), w_bits_, K_, w_bytes_.data());
-      w = w_bytes_.data();
-      wb = w_bytes_before_.data();
-    }
-    if (!narrow_before_.empty()) {
-      if (zero_activation_zero_term_)
-        gather_sparse_terms(x, w, w_bits_, narrow_terms_, K_, narrow_now_.data(), narrow_now_.size());
-      else
-        gather_terms(x, w, w_bits_, narrow_terms_, K_, narrow_now_.data());
 #if defined(__x86_64__)
-      const TermTally terms =
-          has_ssse3() ? tally_terms_ssse3(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_)
-                      : tally_terms_scalar(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_);
-#else
-      const TermTally terms = tally_terms_scalar(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_);
+  if (pass_ == Pass::fused_byte_codes) {
+    sample_fused<false>(first, f);
+  } else if (pass_ == Pass::fused_wide_codes) {
+    sample_fused<true>(first, f);
+  } else
 #endif
-      add_terms(terms.transitions, terms.sum, first, f);
-    }
-    const std::size_t n = x_bytes_.size();
-#if defined(__x86_64__)
-    t = has_ssse3() ? tally_bytes_ssse3(x, xb, x_bits_, w, wb, w_bits_, n)
-                    : tally_bytes_scalar(x, xb, x_bits_, w, wb, w_bits_, n);
-#else
-    t = tally_bytes_scalar(x, xb, x_bits_, w, wb, w_bits_, n);
-#endif
-    if (x_bits_ != 8) x_bytes_.swap(x_bytes_before_);
-    if (w_bits_ != 8) w_bytes_.swap(w_bytes_before_);
+  if (pass_ == Pass::bytes) {
+    sample_bytes_portable(first, f);
   } else {
-    t = tally_wide_synapses(x_.data(), x_before_.data(), x_bits_, w_.data(), w_before_.data(), w_bits_, K_);
+    SynapseTally t =
+        tally_wide_synapses(x_.data(), x_before_.data(), x_bits_, w_.data(), w_before_.data(), w_bits_, K_);
     tally_words(x_, x_before_, x_top_, t.x_ones, t.x_transitions, t.x_top);
     tally_words(w_, w_before_, w_top_, t.w_ones, t.w_transitions, t.w_top);
+    add_synapses(t, f);
   }
   if ((narrow_terms_ || terms_) && narrow_before_.empty()) {
     // Each synapse's term as the golden model gives it, and the accumulator
@@ -517,19 +480,197 @@ __attribute__((target_clones("popcnt", "default"))) void MacroFeatures::sample()
     }
     add_terms(term_transitions, sum, first, f);
   }
-  f[f_x_ones] += t.x_ones;
-  f[f_w_ones] += t.w_ones;
-  f[f_x_transitions] += t.x_transitions;
-  f[f_w_transitions] += t.w_transitions;
-  f[f_x_top_transitions] += t.x_top;
-  f[f_w_top_transitions] += t.w_top;
-  f[f_changed] += t.changed;
-  f[f_changed_squared] += t.changed * t.changed;
-  f[f_x_times_w_ones] += t.x_times_w;
-  f[f_w_times_x_ones] += t.w_times_x;
-  x_before_.swap(x_);
-  w_before_.swap(w_);
+  if (pass_ == Pass::packed) {  // it compares packed words (the other passes keep their fields)
+    x_before_.swap(x_);
+    w_before_.swap(w_);
+  }
 }
+
+// The portable pass over byte operands (every processor; the reference the
+// fused pass is tested against).
+void MacroFeatures::sample_bytes_portable(bool first, std::uint64_t* f) {
+  const auto* x = reinterpret_cast<const std::uint8_t*>(x_.data());
+  const auto* w = reinterpret_cast<const std::uint8_t*>(w_.data());
+  if (x_bits_ != 8) {  // one byte a field
+    unpack_to_bytes(x_.data(), x_bits_, K_, x_bytes_.data());
+    x = x_bytes_.data();
+  }
+  if (w_bits_ != 8) {
+    unpack_to_bytes(w_.data(), w_bits_, K_, w_bytes_.data());
+    w = w_bytes_.data();
+  }
+  if (!narrow_before_.empty()) {
+    if (zero_activation_zero_term_)
+      gather_sparse_terms(x, w, w_bits_, narrow_terms_, K_, narrow_now_.data(), narrow_now_.size());
+    else
+      gather_terms(x, w, w_bits_, narrow_terms_, K_, narrow_now_.data());
+    const TermTally terms = tally_terms_scalar(narrow_now_.data(), narrow_before_.data(), narrow_now_.size(), AW_);
+    add_terms(terms.transitions, terms.sum, first, f);
+  }
+  const std::size_t n = x_bytes_.size();
+  add_synapses(tally_bytes_scalar(x, x_bytes_before_.data(), x_bits_, w, w_bytes_before_.data(), w_bits_, n), f);
+  std::memcpy(x_bytes_before_.data(), x, n);
+  std::memcpy(w_bytes_before_.data(), w, n);
+}
+
+#if defined(__x86_64__)
+// Activations in bytes, 16 synapses at a time in SSE registers, codes in
+// bytes or (kWideCodes) in two registers of 16-bit lanes: the fields unpacked
+// (spikes by a shuffle), the ones of each byte by nibble table (pshufb), the
+// interaction products by pmaddubsw or pmullw (a product of ones is at most
+// 8 x 16 = 128: the low byte of its 16 bits), every count summed by psadbw
+// in 64-bit lanes and added up once a cycle; the terms multiplied where the
+// table is a product (8 at a time in 16 bits), else looked up, and their
+// transitions, sign changes and sum counted 8 at a time.
+// (A pragma rather than a target attribute: GCC does not apply one to a member template.)
+#pragma GCC push_options
+#pragma GCC target("ssse3,popcnt")
+template <bool kWideCodes>
+void MacroFeatures::sample_fused(bool first, std::uint64_t* f) {
+  const __m128i zero = _mm_setzero_si128(), one16 = _mm_set1_epi16(1), one8 = _mm_set1_epi8(1);
+  // A 16-bit left shift by 8 - bits moves each byte's top field bit to bit 7 of that byte
+  // (by 16 - bits, each 16-bit lane's to bit 15).
+  const __m128i x_top_shift = _mm_cvtsi32_si128(int(8 - x_bits_));
+  const __m128i w_top_shift = _mm_cvtsi32_si128(int((kWideCodes ? 16 : 8) - w_bits_));
+  // A code in the high byte of 16 bits, shifted up to bit 15 and arithmetically down: sign-extended.
+  const __m128i code_up = w_top_shift, code_down = _mm_cvtsi32_si128(int(16 - w_bits_));
+  const auto* x_packed = reinterpret_cast<const std::uint8_t*>(x_.data());
+  if (x_bits_ != 8 && x_bits_ != 1) unpack_to_bytes(x_.data(), x_bits_, K_, x_bytes_.data());
+  const std::uint8_t* xs = x_bits_ == 8 ? x_packed : x_bytes_.data();
+  const std::uint8_t* ws = nullptr;
+  if constexpr (kWideCodes) {
+    unpack_fields(w_.data(), w_bits_, K_, w_lanes_.data());
+  } else {
+    if (w_bits_ != 8) unpack_to_bytes(w_.data(), w_bits_, K_, w_bytes_.data());
+    ws = w_bits_ == 8 ? reinterpret_cast<const std::uint8_t*>(w_.data()) : w_bytes_.data();
+  }
+  const bool terms = !narrow_before_.empty(), look_up = terms && !product_terms_;
+  __m128i x_ones = zero, w_ones = zero, x_moves = zero, w_moves = zero, x_times_w = zero, w_times_x = zero;
+  __m128i term_moves = zero, term_sum = zero;
+  unsigned changed = 0, x_top = 0, w_top = 0, signs = 0;
+  const std::size_t blocks = x_bytes_before_.size() / 16;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t at = 16 * b;
+    __m128i X;
+    if (x_bits_ == 1) {
+      std::uint16_t bits;
+      std::memcpy(&bits, x_packed + 2 * b, 2);
+      X = expand_bits(bits);
+      if (look_up) _mm_storeu_si128(reinterpret_cast<__m128i*>(x_bytes_.data() + at), X);  // the lookups read bytes
+    } else {
+      X = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xs + at));
+    }
+    auto* x_last = reinterpret_cast<__m128i*>(x_bytes_before_.data() + at);
+    const __m128i DX = _mm_xor_si128(X, _mm_loadu_si128(x_last));
+    _mm_storeu_si128(x_last, X);
+    const __m128i ones_x = byte_ones(X), ones_dx = byte_ones(DX);
+    x_ones = _mm_add_epi64(x_ones, _mm_sad_epu8(ones_x, zero));
+    x_moves = _mm_add_epi64(x_moves, _mm_sad_epu8(ones_dx, zero));
+    x_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DX, x_top_shift)))));
+    __m128i same;  // 0xff in the byte of each synapse whose operands did not change
+    if constexpr (kWideCodes) {
+      auto* w_last = reinterpret_cast<__m128i*>(w_lanes_before_.data() + at);
+      const __m128i W0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w_lanes_.data() + at));
+      const __m128i W1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w_lanes_.data() + at + 8));
+      const __m128i DW0 = _mm_xor_si128(W0, _mm_loadu_si128(w_last));
+      const __m128i DW1 = _mm_xor_si128(W1, _mm_loadu_si128(w_last + 1));
+      _mm_storeu_si128(w_last, W0);
+      _mm_storeu_si128(w_last + 1, W1);
+      same = _mm_and_si128(_mm_cmpeq_epi8(DX, zero),
+                           _mm_packs_epi16(_mm_cmpeq_epi16(DW0, zero), _mm_cmpeq_epi16(DW1, zero)));
+      const __m128i bytes_w0 = byte_ones(W0), bytes_w1 = byte_ones(W1);
+      const __m128i bytes_dw0 = byte_ones(DW0), bytes_dw1 = byte_ones(DW1);
+      w_ones = _mm_add_epi64(w_ones, _mm_sad_epu8(_mm_add_epi8(bytes_w0, bytes_w1), zero));
+      w_moves = _mm_add_epi64(w_moves, _mm_sad_epu8(_mm_add_epi8(bytes_dw0, bytes_dw1), zero));
+      // Per code, its two bytes' ones added (pmaddubsw by 1): at most 16 in 16 bits.
+      const __m128i ones_w0 = _mm_maddubs_epi16(bytes_w0, one8), ones_w1 = _mm_maddubs_epi16(bytes_w1, one8);
+      const __m128i ones_dw0 = _mm_maddubs_epi16(bytes_dw0, one8), ones_dw1 = _mm_maddubs_epi16(bytes_dw1, one8);
+      x_times_w = _mm_add_epi64(x_times_w, _mm_add_epi64(
+          _mm_sad_epu8(_mm_mullo_epi16(_mm_unpacklo_epi8(ones_dx, zero), ones_w0), zero),
+          _mm_sad_epu8(_mm_mullo_epi16(_mm_unpackhi_epi8(ones_dx, zero), ones_w1), zero)));
+      w_times_x = _mm_add_epi64(w_times_x, _mm_add_epi64(
+          _mm_sad_epu8(_mm_mullo_epi16(_mm_unpacklo_epi8(ones_x, zero), ones_dw0), zero),
+          _mm_sad_epu8(_mm_mullo_epi16(_mm_unpackhi_epi8(ones_x, zero), ones_dw1), zero)));
+      // The top bit of each 16-bit lane: the high byte's top bit.
+      w_top += unsigned(__builtin_popcount(
+          (unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW0, w_top_shift))) & 0xaaaau) |
+          ((unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW1, w_top_shift))) & 0xaaaau) << 16)));
+    } else {
+      const __m128i W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + at));
+      auto* w_last = reinterpret_cast<__m128i*>(w_bytes_before_.data() + at);
+      const __m128i DW = _mm_xor_si128(W, _mm_loadu_si128(w_last));
+      _mm_storeu_si128(w_last, W);
+      same = _mm_cmpeq_epi8(_mm_or_si128(DX, DW), zero);
+      const __m128i ones_w = byte_ones(W), ones_dw = byte_ones(DW);
+      w_ones = _mm_add_epi64(w_ones, _mm_sad_epu8(ones_w, zero));
+      w_moves = _mm_add_epi64(w_moves, _mm_sad_epu8(ones_dw, zero));
+      x_times_w = _mm_add_epi64(x_times_w, _mm_sad_epu8(_mm_maddubs_epi16(ones_dx, ones_w), zero));
+      w_times_x = _mm_add_epi64(w_times_x, _mm_sad_epu8(_mm_maddubs_epi16(ones_dw, ones_x), zero));
+      w_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW, w_top_shift)))));
+    }
+    changed += 16 - unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(same))));
+    if (!terms) continue;
+    std::int16_t* now = narrow_now_.data() + at;
+    __m128i T0, T1;
+    if (!kWideCodes && product_terms_) {
+      const __m128i W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + at));
+      const __m128i code0 = _mm_sra_epi16(_mm_sll_epi16(_mm_unpacklo_epi8(zero, W), code_up), code_down);
+      const __m128i code1 = _mm_sra_epi16(_mm_sll_epi16(_mm_unpackhi_epi8(zero, W), code_up), code_down);
+      T0 = _mm_mullo_epi16(_mm_unpacklo_epi8(X, zero), code0);  // |x x code| < 2^15: exact
+      T1 = _mm_mullo_epi16(_mm_unpackhi_epi8(X, zero), code1);
+    } else {
+      const unsigned count = unsigned(std::min<std::size_t>(16, K_ - at));
+      const std::uint8_t* xb = x_bits_ == 8 ? x_packed + at : x_bytes_.data() + at;
+      const auto code = [&](unsigned k) -> std::size_t {
+        if constexpr (kWideCodes) return w_lanes_[at + k];
+        else return ws[at + k];
+      };
+      if (zero_activation_zero_term_) {  // sparse: only the synapses with an activation
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(now), zero);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(now + 8), zero);
+        unsigned active = ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(X, zero))) & ((1u << count) - 1);
+        for (; active; active &= active - 1) {
+          const unsigned k = unsigned(__builtin_ctz(active));
+          now[k] = narrow_terms_[(std::size_t{xb[k]} << w_bits_) | code(k)];
+        }
+      } else {
+        for (unsigned k = 0; k < count; ++k) now[k] = narrow_terms_[(std::size_t{xb[k]} << w_bits_) | code(k)];
+      }
+      T0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(now));
+      T1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(now + 8));
+    }
+    auto* last = reinterpret_cast<__m128i*>(narrow_before_.data() + at);
+    const __m128i D0 = _mm_xor_si128(T0, _mm_loadu_si128(last)), D1 = _mm_xor_si128(T1, _mm_loadu_si128(last + 1));
+    _mm_storeu_si128(last, T0);
+    _mm_storeu_si128(last + 1, T1);
+    term_moves = _mm_add_epi64(term_moves, _mm_sad_epu8(_mm_add_epi8(byte_ones(D0), byte_ones(D1)), zero));
+    // The high byte's top bit of each 16-bit term: its sign.
+    signs += unsigned(__builtin_popcount((unsigned(_mm_movemask_epi8(D0)) & 0xaaaau) |
+                                         ((unsigned(_mm_movemask_epi8(D1)) & 0xaaaau) << 16)));
+    term_sum = _mm_add_epi32(term_sum, _mm_add_epi32(_mm_madd_epi16(T0, one16), _mm_madd_epi16(T1, one16)));
+  }
+  SynapseTally t;
+  t.changed = changed;
+  t.x_ones = sum_lanes(x_ones);
+  t.w_ones = sum_lanes(w_ones);
+  t.x_transitions = sum_lanes(x_moves);
+  t.w_transitions = sum_lanes(w_moves);
+  t.x_times_w = sum_lanes(x_times_w);
+  t.w_times_x = sum_lanes(w_times_x);
+  t.x_top = x_top;
+  t.w_top = w_top;
+  add_synapses(t, f);
+  if (!terms) return;
+  // Each 32-bit lane adds four terms of 16 bits a block: it cannot overflow while K < 2^18.
+  alignas(16) std::int32_t lanes[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), term_sum);
+  const std::int64_t sum = std::int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
+  add_terms(sum_lanes(term_moves) + std::uint64_t(AW_ - 16) * signs, sum, first, f);
+}
+template void MacroFeatures::sample_fused<false>(bool, std::uint64_t*);  // instantiated under the pragma
+template void MacroFeatures::sample_fused<true>(bool, std::uint64_t*);
+#pragma GCC pop_options
+#endif
 
 // The accumulator the terms add up to from the first beat of a neuron.
 void MacroFeatures::add_terms(std::uint64_t term_transitions, std::int64_t sum, bool first, std::uint64_t* f) {

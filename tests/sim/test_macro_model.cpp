@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "network_fixtures.hpp"
+#include "neuroppa/kernels/catalogue.hpp"
+#include "neuroppa/kernels/package.hpp"
 #include "neuroppa/models/dataset.hpp"
 #include "neuroppa/models/operands.hpp"
 #include "neuroppa/sim/datapath.hpp"
@@ -106,23 +108,34 @@ std::vector<models::Beat> operand_beats(const KernelParams& p, std::size_t count
 
 TEST_CASE("macro features: every path counts what the documentation defines") {
   vmodel::ModelCache cache(test::model_cache_dir());
-  // 8/8-bit operands (the SIMD path, K not a multiple of 16), 1-bit spikes,
-  // 4-bit graded spikes, and 9-bit threshold codes (the generic path); terms
-  // packed four a word (AW >= 16, K not a multiple of 4) and one by one (AW 12).
+  // 8/8-bit operands (K under, at and over 16: one block, a full one, a
+  // partial second), 1-bit spikes (one block, three), 4-bit graded spikes,
+  // shift's narrow codes (terms looked up, not multiplied), ternary codes on
+  // 1-bit activations (a package: spikes whose terms are looked up), and 9-bit
+  // threshold codes (16-bit lanes, or field by field: the generic path); terms
+  // in 16 bits (AW >= 16) and wider (AW 12, 14: the generic loop). Each
+  // through the vector pass (where the processor has SSSE3) and the portable one.
+  kernels::register_packages(kernels::assemble_catalogue({test::source_dir() / "examples" / "kernels"}),
+                             test::model_cache_dir());
   struct Case {
     const char* kind;
-    unsigned K, AW;
+    unsigned K, AW, XW = 0;  // 0: the kind's default
   };
-  for (const auto& [kind, K, AW] : {Case{"mac", 5, 32}, {"spike", 19, 32}, {"spike", 6, 12}, {"sigma-delta", 3, 32},
-                                    {"mac", 4, 20}, {"threshold", 7, 32}}) {
+  for (const auto& [kind, K, AW, xw] :
+       {Case{"mac", 5, 32}, {"mac", 16, 32}, {"mac", 21, 32}, {"spike", 19, 32}, {"spike", 40, 32}, {"spike", 6, 12},
+        {"sigma-delta", 3, 32}, {"sigma-delta", 17, 32}, {"shift", 21, 32}, {"ternary", 19, 32, 1}, {"mac", 4, 20},
+        {"threshold", 7, 32}, {"threshold", 21, 32}, {"threshold", 9, 14}})
+   for (const bool vector_path : {true, false}) {
     CAPTURE(kind);
+    CAPTURE(K);
     CAPTURE(AW);
+    CAPTURE(vector_path);
     const models::KernelKind k = models::kind_named(kind);
-    const unsigned XW = models::default_xw(k);
+    const unsigned XW = xw ? xw : models::default_xw(k);
     const KernelParams p{k, K, XW, models::default_ww(k, XW), AW, models::default_arch(k)};
     sim::KernelHarness harness(cache.load(sim::kernel_rtl_spec(p)), p);
     sim::KernelPorts ports(harness.instance(), k);
-    sim::MacroFeatures features(ports, p);
+    sim::MacroFeatures features(ports, p, vector_path);
     features.use_banks(2);
     const auto beats = operand_beats(p, 300, 7);
     std::vector<models::KernelOutputs> outputs;
@@ -136,7 +149,7 @@ TEST_CASE("macro features: every path counts what the documentation defines") {
     REQUIRE(a.size() == expected.size());
     for (std::size_t f = 0; f < expected.size(); ++f) {
       CAPTURE(sim::MacroFeatures::names()[f]);
-      CHECK(a[f] + b[f] == doctest::Approx(expected[f]));
+      CHECK(a[f] + b[f] == expected[f]);  // counts: exact
     }
     CHECK(a[0] == 100);
     CHECK(b[0] == 200);

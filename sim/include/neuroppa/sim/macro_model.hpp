@@ -41,7 +41,9 @@ namespace neuroppa::sim {
 // have the same names), into per-bank sums (e.g. one bank per network layer).
 class MacroFeatures {
  public:
-  MacroFeatures(const KernelPorts& ports, const models::KernelParams& params);
+  // vector_path false: the portable scalar path even where the processor has
+  // SSSE3 (the tests check that both count the same).
+  MacroFeatures(const KernelPorts& ports, const models::KernelParams& params, bool vector_path = true);
   // The feature names, in order (the same for every kernel).
   static std::vector<std::string> names();
 
@@ -64,25 +66,38 @@ class MacroFeatures {
   const std::int64_t* terms_ = nullptr;                     // else models::term_table
   std::uint64_t term_mask_ = 0;                             // AW bits
   std::vector<std::int64_t> terms_before_;
-  // Byte operands whose terms fit 16 bits: this cycle's and the last, K padded to 8 with zeros.
+  // Byte operands whose terms fit 16 bits: this cycle's and the last, K padded to 16 with zeros.
   std::vector<std::int16_t> narrow_now_, narrow_before_;
   bool zero_activation_zero_term_ = false;  // only the synapses with an activation need their term looked up
+  bool product_terms_ = false;  // every term is activation x sign-extended code: computed, not looked up
+  // How a cycle's synapses are counted: field by field from the packed words
+  // (any widths); byte operands a byte at a time (portable); and on SSSE3, 16
+  // synapses at a time with codes in bytes or (9 to 16 bits) in 16-bit lanes.
+  enum class Pass : std::uint8_t { packed, bytes, fused_byte_codes, fused_wide_codes };
+  Pass pass_ = Pass::packed;
   unsigned AW_ = 0;
   std::int64_t acc_ = 0;
-  std::vector<std::uint8_t> x_bytes_, w_bytes_, x_bytes_before_, w_bytes_before_;  // fields below 8 bits, a byte each
+  // Byte operands a byte each, K padded to 16 with zeros: fields under 8 bits
+  // unpacked (x_bytes_, w_bytes_) and the last cycle's operands.
+  std::vector<std::uint8_t> x_bytes_, w_bytes_, x_bytes_before_, w_bytes_before_;
+  std::vector<std::uint16_t> w_lanes_, w_lanes_before_;  // codes of 9 to 16 bits, 16 bits each (fused_wide_codes)
   // Handshake (valid/first/last), control (bias/shift/vth), state in and out
   // (v/sigma/act/residue), output (y, valid_o): the ports the kind has.
   enum PortGroup : std::uint8_t { port_handshake, port_control, port_state_in, port_output, port_state_out };
   static constexpr std::size_t kPortGroups = 5;
+  static constexpr unsigned kGroupBits = 12;  // transitions per group, packed in one word (at most 4 ports of 64 bits)
   struct ScalarPort {
     const void* data;
-    PortGroup group;
+    unsigned shift;  // kGroupBits x its group
   };
   std::array<std::vector<ScalarPort>, 4> ports_by_size_;  // stored in 1, 2, 4, 8 bytes (how Verilator stores them)
   std::vector<std::uint64_t> scalar_before_;              // their last values, in that order
   unsigned out_lag_ = 0, state_out_lag_ = 0;  // the previous cycle's output transitions
   std::vector<std::vector<std::uint64_t>> sums_;  // per bank, per feature
   void add_terms(std::uint64_t term_transitions, std::int64_t sum, bool first, std::uint64_t* f);
+  template <bool kWideCodes>
+  void sample_fused(bool first, std::uint64_t* f);  // SSSE3 (x86-64 only)
+  void sample_bytes_portable(bool first, std::uint64_t* f);
   std::size_t bank_ = 0;
 };
 
