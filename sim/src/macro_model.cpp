@@ -77,12 +77,11 @@ std::vector<std::uint32_t> top_bits(unsigned K, unsigned bits, std::size_t words
   return mask;
 }
 
-// Byte operands (fields of at most 8 bits, zero-padded to a multiple of 16):
-// synapses changed, sum over synapses of ones(dx) * ones(w) and ones(dw) *
-// ones(x), and the operands' ones, transitions and top-bit transitions (the
-// top bit of a field `bits` wide is bit bits - 1 of its byte). SSSE3: ones
-// per byte by nibble table (pshufb), the products summed by pmaddubsw, the
-// counts by psadbw; a scalar loop where the processor lacks it.
+// A cycle's synapse counts: synapses changed, sum over synapses of ones(dx) *
+// ones(w) and ones(dw) * ones(x), and the operands' ones, transitions and
+// top-bit transitions (the top bit of a field `bits` wide is bit bits - 1 of
+// its byte). Counted by MacroFeatures::sample_fused (SSSE3), by the portable
+// byte loop (tally_bytes_scalar) or field by field (tally_wide_synapses).
 struct SynapseTally {
   std::uint64_t changed = 0, x_times_w = 0, w_times_x = 0;
   std::uint64_t x_ones = 0, w_ones = 0, x_transitions = 0, w_transitions = 0, x_top = 0, w_top = 0;
@@ -296,8 +295,8 @@ __attribute__((target_clones("popcnt", "default"))) SynapseTally tally_wide_syna
 // common case: mac, spike, sigma-delta, shift). Each term is sign-extended to
 // the AW >= 16 bits the general loop counts: its 16 bits' transitions plus
 // AW - 16 for a sign change. The terms are gathered from the table into a
-// 16-bit array (padded to a multiple of 8 with zeros, as `before` is); SSSE3
-// counts and sums eight at a time.
+// 16-bit array (K padded with zeros, as `before` is); the fused pass counts
+// and sums them eight at a time, this loop one by one.
 struct TermTally {
   std::uint64_t transitions = 0;
   std::int64_t sum = 0;
