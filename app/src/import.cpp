@@ -14,9 +14,9 @@ std::string ImportResult::summary() const {
   for (const models::Layer& l : network.layers) layers += (layers.empty() ? "" : ", ") + l.describe();
   s += layers + "\n";
   for (const std::string& note : imported.notes) s += "  " + note + "\n";
-  s += fmt::format("wrote {} ({}): float test accuracy {:.4f}, integer (reference inference) {:.4f}\n",
+  s += fmt::format("wrote {} ({}): float test accuracy {:.4f}, integer (reference inference) {:.4f}, on the first {} test images\n",
                    written.string(), network.name, network.training.float_accuracy,
-                   network.training.quantised_accuracy);
+                   network.training.quantised_accuracy, network.training.test_images);
   return s;
 }
 

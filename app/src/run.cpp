@@ -61,9 +61,11 @@ reports::Table summary_table(const models::Network& net, const RunRequest& o, co
   t.rows.push_back({"test images", n, ""});
   t.rows.push_back({"accuracy (platform)", accuracy, ""});
   if (net.training.quantised_accuracy >= 0)
-    t.rows.push_back({"accuracy recorded at training (integer network, full test set)", net.training.quantised_accuracy, ""});
+    t.rows.push_back({"accuracy recorded at training (integer network)", net.training.quantised_accuracy, ""});
   if (net.training.float_accuracy >= 0)
-    t.rows.push_back({"accuracy of the float network (full test set)", net.training.float_accuracy, ""});
+    t.rows.push_back({"accuracy recorded at training (float network)", net.training.float_accuracy, ""});
+  if (net.training.test_images >= 0 && (net.training.quantised_accuracy >= 0 || net.training.float_accuracy >= 0))
+    t.rows.push_back({"  measured on the first test images", double(net.training.test_images), "images"});
   for (const auto& ref : models::published_accuracies())
     t.rows.push_back({"published reference: " + ref.model, ref.accuracy, ""});
   t.rows.push_back({"cycles per inference", cycles, "cycles"});

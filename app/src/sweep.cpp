@@ -36,6 +36,17 @@ using base::fail_at;
 using base::in_file_order;
 using base::line_of;
 
+// A quantity under the name run's summary gives it now: results collected
+// before a rename, and sweep files plotting by the old name, keep working.
+// (The recorded accuracies said "full test set" even when a model had been
+// measured on fewer test images; their count is now a quantity of its own.)
+std::string current_quantity_name(const std::string& name) {
+  if (name == "accuracy recorded at training (integer network, full test set)")
+    return "accuracy recorded at training (integer network)";
+  if (name == "accuracy of the float network (full test set)") return "accuracy recorded at training (float network)";
+  return name;
+}
+
 // A value as it goes on the command line.
 std::string scalar(const Value& v, const fs::path& path, const std::string& what) {
   if (v.is_string()) return v.as_string().str;
@@ -570,6 +581,7 @@ Collected collect(const SweepFile& s) {
         for (const json& row : result.at("rows")) {
           std::string name = row.at("quantity").get<std::string>();
           name.erase(0, name.find_first_not_of(' '));
+          name = current_quantity_name(name);
           if (name == "simulation speed") continue;  // this machine's speed, not the design's
           const bool axis = std::any_of(s.axes.begin(), s.axes.end(), [&](const Axis& x) { return x.name == name; });
           if (axis) continue;  // e.g. run's timesteps, swept: the axis column holds it
@@ -643,7 +655,7 @@ reports::ScatterPlot plot_collected(const SweepFile& s, const std::vector<PlotSo
       throw Error(fmt::format("{}:{}: plot column '{}' is not in the collected table of {} (columns: {})",
                               s.path.string(), settings.line, name, source.sweep->name, names));
     };
-    const std::size_t x = column(settings.x), y = column(settings.y);
+    const std::size_t x = column(current_quantity_name(settings.x)), y = column(current_quantity_name(settings.y));
     if (plot.x_label.empty()) {
       const auto label = [&](const std::string& given, const std::string& name, const std::string& unit) {
         if (!given.empty()) return given;

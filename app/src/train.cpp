@@ -71,6 +71,7 @@ reports::Table TrainResult::table(const models::TrainOptions& o) const {
   row("model file", written.string());
   row("float test accuracy", network.training.float_accuracy);
   row("integer test accuracy", network.training.quantised_accuracy);
+  row("  measured on the first test images", double(network.training.test_images), "images");
   row("optimizer", std::string(models::to_string(o.optimizer)));
   row("learning rate", o.learning_rate);
   row("lr schedule", std::string(models::to_string(o.lr_schedule)));

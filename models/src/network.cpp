@@ -435,6 +435,8 @@ json network_json(const Network& net) {
                    {"quantised_accuracy", net.training.quantised_accuracy},
                    {"notes", net.training.notes}};
   for (const auto& [name, hash] : net.training.packages) j["training"]["kernel_packages"][name] = hash;
+  // Only when recorded: a file without it keeps its content hash.
+  if (net.training.test_images >= 0) j["training"]["test_images"] = net.training.test_images;
   j["layers"] = json::array();
   for (const Layer& layer : net.layers) j["layers"].push_back(layer_json(layer));
   return j;
@@ -601,6 +603,7 @@ Network read_network(const fs::path& path) {
     net.training.float_accuracy = r.get<double>(t, "float_accuracy");
     net.training.quantised_accuracy = r.get<double>(t, "quantised_accuracy");
     net.training.notes = r.get<std::string>(t, "notes");
+    if (t.contains("test_images")) net.training.test_images = r.integer<std::uint32_t>(t, "test_images");
     if (t.contains("kernel_packages")) {
       const json& packages = t["kernel_packages"];
       if (!packages.is_object())

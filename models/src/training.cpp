@@ -1517,6 +1517,7 @@ Network train_network(const TrainOptions& options, const LabelledImages& train, 
                       {}};  // packages: the caller knows them (app::train)
   validate(network, "trained network");
   network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
+  network.training.test_images = std::int64_t(test_count);
   if (progress)
     progress(fmt::format("integer network (reference inference): test accuracy {:.4f}\n",
                          network.training.quantised_accuracy));
@@ -1583,6 +1584,7 @@ Network quantise_float_network(const FloatNetwork& imported, const ImportOptions
   network.training = {arch, 0, 0, float_accuracy, -1, notes, {}};
   validate(network, imported.name);
   network.training.quantised_accuracy = reference_accuracy(network, test, test_count);
+  network.training.test_images = std::int64_t(test_count);
   if (progress)
     progress(fmt::format("integer network (reference inference): test accuracy {:.4f}\n",
                          network.training.quantised_accuracy));

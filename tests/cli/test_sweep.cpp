@@ -290,6 +290,8 @@ model = ["mac-mlp"]
 images = 20
 threads = 1
 )");
+  // The plot names the recorded accuracy as run called it before the count of
+  // test images got a row of its own ("..., full test set)"): still plotted.
   const fs::path file = write_sweep(dir, "bt.toml", R"toml(name = "bt"
 command = "train"
 
@@ -338,6 +340,9 @@ with = ["refs.toml"]
   for (const auto& row : table["rows"]) {
     CHECK(row["graded spike bits (B)"].get<double>() == 4);
     CHECK(row["mean bits per event (nonzero spike)"].get<double>() <= 4);
+    // The recorded accuracy and, beside it, the test images it was measured on (train --test-images 200).
+    CHECK(row["accuracy recorded at training (integer network)"].get<double>() > 0.1);
+    CHECK(row["measured on the first test images"].get<double>() == 200);
   }
   CHECK(r.err.find("bt-results/collected.svg") != std::string::npos);
   const std::string svg = neuroppa::base::read_file(dir / "bt-results" / "collected.svg");

@@ -82,6 +82,26 @@ TEST_CASE("model files round-trip and the reference inference is unchanged") {
   }
 }
 
+TEST_CASE("model files: the count of test images behind the recorded accuracies, only when recorded") {
+  Network net = test::random_network(neuroppa::models::kind_named("mac"), "d6,d3", 1);
+  const auto dir = test::temp_dir("test-images");
+  // Not recorded (files made before it was): absent from the file, the content hash unchanged.
+  write_network(net, dir / "older.json");
+  CHECK(read_file(dir / "older.json").find("test_images") == std::string::npos);
+  CHECK(read_network(dir / "older.json").training.test_images == -1);
+  const std::string hash = network_hash(net);
+  net.training.test_images = 200;
+  CHECK(network_hash(net) != hash);
+  write_network(net, dir / "recorded.json");
+  CHECK(read_network(dir / "recorded.json").training.test_images == 200);
+  nlohmann::json j = nlohmann::json::parse(read_file(dir / "recorded.json"));
+  j["training"]["test_images"] = -3;
+  const auto bad = test::write_temp_file("negative-test-images.json", j.dump());
+  const std::string message = error_of([&] { read_network(bad); });
+  CAPTURE(message);
+  CHECK(message.find("\"test_images\" must be an integer") != std::string::npos);
+}
+
 TEST_CASE("malformed model files give one error naming the file and the fault") {
   const Network net = test::random_network(neuroppa::models::kind_named("mac"), "d6,d3", 1);
   const auto dir = test::temp_dir("bad-models");

@@ -24,7 +24,7 @@ import_and_check() {
   local form=$1 reference=$2
   "$neuroppa" -q import "$work/$form.onnx" --kind mac --input-normalize "$mean,$std" --out "$work/$form-mac.json.gz" |
     tee "$work/import-$form.txt"
-  read -r float_accuracy integer_accuracy < <(sed -n 's/.*float test accuracy \([0-9.]*\), integer (reference inference) \([0-9.]*\)/\1 \2/p' "$work/import-$form.txt")
+  read -r float_accuracy integer_accuracy < <(sed -n 's/.*float test accuracy \([0-9.]*\), integer (reference inference) \([0-9.]*\).*/\1 \2/p' "$work/import-$form.txt")
   echo "$form: PyTorch $reference, imported float $float_accuracy, integer (mac) $integer_accuracy"
   /usr/bin/python3 - "$form" "$reference" "$float_accuracy" "$integer_accuracy" <<'PY'
 import sys

@@ -78,6 +78,7 @@ struct TrainingRecord {  // how a model file was made; informative only
   // The kernel packages whose kinds it was trained with: name and content hash
   // (a package kind's codes mean what its golden term says).
   std::vector<std::pair<std::string, std::string>> packages;
+  std::int64_t test_images = -1;  // the test images the two accuracies are over; -1 not recorded (older files)
 };
 
 struct Network {
