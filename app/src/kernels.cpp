@@ -7,6 +7,7 @@
 
 #include "neuroppa/base/error.hpp"
 #include "neuroppa/base/process.hpp"
+#include "neuroppa/base/text.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
 #include "neuroppa/sim/kernel_models.hpp"
@@ -297,8 +298,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
         try {
           out.rows.back().post_layout = sim::characterise_kernel(p, library, wired, context.cache_dir, context.tools);
         } catch (const Error& e) {  // a layout that fails (routing left nets unrouted) costs that row only
-          const std::string what = e.what();
-          layout_failures.push_back(fmt::format("{} on {}: {}", p.describe(), library.name, what.substr(0, what.find('\n'))));
+          layout_failures.push_back(fmt::format("{} on {}: {}", p.describe(), library.name, base::first_line(e.what())));
           context.say(fmt::format("kernels: {}\n", layout_failures.back()));
         }
       }
@@ -342,7 +342,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
   if (auto note = kernels::packages_note(priced); !note.empty()) table.notes.insert(table.notes.end() - 1, note);
   if (r.layout) {
     out.layout = kernel_layout_table(out.rows);
-    const std::string& qflow_version = base::tool_version("qflow", "qflow", "-v");
+    const std::string qflow_version = base::first_line(base::tool_version("qflow", "qflow", "-v"));
     const std::string density = r.layout_options.density ? fmt::format(" spread to density {:g}", *r.layout_options.density) : "";
     const std::string aspect = r.layout_options.aspect_ratio ? fmt::format(", aspect ratio {:g}", *r.layout_options.aspect_ratio) : "";
     out.layout.notes = {
@@ -350,7 +350,7 @@ KernelsResult characterise_kernels(const KernelsRequest& r, const Context& conte
                     "qrouter's RC trees (each layer's sheet resistance, area and edge capacitance from the "
                     "technology's LEF; no coupling between wires), written as SPEF against the netlist's names. Core "
                     "area: the routed DEF's die area; utilisation = cell area / core area.",
-                    qflow_version.substr(0, qflow_version.find('\n')),
+                    qflow_version,
                     density, aspect),
         "Post-layout: power with each net's wire capacitance in its load (switching and the internal-power lookups), "
         "activity replayed with NLDM delays at those loads and each wire's Elmore delay to its pins; f_max from "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "neuroppa/base/error.hpp"
+#include "neuroppa/base/text.hpp"
 #include "neuroppa/kernels/package.hpp"
 
 namespace neuroppa::app {
@@ -53,8 +54,7 @@ std::vector<PackageCheck> check_packages(const std::vector<std::filesystem::path
       kernels::register_packages({p}, cache_dir);
       kernels::prepare_kinds(std::vector{*models::parse_kernel_kind(p.name)});
     } catch (const Error& e) {
-      const std::string what = e.what();
-      c.fault = what.substr(0, what.find('\n'));  // the first line; a compiler's log follows it
+      c.fault = base::first_line(e.what());  // a compiler's log follows it
     }
   }
   return out;

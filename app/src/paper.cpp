@@ -13,6 +13,7 @@
 #include "neuroppa/base/file.hpp"
 #include "neuroppa/base/process.hpp"
 #include "neuroppa/base/sha256.hpp"
+#include "neuroppa/base/text.hpp"
 #include "neuroppa/kernels/catalogue.hpp"
 #include "neuroppa/kernels/package.hpp"
 #include "neuroppa/models/dataset.hpp"
@@ -50,7 +51,6 @@ struct NetworkRow {
   sim::RunStats stats;
 };
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 // "25MHz", as the options are written.
 std::string frequency_text(double hz) { return fmt::format("{:g}MHz", hz / 1e6); }
@@ -68,9 +68,9 @@ std::vector<std::string> provenance(const PaperRequest& o, const Context& contex
   std::vector<std::string> p;
   p.push_back("command: " + context.command_line);
   p.push_back(fmt::format("{}; {}; {}; OpenSTA {}", version_string(),
-                          first_line(base::capture_output({"verilator", "--version"})),
-                          first_line(base::capture_output({"yosys", "-V"})),
-                          first_line(base::capture_output({"sta", "-version"}))));
+                          base::first_line(base::capture_output({"verilator", "--version"})),
+                          base::first_line(base::capture_output({"yosys", "-V"})),
+                          base::first_line(base::capture_output({"sta", "-version"}))));
   for (const auto& lib : libraries)
     p.push_back(fmt::format("library {}: {} sha256 {}", lib.name, lib.path.string(),
                             base::sha256_hex(base::read_file(lib.path))));
@@ -560,8 +560,7 @@ PaperResult write_paper(const PaperRequest& o, const Context& context) {
           try {
             kernels.back().post_layout = sim::characterise_kernel(p, lib, wired, cache_dir, tool_progress);
           } catch (const Error& e) {  // a layout that fails costs that row's post-layout columns only
-            const std::string what = e.what();
-            layout_failures.push_back(fmt::format("{} on {}: {}", p.describe(), lib.name, what.substr(0, what.find('\n'))));
+            layout_failures.push_back(fmt::format("{} on {}: {}", p.describe(), lib.name, base::first_line(e.what())));
             say("layout failed: " + layout_failures.back());
           }
         }

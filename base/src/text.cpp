@@ -57,4 +57,6 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string first_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
+
 }  // namespace neuroppa::base

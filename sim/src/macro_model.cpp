@@ -193,10 +193,12 @@ MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParam
       w_bytes_.assign(padded * 4, 0);
       w_bytes_before_ = w_bytes_;
     }
+  } else {  // the packed pass compares words with last cycle's, and their fields' top bits
+    x_before_ = x_;
+    w_before_ = w_;
+    x_top_ = top_bits(K_, x_bits_, x_.size());
+    w_top_ = top_bits(K_, w_bits_, w_.size());
   }
-  x_before_ = x_;
-  w_before_ = w_;
-  x_top_ = top_bits(K_, x_bits_, x_.size());
   // Operands too wide for a table: the two term features stay 0.
   narrow_terms_ = narrow_terms(params);
   if (!narrow_terms_) terms_ = models::term_table(params);
@@ -214,7 +216,6 @@ MacroFeatures::MacroFeatures(const KernelPorts& ports, const models::KernelParam
                                              [](std::int16_t t) { return t == 0; });
     product_terms_ = is_product_table(narrow_terms_, x_bits_, w_bits_);
   }
-  w_top_ = top_bits(K_, w_bits_, w_.size());
   const auto add_port = [&](const vmodel::Port& port, PortGroup group) {
     if (!port.width()) return;  // the kind has no such port
     if (port.width() > 64) throw std::logic_error("macro features: a control or state port wider than 64 bits");
@@ -566,7 +567,8 @@ void MacroFeatures::sample_fused(bool first, std::uint64_t* f) {
     x_ones = _mm_add_epi64(x_ones, _mm_sad_epu8(ones_x, zero));
     x_moves = _mm_add_epi64(x_moves, _mm_sad_epu8(ones_dx, zero));
     x_top += unsigned(__builtin_popcount(unsigned(_mm_movemask_epi8(_mm_sll_epi16(DX, x_top_shift)))));
-    __m128i same;  // 0xff in the byte of each synapse whose operands did not change
+    __m128i same;      // 0xff in the byte of each synapse whose operands did not change
+    __m128i W = zero;  // the codes, where they are bytes
     if constexpr (kWideCodes) {
       auto* w_last = reinterpret_cast<__m128i*>(w_lanes_before_.data() + at);
       const __m128i W0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w_lanes_.data() + at));
@@ -595,7 +597,7 @@ void MacroFeatures::sample_fused(bool first, std::uint64_t* f) {
           (unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW0, w_top_shift))) & 0xaaaau) |
           ((unsigned(_mm_movemask_epi8(_mm_sll_epi16(DW1, w_top_shift))) & 0xaaaau) << 16)));
     } else {
-      const __m128i W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + at));
+      W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + at));
       auto* w_last = reinterpret_cast<__m128i*>(w_bytes_before_.data() + at);
       const __m128i DW = _mm_xor_si128(W, _mm_loadu_si128(w_last));
       _mm_storeu_si128(w_last, W);
@@ -612,7 +614,6 @@ void MacroFeatures::sample_fused(bool first, std::uint64_t* f) {
     std::int16_t* now = narrow_now_.data() + at;
     __m128i T0, T1;
     if (!kWideCodes && product_terms_) {
-      const __m128i W = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + at));
       const __m128i code0 = _mm_sra_epi16(_mm_sll_epi16(_mm_unpacklo_epi8(zero, W), code_up), code_down);
       const __m128i code1 = _mm_sra_epi16(_mm_sll_epi16(_mm_unpackhi_epi8(zero, W), code_up), code_down);
       T0 = _mm_mullo_epi16(_mm_unpacklo_epi8(X, zero), code0);  // |x x code| < 2^15: exact

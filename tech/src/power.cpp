@@ -17,7 +17,6 @@ double pin_capacitance(const LibertyPin& pin, bool opensta) {
                  : (pin.rise_capacitance + pin.fall_capacitance) / 2;
 }
 
-
 struct Driver {
   const Netlist::Instance* instance = nullptr;
   const LibertyPin* pin = nullptr;

@@ -12,7 +12,6 @@ namespace {
 
 constexpr double kNone = -std::numeric_limits<double>::infinity();
 
-
 // Rise and fall of one net: latest arrival and worst transition.
 struct Edges {
   double rise = kNone, fall = kNone;

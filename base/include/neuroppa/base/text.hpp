@@ -22,4 +22,7 @@ std::vector<std::string> split_words(std::string_view text);
 // a message echoing what a user wrote stays one line on a terminal.
 std::string printable(std::string_view text);
 
+// The text up to its first newline (an error's headline; a tool's log may follow it).
+std::string first_line(std::string_view text);
+
 }  // namespace neuroppa::base

@@ -60,8 +60,8 @@ class MacroFeatures {
  private:
   const KernelPorts* ports_;
   unsigned K_, x_bits_, w_bits_;
-  std::vector<std::uint32_t> x_, w_, x_before_, w_before_;  // packed operands (+1 word: fields may straddle)
-  std::vector<std::uint32_t> x_top_, w_top_;                // the top bit of every field
+  std::vector<std::uint32_t> x_, w_;                         // packed operands (+1 word: fields may straddle)
+  std::vector<std::uint32_t> x_before_, w_before_, x_top_, w_top_;  // the packed pass's: last cycle's, each field's top bit
   const std::int16_t* narrow_terms_ = nullptr;              // the terms, activation-major, where 16 bits hold them
   const std::int64_t* terms_ = nullptr;                     // else models::term_table
   std::uint64_t term_mask_ = 0;                             // AW bits
@@ -84,7 +84,6 @@ class MacroFeatures {
   // Handshake (valid/first/last), control (bias/shift/vth), state in and out
   // (v/sigma/act/residue), output (y, valid_o): the ports the kind has.
   enum PortGroup : std::uint8_t { port_handshake, port_control, port_state_in, port_output, port_state_out };
-  static constexpr std::size_t kPortGroups = 5;
   static constexpr unsigned kGroupBits = 12;  // transitions per group, packed in one word (at most 4 ports of 64 bits)
   struct ScalarPort {
     const void* data;
